@@ -1,0 +1,1 @@
+"""Sub-commands of the ``rmtcheck`` CLI, one module each (``add_parser(subparsers)``)."""

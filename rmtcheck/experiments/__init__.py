@@ -1,0 +1,1 @@
+"""Case studies combining the lower layers; each returns plain data, never plots."""

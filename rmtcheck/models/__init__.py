@@ -1,0 +1,1 @@
+"""Small models with analytic gradients (NumPy)."""

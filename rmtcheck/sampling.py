@@ -1,0 +1,114 @@
+"""Mini-batch sampling models.
+
+The stochastic Hessian of one step is :math:`\\hat H = \\sum_i c_i H_i` with random weights
+:math:`c_i`. Every model here is exchangeable with :math:`\\mathbb E[\\hat H] = H`, so its second moment is
+fixed by two numbers (``kappa``, ``nu``):
+
+.. math::
+
+    \\mathbb E[\\hat H M \\hat H] - H M H = \\kappa\\, H M H + \\nu \\sum_i H_i M H_i .
+
+Writing :math:`a = \\mathbb E[c_i c_j]` (:math:`i\\neq j`) and :math:`b = \\mathbb E[c_i^2]`, one has
+:math:`\\kappa = a n^2 - 1` and :math:`\\nu = b - a`. [derived; ``proofs/sgd_operator.py`` derives all three]
+
+=====================  ====================================  =====================================
+model                  :math:`\\kappa`                         :math:`\\nu`
+=====================  ====================================  =====================================
+``bernoulli``          0                                     :math:`\\frac{1}{nB}(1 - B/n)`
+``without_replacement`` :math:`-p`, :math:`p=\\frac{n-B}{B(n-1)}` :math:`p/n`
+``with_replacement``   :math:`-1/B`                          :math:`1/(nB)`
+=====================  ====================================  =====================================
+
+``bernoulli`` (random batch size, mean ``B``) is what the proofs of Dexter et al. (2024) use;
+``without_replacement`` (exactly ``B`` distinct samples) is what their experiments ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import check_batch, check_int
+
+__all__ = ["SAMPLING_MODELS", "SamplingModel", "sampling_model", "check_sampling"]
+
+SAMPLING_MODELS = ("bernoulli", "without_replacement", "with_replacement")
+
+
+def check_sampling(name) -> str:
+    if name not in SAMPLING_MODELS:
+        raise ValueError(f"sampling must be one of {SAMPLING_MODELS}; got {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class SamplingModel:
+    """A batch model for ``n`` samples with (mean) batch size ``B``.
+
+    Attributes
+    ----------
+    name : str
+        One of :data:`SAMPLING_MODELS`.
+    n, B : int
+        Population and batch size, ``1 <= B <= n``.
+    """
+
+    name: str
+    n: int
+    B: int
+
+    def __post_init__(self):
+        check_sampling(self.name)
+        check_int(self.n, "n", 1)
+        check_batch(self.B, self.n, "batch")
+
+    @property
+    def kappa(self) -> float:
+        """Coefficient of :math:`HMH` in the covariance term."""
+        n, B = self.n, self.B
+        if self.name == "bernoulli":
+            return 0.0
+        if self.name == "without_replacement":
+            return -self._p
+        return -1.0 / B
+
+    @property
+    def nu(self) -> float:
+        """Coefficient of :math:`\\sum_i H_i M H_i` in the covariance term."""
+        n, B = self.n, self.B
+        if self.name == "bernoulli":
+            return (1.0 - B / n) / (n * B)
+        if self.name == "without_replacement":
+            return self._p / n
+        return 1.0 / (n * B)
+
+    @property
+    def _p(self) -> float:
+        n, B = self.n, self.B
+        return 0.0 if n == 1 else (n - B) / (B * (n - 1))
+
+    @property
+    def is_deterministic(self) -> bool:
+        """True when :math:`\\hat H = H` surely (full batch without replacement or bernoulli B = n)."""
+        return self.kappa == 0.0 and self.nu == 0.0
+
+    def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Weights :math:`c` of shape ``(size, n)`` for ``size`` independent steps or runs."""
+        n, B = self.n, self.B
+        if self.name == "bernoulli":
+            return (rng.random((size, n)) < B / n) / B
+        if self.name == "without_replacement":
+            c = np.zeros((size, n))
+            if B == n:
+                c[:] = 1.0 / B
+                return c
+            idx = np.argpartition(rng.random((size, n)), B - 1, axis=1)[:, :B]
+            np.put_along_axis(c, idx, 1.0 / B, axis=1)
+            return c
+        return rng.multinomial(B, np.full(n, 1.0 / n), size=size) / B
+
+
+def sampling_model(name: str, n: int, B: int) -> SamplingModel:
+    """Build a :class:`SamplingModel` (validates ``name``, ``n`` and ``B``)."""
+    return SamplingModel(check_sampling(name), check_int(n, "n", 1), check_batch(B, n))
