@@ -180,6 +180,26 @@ class HessianFamily:
         # sum_i (H_i M) H_i = [H_1 M | ... | H_n M] @ [H_1; ...; H_n]
         return A.transpose(1, 0, 2).reshape(d, n * d) @ self.stack.reshape(n * d, d)
 
+    def weighted_apply(self, C: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Row ``r`` of the result is :math:`\\sum_i C_{ri} H_i x_r` (one random step for many runs).
+
+        ``C`` has shape ``(runs, n)`` and ``X`` shape ``(runs, d)``. Rank one: two GEMMs,
+        :math:`((X G^\\top) \\odot C) G`.
+        """
+        if self.is_rank_one:
+            G = self.factors
+            return ((X @ G.T) * C) @ G
+        n, d = self.n, self.d
+        HX = (X @ self.stack.reshape(n * d, d).T).reshape(X.shape[0], n, d)  # H_i x_r (H_i symmetric)
+        return np.einsum("ri,rid->rd", C, HX)
+
+    def weighted_sum(self, C: np.ndarray) -> np.ndarray:
+        """:math:`\\sum_i C_{ri} H_i` for every row of ``C`` (shape ``(R, n)``), shape ``(R, d, d)``."""
+        if self.is_rank_one:
+            G = self.factors
+            return (G.T[None, :, :] * C[:, None, :]) @ G
+        return (C @ self.stack.reshape(self.n, -1)).reshape(C.shape[0], self.d, self.d)
+
     def sum_squares(self) -> np.ndarray:
         """:math:`\\sum_i H_i^2` (used by the convergence certificate)."""
         if self.is_rank_one:

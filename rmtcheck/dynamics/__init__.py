@@ -1,4 +1,13 @@
 """Dynamics: exact second-moment operators, Monte Carlo, Lyapunov exponents."""
+from .montecarlo import (
+    DexterProtocol,
+    MonteCarloResult,
+    SecondMomentEstimate,
+    divergence_fraction,
+    second_moment_mc,
+    simulate,
+    simulate_sgd,
+)
 from .operator import (
     LinearRecursion,
     Term,

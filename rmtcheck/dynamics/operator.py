@@ -127,6 +127,10 @@ class LinearRecursion:
         """Dimension of the space the growth is computed on (``d`` when nothing was restricted)."""
         return self.d
 
+    def mean_lambda_max(self) -> float:
+        """Largest eigenvalue of the mean :math:`\\bar D` (on the range)."""
+        return float(np.linalg.eigvalsh(self.mean)[-1]) if self.d else 0.0
+
     @property
     def restricted(self) -> bool:
         return self.coords is not None

@@ -35,6 +35,11 @@ def jsonable(x, max_array: int = 64):
         if np.isinf(v):
             return "inf" if v > 0 else "-inf"
         return v
+    if hasattr(x, "factors") and hasattr(x, "stack"):  # a HessianFamily: shape, and entries when small
+        arr = x.factors if x.factors is not None else x.stack
+        out = {"n": int(x.n), "d": int(x.d), "rank_one": x.factors is not None}
+        out["factors" if x.factors is not None else "stack"] = jsonable(arr, max_array)
+        return out
     if hasattr(x, "free_symbols"):  # SymPy expression
         return str(x)
     return x
