@@ -190,7 +190,14 @@ class LinearRecursion:
         if d * (d + 1) // 2 <= _SMALL_SYM_DIM:
             return _perron_explicit(lambda M: self.apply(M, lr), d)
         op = self.operator(lr)
-        v0 = self._v0 if self._v0 is not None else np.eye(d).ravel() / np.sqrt(d)
+        # Warm start from the previous Perron vector, mixed with the identity and a fixed generic
+        # symmetric matrix: a warm start lying in an invariant subspace (e.g. one diagonal entry of a
+        # diagonal-like family) would otherwise hide the true top eigenvector from Lanczos.
+        P = np.random.default_rng(12345).standard_normal((d, d))
+        v0 = (np.eye(d) + 0.1 * (P + P.T)).ravel()
+        v0 /= np.linalg.norm(v0)
+        if self._v0 is not None:
+            v0 = self._v0 + 0.05 * v0
         ncv = min(d * d - 1, 24)
         try:
             w, v = eigsh(op, k=1, which="LA", v0=v0, ncv=ncv, tol=1e-13, maxiter=20 * d * d)
