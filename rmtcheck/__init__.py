@@ -1,2 +1,44 @@
-"""rmtcheck: verify the theory of SGD stability and machine unlearning, exactly and by simulation."""
+"""rmtcheck: verify the theory of SGD stability and machine unlearning, exactly and by simulation.
+
+The curated public API (implementation modules are private or layered below):
+
+* objects: :class:`HessianFamily`, :func:`as_family`, :class:`SamplingModel`, :data:`SAMPLING_MODELS`;
+* measurements: :func:`coherence`, :func:`coherence_matrix`, :func:`coherence_batch`;
+* exact dynamics: :func:`second_moment_operator`, :func:`ms_growth`, :func:`critical_lr`,
+  :class:`LinearRecursion`, :class:`Term`, :func:`sgd_recursion`;
+* Monte Carlo: :func:`simulate`, :func:`simulate_sgd`, :func:`second_moment_mc`,
+  :class:`DexterProtocol`, :func:`divergence_fraction`;
+* verification: :mod:`rmtcheck.verify` (registry, runner), :mod:`rmtcheck.thresholds` (SymPy-derived);
+* case studies: :mod:`rmtcheck.ascent`, :mod:`rmtcheck.spectral`, :mod:`rmtcheck.laws`.
+
+Plotting (:mod:`rmtcheck.plotting`) is not imported here, so matplotlib loads only when drawing.
+"""
+
 __version__ = "0.1.0"
+
+from .coherence import coherence, coherence_batch, coherence_matrix
+from .dynamics import (
+    DexterProtocol,
+    LinearRecursion,
+    Term,
+    critical_lr,
+    divergence_fraction,
+    ms_growth,
+    second_moment_mc,
+    second_moment_operator,
+    sgd_recursion,
+    simulate,
+    simulate_sgd,
+)
+from .hessians import HessianFamily, as_family
+from .laws import marchenko_pastur, mp_edges
+from .sampling import SAMPLING_MODELS, SamplingModel, sampling_model
+from .spectral import diagnose, diagnose_layers, fit_powerlaw
+
+__all__ = [
+    "HessianFamily", "as_family", "SamplingModel", "SAMPLING_MODELS", "sampling_model",
+    "coherence", "coherence_matrix", "coherence_batch",
+    "second_moment_operator", "ms_growth", "critical_lr", "LinearRecursion", "Term", "sgd_recursion",
+    "simulate", "simulate_sgd", "second_moment_mc", "DexterProtocol", "divergence_fraction",
+    "marchenko_pastur", "mp_edges", "diagnose", "diagnose_layers", "fit_powerlaw",
+]

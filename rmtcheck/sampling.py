@@ -103,7 +103,15 @@ class SamplingModel:
             if B == n:
                 c[:] = 1.0 / B
                 return c
-            idx = np.argpartition(rng.random((size, n)), B - 1, axis=1)[:, :B]
+            if B * B <= n:  # small batches: B iid indices, redraw the rows with a repeat (P <= 1 - e^-1/2)
+                idx = np.empty((size, B), dtype=np.intp)
+                bad = np.arange(size)
+                while bad.size:
+                    idx[bad] = rng.integers(0, n, (bad.size, B))
+                    srt = np.sort(idx[bad], axis=1)
+                    bad = bad[np.any(srt[:, 1:] == srt[:, :-1], axis=1)]
+            else:
+                idx = np.argpartition(rng.random((size, n)), B - 1, axis=1)[:, :B]
             np.put_along_axis(c, idx, 1.0 / B, axis=1)
             return c
         return rng.multinomial(B, np.full(n, 1.0 / n), size=size) / B
