@@ -32,6 +32,7 @@ __all__ = [
     "hessian_test_unlearning",
     "least_squares_instance",
     "random_unlearning_instance",
+    "tightness_factor",
 ]
 
 
@@ -126,3 +127,26 @@ def random_unlearning_instance(rng, n_max: int = 20, d_max: int = 6, kinds=None)
     forget, if_ = random_family(rng, n_f, d, kf)
     return {"n_r": n_r, "n_f": n_f, "d": d, "retain": retain, "forget": forget,
             "retain_kind": ir, "forget_kind": if_}
+
+
+# --------------------------------------------------------------------------- closed forms (from the proofs)
+from functools import cache as _cache
+
+
+@_cache
+def _tightness_fns():
+    import sympy as sp
+
+    from .proofs import unlearn_tightness as P
+    from .proofs._common import B, eta
+
+    d = P.derive()
+    args = [eta, P.a, P.lr_, P.lf, P.nr, P.nf, P.sr, P.sf, B]
+    return (sp.lambdify(args, d["aligned_factor"], "numpy"), sp.lambdify(args, d["orthogonal_factor"], "numpy"))
+
+
+def tightness_factor(lr, alpha, lam_r, lam_f, n_r, n_f, sigma_r, sigma_f, batch, orthogonal: bool = False):
+    """Closed-form :math:`e_1^\\top\\mathbb E[J^2]e_1` (aligned) or :math:`e_2^\\top\\mathbb E[J^2]e_2` (orthogonal)
+    under independent bernoulli batches, lambdified from ``proofs/unlearn_tightness.py``. [derived]"""
+    f = _tightness_fns()[1 if orthogonal else 0]
+    return f(lr, alpha, lam_r, lam_f, n_r, n_f, sigma_r, sigma_f, batch)

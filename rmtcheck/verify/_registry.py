@@ -69,7 +69,7 @@ class Statement:
     check: Callable[[dict, Any], Outcome]
     claimed: bool = True
     tag: str = "paper"
-    threshold: Any = None  # a SymPy expression when the statement has a closed-form threshold
+    threshold: Any = None  # SymPy expression, or the name of one in rmtcheck.thresholds (resolved lazily)
     group: str = ""
     default_instances: int = 20
 

@@ -81,6 +81,20 @@ class StatementResult:
         return self.claimed and self.violations > 0 and self.method in ("exact", "symbolic")
 
 
+def _threshold_text(thr) -> str | None:
+    """A statement's threshold as text: a SymPy expression, or the name of one in :mod:`rmtcheck.thresholds`."""
+    if thr is None:
+        return None
+    if isinstance(thr, str):
+        from .. import thresholds
+
+        try:
+            return f"{thr} = {thresholds.expression(thr)}"
+        except KeyError:
+            return thr
+    return str(thr)
+
+
 def _verdict(stmt: Statement, tried: int, violations: int) -> str:
     if tried == 0:
         return "no instance in regime"
@@ -142,7 +156,7 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
         tightness_median=float(np.median(tight)) if tight else None,
         tightness_max=max(tight) if tight else None,
         first_violation=first,
-        threshold=None if stmt.threshold is None else str(stmt.threshold),
+        threshold=_threshold_text(stmt.threshold),
         seed=seed,
         seconds=time.perf_counter() - t0,
         details=details,

@@ -95,7 +95,7 @@ register(Statement(
          "(checked: rho >= 1 at r = 1 and rho > 1 for r > 1)",
     notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, 1 <= B < n, r >= 1",
     method="exact", sample=_family_instance, check=_theorem1_check("bernoulli"), tag="paper",
-    default_instances=40,
+    threshold="theorem1_ratio", default_instances=40,
 ))
 
 for _s in ("without_replacement", "with_replacement"):
@@ -174,13 +174,8 @@ register(Statement(
          "eta lambda (1 + (n/B-1)/sigma) < 2; the operator's e1 factor equals the closed form",
     notion="mean-square", sampling="bernoulli", regime="integer sigma in [1, n], 1 <= B < n",
     method="exact", sample=_t2_instance, check=_t2_check, tag="paper", default_instances=40,
-    threshold=None,
+    threshold="theorem2_lr",
 ))
-
-
-def _sandwich_instance(rng):
-    inst = _family_instance(rng)
-    return inst
 
 
 def _sandwich_check(inst, rng):
@@ -201,7 +196,8 @@ register(Statement(
     text="eta_2 = 2 sigma/(lambda(sigma+n/B-1)) <= eta_1 = sigma/(lambda sqrt(n/B-1)), ratio "
          "(sigma+n/B-1)/(2 sqrt(n/B-1)) >= 1, and the exact eta* <= eta_1; tightness column = the ratio",
     notion="mean-square", sampling="bernoulli", regime="any PSD family, 1 <= B < n",
-    method="exact", sample=_sandwich_instance, check=_sandwich_check, tag="derived", default_instances=30,
+    method="exact", sample=_family_instance, check=_sandwich_check, tag="derived", default_instances=30,
+    threshold="sandwich_ratio",
 ))
 
 
@@ -265,6 +261,7 @@ register(Statement(
     text="B = n (bernoulli or without replacement): eta* = 2/lambda_max(H); for every model and B, eta* <= 2/lambda_max",
     notion="mean-square", sampling="bernoulli", regime="B = n for equality; any B for the inequality",
     method="exact", sample=lambda rng: _family_instance(rng, full_batch=True), check=_gd_check, tag="paper",
+    threshold="gd_lr",
     default_instances=20,
 ))
 
