@@ -30,7 +30,9 @@ from .dynamics import (
     simulate,
     simulate_sgd,
 )
+from .dynamics.mixed import critical_alpha, escape_verdicts, mixed_growth, mixed_hessian, mixed_recursion
 from .hessians import HessianFamily, as_family
+from .mixed_coherence import coherence_blocks, mixed_coherence, pair_coherence
 from .laws import marchenko_pastur, mp_edges
 from .sampling import SAMPLING_MODELS, SamplingModel, sampling_model
 from .spectral import diagnose, diagnose_layers, fit_powerlaw
@@ -40,5 +42,7 @@ __all__ = [
     "coherence", "coherence_matrix", "coherence_batch",
     "second_moment_operator", "ms_growth", "critical_lr", "LinearRecursion", "Term", "sgd_recursion",
     "simulate", "simulate_sgd", "second_moment_mc", "DexterProtocol", "divergence_fraction",
+    "mixed_recursion", "mixed_growth", "mixed_hessian", "critical_alpha", "escape_verdicts",
+    "mixed_coherence", "pair_coherence", "coherence_blocks",
     "marchenko_pastur", "mp_edges", "diagnose", "diagnose_layers", "fit_powerlaw",
 ]

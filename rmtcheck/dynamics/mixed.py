@@ -464,16 +464,20 @@ def diagonal_lyapunov(retain, forget, lr: float, batch: int, alpha: float,
         raise ValueError("diagonal_lyapunov needs diagonal families")
     B = check_batch(batch, min(retain.n, forget.n), "batch")
     model = "bernoulli" if sampling == "independent_bernoulli" else "without_replacement"
-    best = -np.inf
     Dr, Df = retain.diagonals, forget.diagonals
-    for c in range(retain.d):
-        vals = []
-        for D, w in ((Dr, 1 - a), (Df, a)):
-            nz = D[:, c][D[:, c] != 0]
-            if nz.size and np.ptp(nz) > 1e-12 * np.abs(nz).max():
-                raise ValueError(f"coordinate {c} has unequal member values; use the Monte Carlo")
-            vals.append((nz.size, float(nz[0]) if nz.size else 0.0))
-        (sr, mr), (sf, mf) = vals
+    sig = []
+    for D in (Dr, Df):
+        cnt = np.count_nonzero(D, axis=0)
+        mx = np.max(np.abs(D), axis=0)
+        mn = np.where(D != 0, np.abs(D), np.inf).min(axis=0)
+        if np.any((cnt > 0) & (mx - mn > 1e-12 * mx)):
+            c = int(np.flatnonzero((cnt > 0) & (mx - mn > 1e-12 * mx))[0])
+            raise ValueError(f"coordinate {c} has unequal member values; use the Monte Carlo")
+        sig += [cnt, np.where(cnt > 0, D.max(axis=0), 0.0)]
+    sig = np.stack(sig, axis=1)  # (d, 4): s_r, m_r, s_f, m_f — coordinates with equal rows are equivalent
+    best = -np.inf
+    for sr, mr, sf, mf in np.unique(sig, axis=0):
+        sr, sf = int(sr), int(sf)
         if (1 - a) * sr * mr == 0 and a * sf * mf == 0:
             continue  # no curvature on c: J_cc = 1
         pr = _count_pmf(model, retain.n, sr, B)
@@ -481,12 +485,12 @@ def diagonal_lyapunov(retain, forget, lr: float, batch: int, alpha: float,
         J = 1 - lr * (1 - a) * mr * np.arange(sr + 1)[:, None] / B + lr * a * mf * np.arange(sf + 1)[None, :] / B
         P = pr[:, None] * pf[None, :]
         pos = P > 0
-        if np.any(pos & (J == 0)):
+        if np.any(pos & (np.abs(J) <= 1e-15)):
             val = -np.inf
         else:
             val = float(np.sum(P[pos] * np.log(np.abs(J[pos]))))
         best = max(best, val)
-    return float(best) if np.isfinite(best) or best == -np.inf else float(best)
+    return float(best) if best > -np.inf else (-np.inf if sig[:, [0, 2]].any() else 0.0)
 
 
 # --------------------------------------------------------------------------- non-interpolating optimum
@@ -565,12 +569,36 @@ class NoisyMixedDynamics:
             out += wt2 * (t.model.kappa * np.outer(fam.mean @ m, g.mean(axis=0)) + t.model.nu * (Hm_i.T @ g))
         return out
 
-    def step(self, M: np.ndarray, m: np.ndarray, lr: float) -> tuple[np.ndarray, np.ndarray]:
-        """One exact step of the affine moment map :math:`(M_k, m_k) \\mapsto (M_{k+1}, m_{k+1})`."""
+    def step(self, M: np.ndarray, m: np.ndarray, lr: float, c: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """One exact step of the affine moment map :math:`(M_k, m_k) \\mapsto (M_{k+1}, m_{k+1})`.
+
+        ``c`` scales the forcing (the third coordinate of the homogeneous form :math:`(M, m, c)`).
+        """
         P = np.outer(m, self.gbar) - lr * self._EHmg(m)
-        M2 = self.rec.apply(M, lr) - lr * (P + P.T) + lr * lr * self.Q
-        m2 = m - lr * (self.rec.mean @ m) - lr * self.gbar
+        M2 = self.rec.apply(M, lr) - lr * (P + P.T) + (c * lr * lr) * self.Q
+        m2 = m - lr * (self.rec.mean @ m) - (c * lr) * self.gbar
         return 0.5 * (M2 + M2.T), m2
+
+    def log_second_moment(self, lr: float, steps: int, M0=None, m0=None) -> np.ndarray:
+        """:math:`\\log\\mathbb E\\|\\delta_k\\|^2` for ``k = 0..steps``, overflow-safe.
+
+        Iterates the homogeneous form :math:`(M, m, c)` of the affine map, renormalising by the trace
+        and accumulating the logarithm, so divergent runs never overflow.
+        """
+        lr = check_positive(lr, "lr")
+        M = np.eye(self.d) if M0 is None else np.array(M0, dtype=float)
+        m = np.zeros(self.d) if m0 is None else np.array(m0, dtype=float)
+        c, acc = 1.0, 0.0
+        out = [float(np.log(np.trace(M)))]
+        for _ in range(check_int(steps, "steps", 1)):
+            M, m = self.step(M, m, lr, c)
+            tr = float(np.trace(M))
+            if tr <= 0:
+                raise RuntimeError("non-positive second-moment trace (round-off); use fewer steps")
+            acc += np.log(tr)
+            out.append(acc)
+            M, m, c = M / tr, m / tr, c / tr
+        return np.array(out)
 
     def iterate(self, lr: float, steps: int, M0=None, m0=None) -> np.ndarray:
         """:math:`\\mathbb E\\|\\delta_k\\|^2 = \\operatorname{Tr} M_k` for ``k = 0..steps`` (exact moments)."""
