@@ -175,3 +175,14 @@ def test_bad_arguments_are_clear():
         sampling_model("poisson", 5, 2)
     with pytest.raises(ValueError, match="lr"):
         ms_growth(fam, float("nan"), 2)
+
+
+def test_vanishing_mean_with_noise_has_zero_critical_lr():
+    """Identical retain and forget at alpha = 1/2: the mean cancels, noise alone makes growth > 1."""
+    from rmtcheck.dynamics import LinearRecursion, Term
+
+    fam = HessianFamily.from_factors(np.eye(3))
+    model = sampling_model("bernoulli", 3, 1)
+    rec = LinearRecursion([Term(fam, 0.5, model), Term(fam, -0.5, model)])
+    assert rec.critical_lr() == 0.0
+    assert rec.growth(0.1) > 1

@@ -243,6 +243,9 @@ class LinearRecursion:
         lam = np.linalg.eigvalsh(self.mean)
         if lam[0] < -1e-12 * max(abs(lam).max(), 1e-300):
             return 0.0  # a negative curvature direction of the mean: (1 + eta|lam|)^2 > 1 for all eta
+        if lam[-1] <= 1e-12 * max(abs(lam).max(), 1e-300):
+            # the mean vanishes on the range while members do not: pure noise, growth > 1 for all eta
+            return 0.0
         hi = 2.0 / lam[-1]
         if self.growth(hi) - 1.0 <= 1e-13:
             return hi  # noise-free (full batch): eta* = 2 / lambda_max exactly
