@@ -124,6 +124,41 @@ def test_critical_alpha_and_lr_are_boundaries():
     assert mixed_growth(R, F, 0.99 * eta, 3, 0.05) < 1 < mixed_growth(R, F, 1.01 * eta, 3, 0.05)
 
 
+@given(seed=st.integers(0, 2**31 - 1), lr_factor=st.floats(0.05, 1.5), B=st.integers(1, 6),
+       sampling=st.sampled_from(MIXED_SAMPLINGS), a=st.floats(0.01, 1), b=st.floats(0.01, 1))
+@example(seed=538781663, lr_factor=0.1247, B=2, sampling="independent_bernoulli", a=0.05, b=0.9)
+@settings(max_examples=15, deadline=None)
+def test_growth_is_convex_in_alpha_and_resist_set_is_an_interval(seed, lr_factor, B, sampling, a, b):
+    """rho(T(alpha)) is a maximum of convex quadratics in alpha (J = P + alpha Q, Q >= 0)."""
+    from rmtcheck.dynamics.mixed import resist_interval
+
+    inst = random_unlearning_instance(seed, n_max=8, d_max=4)
+    R, F = inst["retain"], inst["forget"]
+    B = min(B, R.n, F.n)
+    lr = lr_factor * 2.0 / np.linalg.eigvalsh(R.mean)[-1]
+    rho = lambda x: mixed_growth(R, F, lr, B, x, sampling)  # noqa: E731
+    m = 0.5 * (a + b)
+    assert rho(m) <= 0.5 * (rho(a) + rho(b)) + 1e-9 * max(rho(a), rho(b))
+    iv = resist_interval(R, F, lr, B, sampling)
+    a_star = critical_alpha(R, F, lr, B, sampling)
+    for x in (a, b, m):
+        inside = iv is not None and iv[0] + 1e-7 < x < iv[1] - 1e-7
+        outside = iv is None or x < iv[0] - 1e-7 or x > iv[1] + 1e-7
+        if inside:
+            assert rho(x) < 1
+        elif outside:
+            assert rho(x) >= 1 - 1e-12
+        if x > a_star + 1e-7:
+            assert rho(x) >= 1 - 1e-12
+
+
+def test_forget_outside_retain_range_escapes_for_every_positive_alpha():
+    R = HessianFamily.from_factors(np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]))
+    F = HessianFamily.from_factors(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]))
+    assert critical_alpha(R, F, 0.1, 1) == 0.0
+    assert mixed_growth(R, F, 0.1, 1, 1e-6) > 1
+
+
 def test_identical_families_at_half_alpha_escape_through_noise():
     """alpha = 1/2 and retain = forget: Dbar = 0 (no mean curvature), noise alone escapes; no NaN, no inf."""
     R, F = hessian_test_unlearning(20, 5)

@@ -44,7 +44,7 @@ def _load(path, name):
 
 def analyse(retain, forget, lr, batch, alpha, sampling, with_pairs=True, steps=400, runs=128, seed=0) -> dict:
     """The record printed by the command (also usable from Python)."""
-    from ..dynamics.mixed import critical_alpha, escape_verdicts, mixed_critical_lr
+    from ..dynamics.mixed import escape_verdicts, mixed_critical_lr, resist_interval
     from ..hessians import as_family
     from ..mixed_coherence import mixed_coherence
 
@@ -52,13 +52,18 @@ def analyse(retain, forget, lr, batch, alpha, sampling, with_pairs=True, steps=4
     mc = mixed_coherence(R, F, alpha, with_pairs=with_pairs)
     v = escape_verdicts(R, F, lr, batch, alpha, sampling, rng=seed, steps=steps, runs=runs)
     ms, a_s = v["mean-square"], v["almost-sure"]
+    if float(F.top_eigenvalues.max()) <= 0:
+        iv, crit_alpha = None, float("inf")
+    else:
+        iv = resist_interval(R, F, lr, batch, sampling)
+        crit_alpha = 0.0 if iv is None else iv[1]
     return {
         "sampling": sampling, "lr": lr, "batch": batch, "alpha": alpha,
         "sigma_retain": mc.sigma_retain, "sigma_forget": mc.sigma_forget, "sigma_cross": mc.sigma_cross,
         "alignment": mc.alignment, "sigma_mix": mc.sigma_mix, "sigma_mix_convention": "sqrt(|Tr(D_ij D_kl)|)",
         "mixed_lambda_min": mc.mixed_lambda_min, "mixed_lambda_max": mc.mixed_lambda_max,
         "ms_growth": ms.value, "escapes": ms.escapes, "escapes_notion": "mean-square",
-        "critical_alpha": critical_alpha(R, F, lr, batch, sampling),
+        "critical_alpha": crit_alpha, "resist_interval": None if iv is None else list(iv),
         "critical_lr": mixed_critical_lr(R, F, batch, alpha, sampling),
         "lyapunov": a_s.value, "lyapunov_stderr": a_s.detail.get("lyapunov_stderr", 0.0),
         "lyapunov_method": a_s.method, "escapes_almost_sure": a_s.escapes,

@@ -73,6 +73,7 @@ __all__ = [
     "mixed_growth",
     "mixed_critical_lr",
     "critical_alpha",
+    "resist_interval",
     "EscapeVerdict",
     "escape_verdicts",
     "diagonal_lyapunov",
@@ -339,38 +340,82 @@ def mixed_critical_lr(retain, forget, batch: int, alpha: float, sampling: str = 
     return _recursion_critical_lr(mixed_recursion(retain, forget, alpha, batch, sampling))
 
 
-def critical_alpha(retain, forget, lr: float, batch: int, sampling: str = "independent_bernoulli",
-                   grid: int = 33, xtol: float = 1e-10) -> float:
-    """Smallest mixing weight at which unlearning escapes (mean-square), for fixed :math:`\\eta` and ``B``.
+def _alpha_growth(retain, forget, lr, batch, sampling):
+    return lambda a: mixed_recursion(retain, forget, float(a), batch, sampling).growth(lr)
 
-    .. math:: \\alpha^* = \\min\\{\\alpha \\in [0, 1] : \\rho(T(\\alpha)) \\ge 1\\}
 
-    At :math:`\\alpha = 1`, :math:`\\bar D = -H_f` and :math:`\\rho \\ge (1 + \\eta\\lambda_{\\max}(H_f))^2 > 1`,
-    so :math:`\\alpha^*` exists whenever the forget Hessians are not all zero. Found by scanning
-    ``grid`` equispaced values and refining the first crossing by Brent's method; 0.0 when plain SGD
-    on the retain set (:math:`\\alpha = 0`) already diverges. The escape set need not be an interval
-    (the ``chang_khanna.escape_set_interval`` row probes this); a crossing inside one grid cell that
-    re-closes before the next grid point would be missed. [derived]
+def _forget_leaves_retain_range(retain, forget, tol: float = 1e-10) -> bool:
+    r"""Whether some forget curvature lies outside the range of the retain Hessians.
+
+    Then a unit :math:`u \in \ker H_r` has :math:`u^\top H_f u > 0`, and by Jensen
+    :math:`\rho(T) \ge \mathbb E[(u^\top J u)^2] \ge (1 + \eta\alpha u^\top H_f u)^2 > 1` for every
+    :math:`\alpha > 0`: unlearning escapes for all positive weights. (At :math:`\alpha = 0` the growth on
+    that kernel is exactly 1, which the engine's range-restricted operator does not show.)
     """
+    lam, U = np.linalg.eigh(retain.mean)
+    scale = max(float(np.abs(lam).max()), np.finfo(float).tiny)
+    K = U[:, lam <= tol * scale]
+    if K.shape[1] == 0:
+        return False
+    Hf = forget.mean
+    return float(np.trace(K.T @ Hf @ K)) > tol * max(float(np.trace(Hf)), np.finfo(float).tiny)
+
+
+def resist_interval(retain, forget, lr: float, batch: int, sampling: str = "independent_bernoulli",
+                    xtol: float = 1e-10) -> tuple[float, float] | None:
+    r"""The mixing weights at which the model resists unlearning (mean-square): an interval or ``None``.
+
+    .. math:: \{\alpha \in [0, 1] : \rho(T(\alpha)) < 1\} = (\alpha_-, \alpha_+)\ \text{(or } [0, \alpha_+))
+
+    **Convexity** [derived]: every batch model writes the step as :math:`J_\alpha = P + \alpha Q` with
+    :math:`P = I - \eta\hat H^r` and :math:`Q = \eta(\hat H^r + \hat H^f) \succeq 0` (pair batches:
+    the pair averages). For a symmetric :math:`V`,
+    :math:`\langle V, T(\alpha)V\rangle = \mathbb E\operatorname{Tr}(VJ_\alpha VJ_\alpha)` is a quadratic
+    in :math:`\alpha` with leading coefficient
+    :math:`\mathbb E\|Q^{1/2}VQ^{1/2}\|_F^2 \ge 0`, and :math:`T` is self-adjoint and positive, so
+    :math:`\rho(T(\alpha)) = \max_V \langle V,T(\alpha)V\rangle/\|V\|_F^2` is a maximum of convex
+    functions: convex in :math:`\alpha`. Its sublevel set :math:`\{\rho < 1\}` is therefore an interval,
+    found exactly: Brent roots on each side of the minimiser (bounded Brent minimisation, which is
+    exact for a convex function up to ``xtol``). Since :math:`\rho(T(1)) \ge (1 + \eta\lambda_{\max}(H_f))^2 > 1`
+    the interval never reaches 1. Returns ``None`` when unlearning escapes for every :math:`\alpha`.
+    """
+    from scipy.optimize import minimize_scalar
+
     lr = check_positive(lr, "lr")
-    grid = check_int(grid, "grid", 3)
+    retain, forget = as_family(retain, "retain"), as_family(forget, "forget")
+    if _forget_leaves_retain_range(retain, forget):
+        return None
+    rho = _alpha_growth(retain, forget, lr, batch, sampling)
+    f = lambda a: rho(a) - 1.0  # noqa: E731
+    f0 = f(0.0)
+    if f0 < 0:
+        if float(forget.top_eigenvalues.max()) <= 0:
+            return (0.0, 1.0)
+        return (0.0, float(brentq(f, 0.0, 1.0, xtol=xtol)))
+    res = minimize_scalar(f, bounds=(0.0, 1.0), method="bounded", options={"xatol": xtol})
+    a_min, f_min = float(res.x), float(res.fun)
+    if f_min >= 0:
+        return None
+    return (float(brentq(f, 0.0, a_min, xtol=xtol)), float(brentq(f, a_min, 1.0, xtol=xtol)))
+
+
+def critical_alpha(retain, forget, lr: float, batch: int, sampling: str = "independent_bernoulli",
+                   xtol: float = 1e-10) -> float:
+    r"""Mixing weight above which unlearning escapes (mean-square), for fixed :math:`\eta` and ``B``.
+
+    .. math:: \alpha^* = \inf\{\alpha \in [0, 1] : \rho(T(\alpha')) \ge 1\ \forall \alpha' \ge \alpha\}
+
+    By convexity of :math:`\rho(T(\alpha))` (see :func:`resist_interval`) the weights that resist form
+    one interval, so :math:`\alpha^*` is its upper end: when plain SGD on the retain set is stable
+    (:math:`\rho(T(0)) < 1`) the escape set is exactly :math:`[\alpha^*, 1]`; when it is not,
+    :math:`\alpha^* = 0` unless a resisting window :math:`(\alpha_-, \alpha^*)` opens in between.
+    ``inf`` when the forget Hessians are all zero (nothing to ascend). [derived]
+    """
     retain, forget = as_family(retain, "retain"), as_family(forget, "forget")
     if float(forget.top_eigenvalues.max()) <= 0:
         return float("inf")
-
-    def f(a):
-        return mixed_recursion(retain, forget, a, batch, sampling).growth(lr) - 1.0
-
-    alphas = np.linspace(0.0, 1.0, grid)
-    prev = f(0.0)
-    if prev >= 0:
-        return 0.0
-    for k in range(1, grid):
-        cur = f(float(alphas[k]))
-        if cur >= 0:
-            return float(brentq(f, float(alphas[k - 1]), float(alphas[k]), xtol=xtol))
-        prev = cur
-    return 1.0  # pragma: no cover - f(1) > 0 analytically; reached only through round-off
+    iv = resist_interval(retain, forget, lr, batch, sampling, xtol)
+    return 0.0 if iv is None else iv[1]
 
 
 # --------------------------------------------------------------------------- verdicts

@@ -9,12 +9,15 @@ registered ``claimed=False`` and report their counterexamples (instance in ``fir
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..coherence import coherence
 from ..designs_unlearning import (hessian_test_unlearning, least_squares_instance, random_unlearning_instance,
                                   rotated_forget, tightness_construction, tightness_factor)
 from ..dynamics.mixed import (MIXED_SAMPLINGS, NoisyMixedDynamics, PairFamily, critical_alpha, mixed_critical_lr,
+                              resist_interval,
                               mixed_recursion)
 from ..dynamics.montecarlo import second_moment_mc, simulate
 from ..dynamics.operator import dense_growth, sgd_recursion
@@ -423,25 +426,47 @@ def _alpha_inst(rng):
     return k
 
 
-def _alpha_interval_check(inst, rng):
-    k = inst
-    R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"])
-    a_star = critical_alpha(R, F, k["lr"], k["B"])
-    grid = np.linspace(0, 1, 41)
-    esc = np.array([mixed_recursion(R, F, a, k["B"]).growth(k["lr"]) > 1 for a in grid])
-    pred = grid > a_star + 1e-9
-    mism = (esc != pred) & (np.abs(grid - a_star) > 1e-6)
-    return Outcome(violated=bool(mism.any()), detail={"critical_alpha": a_star, "escape_on_grid": esc})
+def _alpha_interval_inst(rng):
+    k = _alpha_inst(rng)
+    k.update(random_family=bool(rng.integers(2)), seed=int(rng.integers(2**31)), lr_factor=float(rng.uniform(0.05, 1.5)))
+    return k
 
 
-register(Statement(
-    id="chang_khanna.escape_set_interval",
-    source=f"{SOURCE} (critical mixing weight)",
-    text="for fixed eta and B the escaping mixing weights form the interval (alpha*, 1] (escape is monotone in alpha)",
-    notion="mean-square", sampling="independent_bernoulli", regime="tightness construction, 41 alphas",
-    method="exact", sample=_alpha_inst, check=_alpha_interval_check, tag="derived", claimed=False,
-    default_instances=8,
-))
+def _alpha_interval_check(inst, rng, sampling):
+    k = dict(inst)
+    if k["random_family"]:  # a random (retain, forget) pair drawn from its seed; the step from lr_factor
+        fam = random_unlearning_instance(k["seed"], n_max=8, d_max=4)
+        R, F = fam["retain"], fam["forget"]
+        k["lr"] = k["lr_factor"] * 2.0 / float(np.linalg.eigvalsh(R.mean)[-1])
+        k["B"] = int(min(k["B"], R.n, F.n))
+    else:
+        R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"])
+    iv = resist_interval(R, F, k["lr"], k["B"], sampling)
+    a_star = critical_alpha(R, F, k["lr"], k["B"], sampling)
+    grid = np.linspace(0, 1, 41)[1:]  # alpha = 0 is plain SGD on the retain set (no unlearning)
+    rho = np.array([mixed_recursion(R, F, a, k["B"], sampling).growth(k["lr"]) for a in grid])
+    resist = rho < 1
+    pred = np.zeros_like(resist) if iv is None else (grid > iv[0]) & (grid < iv[1])
+    near = np.zeros_like(resist) if iv is None else (np.abs(grid - iv[0]) < 1e-6) | (np.abs(grid - iv[1]) < 1e-6)
+    mism = (resist != pred) & ~near
+    # convexity on the grid: second differences of rho are non-negative (up to round-off)
+    second = rho[2:] - 2 * rho[1:-1] + rho[:-2]
+    nonconvex = bool((second < -1e-9 * rho.max()).any())
+    return Outcome(violated=bool(mism.any()) or nonconvex,
+                   detail={"sampling": sampling, "lr": k["lr"], "B": k["B"], "resist_interval": iv, "critical_alpha": a_star,
+                           "min_second_difference": float(second.min()), "resist_on_grid": resist})
+
+
+for _s in MIXED_SAMPLINGS:
+    register(Statement(
+        id=f"chang_khanna.escape_set_interval.{_s}",
+        source=f"{SOURCE} (critical mixing weight)",
+        text="rho(T(alpha)) is convex in alpha on (0, 1], so the resisting mixing weights {alpha: rho < 1} form "
+             "one interval and unlearning escapes exactly outside it (for all alpha >= critical_alpha)",
+        notion="mean-square", sampling=_s, regime="tightness construction or random families, 41 alphas",
+        method="exact", sample=_alpha_interval_inst, check=functools.partial(_alpha_interval_check, sampling=_s),
+        tag="derived", claimed=True, default_instances=6,
+    ))
 
 
 def _noise_inst(rng):
