@@ -20,6 +20,8 @@ weights :math:`(1-\\alpha)^2`, :math:`\\alpha^2`, :math:`\\alpha(1-\\alpha)` alr
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,90 +31,26 @@ __all__ = ["BACKENDS", "have_numba", "pair_product", "negative_mass"]
 
 BACKENDS = ("auto", "numba", "numpy")
 
-try:  # optional accelerator
-    import numba as _numba
-except Exception:  # pragma: no cover - exercised when numba is absent
-    _numba = None
-
 
 def have_numba() -> bool:
-    """Whether the optional ``numba`` back end is importable."""
-    return _numba is not None
+    """Whether the optional ``numba`` back end is importable (checked without importing it)."""
+    return importlib.util.find_spec("numba") is not None
 
 
-if _numba is not None:
+@functools.cache
+def _numba_kernels():
+    """The fused kernels (compiled once, then loaded from numba's on-disk cache)."""
+    from . import _pair_numba as k
 
-    @_numba.njit(parallel=True, fastmath=True, cache=True)
-    def _nb_product(Rrc, Frc, Cil, Ckj, Z):  # pragma: no cover - compiled
-        nr, mr = Rrc.shape
-        nf, mf = Frc.shape
-        Y = np.empty((nr, nf))
-        for i in _numba.prange(nr):
-            v = np.empty(mf)
-            for j in range(nf):
-                for l in range(mf):
-                    v[l] = Frc[j, l] - Cil[i, l]
-                acc = 0.0
-                for k in range(mr):
-                    base = Rrc[i, k] - Ckj[k, j]
-                    for l in range(mf):
-                        acc += np.sqrt(np.abs(base + v[l])) * Z[k, l]
-                Y[i, j] = acc
-        return Y
-
-    @_numba.njit(parallel=True, fastmath=True, cache=True)
-    def _nb_product_sym(R, F, C, Z, nthreads):  # pragma: no cover - compiled
-        # Square product: each distinct entry (P <= Q, row-major pair order) is evaluated once and
-        # used for both y_P and y_Q; rows i are dealt round-robin to per-thread accumulators.
-        nr, nf = C.shape
-        Yp = np.zeros((nthreads, nr, nf))
-        for t in _numba.prange(nthreads):
-            Y = Yp[t]
-            v = np.empty(nf)
-            for i in range(t, nr, nthreads):
-                for j in range(nf):
-                    for l in range(nf):
-                        v[l] = F[j, l] - C[i, l]
-                    zij = Z[i, j]
-                    base = R[i, i] - C[i, j]
-                    acc = np.sqrt(np.abs(base + v[j])) * zij
-                    for l in range(j + 1, nf):
-                        s = np.sqrt(np.abs(base + v[l]))
-                        acc += s * Z[i, l]
-                        Y[i, l] += s * zij
-                    for k in range(i + 1, nr):
-                        base = R[i, k] - C[k, j]
-                        for l in range(nf):
-                            s = np.sqrt(np.abs(base + v[l]))
-                            acc += s * Z[k, l]
-                            Y[k, l] += s * zij
-                    Y[i, j] += acc
-        return Yp.sum(axis=0)
-
-    @_numba.njit(parallel=True, cache=True)
-    def _nb_negative(R, F, C, W):  # pragma: no cover - compiled
-        nr, nf = C.shape
-        out = np.zeros(nr)
-        for i in _numba.prange(nr):
-            tot = 0.0
-            for j in range(nf):
-                acc = 0.0
-                for k in range(nr):
-                    base = R[i, k] - C[k, j]
-                    for l in range(nf):
-                        if base + F[j, l] - C[i, l] < 0.0:
-                            acc += W[k, l]
-                tot += acc * W[i, j]
-            out[i] = tot
-        return out.sum()
+    return k._nb_product, k._nb_product_sym, k._nb_negative
 
 
 def _resolve(backend: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
     if backend == "auto":
-        return "numba" if _numba is not None else "numpy"
-    if backend == "numba" and _numba is None:
+        return "numba" if have_numba() else "numpy"
+    if backend == "numba" and not have_numba():
         raise ValueError("backend='numba' needs the optional dependency: pip install 'rmtcheck[fast]' (or numba)")
     return backend
 
@@ -128,8 +66,10 @@ def pair_product(R, F, C, Z, rows_r=None, rows_f=None, cols_r=None, cols_f=None,
     n_r, n_f = C.shape
     square = rows_r is None and rows_f is None and cols_r is None and cols_f is None
     if square and _resolve(backend) == "numba":
-        return _nb_product_sym(np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C),
-                               np.ascontiguousarray(Z, dtype=float), int(_numba.get_num_threads()))
+        import numba
+
+        return _numba_kernels()[1](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C),
+                                   np.ascontiguousarray(Z, dtype=float), int(numba.get_num_threads()))
     rr = np.arange(n_r) if rows_r is None else np.asarray(rows_r)
     rf = np.arange(n_f) if rows_f is None else np.asarray(rows_f)
     cr = np.arange(n_r) if cols_r is None else np.asarray(cols_r)
@@ -140,7 +80,7 @@ def pair_product(R, F, C, Z, rows_r=None, rows_f=None, cols_r=None, cols_f=None,
     Ckj = np.ascontiguousarray(C[np.ix_(cr, rf)])
     Z = np.ascontiguousarray(Z, dtype=float)
     if _resolve(backend) == "numba":
-        return _nb_product(Rrc, Frc, Cil, Ckj, Z)
+        return _numba_kernels()[0](Rrc, Frc, Cil, Ckj, Z)
     return _np_product(Rrc, Frc, Cil, Ckj, Z, block_elems, workers)
 
 
@@ -177,7 +117,7 @@ def negative_mass(R, F, C, W, *, backend="auto") -> float:
     """``sum_{ij,kl} W_ij W_kl [R_ik + F_jl - C_il - C_kj < 0]`` (weighted count of negative traces)."""
     W = np.ascontiguousarray(W, dtype=float)
     if _resolve(backend) == "numba":
-        return float(_nb_negative(np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C), W))
+        return float(_numba_kernels()[2](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C), W))
     n_r, n_f = C.shape
     w = W.ravel()
     jb = max(1, int((1 << 18) // max(1, n_r * n_f)))

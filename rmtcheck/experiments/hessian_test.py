@@ -16,6 +16,11 @@
 The Monte Carlo is specialised to this design but exact in law: one batch stream (R, T, n) per
 ``B`` is shared by every ``sigma`` and learning rate (common random numbers), and log-norms are
 accumulated coordinate-wise, so no run overflows.
+
+The grid runs through the sweep engine (:func:`rmtcheck.sweep.run_sweep`, experiment
+``"dexter-hessian-test"``): one cell per batch size (:func:`sweep_cells`, :func:`hessian_test_row`), whose
+seed is the ``b``-th child of ``SeedSequence(rng)`` exactly as before the engine, so the output is
+bit-for-bit the same for any ``jobs`` or executor.
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ import numpy as np
 from scipy import stats
 
 from .. import thresholds as th
-from .._validate import as_generator
 from ..designs import dexter_construction
 from ..dynamics import DexterProtocol, sgd_recursion
+from ..sweep import cell_rng, run_sweep
 
-__all__ = ["hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell"]
+__all__ = ["hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell", "hessian_test_row", "sweep_cells"]
 
 
 def hessian_test_lyapunov(n: int, sigma: int, B: int, lr: float, lam: float = 2.0, sampling: str = "without_replacement") -> float:
@@ -110,31 +115,74 @@ class HessianTestGrid:
         return {k: np.asarray(v) for k, v in self.__dict__.items()}
 
 
-def hessian_test_grid(B_values=range(1, 50), sigma_values=range(1, 51), lrs=(0.5, 0.8), n: int = 100,
-                      lam: float = 2.0, protocol: DexterProtocol = DexterProtocol(), rng=0) -> HessianTestGrid:
-    """Compute every layer of the Hessian-test heatmap (see the module docstring)."""
-    B_values, sigma_values = np.array(list(B_values)), np.array(list(sigma_values))
-    ss = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(
-        rng if rng is not None else None)
-    children = ss.spawn(len(B_values))
-    shape = (len(lrs), len(B_values), len(sigma_values))
+def sweep_cells(quick: bool = False, B_values=None, sigma_values=None, lrs=(0.5, 0.8), n: int = 100,
+                lam: float = 2.0, protocol: DexterProtocol = DexterProtocol()) -> list[dict]:
+    """Cells of the heatmap for :func:`rmtcheck.sweep.run_sweep`: one per batch size (a row over sigma).
+
+    Cell ``b`` (the ``b``-th batch size) gets the ``b``-th spawned seed, as before the engine existed.
+    ``quick`` gives the figure's preview grid (every 4th B and sigma).
+    """
+    step = 4 if quick else 1
+    B_values = np.arange(1, 50, step) if B_values is None else np.array(list(B_values))
+    sigma_values = np.arange(1, 51, step) if sigma_values is None else np.array(list(sigma_values))
+    common = {"sigmas": [int(s) for s in sigma_values], "lrs": list(lrs),
+              "n": int(n), "lam": lam, "runs": int(protocol.runs), "steps": int(protocol.steps),
+              "blowup": protocol.blowup, "hessian_factor": protocol.hessian_factor}
+    return [{"B": int(B), **common} for B in B_values]
+
+
+def hessian_test_row(params: dict, seed: int) -> dict:
+    """One row of the heatmap (a batch size ``B``, every sigma and learning rate): the sweep cell.
+
+    Draws, from :func:`rmtcheck.sweep.cell_rng` ``(seed)``, one membership stream shared by every
+    sigma and learning rate (common random numbers), then one :math:`w_0` per sigma, in order.
+    Returns lists of shape ``(len(lrs), len(sigmas))`` for every layer of :class:`HessianTestGrid`.
+    """
+    B, n, lam, lrs, sigmas = int(params["B"]), int(params["n"]), params["lam"], params["lrs"], params["sigmas"]
+    runs, steps, blowup, factor = params["runs"], params["steps"], params["blowup"], params["hessian_factor"]
+    gen = cell_rng(seed)
+    X = _membership(gen, runs, steps, n, B)
+    CT = np.cumsum(X, axis=1, dtype=np.int32)
+    shape = (len(lrs), len(sigmas))
     mc, g_wor, g_ber, ly, r1, f2 = (np.zeros(shape) for _ in range(6))
-    for b, (B, child) in enumerate(zip(B_values, children)):
-        gen = np.random.default_rng(child)
-        X = _membership(gen, protocol.runs, protocol.steps, n, int(B))
-        CT = np.cumsum(X, axis=1, dtype=np.int32)
-        for s, sig in enumerate(sigma_values):
-            w0 = gen.random((protocol.runs, n - sig + 1))
-            fam = dexter_construction(n, int(sig), lam)
-            rec_w = sgd_recursion(fam, int(B), "without_replacement")
-            rec_b = sgd_recursion(fam, int(B), "bernoulli")
-            for e, lr in enumerate(lrs):
-                eff = lr * protocol.hessian_factor
-                mc[e, b, s] = hessian_test_mc_cell(X, w0, int(sig), int(B), eff, lam, protocol.blowup, CT)
-                g_wor[e, b, s] = rec_w.growth(lr)
-                g_ber[e, b, s] = rec_b.growth(lr)
-                ly[e, b, s] = hessian_test_lyapunov(n, int(sig), int(B), lr, lam)
-                r1[e, b, s] = th.theorem1_ratio(lr, lam, float(sig), n, int(B))
-                f2[e, b, s] = th.theorem2_factor(lr, lam, float(sig), n, int(B))
-    return HessianTestGrid(B_values, sigma_values, tuple(lrs), mc, g_wor, g_ber, ly, r1, f2, n, lam,
-                           int(ss.entropy) if ss.entropy is not None else -1)
+    for s, sig in enumerate(sigmas):
+        w0 = gen.random((runs, n - sig + 1))
+        fam = dexter_construction(n, int(sig), lam)
+        rec_w = sgd_recursion(fam, B, "without_replacement")
+        rec_b = sgd_recursion(fam, B, "bernoulli")
+        for e, lr in enumerate(lrs):
+            eff = lr * factor
+            mc[e, s] = hessian_test_mc_cell(X, w0, int(sig), B, eff, lam, blowup, CT)
+            g_wor[e, s] = rec_w.growth(lr)
+            g_ber[e, s] = rec_b.growth(lr)
+            ly[e, s] = hessian_test_lyapunov(n, int(sig), B, lr, lam)
+            r1[e, s] = th.theorem1_ratio(lr, lam, float(sig), n, B)
+            f2[e, s] = th.theorem2_factor(lr, lam, float(sig), n, B)
+    return {"mc_fraction": mc, "ms_growth_wor": g_wor, "ms_growth_bernoulli": g_ber, "lyapunov_wor": ly,
+            "theorem1_ratio": r1, "theorem2_factor": f2}
+
+
+_LAYERS = ("mc_fraction", "ms_growth_wor", "ms_growth_bernoulli", "lyapunov_wor", "theorem1_ratio", "theorem2_factor")
+
+
+def hessian_test_grid(B_values=range(1, 50), sigma_values=range(1, 51), lrs=(0.5, 0.8), n: int = 100,
+                      lam: float = 2.0, protocol: DexterProtocol = DexterProtocol(), rng=0, *, executor=None,
+                      jobs: int | None = 1, store=None, progress=None) -> HessianTestGrid:
+    """Compute every layer of the Hessian-test heatmap (see the module docstring).
+
+    Runs through :func:`rmtcheck.sweep.run_sweep` (experiment ``"dexter-hessian-test"``, one cell per
+    batch size, :func:`hessian_test_row`); ``rng`` is the root seed (int or ``None``), batch size ``b``
+    gets the ``b``-th spawned child. ``executor``/``jobs``/``store``/``progress`` are passed to the
+    engine (default: inline in this process, no store); the result does not depend on them.
+    """
+    B_values, sigma_values = np.array(list(B_values)), np.array(list(sigma_values))
+    cells = sweep_cells(B_values=B_values, sigma_values=sigma_values, lrs=lrs, n=n, lam=lam, protocol=protocol)
+    info: dict = {}
+    rows = run_sweep("dexter-hessian-test", hessian_test_row, cells, seed=rng, executor=executor,
+                     jobs=None if executor is not None else jobs, store=store, progress=progress, stats=info)
+    shape = (len(lrs), len(B_values), len(sigma_values))
+    layers = {k: np.zeros(shape) for k in _LAYERS}
+    for b, r in enumerate(rows):
+        for k in _LAYERS:
+            layers[k][:, b, :] = np.asarray(r[k], dtype=np.float64).reshape(len(lrs), len(sigma_values))
+    return HessianTestGrid(B_values, sigma_values, tuple(lrs), n=n, lam=lam, seed_entropy=int(info["seed"]), **layers)

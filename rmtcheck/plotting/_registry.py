@@ -1,47 +1,109 @@
-"""Figure registry, deterministic saving and the packaged style."""
+"""Figure registry, deterministic saving (PNG, PDF, NPZ, CSV) and the packaged style.
+
+A figure is a function ``fn(out_dir, quick=False, seed=0) -> list[Path]`` registered with
+:func:`figure`. It draws inside ``with style() as plt:`` and writes its outputs with
+:func:`save_figure`, which produces, for the same data, seed and package versions, byte-identical
+files:
+
+* ``NAME.png`` and ``NAME.pdf`` without timestamps or software strings in their metadata;
+* ``NAME.npz`` (the arrays behind the figure; zip entries with a fixed 1980 date) and ``NAME.csv``
+  (the same arrays in tidy long form: ``array, i0, i1, ..., value``; omitted above
+  :data:`CSV_MAX_ELEMENTS` values, the NPZ is always written).
+
+Parameters that are not visible in the function's signature (grid sizes, step counts ...) can be
+recorded for the manifest (see :mod:`rmtcheck.plotting._manifest`) either statically,
+``@figure("name", params={...})``, or at run time with :func:`record_params` (or
+``save_figure(..., params=...)``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import pkgutil
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["FIGURES", "figure", "figures", "save_figure", "style", "write_npz"]
+__all__ = ["FIGURES", "CSV_MAX_ELEMENTS", "figure", "figures", "record_params", "recorded_params", "save_figure",
+           "style", "style_path", "write_csv", "write_npz", "written_files"]
 
 FIGURES: dict[str, Callable] = {}
 _STYLE = Path(__file__).with_name("rmtcheck.mplstyle")
+#: Arrays with more values than this in total are written to NPZ only (a CSV would be many MB).
+CSV_MAX_ELEMENTS = 60_000
+# parameters recorded by, and files written for, the figure currently being generated (reset by the
+# manifest runner)
+_RECORDED: dict = {}
+_WRITTEN: list = []
 
 
-def figure(name: str):
-    """Decorator registering a figure function under ``name``."""
+def figure(name: str, params: dict | None = None):
+    """Decorator registering a figure function under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The figure's name: its output files are ``NAME.png``, ``NAME.pdf``, ``NAME.npz``, ``NAME.csv``
+        and ``rmtcheck figures --only NAME`` regenerates it.
+    params : dict, optional
+        Fixed parameters of the figure (beyond ``quick`` and ``seed``) recorded in the manifest.
+    """
 
     def deco(fn):
         if name in FIGURES and FIGURES[name] is not fn:
             raise ValueError(f"figure {name!r} is already registered")
         FIGURES[name] = fn
         fn.figure_name = name
+        fn.figure_params = dict(params or {})
         return fn
 
     return deco
 
 
 def figures() -> dict[str, Callable]:
-    """All registered figures (imports every figure module of this package once)."""
+    """All registered figures (imports every figure module of this package once), sorted by name."""
     from .. import plotting as pkg
 
     for m in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if not m.name.startswith("_"):
             importlib.import_module(f"{pkg.__name__}.{m.name}")
-    return dict(FIGURES)
+    return dict(sorted(FIGURES.items()))
+
+
+def record_params(**params) -> None:
+    """Record parameters of the figure being generated (grid sizes, step counts ...) for the manifest."""
+    _RECORDED.update(params)
+
+
+def recorded_params(reset: bool = False) -> dict:
+    """The parameters recorded since the last reset (``reset=True`` clears them afterwards)."""
+    out = dict(_RECORDED)
+    if reset:
+        _RECORDED.clear()
+    return out
+
+
+def written_files(reset: bool = False) -> list[Path]:
+    """Every file :func:`save_figure` wrote since the last reset (including the CSV, which
+    :func:`save_figure` does not return, so that callers expecting PNG, PDF, NPZ keep working)."""
+    out = list(_WRITTEN)
+    if reset:
+        _WRITTEN.clear()
+    return out
+
+
+def style_path() -> Path:
+    """Path of the packaged matplotlib style sheet ``rmtcheck.mplstyle``."""
+    return _STYLE
 
 
 @contextlib.contextmanager
 def style():
-    """The packaged matplotlib style (colour-blind-safe palette, LaTeX-compatible sizes), Agg backend."""
+    """The packaged matplotlib style (Okabe–Ito colour-blind-safe palette, sizes for a 6.5 in LaTeX
+    text width and 9 pt text), Agg backend, fixed hash salt: yields ``matplotlib.pyplot``."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -53,7 +115,6 @@ def style():
 
 def write_npz(path, data: dict) -> Path:
     """``np.savez`` with fixed zip timestamps, so identical data give identical bytes."""
-    import io
     import zipfile
 
     path = Path(path)
@@ -67,11 +128,55 @@ def write_npz(path, data: dict) -> Path:
     return path
 
 
-def save_figure(fig, out_dir, name: str, data: dict | None = None) -> list[Path]:
-    """Write ``name.png``, ``name.pdf`` (no timestamps: identical bytes for identical input) and
-    ``name.npz`` with ``data``; return the paths."""
+def _csv_value(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "1" if v else "0"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))  # shortest round-trip form: nan, inf, -inf, 0.1 ...
+    s = str(v)
+    if any(c in s for c in ',"\n\r'):
+        s = '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def write_csv(path, data: dict) -> Path:
+    """Write the arrays of ``data`` as one tidy CSV: columns ``array, i0, ..., i{k-1}, value``.
+
+    Every entry of every array is one row (``k`` is the largest number of dimensions; unused index
+    columns are empty; booleans are written 0/1, floats in their shortest round-trip form), arrays
+    in sorted key order: identical data give identical bytes. Read it back with e.g.
+    ``pandas.read_csv(path).query("array == 'rho'")``.
+    """
+    path = Path(path)
+    arrays = {k: np.asarray(data[k]) for k in sorted(data)}
+    ndim = max([a.ndim for a in arrays.values()] + [0])
+    lines = [",".join(["array"] + [f"i{j}" for j in range(ndim)] + ["value"])]
+    for key, a in arrays.items():
+        name = _csv_value(key)
+        if a.ndim == 0:
+            lines.append(",".join([name] + [""] * ndim + [_csv_value(a.item())]))
+            continue
+        idx = np.indices(a.shape).reshape(a.ndim, -1).T
+        pad = [""] * (ndim - a.ndim)
+        for ix, v in zip(idx, a.reshape(-1).tolist()):
+            lines.append(",".join([name, *map(str, ix.tolist()), *pad, _csv_value(v)]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+    return path
+
+
+def save_figure(fig, out_dir, name: str, data: dict | None = None, params: dict | None = None) -> list[Path]:
+    """Write ``name.png``, ``name.pdf`` (no timestamps: identical bytes for identical input) and, with
+    ``data``, ``name.npz`` and ``name.csv`` (see :func:`write_csv`); return the PNG, PDF and NPZ paths
+    (the CSV is listed by :func:`written_files` and in the manifest).
+
+    ``params`` are recorded for the manifest (as :func:`record_params`).
+    """
     import matplotlib.pyplot as plt
 
+    if params:
+        record_params(**params)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"{name}.png", out / f"{name}.pdf"]
@@ -82,4 +187,7 @@ def save_figure(fig, out_dir, name: str, data: dict | None = None) -> list[Path]
         p = out / f"{name}.npz"
         write_npz(p, data)
         paths.append(p)
+        if sum(np.asarray(v).size for v in data.values()) <= CSV_MAX_ELEMENTS:
+            _WRITTEN.append(write_csv(out / f"{name}.csv", data))
+    _WRITTEN.extend(paths)
     return paths

@@ -1,0 +1,71 @@
+"""Fused numba kernels of :mod:`rmtcheck._pair_kernels` (imported only when the numba back end is used)."""
+
+import numba
+import numpy as np
+
+
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _nb_product(Rrc, Frc, Cil, Ckj, Z):  # pragma: no cover - compiled
+    nr, mr = Rrc.shape
+    nf, mf = Frc.shape
+    Y = np.empty((nr, nf))
+    for i in numba.prange(nr):
+        v = np.empty(mf)
+        for j in range(nf):
+            for l in range(mf):
+                v[l] = Frc[j, l] - Cil[i, l]
+            acc = 0.0
+            for k in range(mr):
+                base = Rrc[i, k] - Ckj[k, j]
+                for l in range(mf):
+                    acc += np.sqrt(np.abs(base + v[l])) * Z[k, l]
+            Y[i, j] = acc
+    return Y
+
+
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _nb_product_sym(R, F, C, Z, nthreads):  # pragma: no cover - compiled
+    # Square product: each distinct entry (P <= Q, row-major pair order) is evaluated once and
+    # used for both y_P and y_Q; rows i are dealt round-robin to per-thread accumulators.
+    nr, nf = C.shape
+    Yp = np.zeros((nthreads, nr, nf))
+    for t in numba.prange(nthreads):
+        Y = Yp[t]
+        v = np.empty(nf)
+        for i in range(t, nr, nthreads):
+            for j in range(nf):
+                for l in range(nf):
+                    v[l] = F[j, l] - C[i, l]
+                zij = Z[i, j]
+                base = R[i, i] - C[i, j]
+                acc = np.sqrt(np.abs(base + v[j])) * zij
+                for l in range(j + 1, nf):
+                    s = np.sqrt(np.abs(base + v[l]))
+                    acc += s * Z[i, l]
+                    Y[i, l] += s * zij
+                for k in range(i + 1, nr):
+                    base = R[i, k] - C[k, j]
+                    for l in range(nf):
+                        s = np.sqrt(np.abs(base + v[l]))
+                        acc += s * Z[k, l]
+                        Y[k, l] += s * zij
+                Y[i, j] += acc
+    return Yp.sum(axis=0)
+
+
+@numba.njit(parallel=True, cache=True)
+def _nb_negative(R, F, C, W):  # pragma: no cover - compiled
+    nr, nf = C.shape
+    out = np.zeros(nr)
+    for i in numba.prange(nr):
+        tot = 0.0
+        for j in range(nf):
+            acc = 0.0
+            for k in range(nr):
+                base = R[i, k] - C[k, j]
+                for l in range(nf):
+                    if base + F[j, l] - C[i, l] < 0.0:
+                        acc += W[k, l]
+            tot += acc * W[i, j]
+        out[i] = tot
+    return out.sum()

@@ -1,0 +1,29 @@
+"""Sweeps: run experiment grids on any executor, with a resumable SQLite results store.
+
+* :func:`run_sweep` — the engine (``fn(params, seed) -> dict`` per cell; per-cell seeds from
+  ``SeedSequence.spawn``; results in cell order; independent of the number of workers);
+* :func:`sweep_map` — the engine as a ``map_cells(fn, cells, seeds)`` for grids with their own seeds;
+* :class:`ResultStore` — the store (one row per finished cell, keyed by experiment, canonical-JSON
+  parameters, seed and code version; default file ``$RMTCHECK_STORE`` or ``./rmtcheck-sweeps.sqlite``);
+* :func:`executor_from` — a local ``ProcessPoolExecutor(jobs)`` or a Dask cluster's executor;
+* :func:`register_sweep`, :func:`sweeps`, :func:`get_sweep` — the named sweeps behind
+  ``rmtcheck sweep run|status|list``;
+* :func:`cell_rng`, :func:`cell_seeds`, :func:`code_version` — what a cell sees and how it is keyed.
+
+Layering: the engine and store are generic infrastructure (they import nothing from the package
+but ``__version__``), so experiment modules may run their grids through them; the registry names
+experiments lazily, so importing this package imports no experiment.
+"""
+
+from ._engine import (canonical_json, cell_rng, cell_seeds, code_version, default_jobs, run_sweep, seed_sequence,
+                      sweep_map)
+from ._executors import close_executor, executor_from
+from ._registry import Sweep, get_sweep, register_sweep, sweeps
+from ._store import STORE_ENV, ResultStore, default_store_path
+
+__all__ = [
+    "run_sweep", "sweep_map", "ResultStore", "executor_from", "close_executor",
+    "register_sweep", "get_sweep", "sweeps", "Sweep",
+    "cell_rng", "cell_seeds", "seed_sequence", "code_version", "canonical_json", "default_jobs",
+    "default_store_path", "STORE_ENV",
+]

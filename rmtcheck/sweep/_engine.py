@@ -1,0 +1,357 @@
+"""The sweep engine: run a grid of independent cells on any :class:`concurrent.futures.Executor`.
+
+A *cell function* is a picklable module-level callable ``fn(params: dict, seed: int) -> dict`` whose
+parameters and result are JSON-serialisable (NumPy scalars and arrays in the result are converted to
+numbers and lists). :func:`run_sweep` gives every cell its own seed, skips cells already in the
+results store, submits the rest with a bounded number of futures in flight, writes each result to
+the store the moment it arrives (the main process writes; workers only compute) and returns the
+results in cell order.
+
+Seeds
+-----
+Cell ``i`` (its position in the cell list, the *canonical order*: the order the experiment's cell
+builder returns, whatever order cells are submitted or finish in) gets the ``i``-th child of
+``np.random.SeedSequence(seed).spawn(len(cells))``, handed to the cell as one integer,
+
+.. math::  s_i = \\mathrm{entropy} + i \\cdot 2^{128},
+
+so that :func:`cell_rng` (``s_i``) is *exactly* ``np.random.default_rng(SeedSequence(seed).spawn(n)[i])``
+(spawn keys are ``(i,)``; the root entropy of an integer seed is the seed itself, < 2**128). This
+keeps the grids that predate the engine bit-for-bit identical, and it means results depend neither
+on the number of workers nor on the executor. ``np.random.default_rng(s_i)`` is also a valid,
+distinct stream per cell (equal to the spawned child for ``i >= 1``), but cells should use
+:func:`cell_rng`. The store keys cells by ``s_i``, so resuming with another root seed recomputes.
+
+Code version
+------------
+``code_version(fn) = "<rmtcheck version>+<first 12 hex of sha256(source of fn's module)>"``. Editing
+the module that defines the cell function (or releasing a new version) therefore invalidates its
+stored cells; edits to deeper dependencies do not (bump the version, or pass ``code_version=``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import inspect
+import json
+import numbers
+import os
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ._store import ResultStore
+
+__all__ = ["run_sweep", "sweep_map", "cell_seeds", "cell_rng", "seed_sequence", "code_version", "canonical_json",
+           "default_jobs"]
+
+_SEED_BITS = 128
+_MASK = (1 << _SEED_BITS) - 1
+
+
+# --------------------------------------------------------------------------------------------- JSON
+def _np_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON-serialisable")
+
+
+def canonical_json(obj, name: str = "params") -> str:
+    """Canonical JSON (sorted keys, no spaces, no NaN/inf) of a cell's parameters; ValueError if impossible."""
+    try:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False, default=_np_default)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be JSON-serialisable (finite numbers, strings, lists, dicts); "
+                         f"got {obj!r}: {exc}") from None
+
+
+# -------------------------------------------------------------------------------------------- seeds
+def _root_entropy(seed) -> int:
+    """The root entropy of ``seed``: an int in [0, 2**128), a fresh one for None."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy) & _MASK
+    if isinstance(seed, np.random.SeedSequence):
+        ent = seed.entropy
+        if seed.spawn_key or seed.pool_size != 4 or not isinstance(ent, numbers.Integral) or not 0 <= ent <= _MASK:
+            raise ValueError("seed as a SeedSequence must have an integer entropy < 2**128, no spawn key and the "
+                             f"default pool size; got {seed!r} (pass an int seed instead)")
+        return int(ent)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed must be None or an int in [0, 2**128); got {seed!r}")
+    if not 0 <= int(seed) <= _MASK:
+        raise ValueError(f"seed must lie in [0, 2**128); got {seed}")
+    return int(seed)
+
+
+def cell_seeds(seed, n: int) -> list[int]:
+    """The integer seeds of ``n`` cells: :math:`s_i = \\mathrm{entropy} + i\\,2^{128}` (module docstring)."""
+    root = _root_entropy(seed)
+    return [root + (i << _SEED_BITS) for i in range(int(n))]
+
+
+def seed_sequence(seed: int) -> np.random.SeedSequence:
+    """The ``SeedSequence`` of a cell seed: ``SeedSequence(seed).spawn(n)[i]`` of the root seed."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int (a cell seed from run_sweep); got {seed!r}")
+    seed = int(seed)
+    return np.random.SeedSequence(seed & _MASK, spawn_key=(seed >> _SEED_BITS,))
+
+
+def cell_rng(seed: int) -> np.random.Generator:
+    """The cell's generator: exactly ``default_rng(SeedSequence(root).spawn(n)[i])``."""
+    return np.random.default_rng(seed_sequence(seed))
+
+
+# ------------------------------------------------------------------------------------- code version
+def code_version(fn: Callable) -> str:
+    """``"<package version>+<sha256 of fn's module source, 12 hex>"`` (see the module docstring)."""
+    from .. import __version__
+
+    mod = sys.modules.get(getattr(fn, "__module__", None) or "")
+    src = None
+    if mod is not None:
+        try:
+            src = inspect.getsource(mod)
+        except (OSError, TypeError):
+            src = None
+    if src is None:  # no source file (interactive): fall back to the function's bytecode
+        code = getattr(fn, "__code__", None)
+        src = repr((getattr(fn, "__qualname__", repr(fn)), code.co_code if code is not None else b""))
+    return f"{__version__}+{hashlib.sha256(src.encode()).hexdigest()[:12]}"
+
+
+def default_jobs() -> int:
+    """Cores this process may use (``os.sched_getaffinity`` where available)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+# ------------------------------------------------------------------------------------------ workers
+def _run_cell(fn, params_json: str, seed: int) -> tuple[str, float]:
+    """Worker side: decode the parameters, run the cell, encode the result. Returns (json, seconds)."""
+    params = json.loads(params_json)
+    t0 = time.perf_counter()
+    out = fn(params, seed)
+    dt = time.perf_counter() - t0
+    if not isinstance(out, dict):
+        raise ValueError(f"cell function {getattr(fn, '__qualname__', fn)!r} must return a dict; "
+                         f"got {type(out).__name__} for params {params_json}")
+    try:
+        enc = json.dumps(out, sort_keys=True, separators=(",", ":"), default=_np_default)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cell result for params {params_json} is not JSON-serialisable: {exc}") from None
+    return enc, dt
+
+
+# ------------------------------------------------------------------------------------------- engine
+def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: cf.Executor | None = None,
+              jobs: int | None = None, store=None, progress: Callable[[int, int], None] | None = None,
+              code_version: str | None = None, max_in_flight: int | None = None,
+              stats: dict | None = None, seeds: list[int] | None = None) -> list[dict]:
+    """Run ``fn(params, seed)`` for every cell and return the results in cell order.
+
+    Parameters
+    ----------
+    experiment : str
+        Name under which cells are stored (e.g. ``"dexter-hessian-test"``).
+    fn : callable
+        Module-level ``fn(params: dict, seed: int) -> dict`` (picklable; JSON in and out).
+    cells : list of dict
+        Cell parameters, in canonical order (cell ``i`` gets seed :math:`s_i`); no duplicates.
+    seed : int, SeedSequence or None
+        Root seed (``None``: fresh entropy, reported in ``stats["seed"]``).
+    executor : concurrent.futures.Executor, optional
+        Where to compute (a process pool, a Dask ``ClientExecutor`` ...). Not shut down here.
+    jobs : int, optional
+        Without ``executor``: ``1`` computes inline in this process (no pickling, lowest overhead);
+        ``N > 1`` uses a ``ProcessPoolExecutor(N)`` created and shut down here. Default: the
+        number of usable cores. Results do not depend on ``jobs``.
+    store : str, Path or ResultStore, optional
+        Results store; finished cells found there (same experiment, parameters, seed and code
+        version) are not recomputed, and each newly finished cell is committed at once. ``None``:
+        keep nothing (no resume).
+    progress : callable, optional
+        ``progress(done, total)`` after each finished (or found) cell.
+    code_version : str, optional
+        Override :func:`code_version` ``(fn)`` (tests, or to pin a version deliberately).
+    max_in_flight : int, optional
+        Bound on submitted, unfinished futures; default twice the number of workers.
+    seeds : list of int, optional
+        Explicit per-cell seeds (non-negative ints, one per cell) instead of spawning them from
+        ``seed``; for grids that already fix their own seeds (see :func:`sweep_map`).
+    stats : dict, optional
+        Filled with ``total``, ``cached`` (found in the store), ``computed``, ``seconds`` (wall),
+        ``code_version``, ``seed`` (the root entropy), ``sweep_id`` and ``store``.
+
+    Returns
+    -------
+    list of dict
+        ``results[i]`` is cell ``i``'s result (decoded from its JSON, so a resumed sweep returns
+        exactly what an uninterrupted one does).
+    """
+    if not isinstance(experiment, str) or not experiment.strip():
+        raise ValueError(f"experiment must be a non-empty string; got {experiment!r}")
+    if not callable(fn):
+        raise ValueError(f"fn must be callable fn(params, seed) -> dict; got {fn!r}")
+    if not isinstance(cells, (list, tuple)):
+        raise ValueError(f"cells must be a list of dicts; got {type(cells).__name__}")
+    if executor is not None and jobs is not None:
+        raise ValueError("give either executor or jobs, not both")
+    if executor is not None and not isinstance(executor, cf.Executor):
+        raise ValueError(f"executor must be a concurrent.futures.Executor; got {type(executor).__name__}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
+        raise ValueError(f"jobs must be an integer >= 1; got {jobs!r}")
+    if max_in_flight is not None and (not isinstance(max_in_flight, numbers.Integral) or max_in_flight < 1):
+        raise ValueError(f"max_in_flight must be an integer >= 1; got {max_in_flight!r}")
+    keys = []
+    for i, c in enumerate(cells):
+        if not isinstance(c, dict):
+            raise ValueError(f"cells[{i}] must be a dict of parameters; got {type(c).__name__}")
+        keys.append(canonical_json(c, f"cells[{i}]"))
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise ValueError(f"cells must be distinct; {dup} appears more than once")
+    if seeds is None:
+        root = _root_entropy(seed)
+        seeds = cell_seeds(root, len(keys))
+    else:
+        seeds = list(seeds)
+        if len(seeds) != len(keys):
+            raise ValueError(f"seeds must have one entry per cell ({len(keys)}); got {len(seeds)}")
+        for i, sd in enumerate(seeds):
+            if isinstance(sd, bool) or not isinstance(sd, numbers.Integral) or sd < 0:
+                raise ValueError(f"seeds[{i}] must be a non-negative int; got {sd!r}")
+        seeds = [int(sd) for sd in seeds]
+        root = "explicit"
+    version = code_version if code_version is not None else _code_version(fn)
+    if not isinstance(version, str) or not version:
+        raise ValueError(f"code_version must be a non-empty string; got {version!r}")
+
+    own_store = store is not None and not isinstance(store, ResultStore)
+    st = ResultStore(store) if own_store else store
+    t_start = time.perf_counter()
+    total = len(keys)
+    results: list = [None] * total
+    try:
+        done = 0
+        if st is not None:
+            sid = st.begin(experiment, version, root, [(k, str(s)) for k, s in zip(keys, seeds)])
+            cached = st.finished(experiment, version)
+            for i, (k, s) in enumerate(zip(keys, seeds)):
+                r = cached.get((k, str(s)))
+                if r is not None:
+                    results[i] = json.loads(r)
+                    done += 1
+        else:
+            sid = None
+        n_cached = done
+        if progress is not None and done:
+            progress(done, total)
+        pending = [i for i in range(total) if results[i] is None]
+
+        def finish(i, enc, dt):
+            nonlocal done
+            if st is not None:
+                st.put(experiment, keys[i], str(seeds[i]), version, enc, dt)
+            results[i] = json.loads(enc)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+
+        n_jobs = default_jobs() if jobs is None else int(jobs)
+        if executor is None and (n_jobs == 1 or len(pending) <= 1):
+            for i in pending:  # inline: same code path as a worker, no pickling
+                finish(i, *_run_cell(fn, keys[i], seeds[i]))
+        else:
+            own_exec = executor is None
+            ex = cf.ProcessPoolExecutor(min(n_jobs, len(pending))) if own_exec else executor
+            workers = min(n_jobs, len(pending)) if own_exec else _workers_of(ex)
+            bound = max_in_flight or max(2 * workers, 2)
+            try:
+                _drive(ex, fn, pending, keys, seeds, bound, finish)
+            finally:
+                if own_exec:
+                    ex.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if own_store:
+            st.close()
+    if stats is not None:
+        stats.update(experiment=experiment, total=total, cached=n_cached, computed=total - n_cached,
+                     seconds=time.perf_counter() - t_start, code_version=version, seed=root, sweep_id=sid,
+                     store=None if st is None else st.path)
+    return results
+
+
+def sweep_map(experiment: str, **engine) -> Callable:
+    """A ``map_cells(fn, cells, seeds) -> list`` that runs through :func:`run_sweep` with the given seeds.
+
+    For grids written as ``map_cells(cell_fn, cells, seeds)`` (e.g. the CNN unlearning grid): pass
+    ``sweep_map("cnn-unlearning", jobs=2, store="s.sqlite")`` as ``map_cells`` and the grid runs on
+    the engine (executor, store, resume) with exactly its own seeds, so its results are unchanged.
+    ``engine`` takes ``executor``, ``jobs``, ``store``, ``progress``, ``code_version``, ``max_in_flight``.
+    """
+    allowed = {"executor", "jobs", "store", "progress", "code_version", "max_in_flight"}
+    bad = set(engine) - allowed
+    if bad:
+        raise ValueError(f"sweep_map accepts {sorted(allowed)}; got {sorted(bad)}")
+
+    def map_cells(fn, cells, seeds):
+        return run_sweep(experiment, fn, list(cells), seeds=list(seeds), **engine)
+
+    return map_cells
+
+
+def _code_version(fn):
+    return code_version(fn)
+
+
+def _workers_of(ex) -> int:
+    n = getattr(ex, "_max_workers", None)  # Process/ThreadPoolExecutor
+    if isinstance(n, int) and n > 0:
+        return n
+    client = getattr(ex, "_client", None)  # distributed.cfexecutor.ClientExecutor
+    if client is not None:
+        try:
+            return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        except Exception:  # pragma: no cover - scheduler unreachable: fall back
+            pass
+    return default_jobs()
+
+
+def _drive(ex, fn, pending, keys, seeds, bound, finish):
+    """Submit with at most ``bound`` futures in flight; hand each result to ``finish`` as it arrives."""
+    it = iter(pending)
+    inflight: dict = {}
+
+    def fill():
+        while len(inflight) < bound:
+            i = next(it, None)
+            if i is None:
+                return
+            inflight[ex.submit(_run_cell, fn, keys[i], seeds[i])] = i
+
+    fill()
+    try:
+        while inflight:
+            ready, _ = cf.wait(list(inflight), return_when=cf.FIRST_COMPLETED)
+            for fut in ready:
+                i = inflight.pop(fut)
+                try:
+                    enc, dt = fut.result()
+                except BaseException as exc:
+                    if isinstance(exc, Exception) and hasattr(exc, "add_note"):
+                        exc.add_note(f"in sweep cell {i} with params {keys[i]}")
+                    raise
+                finish(i, enc, dt)
+            fill()
+    finally:
+        for fut in inflight:
+            fut.cancel()
+

@@ -1,0 +1,191 @@
+"""The embedded results store of the sweep engine: one SQLite file, one row per finished cell.
+
+Schema (standard-library :mod:`sqlite3`, WAL journal):
+
+``cells``
+    ``(experiment, params, seed, code_version)`` is the primary key: ``params`` is the canonical JSON
+    of the cell's parameters (sorted keys, no spaces), ``seed`` the cell's integer seed written in
+    decimal (it can exceed 64 bits, see :func:`rmtcheck.sweep.cell_seeds`), ``code_version`` the
+    package version plus a hash of the cell function's module source. The row also holds ``result``
+    (the JSON the cell returned), ``seconds`` (the cell's compute time in the worker) and
+    ``finished_at`` (Unix time).
+``sweeps`` and ``sweep_cells``
+    A *plan* (one call of :func:`rmtcheck.sweep.run_sweep`: experiment, code version, root seed and
+    the ordered cell list) with its total, so ``rmtcheck sweep status`` can count finished cells out
+    of the total, even for an interrupted sweep.
+
+Durability: every finished cell is one ``INSERT`` in its own transaction, committed before the next
+result is handled, so a sweep killed at any moment (even ``SIGKILL``) loses at most the cells still
+computing. The journal is in WAL mode with ``synchronous=NORMAL``: a committed row survives the
+death of the process (it is in the WAL, which the operating system holds); only a power cut may lose
+the last few commits, which the next run then recomputes. Only the main process of a sweep writes;
+workers compute and return.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+__all__ = ["ResultStore", "default_store_path", "STORE_ENV"]
+
+STORE_ENV = "RMTCHECK_STORE"
+_DEFAULT_NAME = "rmtcheck-sweeps.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cells (
+    experiment   TEXT NOT NULL,
+    params       TEXT NOT NULL,
+    seed         TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    result       TEXT NOT NULL,
+    seconds      REAL NOT NULL,
+    finished_at  REAL NOT NULL,
+    PRIMARY KEY (experiment, params, seed, code_version)
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+    sweep_id     TEXT PRIMARY KEY,
+    experiment   TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    root_seed    TEXT NOT NULL,
+    total        INTEGER NOT NULL,
+    created_at   REAL NOT NULL,
+    updated_at   REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sweep_cells (
+    sweep_id TEXT NOT NULL,
+    idx      INTEGER NOT NULL,
+    params   TEXT NOT NULL,
+    seed     TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, idx)
+);
+"""
+
+
+def default_store_path() -> Path:
+    """``$RMTCHECK_STORE`` if set, else ``./rmtcheck-sweeps.sqlite`` (in the working directory)."""
+    return Path(os.environ.get(STORE_ENV) or _DEFAULT_NAME)
+
+
+class ResultStore:
+    """SQLite results store (see the module docstring for the schema and durability).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The database file; created with its parent directory if missing. Default
+        :func:`default_store_path`. ``":memory:"`` gives a private in-memory store (tests).
+
+    Notes
+    -----
+    One connection per store object, used from the thread that drives the sweep. Several processes
+    may read the file while a sweep writes it (WAL), e.g. ``rmtcheck sweep status``.
+    """
+
+    def __init__(self, path=None):
+        path = default_store_path() if path is None else path
+        if not isinstance(path, (str, os.PathLike)):
+            raise ValueError(f"store must be a path or a ResultStore; got {type(path).__name__}")
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._con.execute("PRAGMA journal_mode=WAL")
+            self._con.execute("PRAGMA synchronous=NORMAL")
+            self._con.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"store {self.path!r} is not a usable SQLite results store: {exc}") from exc
+
+    # -- context management -------------------------------------------------------------------
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ResultStore({self.path!r})"
+
+    # -- plans ---------------------------------------------------------------------------------
+    @staticmethod
+    def sweep_id(experiment: str, code_version: str, root_seed, keys: list[tuple[str, str]]) -> str:
+        """Identifier of a plan: hash of experiment, version, root seed and the ordered cell keys."""
+        h = hashlib.sha256()
+        for part in (experiment, code_version, str(root_seed)):
+            h.update(part.encode())
+            h.update(b"\0")
+        for p, s in keys:
+            h.update(p.encode())
+            h.update(b"\1")
+            h.update(s.encode())
+            h.update(b"\2")
+        return h.hexdigest()[:16]
+
+    def begin(self, experiment: str, code_version: str, root_seed, keys: list[tuple[str, str]]) -> str:
+        """Record a plan (idempotent) and return its id."""
+        sid = self.sweep_id(experiment, code_version, root_seed, keys)
+        now = time.time()
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            cur = con.execute("INSERT OR IGNORE INTO sweeps VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (sid, experiment, code_version, str(root_seed), len(keys), now, now))
+            if cur.rowcount:
+                con.executemany("INSERT INTO sweep_cells VALUES (?, ?, ?, ?)",
+                                ((sid, i, p, s) for i, (p, s) in enumerate(keys)))
+            else:
+                con.execute("UPDATE sweeps SET updated_at = ? WHERE sweep_id = ?", (now, sid))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return sid
+
+    # -- cells ---------------------------------------------------------------------------------
+    def finished(self, experiment: str, code_version: str) -> dict[tuple[str, str], str]:
+        """``{(params_json, seed): result_json}`` of every finished cell of this experiment and version."""
+        rows = self._con.execute("SELECT params, seed, result FROM cells WHERE experiment = ? AND code_version = ?",
+                                 (experiment, code_version))
+        return {(p, s): r for p, s, r in rows}
+
+    def put(self, experiment: str, params: str, seed: str, code_version: str, result: str, seconds: float) -> None:
+        """Write one finished cell and commit at once."""
+        now = time.time()
+        self._con.execute("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          (experiment, params, seed, code_version, result, float(seconds), now))
+
+    def count(self, experiment: str | None = None) -> int:
+        """Number of finished cells (of one experiment, or all)."""
+        if experiment is None:
+            return int(self._con.execute("SELECT COUNT(*) FROM cells").fetchone()[0])
+        return int(self._con.execute("SELECT COUNT(*) FROM cells WHERE experiment = ?", (experiment,)).fetchone()[0])
+
+    def status(self) -> list[dict]:
+        """One record per plan: experiment, code version, root seed, finished, total, last update.
+
+        ``last_update`` is the latest of the plan's start and its cells' finishing times (Unix time).
+        Plans are listed by last update, newest first.
+        """
+        q = """
+        SELECT s.sweep_id, s.experiment, s.code_version, s.root_seed, s.total, s.created_at,
+               COUNT(c.result), MAX(c.finished_at), COALESCE(SUM(c.seconds), 0.0)
+        FROM sweeps s
+        JOIN sweep_cells p ON p.sweep_id = s.sweep_id
+        LEFT JOIN cells c ON c.experiment = s.experiment AND c.code_version = s.code_version
+                         AND c.params = p.params AND c.seed = p.seed
+        GROUP BY s.sweep_id
+        """
+        out = []
+        for sid, exp, ver, root, total, created, done, last, secs in self._con.execute(q):
+            out.append({"sweep_id": sid, "experiment": exp, "code_version": ver, "seed": root, "finished": int(done),
+                        "total": int(total), "last_update": max(created, last or created),
+                        "cell_seconds": float(secs)})
+        out.sort(key=lambda r: -r["last_update"])
+        return out
