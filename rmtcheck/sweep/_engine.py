@@ -125,6 +125,24 @@ def code_version(fn: Callable) -> str:
     return f"{__version__}+{hashlib.sha256(src.encode()).hexdigest()[:12]}"
 
 
+def _single_blas_thread():  # pragma: no cover - runs in worker processes
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(1)
+
+
+def local_pool(jobs: int) -> cf.ProcessPoolExecutor:
+    """A local process pool whose workers run BLAS single-threaded.
+
+    The pool parallelises over cells; letting each worker's BLAS also spawn a thread per core would
+    oversubscribe the machine (two processes x two BLAS threads on two cores ran slower than one
+    process). Needs ``threadpoolctl`` (a dependency); results are unchanged.
+    """
+    return cf.ProcessPoolExecutor(int(jobs), initializer=_single_blas_thread)
+
+
 def default_jobs() -> int:
     """Cores this process may use (``os.sched_getaffinity`` where available)."""
     try:
@@ -271,7 +289,7 @@ def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: c
                 finish(i, *_run_cell(fn, keys[i], seeds[i]))
         else:
             own_exec = executor is None
-            ex = cf.ProcessPoolExecutor(min(n_jobs, len(pending))) if own_exec else executor
+            ex = local_pool(min(n_jobs, len(pending))) if own_exec else executor
             workers = min(n_jobs, len(pending)) if own_exec else _workers_of(ex)
             bound = max_in_flight or max(2 * workers, 2)
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import numbers
 
-from ._engine import default_jobs
+from ._engine import default_jobs, local_pool
 
 __all__ = ["executor_from", "close_executor"]
 
@@ -33,7 +33,7 @@ def executor_from(jobs: int | None = None, scheduler: str | None = None, *,
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
         raise ValueError(f"jobs must be an integer >= 1; got {jobs!r}")
     if scheduler is None:
-        return cf.ProcessPoolExecutor(default_jobs() if jobs is None else int(jobs))
+        return local_pool(default_jobs() if jobs is None else int(jobs))
     if not isinstance(scheduler, str) or not scheduler.strip():
         raise ValueError(f"scheduler must be a Dask scheduler address such as 'tcp://127.0.0.1:8786'; got {scheduler!r}")
     try:
