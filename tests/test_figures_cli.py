@@ -186,3 +186,40 @@ def test_large_data_npz_only_and_stale_csv_removed(tiny_figure, tmp_path, monkey
     assert not (tmp_path / f"{tiny_figure}.csv").exists() and (tmp_path / f"{tiny_figure}.npz").is_file()
     assert load_manifest(tmp_path)["figures"][tiny_figure]["data"] == [f"{tiny_figure}.npz"]
     assert (tmp_path / "unrelated.csv").read_text() == "keep me"
+
+
+def test_large_flag_reaches_only_figures_that_have_a_larger_grid(tmp_path):
+    seen = {}
+
+    @R.figure("zz-test-sized")
+    def sized(out_dir, quick=False, seed=0, large=False):
+        """A test figure with a larger grid."""
+        seen["large"] = large
+        with R.style() as plt:
+            fig, ax = plt.subplots(figsize=(2, 2))
+            ax.plot([0, 1 + large])
+            return R.save_figure(fig, out_dir, "zz-test-sized", {"large": np.array(large)})
+
+    try:
+        runs = generate(["zz-test-sized", CHEAP_REAL], tmp_path, quick=True, progress=False, large=True)
+        assert all(r.error is None for r in runs), [r.error for r in runs]  # the other figure ignores it
+        assert seen["large"] is True
+        m = load_manifest(tmp_path)["figures"]
+        assert " --large" in m["zz-test-sized"]["command"] and m["zz-test-sized"]["parameters"]["large"]
+        assert "--large" not in m[CHEAP_REAL]["command"]
+    finally:
+        R.FIGURES.pop("zz-test-sized", None)
+
+
+def test_figures_jobs_and_store_give_the_same_bytes_and_resume(tmp_path):
+    """`rmtcheck figures --jobs 2 --store S` runs the heatmap cells on the sweep engine: same data, cells kept."""
+    from rmtcheck.sweep import ResultStore
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["figures", "--only", CHEAP_REAL, "--quick", "--out", str(a), "--no-progress"]) == 0
+    store = tmp_path / "cells.sqlite"
+    assert main(["figures", "--only", CHEAP_REAL, "--quick", "--out", str(b), "--no-progress",
+                     "--jobs", "2", "--store", str(store)]) == 0
+    assert (a / f"{CHEAP_REAL}.npz").read_bytes() == (b / f"{CHEAP_REAL}.npz").read_bytes()
+    with ResultStore(store) as st:
+        assert st.count("unlearning-alignment") > 0

@@ -27,6 +27,12 @@ def add_parser(sub):
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-manifest", action="store_true", help="do not write OUT/manifest.json")
     p.add_argument("--json", action="store_true", help="print the manifest entries of the generated figures")
+    p.add_argument("--large", action="store_true",
+                   help="the larger grid, for figures that have one (the CNN heatmaps: minutes to tens of minutes)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="run the heatmaps' cells on N worker processes (sweep engine; same results)")
+    p.add_argument("--store", default=None, metavar="PATH",
+                   help="keep every finished cell in this SQLite store, so an interrupted run resumes")
     p.set_defaults(func=run)
 
 
@@ -39,15 +45,19 @@ def run(args) -> int:
             doc = (fn.__doc__ or "").strip().splitlines()
             print(f"{name:32s} {doc[0].strip() if doc else ''}")
         return 0
-    runs = generate(args.only, args.out, quick=args.quick, seed=args.seed, progress=not args.no_progress,
-                    manifest=not args.no_manifest)
+    from ..sweep import sweep_options
+
+    with sweep_options(jobs=args.jobs, store=args.store):
+        runs = generate(args.only, args.out, quick=args.quick, seed=args.seed, progress=not args.no_progress,
+                        manifest=not args.no_manifest, large=args.large)
     failed = [r for r in runs if r.error]
     if args.json:
         print(json.dumps({r.name: r.entry for r in runs if r.entry}, indent=1, sort_keys=True))
     else:
         for r in runs:
             if r.error:
-                print(f"{r.name}: FAILED ({r.error}); retry with: {reproduce_command(r.name, args.seed, args.quick, args.out)}")
+                print(f"{r.name}: FAILED ({r.error}); retry with: "
+                      f"{reproduce_command(r.name, args.seed, args.quick, args.out, args.large)}")
             else:
                 print(f"{r.name}: {r.seconds:.1f} s -> " + ", ".join(str(p) for p in r.paths))
         if not args.no_manifest:

@@ -82,7 +82,7 @@ from ..dynamics.operator import critical_lr
 from ..hessians import HessianFamily
 from ..mixed_coherence import alignment, pair_coherence
 from ..models import cnn as _cnn
-from ..sweep import cell_rng, cell_seeds
+from ..sweep import cell_rng, cell_seeds, sweep_map, sweep_option
 
 __all__ = [
     "SPLITS",
@@ -424,6 +424,8 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     """
     cells = cnn_grid_cells(snrs, batches, alphas, reps, seed, preset, **fixed)
     seeds = cell_seeds(int(seed), len(cells))
+    if map_cells is None and (sweep_option("jobs", 1) > 1 or sweep_option("store") is not None):
+        map_cells = sweep_map("cnn-unlearning", jobs=sweep_option("jobs", 1), store=sweep_option("store"))
     mapper = serial_map if map_cells is None else map_cells
     records = list(mapper(cnn_unlearning_cell, cells, seeds))
     if len(records) != len(cells):

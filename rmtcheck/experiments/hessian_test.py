@@ -33,7 +33,7 @@ from scipy import stats
 from .. import thresholds as th
 from ..designs import dexter_construction
 from ..dynamics import DexterProtocol, sgd_recursion
-from ..sweep import cell_rng, run_sweep
+from ..sweep import cell_rng, run_sweep, sweep_option
 
 __all__ = ["hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell", "hessian_test_row", "sweep_cells"]
 
@@ -167,7 +167,7 @@ _LAYERS = ("mc_fraction", "ms_growth_wor", "ms_growth_bernoulli", "lyapunov_wor"
 
 def hessian_test_grid(B_values=range(1, 50), sigma_values=range(1, 51), lrs=(0.5, 0.8), n: int = 100,
                       lam: float = 2.0, protocol: DexterProtocol = DexterProtocol(), rng=0, *, executor=None,
-                      jobs: int | None = 1, store=None, progress=None) -> HessianTestGrid:
+                      jobs: int | None = None, store=None, progress=None) -> HessianTestGrid:
     """Compute every layer of the Hessian-test heatmap (see the module docstring).
 
     Runs through :func:`rmtcheck.sweep.run_sweep` (experiment ``"dexter-hessian-test"``, one cell per
@@ -179,7 +179,8 @@ def hessian_test_grid(B_values=range(1, 50), sigma_values=range(1, 51), lrs=(0.5
     cells = sweep_cells(B_values=B_values, sigma_values=sigma_values, lrs=lrs, n=n, lam=lam, protocol=protocol)
     info: dict = {}
     rows = run_sweep("dexter-hessian-test", hessian_test_row, cells, seed=rng, executor=executor,
-                     jobs=None if executor is not None else jobs, store=store, progress=progress, stats=info)
+                     jobs=None if executor is not None else (jobs if jobs is not None else sweep_option("jobs", 1)),
+                     store=store if store is not None else sweep_option("store"), progress=progress, stats=info)
     shape = (len(lrs), len(B_values), len(sigma_values))
     layers = {k: np.zeros(shape) for k in _LAYERS}
     for b, r in enumerate(rows):

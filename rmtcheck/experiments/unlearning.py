@@ -30,7 +30,7 @@ from ..designs_unlearning import hessian_test_unlearning, rotated_forget, tightn
 from ..dynamics.mixed import diagonal_lyapunov, mixed_recursion
 from ..dynamics.montecarlo import simulate
 from ..hessians import HessianFamily
-from ..sweep import cell_rng, run_sweep
+from ..sweep import cell_rng, run_sweep, sweep_option
 
 __all__ = ["hessian_test_grid", "batch_alpha_grid", "alignment_curve", "escape_fraction", "unlearning_cell",
            "hessian_test_cells", "batch_alpha_cells", "alignment_cells"]
@@ -150,11 +150,14 @@ def _hessian_test_families(n: int, sigma: int):
 
 
 def _engine_kw(executor, jobs, store, progress):
-    return {"executor": executor, "jobs": None if executor is not None else jobs, "store": store, "progress": progress}
+    if executor is None and jobs is None:
+        jobs = sweep_option("jobs", 1)  # inline unless `rmtcheck figures --jobs N` (sweep_options) says otherwise
+    return {"executor": executor, "jobs": None if executor is not None else jobs,
+            "store": store if store is not None else sweep_option("store"), "progress": progress}
 
 
 def hessian_test_grid(n=100, lr=0.5, alpha=0.1, Bs=None, sigmas=None, mc_stride=5, mc_runs=10, mc_steps=1000,
-                      seed=0, *, executor=None, jobs: int | None = 1, store=None, progress=None) -> dict:
+                      seed=0, *, executor=None, jobs: int | None = None, store=None, progress=None) -> dict:
     """The unlearning Hessian test over ``(sigma, B)`` (module docstring); runs through the sweep engine
     (experiment ``"unlearning-hessian-test"``; ``executor``/``jobs``/``store``/``progress`` as in
     :func:`rmtcheck.sweep.run_sweep`; default inline, no store). The result does not depend on them."""
@@ -189,7 +192,7 @@ def _batch_alpha_families():
 
 
 def batch_alpha_grid(lr=0.5, Bs=None, alphas=None, mc_stride=4, mc_runs=16, mc_steps=400, seed=0, *, executor=None,
-                     jobs: int | None = 1, store=None, progress=None) -> dict:
+                     jobs: int | None = None, store=None, progress=None) -> dict:
     """Fixed retain/forget families over ``(alpha, B)``; sweep engine experiment ``"unlearning-batch-alpha"``."""
     Bs = np.arange(1, 21) if Bs is None else np.asarray(Bs)
     alphas = np.linspace(0.0, 1.0, 41) if alphas is None else np.asarray(alphas)
@@ -208,7 +211,7 @@ def batch_alpha_grid(lr=0.5, Bs=None, alphas=None, mc_stride=4, mc_runs=16, mc_s
 
 
 def alignment_curve(thetas=None, n_r=50, sigma_r=10, lam_r=2.0, n_f=10, sigma_f=2, lam_f=1.0, alpha=0.1, batch=2,
-                    lr=0.3, runs=128, steps=400, seed=0, *, executor=None, jobs: int | None = 1, store=None,
+                    lr=0.3, runs=128, steps=400, seed=0, *, executor=None, jobs: int | None = None, store=None,
                     progress=None) -> dict:
     """Forget family rotated by theta; sweep engine experiment ``"unlearning-alignment"`` (one cell per theta)."""
     thetas = np.linspace(0, np.pi / 2, 31) if thetas is None else np.asarray(thetas)

@@ -61,11 +61,14 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def reproduce_command(name: str, seed: int = 0, quick: bool = False, out: str | os.PathLike | None = None) -> str:
+def reproduce_command(name: str, seed: int = 0, quick: bool = False, out: str | os.PathLike | None = None,
+                      large: bool = False) -> str:
     """The one command that regenerates figure ``name``."""
     cmd = f"rmtcheck figures --only {name} --seed {int(seed)}"
     if quick:
         cmd += " --quick"
+    if large:
+        cmd += " --large"
     if out is not None:
         p = Path(out)
         if p.is_absolute():  # inside the working directory: record it relative, so manifests are portable
@@ -183,7 +186,15 @@ class FigureRun:
     entry: dict | None = None
 
 
-def _entry(name, fn, paths, out_dir, seed, quick, recorded, versions) -> dict:
+def takes_large(fn) -> bool:
+    """Whether a figure function has a larger grid (a ``large`` keyword), selected by ``--large``."""
+    try:
+        return "large" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _entry(name, fn, paths, out_dir, seed, quick, recorded, versions, large=False) -> dict:
     out_dir = Path(out_dir)
     files = {}
     for p in sorted({Path(p) for p in paths}):
@@ -196,8 +207,10 @@ def _entry(name, fn, paths, out_dir, seed, quick, recorded, versions) -> dict:
     params.update(getattr(fn, "figure_params", {}) or {})
     params.update(recorded)
     params.update(quick=bool(quick), seed=int(seed))
+    if large:
+        params["large"] = True
     return {
-        "command": reproduce_command(name, seed, quick, out_dir),
+        "command": reproduce_command(name, seed, quick, out_dir, large),
         "seed": int(seed),
         "quick": bool(quick),
         "parameters": _plain(params),
@@ -210,7 +223,7 @@ def _entry(name, fn, paths, out_dir, seed, quick, recorded, versions) -> dict:
 
 
 def generate(names=None, out_dir="figures", quick: bool = False, seed: int = 0, progress: bool = True,
-             manifest: bool = True, keep_going: bool = True, stream=None) -> list[FigureRun]:
+             manifest: bool = True, keep_going: bool = True, stream=None, large: bool = False) -> list[FigureRun]:
     """Regenerate figures and update ``out_dir/manifest.json``.
 
     Parameters
@@ -230,6 +243,8 @@ def generate(names=None, out_dir="figures", quick: bool = False, seed: int = 0, 
     keep_going : bool
         A failing figure is reported in its :class:`FigureRun` and the others still run; with
         ``False`` the exception propagates.
+    large : bool
+        The larger grid, for figures whose function takes a ``large`` keyword (others ignore it).
     """
     from ._registry import figures, recorded_params, written_files
 
@@ -253,7 +268,9 @@ def generate(names=None, out_dir="figures", quick: bool = False, seed: int = 0, 
         t0 = time.perf_counter()
         run = FigureRun(name)
         try:
-            returned = [Path(p) for p in (fn(out, quick=quick, seed=seed) or [])]
+            big = bool(large) and takes_large(fn)
+            kw = {"large": True} if big else {}
+            returned = [Path(p) for p in (fn(out, quick=quick, seed=seed, **kw) or [])]
             run.paths = returned + [p for p in written_files(reset=True) if p not in returned]
         except Exception as exc:  # noqa: BLE001 - reported per figure, re-raised unless keep_going
             if not keep_going:
@@ -262,7 +279,7 @@ def generate(names=None, out_dir="figures", quick: bool = False, seed: int = 0, 
         run.seconds = time.perf_counter() - t0
         rec = recorded_params(reset=True)
         if run.error is None:
-            run.entry = _entry(name, fn, run.paths, out, seed, quick, rec, versions)
+            run.entry = _entry(name, fn, run.paths, out, seed, quick, rec, versions, bool(large) and takes_large(fn))
         bar.step(name, "FAILED" if run.error else "")
         runs.append(run)
     if manifest:

@@ -9,17 +9,16 @@
   :math:`\\sigma_r` and the alignment on a second axis.
 
 Data come from :func:`rmtcheck.experiments.cnn_unlearning.cnn_unlearning_grid`. The default heatmap uses
-the ``default`` grid preset; set the environment variable ``RMTCHECK_CNN_GRID=large`` for the larger
-grid (minutes to tens of minutes).
+the ``default`` grid preset (its smallest honest grid, about 20 s); ``rmtcheck figures --large`` uses the
+``large`` preset (minutes to tens of minutes; add ``--jobs N`` to spread its cells over processes).
 """
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
-from ._registry import figure, save_figure, style
+from ._registry import figure, record_params, save_figure, style
 
 
 def _arrays(d: dict) -> dict:
@@ -32,20 +31,19 @@ def _contour(ax, x, y, Z, color, ls, label):
     ax.plot([], [], color=color, ls=ls, label=label)
 
 
-def _grid_preset(quick: bool) -> str:
-    if quick:
-        return "quick"
-    p = os.environ.get("RMTCHECK_CNN_GRID", "default")
-    if p not in ("default", "large"):
-        raise ValueError(f"RMTCHECK_CNN_GRID must be 'default' or 'large'; got {p!r}")
-    return p
+def _grid_preset(quick: bool, large: bool = False) -> str:
+    if quick and large:
+        raise ValueError("quick and large exclude each other; pass one of them")
+    return "quick" if quick else ("large" if large else "default")
 
 
 @figure("cnn-escape-heatmaps")
-def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0):
+def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = False):
     from ..experiments.cnn_unlearning import cnn_unlearning_grid
 
-    d = cnn_unlearning_grid(preset=_grid_preset(quick), seed=seed)
+    preset = _grid_preset(quick, large)
+    record_params(grid=preset)
+    d = cnn_unlearning_grid(preset=preset, seed=seed)
     S, A, Bs = d["snr"], d["alpha"], d["B"]
     with style() as plt:
         fig, axes = plt.subplots(1, len(S), figsize=(1.9 * len(S) + 1.2, 2.9), sharey=True, squeeze=False)

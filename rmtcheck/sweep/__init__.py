@@ -3,6 +3,8 @@
 * :func:`run_sweep` — the engine (``fn(params, seed) -> dict`` per cell; per-cell seeds from
   ``SeedSequence.spawn``; results in cell order; independent of the number of workers);
 * :func:`sweep_map` — the engine as a ``map_cells(fn, cells, seeds)`` for grids with their own seeds;
+* :func:`sweep_options` — ``jobs``/``store`` defaults for the package's grids inside a block (what
+  ``rmtcheck figures --jobs N --store PATH`` uses);
 * :class:`ResultStore` — the store (one row per finished cell, keyed by experiment, canonical-JSON
   parameters, seed and code version; default file ``$RMTCHECK_STORE`` or ``./rmtcheck-sweeps.sqlite``);
 * :func:`executor_from` — a local ``ProcessPoolExecutor(jobs)`` or a Dask cluster's executor;
@@ -16,13 +18,13 @@ experiments lazily, so importing this package imports no experiment.
 """
 
 from ._engine import (canonical_json, cell_rng, cell_seeds, code_version, default_jobs, run_sweep, seed_sequence,
-                      sweep_map)
+                      sweep_map, sweep_option, sweep_options)
 from ._executors import close_executor, executor_from
 from ._registry import Sweep, get_sweep, register_sweep, sweeps
 from ._store import STORE_ENV, ResultStore, default_store_path
 
 __all__ = [
-    "run_sweep", "sweep_map", "ResultStore", "executor_from", "close_executor",
+    "run_sweep", "sweep_map", "sweep_options", "sweep_option", "ResultStore", "executor_from", "close_executor",
     "register_sweep", "get_sweep", "sweeps", "Sweep",
     "cell_rng", "cell_seeds", "seed_sequence", "code_version", "canonical_json", "default_jobs",
     "default_store_path", "STORE_ENV",

@@ -32,6 +32,8 @@ stored cells; edits to deeper dependencies do not (bump the version, or pass ``c
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import contextvars
 import hashlib
 import inspect
 import json
@@ -141,6 +143,34 @@ def local_pool(jobs: int) -> cf.ProcessPoolExecutor:
     process). Needs ``threadpoolctl`` (a dependency); results are unchanged.
     """
     return cf.ProcessPoolExecutor(int(jobs), initializer=_single_blas_thread)
+
+
+_OPTIONS: contextvars.ContextVar[dict] = contextvars.ContextVar("rmtcheck_sweep_options", default={})
+
+
+@contextlib.contextmanager
+def sweep_options(jobs: int | None = None, store=None):
+    """Defaults for the grids that package experiments run inside this block.
+
+    ``rmtcheck figures --jobs N --store PATH`` wraps figure generation in this, so every heatmap's
+    cells go to ``N`` worker processes and are kept in (and resumed from) ``store``; the experiment
+    functions read them with :func:`sweep_option` when their own ``jobs``/``store`` are not given.
+    Results do not depend on either.
+    """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
+        raise ValueError(f"jobs must be an integer >= 1; got {jobs!r}")
+    new = dict(_OPTIONS.get())
+    new.update({k: v for k, v in (("jobs", jobs), ("store", store)) if v is not None})
+    token = _OPTIONS.set(new)
+    try:
+        yield new
+    finally:
+        _OPTIONS.reset(token)
+
+
+def sweep_option(name: str, default=None):
+    """The value of ``name`` (``"jobs"`` or ``"store"``) set by the innermost :func:`sweep_options`."""
+    return _OPTIONS.get().get(name, default)
 
 
 def default_jobs() -> int:
