@@ -30,6 +30,7 @@ import numpy as np
 __all__ = ["BACKENDS", "have_numba", "pair_product", "negative_mass"]
 
 BACKENDS = ("auto", "numba", "numpy")
+_SLOTS = 16  # accumulators of the symmetric numba product (fixed, so results do not depend on the thread count)
 
 
 def have_numba() -> bool:
@@ -66,10 +67,8 @@ def pair_product(R, F, C, Z, rows_r=None, rows_f=None, cols_r=None, cols_f=None,
     n_r, n_f = C.shape
     square = rows_r is None and rows_f is None and cols_r is None and cols_f is None
     if square and _resolve(backend) == "numba":
-        import numba
-
         return _numba_kernels()[1](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C),
-                                   np.ascontiguousarray(Z, dtype=float), int(numba.get_num_threads()))
+                                   np.ascontiguousarray(Z, dtype=float), _SLOTS)
     rr = np.arange(n_r) if rows_r is None else np.asarray(rows_r)
     rf = np.arange(n_f) if rows_f is None else np.asarray(rows_f)
     cr = np.arange(n_r) if cols_r is None else np.asarray(cols_r)

@@ -24,15 +24,16 @@ def _nb_product(Rrc, Frc, Cil, Ckj, Z):  # pragma: no cover - compiled
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _nb_product_sym(R, F, C, Z, nthreads):  # pragma: no cover - compiled
+def _nb_product_sym(R, F, C, Z, slots):  # pragma: no cover - compiled
     # Square product: each distinct entry (P <= Q, row-major pair order) is evaluated once and
-    # used for both y_P and y_Q; rows i are dealt round-robin to per-thread accumulators.
+    # used for both y_P and y_Q; rows i are dealt round-robin to ``slots`` accumulators (a fixed
+    # number, not the thread count, so the summation order and the result do not depend on threads).
     nr, nf = C.shape
-    Yp = np.zeros((nthreads, nr, nf))
-    for t in numba.prange(nthreads):
+    Yp = np.zeros((slots, nr, nf))
+    for t in numba.prange(slots):
         Y = Yp[t]
         v = np.empty(nf)
-        for i in range(t, nr, nthreads):
+        for i in range(t, nr, slots):
             for j in range(nf):
                 for l in range(nf):
                     v[l] = F[j, l] - C[i, l]
