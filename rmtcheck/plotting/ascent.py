@@ -11,6 +11,7 @@ from ._registry import figure, save_figure, style
 
 @figure("ascent-trajectories")
 def fig_trajectories(out_dir, quick: bool = False, seed: int = 0):
+    """Ascent Fails to Forget, block model: distance to the retrained model along simultaneous and alternating descent-ascent."""
     from ..experiments.ascent import block_trajectories
 
     d = block_trajectories(n_steps=800 if quick else 3000)
@@ -36,6 +37,7 @@ def fig_trajectories(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("ascent-alpha-epsilon-window")
 def fig_window(out_dir, quick: bool = False, seed: int = 0):
+    """Ascent Fails to Forget, correlated case: over (epsilon, alpha), where descent-ascent ends below the pretrained margins or farther from the oracle, with Lemma 9's sufficient bound."""
     from ..experiments.ascent import alpha_epsilon_window
 
     d = alpha_epsilon_window(n_eps=25 if quick else 60, n_alpha=30 if quick else 80, gd_steps=800 if quick else 2000)
@@ -61,6 +63,7 @@ def fig_window(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("ascent-toy-basins")
 def fig_toy(out_dir, quick: bool = False, seed: int = 0):
+    """Ascent Fails to Forget, toy example: loss surfaces of pretraining, retraining and descent-ascent over (a, b) with their minima."""
     from ..experiments.ascent import toy_landscape
 
     d = toy_landscape(grid=81 if quick else 161)
@@ -82,6 +85,7 @@ def fig_toy(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("ascent-random-forget")
 def fig_random(out_dir, quick: bool = False, seed: int = 0):
+    """Ascent Fails to Forget, block model: uniform versus structured forget sets, and Lemma 1's Hoeffding check."""
     from ..experiments.ascent import random_forget_study
 
     d = random_forget_study(trials=10 if quick else 50, rng=seed)

@@ -39,6 +39,7 @@ def _grid_preset(quick: bool, large: bool = False) -> str:
 
 @figure("cnn-escape-heatmaps")
 def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = False):
+    """ReLU CNN descent-ascent: observed escape over (B, alpha) per SNR with the exact asymptotic and finite-horizon predicted boundaries."""
     from ..experiments.cnn_unlearning import cnn_unlearning_grid
 
     preset = _grid_preset(quick, large)
@@ -70,6 +71,7 @@ def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = 
 
 @figure("cnn-snr-escape")
 def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
+    """ReLU CNN: escape probability against SNR (observed, both predictions, forgetting) with retain coherence and alignment."""
     from ..experiments.cnn_unlearning import cnn_unlearning_grid
 
     if quick:

@@ -19,6 +19,7 @@ from ._registry import figure, save_figure, style
 
 @figure("rmt-coherence-histograms")
 def coherence_histograms(out_dir, quick=False, seed=0):
+    """Pure-noise coherence histograms against the leading and refined floors, Gram entries and norms against their laws."""
     from ..experiments.coherence_rmt import floor_regimes, noise_histograms
 
     h = noise_histograms(instances=150 if quick else 1000, seed=seed)
@@ -82,6 +83,7 @@ def coherence_histograms(out_dir, quick=False, seed=0):
 
 @figure("rmt-sigma-vs-snr")
 def sigma_vs_snr_figure(out_dir, quick=False, seed=0):
+    """Coherence sigma versus SNR (both SNR conventions, both noise models) with bands, the prediction and the Mann-Whitney verdicts."""
     from ..experiments.coherence_rmt import sigma_vs_snr
 
     r = sigma_vs_snr(n=30, d=400, snrs=np.geomspace(1e-2, 1.5, 8 if quick else 16),
@@ -115,6 +117,7 @@ def sigma_vs_snr_figure(out_dir, quick=False, seed=0):
 
 @figure("rmt-mp-fits")
 def mp_fits_figure(out_dir, quick=False, seed=0):
+    """Gram spectra against Marchenko-Pastur, the spectrum of |G| (a Perron outlier, not MP) and lambda_max against the Bai-Yin edge."""
     from ..experiments.coherence_rmt import mp_fits
 
     r = mp_fits(instances=8 if quick else 60, seed=seed)

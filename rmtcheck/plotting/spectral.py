@@ -37,6 +37,7 @@ def _example_layers(quick, seed):
 
 @figure("spectral-layers")
 def spectral_layers(out_dir, quick=False, seed=0):
+    """Layer spectra: ESD with the fitted Marchenko-Pastur density and edge, and the tail CCDF with the fitted power law."""
     from ..laws import marchenko_pastur
     from ..spectral import diagnose
 
@@ -85,6 +86,7 @@ def spectral_layers(out_dir, quick=False, seed=0):
 
 @figure("spectral-alpha-xmin")
 def spectral_alpha_xmin(out_dir, quick=False, seed=0):
+    """Power-law exponent alpha and KS distance against x_min for each layer (Clauset-Shalizi-Newman fit)."""
     from ..spectral import fit_powerlaw, esd
 
     layers = _example_layers(quick, seed)
@@ -113,6 +115,7 @@ def spectral_alpha_xmin(out_dir, quick=False, seed=0):
 
 @figure("sragu-evaluation")
 def sragu_evaluation(out_dir, quick=False, seed=0):
+    """SRAGU vs AGU and baselines on digits: KL to the retrained gold model, disagreement, test accuracy and MIA AUC per forget regime."""
     from ..experiments.sragu import METHODS, REGIMES, run_evaluation
 
     kw = dict(hidden=(32,), epochs=8, max_passes=5) if quick else {}

@@ -24,6 +24,7 @@ def _contour(ax, x, y, Z, color, ls, label):
 
 @figure("unlearning-hessian-test")
 def fig_hessian_test(out_dir, quick: bool = False, seed: int = 0):
+    """Chang & Khanna, unlearning Hessian test: escape vs resistance over (B, sigma) at alpha = 0.1 with exact mean-square and Lyapunov boundaries."""
     from ..experiments.unlearning import hessian_test_grid
 
     if quick:
@@ -52,6 +53,7 @@ def fig_hessian_test(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("unlearning-batch-alpha")
 def fig_batch_alpha(out_dir, quick: bool = False, seed: int = 0):
+    """Chang & Khanna: escape vs resistance over (B, alpha) for fixed retain/forget families, with the exact boundaries and the critical alpha."""
     from ..experiments.unlearning import batch_alpha_grid
 
     if quick:
@@ -79,6 +81,7 @@ def fig_batch_alpha(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("unlearning-alignment")
 def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
+    """Chang & Khanna: growth factor and escape probability as the forget curvature rotates from aligned (theta = 0) to orthogonal."""
     from ..experiments.unlearning import alignment_curve
 
     d = alignment_curve(thetas=np.linspace(0, np.pi / 2, 11 if quick else 31), runs=48 if quick else 128,
