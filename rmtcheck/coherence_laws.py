@@ -42,6 +42,7 @@ import numpy as np
 from scipy import integrate, special, stats
 
 from ._validate import as_finite_array, as_generator, check_int, check_positive
+from .coherence import _gram_stack
 from .designs_rmt import NOISE_MODELS, SNR_CONVENTIONS, _check_snr_args, patch_scales, signal_noise_batch
 from .laws import marchenko_pastur, tracy_widom_edge
 
@@ -108,37 +109,6 @@ def perron_root_batch(S: np.ndarray, rtol: float = 1e-12, max_iter: int = 200) -
     if idx.size:
         out[idx] = np.linalg.eigvalsh(S[idx])[:, -1]
     return out
-
-
-def _gram_stack(X: np.ndarray) -> np.ndarray:
-    """Gram matrices :math:`X_k X_k^\\top` of a stack ``(m, n, d)``.
-
-    One single-threaded BLAS ``syrk`` per instance (numpy dispatches ``A @ A.T`` to ``syrk``): measured
-    5-10x faster than numpy's stacked ``matmul`` with a transposed view, which does not reach BLAS
-    (0.7 s versus 6.7 s for 150 x 100 x 1000 on the development machine).
-    """
-    m, n, _ = X.shape
-    G = np.empty((m, n, n))
-    with _single_thread_blas():
-        for k in range(m):
-            np.matmul(X[k], X[k].T, out=G[k])
-    return G
-
-
-def _single_thread_blas():
-    """Limit BLAS to one thread if ``threadpoolctl`` is installed (optional dependency).
-
-    The per-instance ``syrk`` calls are small (``n x d`` with ``n`` ~ 100): multithreaded OpenBLAS
-    gains nothing on them and, on a loaded machine, loses up to 30x to thread contention (measured
-    0.11 s versus 0.3-4 s for 80 x 100 x 1000). Without ``threadpoolctl`` this is a no-op.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def coherence_stack(factors, spectra: bool = False):

@@ -68,7 +68,6 @@ not depend on the number of workers. Training and the split depend only on the c
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 from dataclasses import dataclass
@@ -81,6 +80,7 @@ from ..dynamics.mixed import MIXED_SAMPLINGS, NoisyMixedDynamics, mixed_recursio
 from ..dynamics.operator import critical_lr
 from ..hessians import HessianFamily
 from ..mixed_coherence import alignment, pair_coherence
+from .._threads import single_blas_thread
 from ..models import cnn as _cnn
 from ..sweep import cell_rng, cell_seeds, sweep_map, sweep_option
 
@@ -292,25 +292,14 @@ def _predicted_rms(tp: TrainedPoint, lr, alpha, batch, sampling, steps) -> float
     return float(np.exp(0.5 * logm[-1]))
 
 
-def _one_blas_thread():
-    """Limit BLAS to one thread while a cell runs (small GEMMs run many times slower with two BLAS
-    threads on a two-core machine, and sweep workers parallelise over cells instead); a no-op
-    without ``threadpoolctl``."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn and scipy's test deps
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
-
-
 def cnn_unlearning_cell(params: dict, seed: int) -> dict:
     """One cell: train (cached), unlearn, measure, predict. Returns JSON scalars only.
 
     ``params`` must contain ``snr``, ``batch``, ``alpha`` and may override any of :data:`CELL_DEFAULTS`
     and ``train_seed`` (default 0). ``seed`` draws the unlearning batches. BLAS runs single-threaded
-    inside the cell (see :func:`_one_blas_thread`).
+    inside the cell (small GEMMs; see :mod:`rmtcheck._threads`).
     """
-    with _one_blas_thread():
+    with single_blas_thread():
         return _cell(params, seed)
 
 

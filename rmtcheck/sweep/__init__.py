@@ -13,7 +13,7 @@
 * :func:`cell_rng`, :func:`cell_seeds`, :func:`code_version` — what a cell sees and how it is keyed.
 
 Layering: the engine and store are generic infrastructure (they import nothing from the package
-but ``__version__``), so experiment modules may run their grids through them; the registry names
+but ``__version__`` and the BLAS thread helper), so experiment modules may run their grids through them; the registry names
 experiments lazily, so importing this package imports no experiment.
 """
 

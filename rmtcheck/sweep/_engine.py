@@ -45,6 +45,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .._threads import limit_blas_globally
 from ._store import ResultStore
 
 __all__ = ["run_sweep", "sweep_map", "cell_seeds", "cell_rng", "seed_sequence", "code_version", "canonical_json",
@@ -127,14 +128,6 @@ def code_version(fn: Callable) -> str:
     return f"{__version__}+{hashlib.sha256(src.encode()).hexdigest()[:12]}"
 
 
-def _single_blas_thread():  # pragma: no cover - runs in worker processes
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(1)
-
-
 def local_pool(jobs: int) -> cf.ProcessPoolExecutor:
     """A local process pool whose workers run BLAS single-threaded.
 
@@ -142,7 +135,7 @@ def local_pool(jobs: int) -> cf.ProcessPoolExecutor:
     oversubscribe the machine (two processes x two BLAS threads on two cores ran slower than one
     process). Needs ``threadpoolctl`` (a dependency); results are unchanged.
     """
-    return cf.ProcessPoolExecutor(int(jobs), initializer=_single_blas_thread)
+    return cf.ProcessPoolExecutor(int(jobs), initializer=limit_blas_globally)
 
 
 _OPTIONS: contextvars.ContextVar[dict] = contextvars.ContextVar("rmtcheck_sweep_options", default={})
