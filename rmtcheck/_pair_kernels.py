@@ -11,7 +11,7 @@ memory. Two back ends compute the same numbers:
   ``i``; for the square product each distinct entry is evaluated once and used twice (symmetry), so
   about half a square root per entry.
 * ``numpy``: cache-sized blocks (``block_elems`` entries) applied by a thread pool; about 4 passes
-  over each block, so roughly 3-5 times slower than ``numba``.
+  over each block, so 6-9 times slower than ``numba`` (measured in ``benchmarks/bench_unlearning.py``).
 
 The entry is the trace :math:`\\operatorname{Tr}(D_{ij}D_{kl})` of the three-axis identity, with the
 weights :math:`(1-\\alpha)^2`, :math:`\\alpha^2`, :math:`\\alpha(1-\\alpha)` already folded into

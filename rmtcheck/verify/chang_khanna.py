@@ -17,8 +17,7 @@ from ..coherence import coherence
 from ..designs_unlearning import (hessian_test_unlearning, least_squares_instance, random_unlearning_instance,
                                   rotated_forget, tightness_construction, tightness_factor)
 from ..dynamics.mixed import (MIXED_SAMPLINGS, NoisyMixedDynamics, PairFamily, critical_alpha, mixed_critical_lr,
-                              resist_interval,
-                              mixed_recursion)
+                              mixed_recursion, resist_interval)
 from ..dynamics.montecarlo import second_moment_mc, simulate
 from ..dynamics.operator import dense_growth, sgd_recursion
 from ..mixed_coherence import pair_coherence, pair_coherence_naive, cross_traces
