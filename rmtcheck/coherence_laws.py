@@ -35,6 +35,7 @@ where finite size breaks them).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -213,6 +214,22 @@ def _design_sampler(design, n, d, params):
     raise ValueError(f"design must be one of {DESIGNS} or a callable sampler(rng, m); got {design!r}")
 
 
+def _reduce_chunk(X, k, n, iu, spectra) -> dict:
+    """Summaries of one chunk of sampled designs (see :func:`coherence_distribution`)."""
+    if X.shape[:2] != (k, n):
+        raise ValueError(f"design sampler returned shape {X.shape}; expected ({k}, {n}, d)")
+    r = coherence_stack(X, spectra=spectra)
+    G = r["gram"]
+    off = np.abs(G[:, iu[0], iu[1]])
+    part = {"sigma": r["sigma"], "lambda_max": r["lambda_max"], "norms2": r["norms2"],
+            "max_norm2": r["norms2"].max(axis=1), "mean_abs_offdiag": off.mean(axis=1),
+            "max_abs_offdiag": off.max(axis=1), "offdiag": G[:, 0, 1:].copy()}
+    if spectra:
+        part["gram_eigs"] = r["gram_eigs"]
+        part["abs_eigs"] = np.linalg.eigvalsh(np.abs(G))
+    return part
+
+
 def coherence_distribution(design, instances, n, d, rng=None, *, spectra: bool = False, chunk: int | None = None,
                            **params) -> CoherenceDistribution:
     """Sample ``instances`` random rank-one families and measure their coherence and Gram statistics.
@@ -256,21 +273,17 @@ def coherence_distribution(design, instances, n, d, rng=None, *, spectra: bool =
     c = check_int(chunk, "chunk", 1) if chunk is not None else max(1, _CHUNK_ELEMENTS // (n * d))
     iu = np.triu_indices(n, 1)
     parts = []
-    for start in range(0, m, c):
-        k = min(c, m - start)
-        X = draw(rng, k)
-        if X.shape[:2] != (k, n):
-            raise ValueError(f"design sampler returned shape {X.shape}; expected ({k}, {n}, d)")
-        r = coherence_stack(X, spectra=spectra)
-        G = r["gram"]
-        off = np.abs(G[:, iu[0], iu[1]])
-        part = {"sigma": r["sigma"], "lambda_max": r["lambda_max"], "norms2": r["norms2"],
-                "max_norm2": r["norms2"].max(axis=1), "mean_abs_offdiag": off.mean(axis=1),
-                "max_abs_offdiag": off.max(axis=1), "offdiag": G[:, 0, 1:].copy()}
-        if spectra:
-            part["gram_eigs"] = r["gram_eigs"]
-            part["abs_eigs"] = np.linalg.eigvalsh(np.abs(G))
-        parts.append(part)
+    sizes = [min(c, m - start) for start in range(0, m, c)]
+    # Pipeline: one background thread draws chunk i+1 (in order, from the same generator, so the
+    # numbers are exactly those of a serial loop) while this thread reduces chunk i; numpy's
+    # generators and BLAS release the GIL, so sampling and linear algebra overlap on two cores.
+    with ThreadPoolExecutor(1) as sampler:
+        pending = sampler.submit(draw, rng, sizes[0])
+        for i, k in enumerate(sizes):
+            X = pending.result()
+            if i + 1 < len(sizes):
+                pending = sampler.submit(draw, rng, sizes[i + 1])
+            parts.append(_reduce_chunk(X, k, n, iu, spectra))
     cat = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     name = design if isinstance(design, str) else getattr(design, "__name__", "custom")
     return CoherenceDistribution(design=name, params=norm_params, n=n, d=d, instances=m, seed_entropy=ss_entropy,
