@@ -165,6 +165,7 @@ def test_identical_families_at_half_alpha_escape_through_noise():
     assert mixed_critical_lr(R, F, 2, 0.5) == 0.0
     assert mixed_growth(R, F, 0.3, 2, 0.5) > 1
     assert mixed_growth(R, F, 0.3, 20, 0.5, "without_replacement") == pytest.approx(1.0)  # full batch: J = I
+    assert mixed_critical_lr(R, F, 20, 0.5, "without_replacement") == np.inf  # nothing moves: never escapes
 
 
 @pytest.mark.parametrize("sampling", ["independent_bernoulli", "without_replacement"])

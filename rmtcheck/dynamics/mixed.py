@@ -301,34 +301,6 @@ def mixed_growth(retain, forget, lr: float, batch: int, alpha: float, sampling: 
     return mixed_recursion(retain, forget, alpha, batch, sampling).growth(check_positive(lr, "lr"))
 
 
-def _recursion_critical_lr(rec: LinearRecursion) -> float:
-    """:math:`\\eta^*` of a (possibly indefinite) recursion; 0.0 when it escapes for every :math:`\\eta > 0`.
-
-    With :math:`\\lambda_{\\min}(\\bar D) < 0` the mean factor alone exceeds 1; with
-    :math:`\\lambda_{\\min}(\\bar D) = 0` (up to round-off) the quadratic :math:`\\langle V, T(\\eta)V\\rangle = 1 + c\\eta^2`
-    on its kernel exceeds 1 whenever noise acts there, which a tiny-:math:`\\eta` probe detects.
-    Otherwise the engine's :meth:`~rmtcheck.dynamics.operator.LinearRecursion.critical_lr`.
-    """
-    lam = np.linalg.eigvalsh(rec.mean)
-    scale = max(float(np.abs(lam).max()), np.finfo(float).tiny)
-    if lam[0] < -1e-12 * scale:
-        return 0.0
-    if lam[0] <= 1e-9 * scale:
-        probe = 1e-3 / scale
-        if rec.growth(probe) > 1.0 + 1e-14:
-            return 0.0
-        return float("inf") if lam[-1] <= 1e-9 * scale else rec.critical_lr()
-    try:
-        return rec.critical_lr()
-    except RuntimeError:  # pragma: no cover - fallback: Brent on the monotone (rho - 1)/eta
-        hi = 2.0 / lam[-1]
-        g = lambda e: (rec.growth(e) - 1.0) / e  # noqa: E731
-        lo = hi
-        while g(lo) >= 0 and lo > 1e-300:
-            lo *= 0.5
-        return float(brentq(g, lo, hi, xtol=1e-14 * hi))
-
-
 def mixed_critical_lr(retain, forget, batch: int, alpha: float, sampling: str = "independent_bernoulli") -> float:
     """Critical step size :math:`\\eta^*` (mean-square): escapes iff :math:`\\eta > \\eta^*`.
 
@@ -337,7 +309,7 @@ def mixed_critical_lr(retain, forget, batch: int, alpha: float, sampling: str = 
     :math:`(\\rho(T(\\eta)) - 1)/\\eta` is non-decreasing, so the escape set in :math:`\\eta` is
     :math:`(\\eta^*, \\infty)`. [derived]
     """
-    return _recursion_critical_lr(mixed_recursion(retain, forget, alpha, batch, sampling))
+    return mixed_recursion(retain, forget, alpha, batch, sampling).critical_lr()
 
 
 def _alpha_growth(retain, forget, lr, batch, sampling):

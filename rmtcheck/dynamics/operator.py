@@ -219,17 +219,36 @@ class LinearRecursion:
         V = V / np.linalg.norm(V)
         DV = self.mean @ V
         b = float(np.vdot(V, DV))
-        A1 = np.eye(self.d) - self.mean
-        N = self.apply(V, 1.0) - A1 @ V @ A1
-        c = float(np.vdot(V, DV @ self.mean) + np.vdot(V, N))
+        c = float(np.vdot(V, DV @ self.mean)) + self._noise_form(V)
         return 2.0 * b / c if b > 0 and c > 0 else float("inf")
+
+    def _noise_form(self, V: np.ndarray) -> float:
+        """:math:`\\langle V, N(V)\\rangle`, the noise part of :math:`T(\\eta)` per :math:`\\eta^2`:
+        :math:`T(\\eta)(V) = (I-\\eta\\bar D)V(I-\\eta\\bar D) + \\eta^2 N(V)`. It equals
+        :math:`\\mathbb E\\operatorname{Tr}(V\\Delta V\\Delta)` for the batch fluctuation :math:`\\Delta`, which is
+        :math:`\\ge 0` for PSD :math:`V`."""
+        A1 = np.eye(self.d) - self.mean
+        return float(np.vdot(V, self.apply(V, 1.0) - A1 @ V @ A1))
+
+    def _brent_critical(self, hi: float, rtol: float) -> float:
+        """Brent's method on :math:`(\\rho(T(\\eta)) - 1)/\\eta`, non-decreasing in :math:`\\eta`
+        (a maximum of the lines :math:`-2b_V + \\eta c_V` with :math:`c_V \\ge 0`), below ``hi``."""
+        g = lambda eta: (self.growth(eta) - 1.0) / eta  # noqa: E731
+        lo = hi
+        for _ in range(200):
+            lo *= 0.5
+            if g(lo) < 0:
+                break
+        return float(brentq(g, lo, hi, xtol=1e-15 * hi, rtol=rtol))
 
     def critical_lr(self, rtol: float = 1e-12) -> float:
         """The critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1`.
 
-        Mean-square stable for :math:`\\eta < \\eta^*`, divergent above. ``inf`` when no curvature
-        exists; 0.0 when the mean has a negative curvature direction (descent–ascent recursions then
-        grow for every :math:`\\eta > 0`).
+        Mean-square stable for :math:`\\eta < \\eta^*`, divergent above. ``inf`` when nothing moves
+        (no curvature, or a vanishing mean with no batch noise); 0.0 when the recursion grows for every
+        :math:`\\eta > 0`: the mean has a negative curvature direction (descent–ascent), or batch noise
+        acts on the kernel of the mean (e.g. identical retain and forget families at
+        :math:`\\alpha = 1/2`).
 
         :math:`f(\\eta) = \\rho(T(\\eta)) - 1` is convex with :math:`f(0) = 0`, and
         :math:`f(\\eta) \\ge 0` at :math:`\\eta = 2/\\lambda_{\\max}(\\bar D)`. Newton's method from that
@@ -240,23 +259,25 @@ class LinearRecursion:
         """
         if self.d == 0:
             return float("inf")
-        lam = np.linalg.eigvalsh(self.mean)
-        if lam[0] < -1e-12 * max(abs(lam).max(), 1e-300):
+        lam, U = np.linalg.eigh(self.mean)
+        scale = max(float(np.abs(lam).max()), np.finfo(float).tiny)
+        if lam[0] < -1e-12 * scale:
             return 0.0  # a negative curvature direction of the mean: (1 + eta|lam|)^2 > 1 for all eta
-        if lam[-1] <= 1e-12 * max(abs(lam).max(), 1e-300):
-            # the mean vanishes on the range while members do not: pure noise, growth > 1 for all eta
-            return 0.0
+        K = U[:, lam <= 1e-9 * scale]
+        if K.shape[1]:
+            # On ker(mean) the mean part of T is the identity, so V = K K^T has
+            # <V, T(eta) V> = |V|^2 + eta^2 <V, N(V)>, and <V, N(V)> = E|K^T (batch fluctuation) K|_F^2
+            # is zero only if no noise acts on the kernel at all: growth > 1 for every eta, or exactly 1.
+            noise_scale = sum(abs(t.weight) * float(t.family.top_eigenvalues.max()) for t in self.terms) ** 2
+            if self._noise_form(K @ K.T) > 1e-12 * noise_scale * K.shape[1]:
+                return 0.0
+            if K.shape[1] == self.d:
+                return float("inf")  # J = I almost surely: nothing ever moves
         hi = 2.0 / lam[-1]
         if self.growth(hi) - 1.0 <= 1e-13:
             return hi  # noise-free (full batch): eta* = 2 / lambda_max exactly
         if self.diagonal:
-            g = lambda eta: (self.growth(eta) - 1.0) / eta  # noqa: E731 - monotone, one root
-            lo = hi
-            for _ in range(200):
-                lo *= 0.5
-                if g(lo) < 0:
-                    break
-            return float(brentq(g, lo, hi, xtol=1e-15 * hi, rtol=rtol))
+            return self._brent_critical(hi, rtol)
         # q_V <= rho for every V and q_V is tangent to rho at the eta where V is the Perron vector:
         # iterating eta <- root(q_{V(eta)}) decreases monotonically onto eta* (faster than Newton,
         # whose tangent line lies below q_V).
@@ -270,7 +291,7 @@ class LinearRecursion:
             if eta - eta_new <= rtol * eta:
                 return float(eta_new)
             eta = eta_new
-        raise RuntimeError(f"critical_lr did not converge (last eta={eta})")
+        return self._brent_critical(eta, rtol)  # pragma: no cover - the iteration converges in practice
 
     def dense_matrix(self, lr: float) -> np.ndarray:
         """The :math:`d^2 \\times d^2` Kronecker form of ``T`` (small-``d`` cross-checks only)."""
