@@ -64,7 +64,6 @@ def main():
         t_vec, _ = best(lambda: simulate(rec, lr, steps=steps, runs=runs, rng=0), repeat=2)
         rates[runs] = runs * steps * 50 / t_vec
     G = fam.factors
-    model = rec.terms[0].model
 
     def loop(runs_loop=16):
         rng = np.random.default_rng(0)

@@ -8,7 +8,7 @@
 import sympy as sp
 
 from rmtcheck.proofs import theorem1, theorem2
-from rmtcheck.proofs._common import B, assert_equal, eta, lam, n, sigma
+from rmtcheck.proofs._common import B, assert_equal, eta, n, sigma
 
 
 def derive():

@@ -54,8 +54,6 @@ def derive():
 
 
 def check():
-    from fractions import Fraction
-
     from rmtcheck.sampling import SamplingModel
 
     res = derive()

@@ -44,7 +44,7 @@ from scipy import integrate, special, stats
 
 from ._validate import as_finite_array, as_generator, check_int, check_positive
 from .coherence import _gram_stack
-from .designs_rmt import NOISE_MODELS, SNR_CONVENTIONS, _check_snr_args, patch_scales, signal_noise_batch
+from .designs_rmt import NOISE_MODELS, _check_snr_args, signal_noise_batch
 from .laws import marchenko_pastur, tracy_widom_edge
 
 __all__ = [

@@ -66,7 +66,7 @@ class SamplingModel:
     @property
     def kappa(self) -> float:
         """Coefficient of :math:`HMH` in the covariance term."""
-        n, B = self.n, self.B
+        B = self.B
         if self.name == "bernoulli":
             return 0.0
         if self.name == "without_replacement":

@@ -64,7 +64,7 @@ from scipy import linalg as sla
 from scipy.special import logsumexp
 
 from ._validate import as_finite_array, as_generator, check_int, check_positive, check_unit_interval
-from .laws import marchenko_pastur, mp, mp_edges, tracy_widom_edge
+from .laws import mp, mp_edges, tracy_widom_edge
 
 __all__ = [
     "CONVENTIONS",

@@ -79,15 +79,10 @@ def test_alternating_expansion_remainder_is_cubic(seed):
 
 
 def _corr(seed, n, where):
-    g = np.random.default_rng(seed)
-    R = g.integers(50, 2000, n).astype(float)
-    F = np.floor(R * g.uniform(0.02, 0.5, n)) + 1
-    Rij = np.floor(R * g.uniform(0.01, 0.3, n)) + 1
-    eps = g.uniform(0.05, 1, n)
-    lam = 10 ** g.uniform(-3, 0, n)
-    a9 = A.lemma9_alpha(R, F, eps)
-    alpha = a9 * (g.uniform(1, 1.5, n) if where == "above" else g.uniform(0, 1, n))
-    return R, F, Rij, alpha, lam, eps
+    """The verify rows' draw of correlated-case instances (one source for both)."""
+    from rmtcheck.verify.ascent_fails import _corr_draw
+
+    return _corr_draw(np.random.default_rng(seed), n, where)
 
 
 @given(seed=st.integers(0, 2**32 - 1))

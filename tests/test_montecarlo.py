@@ -3,8 +3,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from rmtcheck.designs import dexter_construction, random_family
-from rmtcheck.dynamics import (DexterProtocol, divergence_fraction, second_moment_mc, sgd_recursion, simulate,
-                               simulate_sgd)
+from rmtcheck.dynamics import DexterProtocol, divergence_fraction, second_moment_mc, sgd_recursion, simulate_sgd
 from rmtcheck.experiments.hessian_test import (_membership, hessian_test_grid, hessian_test_lyapunov,
                                                hessian_test_mc_cell)
 from rmtcheck.sampling import SAMPLING_MODELS

@@ -140,7 +140,6 @@ def test_full_batch_is_gradient_descent():
 
 def test_diagonal_fast_path_equals_general_path():
     fam = dexter_construction(12, 4, 2.0)
-    dense = HessianFamily.from_stack(fam.dense() + 0.0)
     G = fam.factors.copy(); G[0, 1] = 1e-300  # defeats the diagonal detection, same operator
     for model in SAMPLING_MODELS:
         a = sgd_recursion(fam, 3, model)

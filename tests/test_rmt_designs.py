@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 from rmtcheck.coherence import coherence
 from rmtcheck.designs_rmt import (

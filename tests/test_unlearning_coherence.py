@@ -7,6 +7,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from _families import random_pair
+
 from rmtcheck.coherence import coherence
 from rmtcheck.designs import dexter_construction
 from rmtcheck.designs_unlearning import hessian_test_unlearning, rotated_forget, tightness_construction
@@ -17,11 +19,7 @@ from rmtcheck.mixed_coherence import (alignment, coherence_blocks, cross_coheren
 
 
 def _fams(seed, n_r=6, n_f=5, d=3, dense=False):
-    rng = np.random.default_rng(seed)
-    if dense:
-        A = rng.standard_normal((n_r, d, 2)); B = rng.standard_normal((n_f, d, 2))
-        return HessianFamily.from_stack(A @ A.transpose(0, 2, 1)), HessianFamily.from_stack(B @ B.transpose(0, 2, 1))
-    return HessianFamily.from_factors(rng.standard_normal((n_r, d))), HessianFamily.from_factors(rng.standard_normal((n_f, d)))
+    return random_pair(seed, n_r, n_f, d, dense)
 
 
 @given(seed=st.integers(0, 10**6), alpha=st.floats(0, 1), dense=st.booleans())

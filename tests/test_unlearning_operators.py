@@ -5,8 +5,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from _families import random_pair
+
 from rmtcheck.designs_unlearning import (hessian_test_unlearning, least_squares_instance, random_unlearning_instance,
-                                         rotated_forget, tightness_construction, tightness_factor)
+                                         tightness_construction, tightness_factor)
 from rmtcheck.dynamics import second_moment_mc, simulate
 from rmtcheck.dynamics.mixed import (MIXED_SAMPLINGS, NoisyMixedDynamics, PairFamily, critical_alpha,
                                      diagonal_lyapunov, escape_verdicts, mixed_critical_lr, mixed_growth,
@@ -16,11 +18,7 @@ from rmtcheck.hessians import HessianFamily
 
 
 def _pair(seed, n_r=5, n_f=4, d=3, dense=False):
-    rng = np.random.default_rng(seed)
-    if dense:
-        A = rng.standard_normal((n_r, d, 2)); Bm = rng.standard_normal((n_f, d, 2))
-        return (HessianFamily.from_stack(A @ A.transpose(0, 2, 1)), HessianFamily.from_stack(Bm @ Bm.transpose(0, 2, 1)))
-    return HessianFamily.from_factors(rng.standard_normal((n_r, d))), HessianFamily.from_factors(rng.standard_normal((n_f, d)))
+    return random_pair(seed, n_r, n_f, d, dense)
 
 
 @given(seed=st.integers(0, 10**6), alpha=st.floats(0, 1), dense=st.booleans())

@@ -62,7 +62,7 @@ from scipy.sparse.linalg import LinearOperator, cg
 from .._validate import as_finite_array, as_generator, check_batch, check_int, check_positive, check_unit_interval
 from ..hessians import HessianFamily, as_family
 from ..sampling import SamplingModel
-from .montecarlo import second_moment_mc, simulate
+from .montecarlo import simulate
 from .operator import LinearRecursion, Term
 
 __all__ = [

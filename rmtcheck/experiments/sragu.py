@@ -69,7 +69,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import log_softmax
 
 from .._validate import as_generator, check_int, check_positive
 from ..models import mlp as M

@@ -16,12 +16,12 @@ def _draw_hessian_test(grid, plt):
         im = ax.pcolormesh(B, S, grid.mc_fraction[e].T, shading="nearest", cmap="Greys", vmin=0, vmax=1,
                            rasterized=True)
         kw = dict(levels=[1.0], linewidths=1.3)
-        c1 = ax.contour(B, S, grid.ms_growth_wor[e].T, colors=["C0"], **kw)
-        c2 = ax.contour(B, S, grid.ms_growth_bernoulli[e].T, colors=["C4"], linestyles=":", **kw)
-        c3 = ax.contour(B, S, grid.lyapunov_wor[e].T, levels=[0.0], colors=["C2"], linestyles="-.",
-                        linewidths=1.3)
-        c4 = ax.contour(B, S, grid.theorem1_ratio[e].T, colors=["C1"], linestyles="--", **kw)
-        c5 = ax.contour(B, S, grid.theorem2_factor[e].T, colors=["C3"], linestyles=[(0, (1, 1))], **kw)
+        ax.contour(B, S, grid.ms_growth_wor[e].T, colors=["C0"], **kw)
+        ax.contour(B, S, grid.ms_growth_bernoulli[e].T, colors=["C4"], linestyles=":", **kw)
+        ax.contour(B, S, grid.lyapunov_wor[e].T, levels=[0.0], colors=["C2"], linestyles="-.",
+                   linewidths=1.3)
+        ax.contour(B, S, grid.theorem1_ratio[e].T, colors=["C1"], linestyles="--", **kw)
+        ax.contour(B, S, grid.theorem2_factor[e].T, colors=["C3"], linestyles=[(0, (1, 1))], **kw)
         ax.set_title(f"$\\eta = {lrs[e]}$, $n = {grid.n}$, $\\lambda_{{\\max}} = {grid.lam:g}$")
         ax.set_xlabel("batch size $B$")
         if e == 0:

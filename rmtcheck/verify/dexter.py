@@ -202,7 +202,7 @@ register(Statement(
 
 
 def _certificate_check(inst, rng):
-    fam, n, B = inst["family"], inst["n"], inst["B"]
+    fam, B = inst["family"], inst["B"]
     rec = sgd_recursion(fam, B, "bernoulli")
     nu = rec.terms[0].model.nu
     H = rec.mean
