@@ -1,15 +1,15 @@
 """Matrix-free products with the pair-coherence matrix (private; see ``mixed_coherence``).
 
-For index sets ``rows`` (pairs ``(i, j)``) and ``cols`` (pairs ``(k, l)``) the kernel evaluates
+The kernel evaluates, over all pairs ``(i, j)`` and ``(k, l)``,
 
 .. math:: y_{ij} = \\sum_{k,l} \\sqrt{|R_{ik} + F_{jl} - C_{il} - C_{kj}|}\\, z_{kl}
 
-without storing the matrix: :math:`O(|rows|\\cdot|cols|)` square roots, :math:`O(|rows| + |cols|)`
-memory. Two back ends compute the same numbers:
+without storing the matrix: :math:`O(N^2)` square roots, :math:`O(N)` memory (:math:`N = n_r n_f`).
+Two back ends compute the same numbers:
 
 * ``numba`` (optional dependency, ``pip install "rmtcheck[fast]"``): one fused loop, parallel over
-  ``i``; for the square product each distinct entry is evaluated once and used twice (symmetry), so
-  about half a square root per entry.
+  ``i``; each distinct entry is evaluated once and used twice (symmetry), so about half a square root
+  per entry.
 * ``numpy``: cache-sized blocks (``block_elems`` entries) applied by a thread pool; about 4 passes
   over each block, so 6-9 times slower than ``numba`` (measured in ``benchmarks/bench_unlearning.py``).
 
@@ -43,7 +43,7 @@ def _numba_kernels():
     """The fused kernels (compiled once, then loaded from numba's on-disk cache)."""
     from . import _pair_numba as k
 
-    return k._nb_product, k._nb_product_sym, k._nb_negative
+    return k._nb_product_sym, k._nb_negative
 
 
 def _resolve(backend: str) -> str:
@@ -56,59 +56,39 @@ def _resolve(backend: str) -> str:
     return backend
 
 
-def pair_product(R, F, C, Z, rows_r=None, rows_f=None, cols_r=None, cols_f=None, *, backend="auto",
-                 block_elems: int = 1 << 16, workers: int | None = None) -> np.ndarray:
-    """``Y[i, j] = sum_{k,l} sqrt|R_ik + F_jl - C_il - C_kj| Z[k, l]`` over the chosen index sets.
-
-    ``rows_r``/``rows_f`` select the retain/forget indices of the output pairs and ``cols_r``/``cols_f``
-    those of the input pairs (default: all). ``Z`` has shape ``(len(cols_r), len(cols_f))``; the result
-    ``(len(rows_r), len(rows_f))``.
-    """
-    n_r, n_f = C.shape
-    square = rows_r is None and rows_f is None and cols_r is None and cols_f is None
-    if square and _resolve(backend) == "numba":
-        return _numba_kernels()[1](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C),
-                                   np.ascontiguousarray(Z, dtype=float), _SLOTS)
-    rr = np.arange(n_r) if rows_r is None else np.asarray(rows_r)
-    rf = np.arange(n_f) if rows_f is None else np.asarray(rows_f)
-    cr = np.arange(n_r) if cols_r is None else np.asarray(cols_r)
-    cf = np.arange(n_f) if cols_f is None else np.asarray(cols_f)
-    Rrc = np.ascontiguousarray(R[np.ix_(rr, cr)])
-    Frc = np.ascontiguousarray(F[np.ix_(rf, cf)])
-    Cil = np.ascontiguousarray(C[np.ix_(rr, cf)])
-    Ckj = np.ascontiguousarray(C[np.ix_(cr, rf)])
+def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 16, workers: int | None = None) -> np.ndarray:
+    """``Y[i, j] = sum_{k,l} sqrt|R_ik + F_jl - C_il - C_kj| Z[k, l]``, shapes ``(n_r, n_f)``."""
+    R, F, C = (np.ascontiguousarray(a, dtype=float) for a in (R, F, C))
     Z = np.ascontiguousarray(Z, dtype=float)
     if _resolve(backend) == "numba":
-        return _numba_kernels()[0](Rrc, Frc, Cil, Ckj, Z)
-    return _np_product(Rrc, Frc, Cil, Ckj, Z, block_elems, workers)
+        return _numba_kernels()[0](R, F, C, Z, _SLOTS)
+    return _np_product(R, F, C, Z, block_elems, workers)
 
 
-def _np_product(Rrc, Frc, Cil, Ckj, Z, block_elems, workers):
-    nr, mr = Rrc.shape
-    nf, mf = Frc.shape
+def _np_product(R, F, C, Z, block_elems, workers):
+    n_r, n_f = C.shape
     z = Z.ravel()
-    per_row = mr * mf
-    jb = max(1, min(nf, int(block_elems // per_row)))
-    tasks = [(i, j0) for i in range(nr) for j0 in range(0, nf, jb)]
-    Y = np.empty((nr, nf))
+    per_row = n_r * n_f
+    jb = max(1, min(n_f, int(block_elems // per_row)))
+    tasks = [(i, j0) for i in range(n_r) for j0 in range(0, n_f, jb)]
+    Y = np.empty((n_r, n_f))
     workers = workers or min(4, os.cpu_count() or 1)
 
     def run(chunk):
-        buf = np.empty((jb, mr, mf))
+        buf = np.empty((jb, n_r, n_f))
         for i, j0 in chunk:
-            j1 = min(nf, j0 + jb)
+            j1 = min(n_f, j0 + jb)
             b = buf[: j1 - j0]
-            np.add((Rrc[i][None, :] - Ckj[:, j0:j1].T)[:, :, None], (Frc[j0:j1] - Cil[i][None, :])[:, None, :], out=b)
+            np.add((R[i][None, :] - C[:, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :], out=b)
             np.abs(b, out=b)
             np.sqrt(b, out=b)
             Y[i, j0:j1] = b.reshape(j1 - j0, per_row) @ z
 
-    chunks = [tasks[s::workers] for s in range(workers)]
     if workers == 1:
         run(tasks)
     else:
         with ThreadPoolExecutor(workers) as ex:
-            list(ex.map(run, chunks))
+            list(ex.map(run, [tasks[s::workers] for s in range(workers)]))
     return Y
 
 
@@ -116,7 +96,7 @@ def negative_mass(R, F, C, W, *, backend="auto") -> float:
     """``sum_{ij,kl} W_ij W_kl [R_ik + F_jl - C_il - C_kj < 0]`` (weighted count of negative traces)."""
     W = np.ascontiguousarray(W, dtype=float)
     if _resolve(backend) == "numba":
-        return float(_numba_kernels()[2](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C), W))
+        return float(_numba_kernels()[1](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C), W))
     n_r, n_f = C.shape
     w = W.ravel()
     jb = max(1, int((1 << 18) // max(1, n_r * n_f)))

@@ -5,25 +5,6 @@ import numpy as np
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _nb_product(Rrc, Frc, Cil, Ckj, Z):  # pragma: no cover - compiled
-    nr, mr = Rrc.shape
-    nf, mf = Frc.shape
-    Y = np.empty((nr, nf))
-    for i in numba.prange(nr):
-        v = np.empty(mf)
-        for j in range(nf):
-            for l in range(mf):
-                v[l] = Frc[j, l] - Cil[i, l]
-            acc = 0.0
-            for k in range(mr):
-                base = Rrc[i, k] - Ckj[k, j]
-                for l in range(mf):
-                    acc += np.sqrt(np.abs(base + v[l])) * Z[k, l]
-            Y[i, j] = acc
-    return Y
-
-
-@numba.njit(parallel=True, fastmath=True, cache=True)
 def _nb_product_sym(R, F, C, Z, slots):  # pragma: no cover - compiled
     # Square product: each distinct entry (P <= Q, row-major pair order) is evaluated once and
     # used for both y_P and y_Q; rows i are dealt round-robin to ``slots`` accumulators (a fixed
