@@ -144,3 +144,23 @@ def test_grid_rejects_bad_preset_and_empty_axes():
         cu.cnn_grid_cells(preset="huge")
     with pytest.raises(ValueError, match="alphas must be non-empty"):
         cu.cnn_grid_cells(snrs=(0.1,), batches=(1,), alphas=())
+
+
+def test_cell_draws_its_batches_from_the_spawned_child(monkeypatch):
+    """Cell k's unlearning batches come from child k of SeedSequence(seed).spawn(n) (cell_rng)."""
+    from rmtcheck.sweep import cell_rng, cell_seeds
+
+    seen = []
+    real = cu._cnn.descent_ascent
+
+    def spy(*args, rng=None, **kw):
+        seen.append((type(rng), getattr(getattr(rng, "bit_generator", None), "state", None)))  # before any draw
+        return real(*args, rng=rng, **kw)
+
+    monkeypatch.setattr(cu._cnn, "descent_ascent", spy)
+    s = cell_seeds(11, 3)[2]
+    cu.cnn_unlearning_cell(dict(snr=0.3, batch=2, alpha=0.1, **TINY), s)
+    assert seen[0][0] is np.random.Generator
+    assert seen[0][1] == cell_rng(s).bit_generator.state
+    child = np.random.SeedSequence(11).spawn(3)[2]
+    assert cell_rng(s).random(4).tolist() == np.random.default_rng(child).random(4).tolist()

@@ -125,6 +125,8 @@ def test_critical_alpha_and_lr_are_boundaries():
 @given(seed=st.integers(0, 2**31 - 1), lr_factor=st.floats(0.05, 1.5), B=st.integers(1, 6),
        sampling=st.sampled_from(MIXED_SAMPLINGS), a=st.floats(0.01, 1), b=st.floats(0.01, 1))
 @example(seed=538781663, lr_factor=0.1247, B=2, sampling="independent_bernoulli", a=0.05, b=0.9)
+@example(seed=5, lr_factor=0.8, B=2, sampling="independent_bernoulli", a=0.46, b=0.1)  # resists on (0.216, 0.481)
+@example(seed=5, lr_factor=0.8, B=2, sampling="independent_bernoulli", a=0.226, b=0.1)
 @settings(max_examples=15, deadline=None)
 def test_growth_is_convex_in_alpha_and_resist_set_is_an_interval(seed, lr_factor, B, sampling, a, b):
     """rho(T(alpha)) is a maximum of convex quadratics in alpha (J = P + alpha Q, Q >= 0)."""
