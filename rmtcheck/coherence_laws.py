@@ -43,7 +43,7 @@ import numpy as np
 from scipy import integrate, special, stats
 
 from ._validate import as_finite_array, as_generator, check_int, check_positive
-from .coherence import _gram_stack
+from .coherence import _coherence_stack, coherence_stack, perron_root_batch  # noqa: F401 (re-exported)
 from .designs_rmt import NOISE_MODELS, _check_snr_args, signal_noise_batch
 from .laws import marchenko_pastur, tracy_widom_edge
 
@@ -73,74 +73,6 @@ __all__ = [
 DESIGNS = ("isotropic", "anisotropic", "patch")
 
 _CHUNK_ELEMENTS = 8_000_000  # about 64 MB of float64 per chunk
-
-
-# ----------------------------------------------------------------------------- batched coherence
-def perron_root_batch(S: np.ndarray, rtol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
-    """Largest eigenvalue of a stack of symmetric entrywise-positive matrices, shape ``(m, n, n)``.
-
-    Batched power iteration from the all-ones vector with the **Collatz–Wielandt bracket**: for
-    :math:`v > 0`, :math:`\\min_i (Sv)_i/v_i \\le \\lambda_{\\max}(S) \\le \\max_i (Sv)_i/v_i` (Perron–Frobenius),
-    so stopping when the bracket is narrower than ``rtol`` (relative) certifies the answer. Matrices
-    whose bracket is still wider after ``max_iter`` steps (small spectral gap, or zero entries) fall back
-    to ``np.linalg.eigvalsh`` — the result always equals ``eigvalsh(S)[:, -1]`` to ``rtol``.
-    """
-    S = np.asarray(S, dtype=np.float64)
-    m, n, _ = S.shape
-    out = np.empty(m)
-    idx = np.arange(m)
-    v = np.ones((m, n))
-    lo = np.zeros(m)
-    hi = np.full(m, np.inf)
-    for _ in range(max_iter):
-        w = np.einsum("mij,mj->mi", S[idx], v)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = w / v
-        lo, hi = r.min(axis=1), r.max(axis=1)
-        ok = np.isfinite(hi) & (lo > 0) & (hi - lo <= rtol * hi)
-        if ok.any():
-            out[idx[ok]] = 0.5 * (lo[ok] + hi[ok])
-            keep = ~ok
-            idx, w = idx[keep], w[keep]
-            if idx.size == 0:
-                return out
-        v = w / np.max(w, axis=1, keepdims=True)
-        if not np.all(np.isfinite(v)) or np.any(v <= 0):
-            break
-    if idx.size:
-        out[idx] = np.linalg.eigvalsh(S[idx])[:, -1]
-    return out
-
-
-def coherence_stack(factors, spectra: bool = False):
-    """Coherence of many rank-one families, the vectorised form of :func:`rmtcheck.coherence.coherence`.
-
-    Parameters
-    ----------
-    factors : array (m, n, d)
-        ``m`` families of ``n`` factors :math:`g_i` (:math:`H_i = g_ig_i^\\top`).
-    spectra : bool
-        Also return the eigenvalues of the Gram matrices :math:`G = [\\langle g_i, g_k\\rangle]` (signed).
-
-    Returns
-    -------
-    dict with ``sigma`` (m,), ``lambda_max`` (m,) of :math:`S = |G|`, ``norms2`` (m, n),
-    ``gram`` (m, n, n) and, with ``spectra``, ``gram_eigs`` (m, n) ascending.
-    """
-    X = np.asarray(factors, dtype=np.float64)
-    if X.ndim != 3:
-        raise ValueError(f"factors must have shape (instances, n, d); got shape {X.shape}")
-    G = _gram_stack(X)
-    norms2 = np.einsum("mii->mi", G).copy()
-    top = norms2.max(axis=1)
-    if np.any(top <= 0):
-        raise ValueError("factors: some family is all zero; coherence is undefined for it")
-    S = np.abs(G)
-    lam = perron_root_batch(S)
-    out = {"sigma": lam / top, "lambda_max": lam, "norms2": norms2, "gram": G}
-    if spectra:
-        out["gram_eigs"] = np.linalg.eigvalsh(G)
-    return out
 
 
 @dataclass
@@ -218,7 +150,7 @@ def _reduce_chunk(X, k, n, iu, spectra) -> dict:
     """Summaries of one chunk of sampled designs (see :func:`coherence_distribution`)."""
     if X.shape[:2] != (k, n):
         raise ValueError(f"design sampler returned shape {X.shape}; expected ({k}, {n}, d)")
-    r = coherence_stack(X, spectra=spectra)
+    r = _coherence_stack(X, spectra=spectra)
     G = r["gram"]
     off = np.abs(G[:, iu[0], iu[1]])
     part = {"sigma": r["sigma"], "lambda_max": r["lambda_max"], "norms2": r["norms2"],
