@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["FIGURES", "CSV_MAX_ELEMENTS", "figure", "figures", "record_params", "recorded_params", "save_figure",
-           "style", "style_path", "write_csv", "write_npz", "written_files"]
+           "style", "style_path", "write_csv", "write_npz", "written_files", "zero_contour"]
 
 FIGURES: dict[str, Callable] = {}
 _STYLE = Path(__file__).with_name("rmtcheck.mplstyle")
@@ -191,3 +191,12 @@ def save_figure(fig, out_dir, name: str, data: dict | None = None, params: dict 
             _WRITTEN.append(write_csv(out / f"{name}.csv", data))
     _WRITTEN.extend(paths)
     return paths
+
+
+def zero_contour(ax, x, y, Z, color, ls, label) -> None:
+    """Draw the level set ``Z = 0`` (a predicted boundary) when ``Z`` changes sign on a grid of at least
+    2 x 2 cells, and always add a legend entry, so a boundary outside the grid is still named."""
+    Z = np.asarray(Z)
+    if Z.shape[0] >= 2 and Z.shape[1] >= 2 and np.nanmin(Z) < 0 < np.nanmax(Z):
+        ax.contour(x, y, Z, levels=[0.0], colors=color, linestyles=ls, linewidths=1.2)
+    ax.plot([], [], color=color, ls=ls, label=label)

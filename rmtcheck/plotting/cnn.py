@@ -18,17 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._registry import figure, record_params, save_figure, style
+from ._registry import figure, record_params, save_figure, style, zero_contour
 
 
 def _arrays(d: dict) -> dict:
     return {k: np.asarray(v) for k, v in d.items() if k != "records" and not isinstance(v, str)}
-
-
-def _contour(ax, x, y, Z, color, ls, label):
-    if Z.shape[0] >= 2 and Z.shape[1] >= 2 and np.nanmin(Z) < 0 < np.nanmax(Z):
-        ax.contour(x, y, Z, levels=[0.0], colors=color, linestyles=ls, linewidths=1.2)
-    ax.plot([], [], color=color, ls=ls, label=label)
 
 
 def _grid_preset(quick: bool, large: bool = False) -> str:
@@ -52,8 +46,8 @@ def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = 
         for i, ax in enumerate(axes):
             im = ax.pcolormesh(Bs, A, d["obs_escape_frac"][i], cmap="RdBu_r", vmin=0, vmax=1, shading="nearest",
                                rasterized=True)
-            _contour(ax, Bs, A, d["log_rho"][i], "k", "-", r"predicted $\rho(T) = 1$")
-            _contour(ax, Bs, A, np.log(np.maximum(d["pred_rms_dist"][i], 1e-300) / d["records"][0]["tau"]), "0.35", "--",
+            zero_contour(ax, Bs, A, d["log_rho"][i], "k", "-", r"predicted $\rho(T) = 1$")
+            zero_contour(ax, Bs, A, np.log(np.maximum(d["pred_rms_dist"][i], 1e-300) / d["records"][0]["tau"]), "0.35", "--",
                      "predicted, horizon K")
             ax.set_title(f"SNR {S[i]:g}\nagree: asym {d['agreement_asymptotic'][i]:.2f}, "
                          f"K {d['agreement_horizon'][i]:.2f}", fontsize=6.5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._registry import figure, save_figure, style
+from ._registry import figure, save_figure, style, zero_contour
 
 
 def _heat(ax, x, y, logrho, title):
@@ -14,12 +14,6 @@ def _heat(ax, x, y, logrho, title):
     im = ax.pcolormesh(x, y, v, cmap="RdBu_r", vmin=-1, vmax=1, shading="nearest", rasterized=True)
     ax.set_title(title, fontsize=8)
     return im
-
-
-def _contour(ax, x, y, Z, color, ls, label):
-    if np.nanmin(Z) < 0 < np.nanmax(Z):
-        ax.contour(x, y, Z, levels=[0.0], colors=color, linestyles=ls, linewidths=1.2)
-    ax.plot([], [], color=color, ls=ls, label=label)
 
 
 @figure("unlearning-hessian-test")
@@ -37,8 +31,8 @@ def fig_hessian_test(out_dir, quick: bool = False, seed: int = 0):
         for ax, s in zip(axes, ("without_replacement", "independent_bernoulli")):
             lr_ = np.log(d[f"rho_{s}"])
             im = _heat(ax, d["B"], d["sigma"], lr_, s.replace("_", " ") + " (red = escapes)")
-            _contour(ax, d["B"], d["sigma"], lr_, "k", "-", "mean-square boundary rho = 1")
-            _contour(ax, d["B"], d["sigma"], d[f"lyapunov_{s}"], "0.35", "--", "Lyapunov boundary (exact)")
+            zero_contour(ax, d["B"], d["sigma"], lr_, "k", "-", "mean-square boundary rho = 1")
+            zero_contour(ax, d["B"], d["sigma"], d[f"lyapunov_{s}"], "0.35", "--", "Lyapunov boundary (exact)")
             ax.set_xlabel("batch size B")
         mB, mS = np.meshgrid(d["mc_B"], d["mc_sigma"])
         esc = d["mc_escape_fraction"] > 0.5
@@ -65,8 +59,8 @@ def fig_batch_alpha(out_dir, quick: bool = False, seed: int = 0):
         fig, ax = plt.subplots(figsize=(4.2, 3.2))
         lr_ = np.log(d["rho"])
         im = _heat(ax, d["B"], d["alpha"], lr_, f"independent bernoulli, eta = {d['lr']}: log rho(T)")
-        _contour(ax, d["B"], d["alpha"], lr_, "k", "-", "mean-square boundary rho = 1")
-        _contour(ax, d["B"], d["alpha"], d["lyapunov"], "0.35", "--", "Lyapunov boundary (exact)")
+        zero_contour(ax, d["B"], d["alpha"], lr_, "k", "-", "mean-square boundary rho = 1")
+        zero_contour(ax, d["B"], d["alpha"], d["lyapunov"], "0.35", "--", "Lyapunov boundary (exact)")
         mB, mA = np.meshgrid(d["mc_B"], d["mc_alpha"])
         esc = d["mc_escape_fraction"] > 0.5
         ax.scatter(mB[esc], mA[esc], s=6, marker="x", color="k", lw=0.6, label="MC: > half of runs escape")
