@@ -33,7 +33,7 @@ from scipy import stats
 from .. import thresholds as th
 from ..designs import dexter_construction
 from ..dynamics import DexterProtocol, sgd_recursion
-from ..sweep import cell_rng, run_sweep, sweep_option
+from ..sweep import cell_rng, grid_engine, run_sweep
 
 __all__ = ["hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell", "hessian_test_row", "sweep_cells"]
 
@@ -178,9 +178,8 @@ def hessian_test_grid(B_values=range(1, 50), sigma_values=range(1, 51), lrs=(0.5
     B_values, sigma_values = np.array(list(B_values)), np.array(list(sigma_values))
     cells = sweep_cells(B_values=B_values, sigma_values=sigma_values, lrs=lrs, n=n, lam=lam, protocol=protocol)
     info: dict = {}
-    rows = run_sweep("dexter-hessian-test", hessian_test_row, cells, seed=rng, executor=executor,
-                     jobs=None if executor is not None else (jobs if jobs is not None else sweep_option("jobs", 1)),
-                     store=store if store is not None else sweep_option("store"), progress=progress, stats=info)
+    rows = run_sweep("dexter-hessian-test", hessian_test_row, cells, seed=rng, stats=info,
+                     **grid_engine(executor, jobs, store, progress))
     shape = (len(lrs), len(B_values), len(sigma_values))
     layers = {k: np.zeros(shape) for k in _LAYERS}
     for b, r in enumerate(rows):

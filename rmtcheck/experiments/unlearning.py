@@ -30,7 +30,7 @@ from ..designs_unlearning import hessian_test_unlearning, rotated_forget, tightn
 from ..dynamics.mixed import diagonal_lyapunov, mixed_recursion
 from ..dynamics.montecarlo import simulate
 from ..hessians import HessianFamily
-from ..sweep import cell_rng, run_sweep, sweep_option
+from ..sweep import cell_rng, grid_engine, run_sweep
 
 __all__ = ["hessian_test_grid", "batch_alpha_grid", "alignment_curve", "escape_fraction", "unlearning_cell",
            "hessian_test_cells", "batch_alpha_cells", "alignment_cells"]
@@ -149,13 +149,6 @@ def _hessian_test_families(n: int, sigma: int):
     return hessian_test_unlearning(n, sigma)
 
 
-def _engine_kw(executor, jobs, store, progress):
-    if executor is None and jobs is None:
-        jobs = sweep_option("jobs", 1)  # inline unless `rmtcheck figures --jobs N` (sweep_options) says otherwise
-    return {"executor": executor, "jobs": None if executor is not None else jobs,
-            "store": store if store is not None else sweep_option("store"), "progress": progress}
-
-
 def hessian_test_grid(n=100, lr=0.5, alpha=0.1, Bs=None, sigmas=None, mc_stride=5, mc_runs=10, mc_steps=1000,
                       seed=0, *, executor=None, jobs: int | None = None, store=None, progress=None) -> dict:
     """The unlearning Hessian test over ``(sigma, B)`` (module docstring); runs through the sweep engine
@@ -166,7 +159,7 @@ def hessian_test_grid(n=100, lr=0.5, alpha=0.1, Bs=None, sigmas=None, mc_stride=
     cells = hessian_test_cells(n=n, lr=lr, alpha=alpha, Bs=Bs, sigmas=sigmas, mc_stride=mc_stride, mc_runs=mc_runs,
                                mc_steps=mc_steps)
     res = run_sweep("unlearning-hessian-test", unlearning_cell, cells, seed=seed,
-                    **_engine_kw(executor, jobs, store, progress))
+                    **grid_engine(executor, jobs, store, progress))
     out = {"B": Bs, "sigma": sigmas, "lr": lr, "alpha": alpha, "n": n}
     mcB, mcS = Bs[::mc_stride], sigmas[::mc_stride]
     n_mc = len(mcS) * len(mcB)
@@ -198,7 +191,7 @@ def batch_alpha_grid(lr=0.5, Bs=None, alphas=None, mc_stride=4, mc_runs=16, mc_s
     alphas = np.linspace(0.0, 1.0, 41) if alphas is None else np.asarray(alphas)
     cells = batch_alpha_cells(lr=lr, Bs=Bs, alphas=alphas, mc_stride=mc_stride, mc_runs=mc_runs, mc_steps=mc_steps)
     res = run_sweep("unlearning-batch-alpha", unlearning_cell, cells, seed=seed,
-                    **_engine_kw(executor, jobs, store, progress))
+                    **grid_engine(executor, jobs, store, progress))
     mcA, mcB = alphas[::mc_stride], Bs[::mc_stride]
     n_mc = len(mcA) * len(mcB)
     rows = res[n_mc:]
@@ -219,7 +212,7 @@ def alignment_curve(thetas=None, n_r=50, sigma_r=10, lam_r=2.0, n_f=10, sigma_f=
     cells = alignment_cells(thetas=thetas, n_r=n_r, sigma_r=sigma_r, lam_r=lam_r, n_f=n_f, sigma_f=sigma_f,
                             lam_f=lam_f, alpha=alpha, batch=batch, lr=lr, runs=runs, steps=steps)
     res = run_sweep("unlearning-alignment", unlearning_cell, cells, seed=seed,
-                    **_engine_kw(executor, jobs, store, progress))
+                    **grid_engine(executor, jobs, store, progress))
 
     def col(k):
         return np.array([r[k] for r in res], dtype=np.float64)

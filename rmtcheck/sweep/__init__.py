@@ -18,13 +18,13 @@ experiments lazily, so importing this package imports no experiment.
 """
 
 from ._engine import (canonical_json, cell_rng, cell_seeds, code_version, default_jobs, run_sweep, seed_sequence,
-                      sweep_map, sweep_option, sweep_options)
+                      sweep_map, sweep_option, sweep_options, grid_engine)
 from ._executors import close_executor, executor_from
 from ._registry import Sweep, get_sweep, register_sweep, sweeps
 from ._store import STORE_ENV, ResultStore, default_store_path
 
 __all__ = [
-    "run_sweep", "sweep_map", "sweep_options", "sweep_option", "ResultStore", "executor_from", "close_executor",
+    "run_sweep", "sweep_map", "sweep_options", "sweep_option", "grid_engine", "ResultStore", "executor_from", "close_executor",
     "register_sweep", "get_sweep", "sweeps", "Sweep",
     "cell_rng", "cell_seeds", "seed_sequence", "code_version", "canonical_json", "default_jobs",
     "default_store_path", "STORE_ENV",

@@ -166,6 +166,16 @@ def sweep_option(name: str, default=None):
     return _OPTIONS.get().get(name, default)
 
 
+def grid_engine(executor=None, jobs: int | None = None, store=None, progress=None) -> dict:
+    """Keyword arguments for :func:`run_sweep` as the package's grids use them: ``jobs``/``store`` not
+    given fall back to :func:`sweep_options` (so ``rmtcheck figures --jobs N --store PATH`` reaches every
+    heatmap), and to an inline run without a store when none is set."""
+    if executor is None and jobs is None:
+        jobs = sweep_option("jobs", 1)
+    return {"executor": executor, "jobs": None if executor is not None else jobs,
+            "store": store if store is not None else sweep_option("store"), "progress": progress}
+
+
 def default_jobs() -> int:
     """Cores this process may use (``os.sched_getaffinity`` where available)."""
     try:
