@@ -11,8 +11,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import lambertw
 
-from rmtcheck import ascent as A
-from rmtcheck.experiments.ascent import alpha_epsilon_window
+from rmtcheck.studies import ascent as A
+from rmtcheck.studies.ascent.experiments import alpha_epsilon_window
 
 
 def timed(fn, repeat=3):

@@ -16,8 +16,9 @@ import time
 
 import numpy as np
 
-from rmtcheck.designs_rmt import signal_noise_patches
-from rmtcheck.models import cnn
+from rmtcheck.randmat.designs import signal_noise_patches
+from rmtcheck.studies.cnn import model as cnn
+from rmtcheck.studies.cnn import training
 
 
 def best(fn, repeat=5):
@@ -47,17 +48,17 @@ def main():
         print(f"per-sample grads n={n} d={d} m={m}: vectorised {tv*1e3:8.3f} ms  loop {tl*1e3:8.3f} ms  "
               f"ratio {tl/tv:6.1f}x")
         lr, B = 0.01, 10
-        te = best(lambda: cnn._train_epoch_vec(model, W, data.X, data.y, lr, B), repeat=3)
-        tle = best(lambda: cnn.train_epoch_loop(model, W, data.X, data.y, lr, B), repeat=2)
-        np.testing.assert_allclose(cnn._train_epoch_vec(model, W, data.X, data.y, lr, B),
-                                   cnn.train_epoch_loop(model, W, data.X, data.y, lr, B), rtol=1e-10, atol=1e-12)
+        te = best(lambda: training._train_epoch_vec(model, W, data.X, data.y, lr, B), repeat=3)
+        tle = best(lambda: training.train_epoch_loop(model, W, data.X, data.y, lr, B), repeat=2)
+        np.testing.assert_allclose(training._train_epoch_vec(model, W, data.X, data.y, lr, B),
+                                   training.train_epoch_loop(model, W, data.X, data.y, lr, B), rtol=1e-10, atol=1e-12)
         print(f"training epoch (B={B}) n={n}: vectorised {te*1e3:8.3f} ms  loop {tle*1e3:8.3f} ms  ratio {tle/te:6.1f}x")
         tf = best(lambda: cnn.loss_and_grad(model, W, data.X, data.y))
         print(f"full-batch gradient n={n}: {tf*1e3:.3f} ms")
 
     if a.skip_grid:
         return
-    from rmtcheck.experiments.cnn_unlearning import cnn_unlearning_grid
+    from rmtcheck.studies.cnn.experiments import cnn_unlearning_grid
     t = time.perf_counter()
     g = cnn_unlearning_grid(preset=a.grid, seed=0)
     wall = time.perf_counter() - t

@@ -15,9 +15,10 @@ import time
 
 import numpy as np
 
-from rmtcheck.designs import gaussian_factors
-from rmtcheck.dynamics import sgd_recursion, simulate
-from rmtcheck.dynamics.operator import dense_growth
+from rmtcheck.randmat.families import gaussian_factors
+from rmtcheck.stability.operator import sgd_recursion
+from rmtcheck.stability.montecarlo import simulate
+from rmtcheck.stability.operator import dense_growth
 
 
 def best(fn, repeat=3):
@@ -30,7 +31,7 @@ def best(fn, repeat=3):
 def main():
     # 1. matrix-free vs dense at d = 40
     fam = gaussian_factors(200, 40, 0)
-    rec = sgd_recursion(fam, 10, "bernoulli")
+    rec = sgd_recursion(fam, 10, sampling="bernoulli")
     lr = 0.5 / fam.lambda_max
     t_mf, rho_mf = best(lambda: (setattr(rec, "_v0", None), rec.growth(lr))[1])
     t_de, rho_de = best(lambda: dense_growth(rec.dense_matrix(lr)), repeat=1)
@@ -39,7 +40,7 @@ def main():
 
     # 2. rank-one n = 5000, d = 200
     fam = gaussian_factors(5000, 200, 1)
-    rec = sgd_recursion(fam, 32, "bernoulli")
+    rec = sgd_recursion(fam, 32, sampling="bernoulli")
     lr = 1.0 / fam.lambda_max
     t_rho, _ = best(lambda: (setattr(rec, "_v0", None), rec.growth(lr))[1], repeat=2)
     t0 = time.perf_counter(); eta = rec.critical_lr(); t_eta = time.perf_counter() - t0
@@ -56,7 +57,7 @@ def main():
 
     # 3. Monte Carlo vectorised vs per-run loop
     fam = gaussian_factors(200, 50, 2)
-    rec = sgd_recursion(fam, 10, "without_replacement", restrict_to_range=False)
+    rec = sgd_recursion(fam, 10, sampling="without_replacement", restrict_to_range=False)
     lr = 0.5 / fam.lambda_max
     steps = 200
     rates = {}

@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from rmtcheck.spectral import diagnose, esd, fit_powerlaw
+from rmtcheck.randmat.spectral import diagnose, esd
+from rmtcheck.randmat.powerlaw import fit_powerlaw
 
 
 def best(fn, repeat=3):

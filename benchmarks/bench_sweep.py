@@ -51,7 +51,7 @@ def overhead(n):
 
 def scaling(grid, quick):
     if grid == "dexter":
-        from rmtcheck.experiments.hessian_test import hessian_test_grid
+        from rmtcheck.studies.dexter.experiments import hessian_test_grid
 
         kw = dict(B_values=range(1, 50, 4), sigma_values=range(1, 51, 4)) if quick else {}
 
@@ -59,7 +59,7 @@ def scaling(grid, quick):
             return hessian_test_grid(rng=0, jobs=jobs, **kw).as_dict()
         name = "Dexter Hessian test" + (" (quick)" if quick else " 49 x 50 x 2 lrs, 49 cells")
     else:
-        from rmtcheck.experiments.unlearning import hessian_test_grid
+        from rmtcheck.studies.chang_khanna.experiments import hessian_test_grid
 
         kw = dict(Bs=np.arange(1, 50, 4), sigmas=np.arange(1, 51, 4), mc_stride=3, mc_runs=6,
                   mc_steps=300) if quick else {}

@@ -17,10 +17,11 @@ import time
 
 import numpy as np
 
-from rmtcheck.designs import dexter_construction
-from rmtcheck.dynamics.mixed import PairFamily, mixed_recursion
-from rmtcheck.hessians import HessianFamily
-from rmtcheck.mixed_coherence import pair_coherence, pair_coherence_naive
+from rmtcheck.randmat.families import dexter_construction
+from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.unlearning import mixed_recursion
+from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.three_axis import pair_coherence, pair_coherence_naive
 
 
 def _t(fn, *a, **k):
@@ -36,7 +37,7 @@ def main(full: bool = False):
     F = HessianFamily.from_factors(rng.standard_normal((2000, d)) / np.sqrt(d))
     print("== exact mixed operator, n_r = n_f = 2000 rank-one, d = 200 (target < 2 s) ==")
     for s in ("independent_bernoulli", "pair_bernoulli", "without_replacement"):
-        rec = mixed_recursion(R, F, 0.1, 32, s)
+        rec = mixed_recursion(R, F, 32, alpha=0.1, sampling=s)
         lr = 1.0 / np.linalg.eigvalsh(rec.mean)[-1]
         t, rho = _t(rec.growth, lr)
         print(f"  {s:22s} rho(T) = {rho:.8f}   {t:.2f} s")
@@ -44,7 +45,7 @@ def main(full: bool = False):
     print("== pair sandwich: decomposition vs explicit sum over the N pairs (n_r = n_f = 60, d = 20) ==")
     r = HessianFamily.from_factors(rng.standard_normal((60, 20)))
     f = HessianFamily.from_factors(rng.standard_normal((60, 20)))
-    P = PairFamily(r, f, 0.3)
+    P = PairFamily(r, f, alpha=0.3)
     M = rng.standard_normal((20, 20)); M = M + M.T
     t_fast, fast = _t(lambda: [P.sum_sandwich(M) for _ in range(20)][-1])
     Ds = P.dense()
@@ -55,7 +56,7 @@ def main(full: bool = False):
     print("== sigma_mix: blocks (+ merging, matrix-free) vs naive N x N pair matrix ==")
     r = HessianFamily.from_factors(rng.standard_normal((60, 10)))
     f = HessianFamily.from_factors(rng.standard_normal((60, 10)))
-    pair_coherence(r, f, 0.1, method="matrix-free")  # load the compiled kernels before timing
+    pair_coherence(r, f, alpha=0.1, method="matrix-free")  # load the compiled kernels before timing
     t_naive, sn = _t(pair_coherence_naive, r, f, 0.1)
     t_dense, sd = _t(pair_coherence, r, f, 0.1, method="dense", dense_max=4000)
     t_mf, sm = _t(pair_coherence, r, f, 0.1, method="matrix-free", rtol=1e-9)
@@ -68,7 +69,7 @@ def main(full: bool = False):
     t, pc = _t(pair_coherence, H, H, 0.1)
     print(f"  N = 90,000, Hessian-test family (sigma = 150, duplicates merged to {pc.unique_pairs} unique pairs): "
           f"{t:.2f} s, sigma_mix = {pc.sigma_mix:.8g} [{pc.method}]")
-    from rmtcheck._pair_kernels import have_numba
+    from rmtcheck._lib.pair_kernels import have_numba
 
     r = HessianFamily.from_factors(rng.standard_normal((100, 20)))
     f = HessianFamily.from_factors(rng.standard_normal((100, 20)))
@@ -78,7 +79,7 @@ def main(full: bool = False):
     if not have_numba():
         print("  numba not installed (pip install 'rmtcheck[fast]'): the N = 90,000 distinct case is skipped")
         return
-    pair_coherence(r, f, 0.1, backend="numba", count_negative=False)  # compile / load the cached kernels
+    pair_coherence(r, f, alpha=0.1, backend="numba", count_negative=False)  # compile / load the cached kernels
     t_nb, pc_nb = _t(pair_coherence, r, f, 0.1, rtol=1e-6, backend="numba", count_negative=False)
     print(f"  N = 10,000 distinct Gaussian, numba kernel: {t_nb:.2f} s ({pc_nb.matvecs} products); "
           f"NumPy / numba = {t_np / t_nb:.1f}x; sigma_mix {pc_np.sigma_mix:.9g} vs {pc_nb.sigma_mix:.9g}")

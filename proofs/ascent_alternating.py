@@ -1,7 +1,7 @@
 """Alternating descent–ascent equals simultaneous DA with ridge 2λ to first order in η [derived].
 
-Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025), alternating GDA variant;
-expansion [derived] (../shared/theory/ascent_failure.md, Sec. 1).
+Source: the descent–ascent (DA) objectives of [mavrothalassitis2025], Sec. 4, run as alternating steps;
+the second-order expansion in :math:`\\eta` of the two-step map is [derived] here.
 
 Per coordinate with :math:`a = |R_j|/|R|`, :math:`b = |F_j|/|F|`: a descent step on
 :math:`a e^{-w} + \\tfrac{\\lambda}{2}w^2` followed by an ascent step on :math:`b e^{-w}` with the ridge

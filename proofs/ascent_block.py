@@ -1,8 +1,7 @@
 """Block-orthogonal logistic regression: Lemmas 2–5, Corollary 1 and the first DA step, in SymPy.
 
-Source: Mavrothalassitis, Puigdemont, Levi, Cevher, "Ascent Fails to Forget" (NeurIPS 2025,
-arXiv 2509.26427), Sec. 4 [paper]; coefficient normalisations and the branch assignment [derived]
-(../shared/theory/ascent_failure.md, Sec. 2).
+Source: [mavrothalassitis2025], Sec. 4 (Lemmas 2–5, Corollary 1) [paper]; the coefficient normalisations
+(each set averaged over its own size) and the Lambert-W branch assignment are [derived] here.
 
 Per coordinate :math:`j` the exponential-loss objectives are :math:`c\\,e^{-w} + (\\lambda/2) w^2` with
 

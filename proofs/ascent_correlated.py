@@ -1,8 +1,8 @@
 """Two correlated coordinates: Lemma 6 (oracle), the stationarity system, Lemma 9's bound and the
 unboundedness of :math:`L_{DA}` along :math:`s(\\varepsilon, -1)`.
 
-Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025), Sec. 4.2 [paper];
-details [derived] (../shared/theory/ascent_failure.md, Sec. 3).
+Source: [mavrothalassitis2025], Sec. 4.2 (Lemmas 6 and 9) [paper]; the stationarity system in margins, the
+Hessian and the unbounded direction are [derived] here.
 
 Retain samples :math:`(1, \\varepsilon)`, forget samples :math:`(\\varepsilon, 1)`, labels +1,
 :math:`|F_{ij}| = \\alpha|R_{ij}|`. Margins :math:`x = w_i + \\varepsilon w_j`,
@@ -73,7 +73,7 @@ def derive() -> dict:
     e_val = sp.Rational(1, 2)
     lim = sp.limit(along.subs({c2: -k, eps: e_val}), s, sp.oo)
     assert lim == -sp.oo, lim
-    # ---- Lemma 9's sufficient lower bound on alpha [paper, as reconstructed in the brief]
+    # ---- Lemma 9's sufficient lower bound on alpha [mavrothalassitis2025; reconstructed, not verbatim]
     lemma9 = sp.Max((1 + eps**2) / (2 * eps) * F**2 / (R * (D + F)),
                     (2 * eps) / (1 + eps**2) * F * D / (R * (D + F)))
     # at eps = 1 the first term is Lemma 3's lower end |F|^2/(|R|(|D|+|F|))

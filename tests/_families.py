@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rmtcheck.hessians import HessianFamily
+from rmtcheck.stability.families import HessianFamily
 
 
 def random_pair(seed, n_r=5, n_f=4, d=3, dense=False):

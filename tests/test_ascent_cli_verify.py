@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from rmtcheck import ascent as A
+from rmtcheck.studies import ascent as A
 from rmtcheck.cli import main
 from rmtcheck.verify import get, registry, run_statement
 
@@ -25,7 +25,7 @@ def test_ascent_rows_registered_and_pass():
 def test_rows_can_fail(monkeypatch):
     """A wrong closed form (DA minimiser shifted up by 1e-3) must make Lemma 3's row report VIOLATED,
     and a wrong Lemma 3 range (upper end doubled) must too."""
-    import rmtcheck.ascent as pkg
+    import rmtcheck.studies.ascent as pkg
 
     orig = pkg.block_solution
 

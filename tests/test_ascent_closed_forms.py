@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from rmtcheck import ascent as A
+from rmtcheck.studies import ascent as A
 
 N = 5000
 

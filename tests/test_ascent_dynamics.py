@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rmtcheck import ascent as A
+from rmtcheck.studies import ascent as A
 
 
 @given(seed=st.integers(0, 2**32 - 1))
@@ -80,7 +80,7 @@ def test_alternating_expansion_remainder_is_cubic(seed):
 
 def _corr(seed, n, where):
     """The verify rows' draw of correlated-case instances (one source for both)."""
-    from rmtcheck.verify.ascent_fails import _corr_draw
+    from rmtcheck.studies.ascent.statements import _corr_draw
 
     return _corr_draw(np.random.default_rng(seed), n, where)
 

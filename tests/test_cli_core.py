@@ -7,7 +7,7 @@ import pytest
 
 from rmtcheck.cli import main
 from rmtcheck.verify import Outcome, Statement, exit_status, registry, run_all
-from rmtcheck.verify import _registry
+from rmtcheck.verify import statement as _registry
 
 
 def test_verify_json_records_have_the_promised_fields(capsys):

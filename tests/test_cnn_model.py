@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from rmtcheck.designs_rmt import signal_noise_patches
-from rmtcheck.models import cnn
+from rmtcheck.randmat.designs import signal_noise_patches
+from rmtcheck.studies.cnn import model as cnn
+from rmtcheck.studies.cnn import training
 
 
 def _random(seed, n, d, m, P=2):
@@ -99,7 +100,7 @@ def test_training_reaches_near_interpolation(seed, n, snr, batch):
     data = signal_noise_patches(n, d, snr, flip=0.1, rng=seed)
     model = cnn.PatchCNN(d, m)
     lr = m / np.mean(np.sum(data.X ** 2, axis=(1, 2)))
-    res = cnn.train(model, data.X, data.y, lr=lr, steps=4000, batch=batch, rng=seed, loss_tol=0.05)
+    res = training.train(model, data.X, data.y, lr=lr, steps=4000, batch=batch, rng=seed, loss_tol=0.05)
     assert res.converged and res.train_accuracy == 1.0 and res.loss <= 0.05 and res.min_margin > 0
     # flipped labels are memorised too (interpolation, not just the signal)
     if data.flipped.any():
@@ -109,8 +110,8 @@ def test_training_reaches_near_interpolation(seed, n, snr, batch):
 def test_training_reproducible_and_not_converged_flag():
     data = signal_noise_patches(20, 30, 0.1, flip=0.2, rng=1)
     model = cnn.PatchCNN(30, 3)
-    a = cnn.train(model, data.X, data.y, lr=0.05, steps=3, rng=2)
-    b = cnn.train(model, data.X, data.y, lr=0.05, steps=3, rng=np.random.default_rng(2))
+    a = training.train(model, data.X, data.y, lr=0.05, steps=3, rng=2)
+    b = training.train(model, data.X, data.y, lr=0.05, steps=3, rng=np.random.default_rng(2))
     np.testing.assert_array_equal(a.W, b.W)
     assert not a.converged and a.steps == 3
 
@@ -119,13 +120,13 @@ def test_descent_ascent_pure_ascent_raises_forget_loss_and_alpha0_tiny_lr_stays(
     data = signal_noise_patches(20, 40, 0.1, flip=0.0, rng=4)
     model = cnn.PatchCNN(40, 4)
     lr = 4 / np.mean(np.sum(data.X ** 2, axis=(1, 2)))
-    W = cnn.train(model, data.X, data.y, lr=lr, steps=3000, rng=0).W
+    W = training.train(model, data.X, data.y, lr=lr, steps=3000, rng=0).W
     Xr, yr, Xf, yf = data.X[:15], data.y[:15], data.X[15:], data.y[15:]
-    up = cnn.descent_ascent(model, W, Xr, yr, Xf, yf, lr, 1.0, 3, 100, rng=0)
+    up = training.descent_ascent(model, W, Xr, yr, Xf, yf, lr, 1.0, 3, 100, rng=0)
     assert cnn.loss(model, up.W, Xf, yf) > cnn.loss(model, W, Xf, yf) + 0.5
-    stay = cnn.descent_ascent(model, W, Xr, yr, Xf, yf, 1e-6 * lr, 0.0, 3, 20, rng=0)
+    stay = training.descent_ascent(model, W, Xr, yr, Xf, yf, 1e-6 * lr, 0.0, 3, 20, rng=0)
     assert stay.dist[-1] < 1e-3 * np.linalg.norm(W) and stay.dist.shape == (21,)
-    big = cnn.descent_ascent(model, W, Xr, yr, Xf, yf, 1e3 * lr, 1.0, 5, 400, rng=0, cap=10 * np.linalg.norm(W))
+    big = training.descent_ascent(model, W, Xr, yr, Xf, yf, 1e3 * lr, 1.0, 5, 400, rng=0, cap=10 * np.linalg.norm(W))
     assert big.blew_up and np.all(np.isfinite(big.W))
 
 
@@ -135,11 +136,11 @@ def test_descent_ascent_pure_ascent_raises_forget_loss_and_alpha0_tiny_lr_stays(
     (lambda m, W, X, y: cnn.margins(m, W, X, np.zeros(len(y))), "labels in"),
     (lambda m, W, X, y: cnn.margins(m, W, X, y[:-1]), "y must have shape"),
     (lambda m, W, X, y: cnn.forward(m, W * np.nan, X), "NaN"),
-    (lambda m, W, X, y: cnn.train(m, X, y, lr=0.0), "lr"),
-    (lambda m, W, X, y: cnn.train(m, X, y, batch=len(y) + 1), "batch"),
+    (lambda m, W, X, y: training.train(m, X, y, lr=0.0), "lr"),
+    (lambda m, W, X, y: training.train(m, X, y, batch=len(y) + 1), "batch"),
     (lambda m, W, X, y: cnn.weighted_grad(m, W, X, y, np.ones(len(y) + 1)), "c must have shape"),
-    (lambda m, W, X, y: cnn.descent_ascent(m, W, X, y, X, y, 0.1, 1.5, 1, 5), "alpha"),
-    (lambda m, W, X, y: cnn.descent_ascent(m, W, X, y, X[:2], y[:2], 0.1, 0.5, 3, 5), "batch"),
+    (lambda m, W, X, y: training.descent_ascent(m, W, X, y, X, y, 0.1, 1.5, 1, 5), "alpha"),
+    (lambda m, W, X, y: training.descent_ascent(m, W, X, y, X[:2], y[:2], 0.1, 0.5, 3, 5), "batch"),
     (lambda m, W, X, y: cnn.PatchCNN(0), "d must lie"),
     (lambda m, W, X, y: cnn.init_weights(m, 0, scale=-1.0), "scale"),
 ])

@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from rmtcheck.experiments import cnn_unlearning as cu
+from rmtcheck.studies.cnn import experiments as cu
+from rmtcheck.studies.cnn import pretrained
 
 TINY = dict(n=16, d=40, width=4, n_test=40, n_forget=6, steps=30)
 
 
 @settings(max_examples=15)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(4, 40), frac=st.floats(0.05, 0.95),
-       split=st.sampled_from(cu.SPLITS))
+       split=st.sampled_from(pretrained.SPLITS))
 @example(seed=0, n=4, frac=0.05, split="flipped")
 def test_splits_are_valid_partitions(seed, n, frac, split):
     g = np.random.default_rng(seed)
@@ -27,7 +28,7 @@ def test_splits_are_valid_partitions(seed, n, frac, split):
     k = int(np.clip(round(frac * n), 1, n - 1))
     if split == "class":
         k = min(k, int(np.sum(y > 0)))
-    r, f = cu.split_indices(split, k, y, flipped, xi, g)
+    r, f = pretrained.split_indices(split, k, y, flipped, xi, g)
     assert f.size == k and r.size == n - k
     assert np.intersect1d(r, f).size == 0 and np.array_equal(np.union1d(r, f), np.arange(n))
     if split == "class":
@@ -42,11 +43,11 @@ def test_splits_are_valid_partitions(seed, n, frac, split):
 def test_split_errors():
     y = np.array([1.0, -1.0, -1.0, -1.0])
     with pytest.raises(ValueError, match="split must be one of"):
-        cu.split_indices("bogus", 1, y, np.zeros(4, bool), np.ones(4), np.random.default_rng(0))
+        pretrained.split_indices("bogus", 1, y, np.zeros(4, bool), np.ones(4), np.random.default_rng(0))
     with pytest.raises(ValueError, match="n_forget must lie"):
-        cu.split_indices("random", 4, y, np.zeros(4, bool), np.ones(4), np.random.default_rng(0))
+        pretrained.split_indices("random", 4, y, np.zeros(4, bool), np.ones(4), np.random.default_rng(0))
     with pytest.raises(ValueError, match="class \\+1"):
-        cu.split_indices("class", 2, y, np.zeros(4, bool), np.ones(4), np.random.default_rng(0))
+        pretrained.split_indices("class", 2, y, np.zeros(4, bool), np.ones(4), np.random.default_rng(0))
 
 
 def test_cell_is_pure_picklable_json_and_deterministic():
@@ -151,13 +152,13 @@ def test_cell_draws_its_batches_from_the_spawned_child(monkeypatch):
     from rmtcheck.sweep import cell_rng, cell_seeds
 
     seen = []
-    real = cu._cnn.descent_ascent
+    real = cu._training.descent_ascent
 
     def spy(*args, rng=None, **kw):
         seen.append((type(rng), getattr(getattr(rng, "bit_generator", None), "state", None)))  # before any draw
         return real(*args, rng=rng, **kw)
 
-    monkeypatch.setattr(cu._cnn, "descent_ascent", spy)
+    monkeypatch.setattr(cu._training, "descent_ascent", spy)
     s = cell_seeds(11, 3)[2]
     cu.cnn_unlearning_cell(dict(snr=0.3, batch=2, alpha=0.1, **TINY), s)
     assert seen[0][0] is np.random.Generator

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from rmtcheck.cli import main
-from rmtcheck.plotting import _registry as R
-from rmtcheck.plotting._manifest import Progress, generate, load_manifest, package_versions
+from rmtcheck.plotting import registry as R
+from rmtcheck.plotting.catalog import figures
+from rmtcheck.plotting.manifest import Progress, generate, load_manifest, package_versions
 
 CHEAP_REAL = "unlearning-alignment"  # about 1 s with --quick
 
@@ -39,7 +40,7 @@ def tiny_figure():
     def broken(out_dir, quick=False, seed=0):
         raise RuntimeError("deliberately broken")
 
-    R.figures()  # make sure the package's own modules are imported before the test registers
+    figures()  # make sure the package's own modules are imported before the test registers
     yield "zz-test-tiny"
     R.FIGURES.pop("zz-test-tiny", None)
     R.FIGURES.pop("zz-test-broken", None)
@@ -54,7 +55,7 @@ def test_list_includes_every_registered_figure(tiny_figure, capsys):
     out = capsys.readouterr().out
     names = [line.split()[0] for line in out.splitlines() if line.strip()]
     assert tiny_figure in names and "dexter-hessian-test" in names
-    assert set(names) == set(R.figures())
+    assert set(names) == set(figures())
     assert "A tiny test figure" in out
 
 

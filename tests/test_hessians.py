@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from rmtcheck.hessians import HessianFamily, as_family
-from rmtcheck.designs import wishart_stack, gaussian_factors
+from rmtcheck.stability.families import range_coordinates, HessianFamily, as_family
+from rmtcheck.randmat.families import wishart_stack, gaussian_factors
 
 
 def test_rejects_nan_nonsymmetric_nonpsd_and_bad_shapes():
@@ -41,11 +41,15 @@ def test_rank_one_paths_equal_dense_paths(seed, n, d):
     np.testing.assert_allclose(f1.sum_squares(), sum(H @ H for H in f2.stack), rtol=1e-10, atol=1e-10)
 
 
-def test_range_basis_of_singular_family():
+def test_range_coordinates_of_singular_family():
     G = np.zeros((4, 5)); G[:, :2] = np.random.default_rng(1).standard_normal((4, 2))
-    U, r = as_family(G).range_basis()
-    assert r == 2 and U.shape == (5, 2)
+    U = range_coordinates(as_family(G).psd_parts())
+    assert U.shape == (5, 2)
     assert np.allclose(U[2:], 0)
+    assert np.allclose(U.T @ U, np.eye(2))
+    D = np.zeros((3, 5)); D[0, 1] = 1.0; D[1, 3] = 2.0  # diagonal members: an index array
+    assert range_coordinates(as_family(D).psd_parts()).tolist() == [1, 3]
+    assert range_coordinates(as_family(np.eye(5)).psd_parts()) is None  # full range
 
 
 def test_wishart_is_psd_and_diagonal_detection():

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 from scipy import integrate, stats
 
-from rmtcheck.laws import bai_yin_edge, marchenko_pastur, mp_edges, tracy_widom_edge
+from rmtcheck.randmat.marchenko_pastur import bai_yin_edge, marchenko_pastur, mp_edges, tracy_widom_edge
 
 
 @given(q=st.floats(0.02, 8.0), s2=st.floats(0.05, 20.0), u=st.floats(0.01, 0.99))

@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rmtcheck.designs import dexter_construction, random_family
-from rmtcheck.dynamics import DexterProtocol, divergence_fraction, second_moment_mc, sgd_recursion, simulate_sgd
-from rmtcheck.experiments.hessian_test import (_membership, hessian_test_grid, hessian_test_lyapunov,
-                                               hessian_test_mc_cell)
-from rmtcheck.sampling import SAMPLING_MODELS
+from rmtcheck.randmat.families import dexter_construction
+from rmtcheck.randmat.families import random_family
+from rmtcheck.stability.montecarlo import DexterProtocol, divergence_fraction, second_moment_mc, simulate_sgd
+from rmtcheck.stability.operator import sgd_recursion
+from rmtcheck.studies.dexter.experiments import _membership, hessian_test_grid, hessian_test_lyapunov, hessian_test_mc_cell
+from rmtcheck.stability.sampling import SAMPLING_MODELS
 
 
 @settings(max_examples=6)
@@ -16,9 +17,9 @@ def test_population_mc_agrees_with_exact_at_margins(seed, n, d, model):
     rng = np.random.default_rng(seed)
     fam, _ = random_family(rng, n, d, ["gaussian", "clustered", "wishart"][seed % 3])
     B = max(1, n // 4)
-    exact = sgd_recursion(fam, B, model)
+    exact = sgd_recursion(fam, B, sampling=model)
     e = exact.critical_lr()
-    rec = sgd_recursion(fam, B, model, restrict_to_range=False)
+    rec = sgd_recursion(fam, B, sampling=model, restrict_to_range=False)
     lo = second_moment_mc(rec, 0.9 * e, steps=120, samples=256, rng=rng)
     hi = second_moment_mc(rec, 1.1 * e, steps=120, samples=256, rng=rng)
     assert lo.ms_growth < 1 < hi.ms_growth
@@ -29,18 +30,18 @@ def test_population_mc_agrees_with_exact_at_margins(seed, n, d, model):
 
 def test_paths_never_overflow_or_nan():
     fam = dexter_construction(20, 2, 2.0)
-    res = simulate_sgd(fam, 5.0, 1, "without_replacement", steps=500, runs=50, rng=0)
+    res = simulate_sgd(fam, 5.0, 1, sampling="without_replacement", steps=500, runs=50, rng=0)
     assert np.all(~np.isnan(res.log_norms))
     assert res.lyapunov > 0.3 and np.isfinite(res.lyapunov_stderr)  # exact: 0.1 log 99 = 0.46
 
 
 def test_lyapunov_of_a_deterministic_scalar_recursion_is_exact():
-    res = simulate_sgd(np.array([[1.0], [1.0]]), 0.3, 2, "without_replacement", steps=100, runs=4, rng=1)
+    res = simulate_sgd(np.array([[1.0], [1.0]]), 0.3, 2, sampling="without_replacement", steps=100, runs=4, rng=1)
     assert np.isclose(res.lyapunov, np.log(0.7), rtol=1e-12) and res.lyapunov_stderr < 1e-12
 
 
 def test_exact_zero_gives_minus_infinity_not_nan():
-    res = simulate_sgd(np.array([[1.0]]), 1.0, 1, "without_replacement", steps=10, runs=3, rng=0)
+    res = simulate_sgd(np.array([[1.0]]), 1.0, 1, sampling="without_replacement", steps=10, runs=3, rng=0)
     assert res.lyapunov == -np.inf and res.lyapunov_stderr == 0.0 and res.ms_growth == 0.0
 
 
@@ -54,7 +55,7 @@ def test_reproducible_from_seed():
 def test_exact_lyapunov_matches_simulation():
     n, s, B, lr = 30, 5, 3, 0.5
     exact = hessian_test_lyapunov(n, s, B, lr)
-    res = simulate_sgd(dexter_construction(n, s), lr, B, "without_replacement", steps=2000, runs=64, rng=3)
+    res = simulate_sgd(dexter_construction(n, s), lr, B, sampling="without_replacement", steps=2000, runs=64, rng=3)
     # the top exponent is reached by the slowest-decaying coordinate; allow 5 s.e. + transient
     assert abs(res.lyapunov - exact) < 5 * res.lyapunov_stderr + 0.01
 

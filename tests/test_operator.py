@@ -4,13 +4,15 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from rmtcheck import thresholds as th
-from rmtcheck.coherence import coherence
-from rmtcheck.designs import dexter_construction, random_family, theorem2_construction
-from rmtcheck.dynamics import critical_lr, ms_growth, sgd_recursion
-from rmtcheck.dynamics.operator import dense_growth
-from rmtcheck.hessians import HessianFamily
-from rmtcheck.sampling import SAMPLING_MODELS, SamplingModel, sampling_model
+from rmtcheck.stability import thresholds as th
+from rmtcheck.stability.coherence import coherence
+from rmtcheck.randmat.families import dexter_construction
+from rmtcheck.studies.dexter.constructions import theorem2_construction
+from rmtcheck.randmat.families import random_family
+from rmtcheck.stability.operator import critical_lr, ms_growth, sgd_recursion
+from rmtcheck.stability.operator import dense_growth
+from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.sampling import SAMPLING_MODELS, SamplingModel, sampling_model
 
 models = st.sampled_from(SAMPLING_MODELS)
 
@@ -26,13 +28,13 @@ def _instance(seed, n, d, kind=None):
 def test_matrix_free_equals_dense(seed, n, d, model, b, u):
     fam, _ = _instance(seed, n, d)
     B = 1 + int(b * (n - 1))
-    rec = sgd_recursion(fam, B, model)
+    rec = sgd_recursion(fam, B, sampling=model)
     lr = u / rec.mean_lambda_max()
     rho = rec.growth(lr)
     ref = dense_growth(rec.dense_matrix(lr))
     assert abs(rho - ref) <= 1e-10 * max(1.0, abs(ref))
     # the full (unrestricted) operator has the same growth unless H is singular (then >= 1)
-    full = sgd_recursion(fam, B, model, restrict_to_range=False)
+    full = sgd_recursion(fam, B, sampling=model, restrict_to_range=False)
     if full.d <= 9:
         ref_full = dense_growth(full.dense_matrix(lr))
         assert abs(max(rho, 1.0 if rec.restricted else 0.0) - ref_full) <= 1e-9 * max(1, ref_full)
@@ -40,7 +42,7 @@ def test_matrix_free_equals_dense(seed, n, d, model, b, u):
 
 def test_lanczos_path_equals_dense_at_moderate_d():
     fam, _ = _instance(3, 60, 14, "gaussian")
-    rec = sgd_recursion(fam, 7, "without_replacement")
+    rec = sgd_recursion(fam, 7, sampling="without_replacement")
     lr = 0.7 / rec.mean_lambda_max()
     assert abs(rec.growth(lr) - dense_growth(rec.dense_matrix(lr))) <= 1e-10 * rec.growth(lr)
 
@@ -54,7 +56,7 @@ def test_theorem1_never_violated_under_bernoulli(seed, n, d, b, u):
     sig, lam = coherence(fam), fam.lambda_max
     eta = u * th.theorem1_lr(lam, sig, n, B)
     r = th.theorem1_ratio(eta, lam, sig, n, B)
-    rho = ms_growth(fam, eta, B, "bernoulli")
+    rho = ms_growth(fam, eta, B, sampling="bernoulli")
     assert rho >= r * (1 - 1e-10)             # the stronger form rho >= r
     assert rho >= 1 - 1e-10                     # hence no convergence once r >= 1
     if r > 1 + 1e-9:
@@ -68,7 +70,7 @@ def test_strong_lower_bound_for_every_lr(seed, n, d, b, u):
     B = 1 + int(b * (n - 2))
     eta = u * 2 / fam.lambda_max
     r = th.theorem1_ratio(eta, fam.lambda_max, coherence(fam), n, B)
-    assert ms_growth(fam, eta, B, "bernoulli") >= r * (1 - 1e-10)
+    assert ms_growth(fam, eta, B, sampling="bernoulli") >= r * (1 - 1e-10)
 
 
 def test_theorem1_fails_without_replacement_at_B1():
@@ -79,7 +81,7 @@ def test_theorem1_fails_without_replacement_at_B1():
         n, B = fam.n, 1
         sig, lam = coherence(fam), fam.lambda_max
         eta1 = th.theorem1_lr(lam, sig, n, B)
-        found += ms_growth(fam, eta1 * 1.001, B, "without_replacement") < 1
+        found += ms_growth(fam, eta1 * 1.001, B, sampling="without_replacement") < 1
     assert found > 0
 
 
@@ -89,7 +91,7 @@ def test_theorem2_closed_form_is_the_operator(n, s, b, lam, u):
     s = min(s, n)
     B = 1 + int(b * (n - 2))
     fam = theorem2_construction(n, s, lam, d=2)
-    rec = sgd_recursion(fam, B, "bernoulli")
+    rec = sgd_recursion(fam, B, sampling="bernoulli")
     eta2 = th.theorem2_lr(lam, s, n, B)
     assert np.isclose(rec.critical_lr(), eta2, rtol=1e-10)
     assert np.isclose(rec.growth(u * eta2), th.theorem2_factor(u * eta2, lam, s, n, B), rtol=1e-12)
@@ -109,7 +111,7 @@ def test_sandwich(sigma, n, b):
 def test_convergence_certificate(seed, n, d, b, u):
     fam, _ = _instance(seed, n, d)
     B = 1 + int(b * (n - 1))
-    rec = sgd_recursion(fam, B, "bernoulli")
+    rec = sgd_recursion(fam, B, sampling="bernoulli")
     nu = rec.terms[0].model.nu
     eta = u * 2 / rec.mean_lambda_max()
     A = np.eye(rec.d) - eta * rec.mean
@@ -124,7 +126,7 @@ def test_convergence_certificate(seed, n, d, b, u):
 def test_critical_lr_is_the_unique_crossing(seed, n, d, model, b):
     fam, _ = _instance(seed, n, d)
     B = 1 + int(b * (n - 1))
-    rec = sgd_recursion(fam, B, model)
+    rec = sgd_recursion(fam, B, sampling=model)
     e = rec.critical_lr()
     assert e <= 2 / rec.mean_lambda_max() * (1 + 1e-12)   # noise only hurts: eta* <= 2/lambda_max
     assert abs(rec.growth(e) - 1) < 1e-9
@@ -134,17 +136,17 @@ def test_critical_lr_is_the_unique_crossing(seed, n, d, model, b):
 def test_full_batch_is_gradient_descent():
     fam, _ = _instance(11, 12, 5, "wishart")
     for model in ("bernoulli", "without_replacement"):
-        assert np.isclose(critical_lr(fam, 12, model), 2 / fam.lambda_max, rtol=1e-12)
-    assert critical_lr(fam, 12, "with_replacement") < 2 / fam.lambda_max
+        assert np.isclose(critical_lr(fam, 12, sampling=model), 2 / fam.lambda_max, rtol=1e-12)
+    assert critical_lr(fam, 12, sampling="with_replacement") < 2 / fam.lambda_max
 
 
 def test_diagonal_fast_path_equals_general_path():
     fam = dexter_construction(12, 4, 2.0)
     G = fam.factors.copy(); G[0, 1] = 1e-300  # defeats the diagonal detection, same operator
     for model in SAMPLING_MODELS:
-        a = sgd_recursion(fam, 3, model)
+        a = sgd_recursion(fam, 3, sampling=model)
         assert a.diagonal
-        b = sgd_recursion(HessianFamily.from_factors(G), 3, model)
+        b = sgd_recursion(HessianFamily.from_factors(G), 3, sampling=model)
         assert not b.diagonal
         assert np.isclose(a.growth(0.4), b.growth(0.4), rtol=1e-10)
         assert np.isclose(a.critical_lr(), b.critical_lr(), rtol=1e-9)
@@ -178,7 +180,7 @@ def test_bad_arguments_are_clear():
 
 def test_vanishing_mean_with_noise_has_zero_critical_lr():
     """Identical retain and forget at alpha = 1/2: the mean cancels, noise alone makes growth > 1."""
-    from rmtcheck.dynamics import LinearRecursion, Term
+    from rmtcheck.stability.operator import LinearRecursion, Term
 
     fam = HessianFamily.from_factors(np.eye(3))
     model = sampling_model("bernoulli", 3, 1)

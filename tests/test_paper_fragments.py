@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rmtcheck import _paper as P
+from rmtcheck import paper as P
+from rmtcheck.paper.check import _strip_comments
+from rmtcheck.paper.tex import _tt
 from rmtcheck.cli import main
 from rmtcheck.verify import registry
 
@@ -55,7 +57,7 @@ def test_fragments_regenerate_and_everything_resolves(records, paper_tree):
     groups = {sid.split(".")[0] for sid in reg}
     for g in groups:
         assert (gen / f"verify-table-{g}.tex").is_file()
-    from rmtcheck.plotting._registry import figures
+    from rmtcheck.plotting.catalog import figures
 
     for name in figures():
         assert (gen / f"figure-{name}.tex").is_file()
@@ -93,9 +95,9 @@ def test_numbers_are_macros_from_the_results(records, paper_tree):
     assert "rotation\\_\\allowbreak{}monotone}$^{*}$" in table and "not run" in table
     cex = (paper / "generated" / "verify-counterexamples.tex").read_text()
     for r in fails:
-        assert P._tt(r["id"]) in cex
+        assert _tt(r["id"]) in cex
     # main.tex quotes results only through macros: every \rmtstat id is a registered statement
-    used = re.findall(r"\\rmtstat\{([^}]+)\}\{([^}]+)\}", P._strip_comments((PAPER / "main.tex").read_text()))
+    used = re.findall(r"\\rmtstat\{([^}]+)\}\{([^}]+)\}", _strip_comments((PAPER / "main.tex").read_text()))
     assert used and all(sid in registry() and field in P.STAT_FIELDS for sid, field in used)
 
 

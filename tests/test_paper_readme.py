@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rmtcheck import _paper as P
-from rmtcheck.verify import _registry as VR
+from rmtcheck import paper as P
+from rmtcheck.verify import catalog as VR
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

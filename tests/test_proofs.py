@@ -11,7 +11,7 @@ MODULES = sorted(m.name for m in pkgutil.iter_modules(proofs.__path__) if not m.
 
 
 def test_all_core_proofs_present():
-    assert {"sgd_operator", "theorem1", "theorem2", "sandwich", "gd_criterion", "certificate"} <= set(MODULES)
+    assert {"sgd_operator", "dexter_theorem1", "dexter_theorem2", "dexter_sandwich", "dexter_gd_criterion", "dexter_certificate"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -22,8 +22,8 @@ def test_proof(name):
 def test_thresholds_are_lambdified_from_the_proofs():
     import sympy as sp
 
-    from rmtcheck import thresholds as th
-    from rmtcheck.proofs import theorem2
+    from rmtcheck.stability import thresholds as th
+    from rmtcheck.proofs import dexter_theorem2 as theorem2
 
     assert sp.simplify(th.expression("theorem2_lr") - theorem2.derive()["critical_lr"]) == 0
     assert th.theorem1_ratio_mp(0.5, 2, 3, 100, 10) == 1  # exact at 50 digits

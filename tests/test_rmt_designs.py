@@ -4,18 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from rmtcheck.coherence import coherence
-from rmtcheck.designs_rmt import (
-    PatchData,
-    anisotropic_gaussian,
-    gaussian_batch,
-    haar_orthogonal,
-    isotropic_gaussian,
-    linear_factors,
-    patch_scales,
-    signal_noise_batch,
-    signal_noise_patches,
-)
+from rmtcheck.stability.coherence import coherence
+from rmtcheck.randmat.designs import PatchData, anisotropic_gaussian, gaussian_batch, haar_orthogonal, isotropic_gaussian, patch_scales, signal_noise_batch, signal_noise_patches
+from rmtcheck.randmat.families import linear_factors
 
 seeds = st.integers(0, 2**32 - 1)
 

@@ -5,25 +5,11 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 from scipy import integrate, stats
 
-from rmtcheck.coherence import coherence, coherence_batch
-from rmtcheck.coherence_laws import (
-    coherence_distribution,
-    coherence_stack,
-    effective_dimension,
-    expected_max_chi2,
-    floor_report,
-    gram_edge,
-    gram_mp,
-    inner_product_bound,
-    mean_abs_inner,
-    mp_ks,
-    noise_floor,
-    noise_floor_refined,
-    norm_bound,
-    perron_root_batch,
-    snr_increase_test,
-    snr_prediction,
-)
+from rmtcheck.stability.coherence import coherence, coherence_batch
+from rmtcheck.randmat.coherence_distribution import coherence_distribution
+from rmtcheck.stability.coherence import coherence_stack, perron_root_batch
+from rmtcheck.randmat.coherence_predictions import effective_dimension, expected_max_chi2, floor_report, inner_product_bound, mean_abs_inner, noise_floor, noise_floor_refined, norm_bound, snr_increase_test, snr_prediction
+from rmtcheck.randmat.marchenko_pastur import gram_edge, gram_mp, mp_ks
 
 seeds = st.integers(0, 2**32 - 1)
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 from scipy import stats
 
-from rmtcheck import spectral as S
+from rmtcheck import randmat as S
 
 
 def _pareto(alpha, n, seed):

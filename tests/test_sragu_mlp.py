@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rmtcheck.models import mlp as M
+from rmtcheck.studies.spectral import mlp as M
 
 
 @given(seed=st.integers(0, 2**31), act=st.sampled_from(M.ACTIVATIONS), h=st.integers(2, 6))

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from rmtcheck.experiments import sragu as U
-from rmtcheck.models import mlp as M
+from rmtcheck.studies.spectral import evaluation as E
+from rmtcheck.studies.spectral import sragu as U
+from rmtcheck.studies.spectral import mlp as M
 
 
 def _setup(seed, n=20):
@@ -79,17 +80,17 @@ def test_gate_properties():
 def test_metrics_zero_for_gold_and_kl_asymmetric():
     model, params, X, y, g = _setup(3)
     other = M.init_params(model, g)
-    m0 = U.compare(model, params, params, X, y, X, y, X, y)
+    m0 = E.compare(model, params, params, X, y, X, y, X, y)
     assert m0["disagreement"] == m0["tv"] == m0["kl_gold_unlearned"] == m0["kl_unlearned_gold"] == 0
-    m = U.compare(model, other, params, X, y, X, y, X, y)
+    m = E.compare(model, other, params, X, y, X, y, X, y)
     assert m["kl_gold_unlearned"] > 0 and m["kl_unlearned_gold"] > 0
     assert m["kl_gold_unlearned"] != pytest.approx(m["kl_unlearned_gold"], rel=1e-6)
 
 
 def test_mia_auc():
-    assert U.mia_auc([0.1, 0.2], [0.5, 0.6]) == 1.0
-    assert U.mia_auc([0.5, 0.6], [0.1, 0.2]) == 0.0
-    assert U.mia_auc([0.3, 0.3], [0.3]) == 0.5
+    assert E.mia_auc([0.1, 0.2], [0.5, 0.6]) == 1.0
+    assert E.mia_auc([0.5, 0.6], [0.1, 0.2]) == 0.0
+    assert E.mia_auc([0.3, 0.3], [0.3]) == 0.5
 
 
 def test_ascent_guards():
@@ -103,16 +104,16 @@ def test_ascent_guards():
 
 def test_evaluation_on_digits():
     pytest.importorskip("sklearn")
-    res = U.run_evaluation(hidden=(32,), epochs=8, max_passes=5, seed=1)
-    assert {r["regime"] for r in res["records"]} == set(U.REGIMES)
-    assert {r["method"] for r in res["records"]} == set(U.METHODS)
+    res = E.run_evaluation(hidden=(32,), epochs=8, max_passes=5, seed=1)
+    assert {r["regime"] for r in res["records"]} == set(E.REGIMES)
+    assert {r["method"] for r in res["records"]} == set(E.METHODS)
     for r in res["records"]:
         assert r["kl_gold_unlearned"] >= 0 and r["kl_unlearned_gold"] >= 0 and 0 <= r["mia_auc"] <= 1
     for g in res["gold"].values():
         assert g["disagreement"] == 0 and g["kl_gold_unlearned"] == 0
     none_class = [r for r in res["records"] if r["regime"] == "class" and r["method"] == "none"][0]
     assert none_class["forget_acc"] > 0.8 and res["gold"]["class"]["forget_acc"] == 0
-    assert len(res["summary"]) == 3 and "SRAGU" in U.evaluation_table(res)
+    assert len(res["summary"]) == 3 and "SRAGU" in E.evaluation_table(res)
 
 
 def test_sragu_cli_quick(capsys):

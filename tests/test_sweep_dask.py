@@ -31,7 +31,7 @@ def test_threaded_local_cluster_matches_inline(tmp_path):
 
 
 def test_process_local_cluster_runs_a_package_grid():
-    from rmtcheck.experiments.unlearning import alignment_curve
+    from rmtcheck.studies.chang_khanna.experiments import alignment_curve
 
     kw = dict(thetas=np.linspace(0, np.pi / 2, 4), runs=16, steps=60, seed=2)
     inline = alignment_curve(**kw)

@@ -55,7 +55,7 @@ def test_one_and_two_workers_identical(tmp_path):
 
 
 def test_dexter_grid_one_vs_two_workers_identical():
-    from rmtcheck.experiments.hessian_test import hessian_test_grid
+    from rmtcheck.studies.dexter.experiments import hessian_test_grid
 
     kw = dict(B_values=[1, 10, 40], sigma_values=[1, 20], lrs=(0.8,), rng=5)
     a, b = hessian_test_grid(**kw).as_dict(), hessian_test_grid(**kw, jobs=2).as_dict()
@@ -66,7 +66,7 @@ def test_dexter_grid_one_vs_two_workers_identical():
 
 
 def test_unlearning_grids_one_vs_two_workers_identical():
-    from rmtcheck.experiments.unlearning import alignment_curve, batch_alpha_grid
+    from rmtcheck.studies.chang_khanna.experiments import alignment_curve, batch_alpha_grid
 
     kw = dict(thetas=np.linspace(0, np.pi / 2, 4), runs=16, steps=60, seed=3)
     a, b = alignment_curve(**kw), alignment_curve(**kw, jobs=2)

@@ -9,13 +9,12 @@ from hypothesis import strategies as st
 
 from _families import random_pair
 
-from rmtcheck.coherence import coherence
-from rmtcheck.designs import dexter_construction
-from rmtcheck.designs_unlearning import hessian_test_unlearning, rotated_forget, tightness_construction
-from rmtcheck.dynamics.mixed import PairFamily
-from rmtcheck.hessians import HessianFamily
-from rmtcheck.mixed_coherence import (alignment, coherence_blocks, cross_coherence, cross_traces, mixed_coherence,
-                                      pair_coherence, pair_coherence_naive)
+from rmtcheck.stability.coherence import coherence
+from rmtcheck.randmat.families import dexter_construction
+from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, rotated_forget, tightness_construction
+from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.three_axis import alignment, coherence_blocks, cross_coherence, cross_traces, mixed_coherence, pair_coherence, pair_coherence_naive
 
 
 def _fams(seed, n_r=6, n_f=5, d=3, dense=False):
@@ -27,16 +26,16 @@ def _fams(seed, n_r=6, n_f=5, d=3, dense=False):
 @settings(max_examples=20)
 def test_three_axis_identity_and_sigma_mix(seed, alpha, dense):
     R, F = _fams(seed, dense=dense)
-    P = PairFamily(R, F, alpha)
+    P = PairFamily(R, F, alpha=alpha)
     K = P.gram_traces()
     Srr, Sff, Srf = coherence_blocks(R, F)
     a = alpha
     dec = ((1 - a) ** 2 * (Srr**2)[:, None, :, None] + a * a * (Sff**2)[None, :, None, :]
            - a * (1 - a) * ((Srf**2)[:, None, None, :] + (Srf**2).T[None, :, :, None])).reshape(P.n, P.n)
     assert np.allclose(K, dec, rtol=1e-10, atol=1e-10 * np.abs(K).max())
-    naive = pair_coherence_naive(R, F, alpha)
-    fast = pair_coherence(R, F, alpha)
-    mf = pair_coherence(R, F, alpha, method="matrix-free", block_elems=97)
+    naive = pair_coherence_naive(R, F, alpha=alpha)
+    fast = pair_coherence(R, F, alpha=alpha)
+    mf = pair_coherence(R, F, alpha=alpha, method="matrix-free", block_elems=97)
     assert np.isfinite(naive) and abs(fast.sigma_mix - naive) <= 1e-9 * naive
     assert mf.lambda_lower <= fast.lambda_max * (1 + 1e-9) and fast.lambda_max <= mf.lambda_upper * (1 + 1e-9)
     assert abs(mf.sigma_mix - naive) <= 1e-6 * naive
@@ -50,13 +49,13 @@ def test_three_axis_identity_and_sigma_mix(seed, alpha, dense):
 @settings(max_examples=10, deadline=None)
 def test_matrix_free_backends_bracket_the_dense_perron_root(backend, seed, alpha, n_r, n_f):
     """Both kernels (fused numba with the symmetric half, NumPy blocks) give a certified bracket."""
-    from rmtcheck._pair_kernels import have_numba
+    from rmtcheck._lib.pair_kernels import have_numba
 
     if backend == "numba" and not have_numba():
         pytest.skip("numba not installed")
     R, F = _fams(seed, n_r=n_r, n_f=n_f, d=4)
-    dense = pair_coherence(R, F, alpha, method="dense")
-    mf = pair_coherence(R, F, alpha, method="matrix-free", backend=backend, rtol=1e-9, block_elems=53)
+    dense = pair_coherence(R, F, alpha=alpha, method="dense")
+    mf = pair_coherence(R, F, alpha=alpha, method="matrix-free", backend=backend, rtol=1e-9, block_elems=53)
     lam = dense.lambda_max
     assert mf.lambda_lower <= lam * (1 + 1e-12) and lam <= mf.lambda_upper * (1 + 1e-12)
     assert mf.lambda_upper - mf.lambda_lower <= 1e-9 * mf.lambda_upper * (1 + 1e-6)
@@ -64,7 +63,7 @@ def test_matrix_free_backends_bracket_the_dense_perron_root(backend, seed, alpha
 
 
 def test_pair_product_kernels_agree_with_explicit_matrix():
-    from rmtcheck._pair_kernels import have_numba, pair_product
+    from rmtcheck._lib.pair_kernels import have_numba, pair_product
 
     rng = np.random.default_rng(3)
     A, B = rng.standard_normal((9, 4)), rng.standard_normal((7, 4))
@@ -82,22 +81,22 @@ def test_pair_product_kernels_agree_with_explicit_matrix():
 def test_convention_matters_where_authors_get_nan():
     """Negative Tr(D_ij D_kl) exists (authors' sqrt gives NaN); our S is finite and non-negative."""
     R, F = tightness_construction(4, 2, 1.0, 4, 2, 3.0)
-    P = PairFamily(R, F, 0.5)
+    P = PairFamily(R, F, alpha=0.5)
     K = P.gram_traces()
     assert (K < 0).any()
     with np.errstate(invalid="ignore"):
         assert np.isnan(np.sqrt(K)).any()
-    pc = pair_coherence(R, F, 0.5)
+    pc = pair_coherence(R, F, alpha=0.5)
     assert np.isfinite(pc.sigma_mix) and pc.negative_fraction > 0
 
 
 def test_duplicate_merging_is_exact():
     H = dexter_construction(24, 9)
-    naive = pair_coherence_naive(H, H, 0.1)
-    pc = pair_coherence(H, H, 0.1)
+    naive = pair_coherence_naive(H, H, alpha=0.1)
+    pc = pair_coherence(H, H, alpha=0.1)
     assert pc.unique_pairs < pc.pairs and abs(pc.sigma_mix - naive) <= 1e-9 * naive
     # alpha = 1/2 with identical members: zero pairs are dropped, value unchanged
-    assert abs(pair_coherence(H, H, 0.5).sigma_mix - pair_coherence_naive(H, H, 0.5)) <= 1e-9 * pair_coherence_naive(H, H, 0.5)
+    assert abs(pair_coherence(H, H, alpha=0.5).sigma_mix - pair_coherence_naive(H, H, alpha=0.5)) <= 1e-9 * pair_coherence_naive(H, H, alpha=0.5)
 
 
 @given(theta=st.floats(0, np.pi / 2))
@@ -112,7 +111,7 @@ def test_alignment_and_cross_coherence_under_rotation(theta):
 
 def test_identical_families_summary():
     R, F = hessian_test_unlearning(30, 6)
-    mc = mixed_coherence(R, F, 0.1)
+    mc = mixed_coherence(R, F, alpha=0.1)
     assert mc.sigma_retain == pytest.approx(mc.sigma_forget) == pytest.approx(mc.sigma_cross)
     assert mc.alignment == pytest.approx(1.0)
     assert mc.mixed_lambda_max == pytest.approx(0.8 * 2.0)  # Dbar = 0.8 H, lambda_max(H) = 2
@@ -122,9 +121,9 @@ def test_identical_families_summary():
 def test_errors():
     R, F = _fams(0)
     with pytest.raises(ValueError, match="alpha"):
-        pair_coherence(R, F, -0.1)
+        pair_coherence(R, F, alpha=-0.1)
     with pytest.raises(ValueError, match="method"):
-        pair_coherence(R, F, 0.1, method="fast")
+        pair_coherence(R, F, alpha=0.1, method="fast")
     Z = HessianFamily.from_factors(np.zeros((2, 3)))
     with pytest.raises(ValueError):
         alignment(R, Z)

@@ -7,14 +7,14 @@ from hypothesis import strategies as st
 
 from _families import random_pair
 
-from rmtcheck.designs_unlearning import (hessian_test_unlearning, least_squares_instance, random_unlearning_instance,
-                                         tightness_construction, tightness_factor)
-from rmtcheck.dynamics import second_moment_mc, simulate
-from rmtcheck.dynamics.mixed import (MIXED_SAMPLINGS, NoisyMixedDynamics, PairFamily, critical_alpha,
-                                     diagonal_lyapunov, escape_verdicts, mixed_critical_lr, mixed_growth,
-                                     mixed_recursion)
-from rmtcheck.dynamics.operator import dense_growth, sgd_recursion
-from rmtcheck.hessians import HessianFamily
+from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, least_squares_instance, random_unlearning_instance, tightness_construction, tightness_factor
+from rmtcheck.stability.montecarlo import second_moment_mc, simulate
+from rmtcheck.stability.sampling import MIXED_SAMPLINGS
+from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
+from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.unlearning import critical_alpha, diagonal_lyapunov, escape_verdicts, mixed_critical_lr, mixed_growth, mixed_recursion
+from rmtcheck.stability.operator import dense_growth, sgd_recursion
+from rmtcheck.stability.families import HessianFamily
 
 
 def _pair(seed, n_r=5, n_f=4, d=3, dense=False):
@@ -27,7 +27,7 @@ def _pair(seed, n_r=5, n_f=4, d=3, dense=False):
 @settings(max_examples=20)
 def test_pair_family_matches_brute_force(seed, alpha, dense):
     R, F = _pair(seed, dense=dense)
-    P = PairFamily(R, F, alpha)
+    P = PairFamily(R, F, alpha=alpha)
     Ds = P.dense()
     rng = np.random.default_rng(seed + 1)
     M = rng.standard_normal((3, 3)); M = M + M.T
@@ -45,7 +45,7 @@ def test_pair_family_matches_brute_force(seed, alpha, dense):
 @settings(max_examples=20)
 def test_matrix_free_equals_dense_kronecker(seed, alpha, u, sampling):
     R, F = _pair(seed)
-    rec = mixed_recursion(R, F, alpha, 2, sampling)
+    rec = mixed_recursion(R, F, 2, alpha=alpha, sampling=sampling)
     lr = u / max(R.lambda_max, F.lambda_max)
     assert abs(rec.growth(lr) - dense_growth(rec.dense_matrix(lr))) <= 1e-9 * max(1, rec.growth(lr))
 
@@ -54,7 +54,7 @@ def test_independent_bernoulli_by_enumeration():
     """E[J M J] by enumerating all 2^(n_r + n_f) batches equals the operator (tiny sizes)."""
     R, F = _pair(3, n_r=3, n_f=3, d=2)
     a, B, lr = 0.3, 2, 0.4
-    rec = mixed_recursion(R, F, a, B, "independent_bernoulli", restrict_to_range=False)
+    rec = mixed_recursion(R, F, B, alpha=a, sampling="independent_bernoulli", restrict_to_range=False)
     M = np.array([[1.0, 0.3], [0.3, 2.0]])
     Ar, Af = R.dense(), F.dense()
     out = np.zeros((2, 2))
@@ -72,9 +72,9 @@ def test_independent_bernoulli_by_enumeration():
 @pytest.mark.parametrize("sampling", MIXED_SAMPLINGS)
 def test_monte_carlo_matches_exact_with_margins(sampling):
     R, F = _pair(11, n_r=8, n_f=6, d=3)
-    rec = mixed_recursion(R, F, 0.1, 2, sampling)
+    rec = mixed_recursion(R, F, 2, alpha=0.1, sampling=sampling)
     eta = rec.critical_lr() if np.linalg.eigvalsh(rec.mean)[0] > 0 else None
-    eta = eta or mixed_critical_lr(R, F, 2, 0.1, sampling)
+    eta = eta or mixed_critical_lr(R, F, 2, alpha=0.1, sampling=sampling)
     assert 0 < eta < np.inf
     lo = second_moment_mc(rec, 0.85 * eta, steps=120, samples=256, rng=1).ms_growth
     hi = second_moment_mc(rec, 1.15 * eta, steps=120, samples=256, rng=2).ms_growth
@@ -89,12 +89,12 @@ def test_tightness_closed_form_and_orthogonal(nr, nf, data):
     B = data.draw(st.integers(1, min(nr, nf)))
     a, lr = data.draw(st.floats(0.001, 1.0)), data.draw(st.floats(0.01, 2.0))
     R, F = tightness_construction(nr, sr, 1.3, nf, sf, 0.7)
-    rho = mixed_growth(R, F, lr, B, a)
+    rho = mixed_growth(R, F, lr, B, alpha=a)
     assert abs(rho - tightness_factor(lr, a, 1.3, 0.7, nr, nf, sr, sf, B)) <= 1e-10 * max(1, rho)
     R, F = tightness_construction(nr, sr, 1.3, nf, sf, 0.7, theta=np.pi / 2)
     for s in ("independent_bernoulli", "without_replacement", "pair_bernoulli"):
-        assert mixed_growth(R, F, lr, B, a, s) >= (1 + lr * a * 0.7) ** 2 * (1 - 1e-12) > 1
-        assert mixed_critical_lr(R, F, B, a, s) == 0.0
+        assert mixed_growth(R, F, lr, B, alpha=a, sampling=s) >= (1 + lr * a * 0.7) ** 2 * (1 - 1e-12) > 1
+        assert mixed_critical_lr(R, F, B, alpha=a, sampling=s) == 0.0
 
 
 @given(seed=st.integers(0, 10**6), B=st.integers(1, 4), u=st.floats(0.05, 3.0))
@@ -102,9 +102,9 @@ def test_tightness_closed_form_and_orthogonal(nr, nf, data):
 def test_alpha_zero_is_sgd_on_retain(seed, B, u):
     R, F = _pair(seed, n_r=6, n_f=5)
     lr = u / R.lambda_max
-    assert abs(mixed_growth(R, F, lr, B, 0.0) - sgd_recursion(R, B).growth(lr)) <= 1e-10 * max(1, sgd_recursion(R, B).growth(lr))
+    assert abs(mixed_growth(R, F, lr, B, alpha=0.0) - sgd_recursion(R, B).growth(lr)) <= 1e-10 * max(1, sgd_recursion(R, B).growth(lr))
     # pair bernoulli at alpha = 0 is a different batch model (nu' = (1 - B/N)/(n_r B)): it differs from SGD
-    g_pair = mixed_growth(R, F, lr, B, 0.0, "pair_bernoulli")
+    g_pair = mixed_growth(R, F, lr, B, alpha=0.0, sampling="pair_bernoulli")
     N = R.n * F.n
     Hs = R.dense()
     A = np.eye(3) - lr * R.mean
@@ -116,10 +116,10 @@ def test_critical_alpha_and_lr_are_boundaries():
     R, F = tightness_construction(40, 8, 2.0, 10, 3, 1.0)
     a = critical_alpha(R, F, 0.2, 3)
     assert 0 < a < 1
-    assert mixed_growth(R, F, 0.2, 3, a) == pytest.approx(1.0, abs=1e-8)
-    assert mixed_growth(R, F, 0.2, 3, max(a - 1e-3, 0)) < 1 < mixed_growth(R, F, 0.2, 3, min(a + 1e-3, 1))
-    eta = mixed_critical_lr(R, F, 3, 0.05)
-    assert mixed_growth(R, F, 0.99 * eta, 3, 0.05) < 1 < mixed_growth(R, F, 1.01 * eta, 3, 0.05)
+    assert mixed_growth(R, F, 0.2, 3, alpha=a) == pytest.approx(1.0, abs=1e-8)
+    assert mixed_growth(R, F, 0.2, 3, alpha=max(a - 1e-3, 0)) < 1 < mixed_growth(R, F, 0.2, 3, alpha=min(a + 1e-3, 1))
+    eta = mixed_critical_lr(R, F, 3, alpha=0.05)
+    assert mixed_growth(R, F, 0.99 * eta, 3, alpha=0.05) < 1 < mixed_growth(R, F, 1.01 * eta, 3, alpha=0.05)
 
 
 @given(seed=st.integers(0, 2**31 - 1), lr_factor=st.floats(0.05, 1.5), B=st.integers(1, 6),
@@ -130,17 +130,17 @@ def test_critical_alpha_and_lr_are_boundaries():
 @settings(max_examples=15, deadline=None)
 def test_growth_is_convex_in_alpha_and_resist_set_is_an_interval(seed, lr_factor, B, sampling, a, b):
     """rho(T(alpha)) is a maximum of convex quadratics in alpha (J = P + alpha Q, Q >= 0)."""
-    from rmtcheck.dynamics.mixed import resist_interval
+    from rmtcheck.stability.unlearning import resist_interval
 
     inst = random_unlearning_instance(seed, n_max=8, d_max=4)
     R, F = inst["retain"], inst["forget"]
     B = min(B, R.n, F.n)
     lr = lr_factor * 2.0 / np.linalg.eigvalsh(R.mean)[-1]
-    rho = lambda x: mixed_growth(R, F, lr, B, x, sampling)  # noqa: E731
+    rho = lambda x: mixed_growth(R, F, lr, B, alpha=x, sampling=sampling)  # noqa: E731
     m = 0.5 * (a + b)
     assert rho(m) <= 0.5 * (rho(a) + rho(b)) + 1e-9 * max(rho(a), rho(b))
-    iv = resist_interval(R, F, lr, B, sampling)
-    a_star = critical_alpha(R, F, lr, B, sampling)
+    iv = resist_interval(R, F, lr, B, sampling=sampling)
+    a_star = critical_alpha(R, F, lr, B, sampling=sampling)
     for x in (a, b, m):
         inside = iv is not None and iv[0] + 1e-7 < x < iv[1] - 1e-7
         outside = iv is None or x < iv[0] - 1e-7 or x > iv[1] + 1e-7
@@ -156,30 +156,30 @@ def test_forget_outside_retain_range_escapes_for_every_positive_alpha():
     R = HessianFamily.from_factors(np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]))
     F = HessianFamily.from_factors(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]))
     assert critical_alpha(R, F, 0.1, 1) == 0.0
-    assert mixed_growth(R, F, 0.1, 1, 1e-6) > 1
+    assert mixed_growth(R, F, 0.1, 1, alpha=1e-6) > 1
 
 
 def test_identical_families_at_half_alpha_escape_through_noise():
     """alpha = 1/2 and retain = forget: Dbar = 0 (no mean curvature), noise alone escapes; no NaN, no inf."""
     R, F = hessian_test_unlearning(20, 5)
-    assert mixed_critical_lr(R, F, 2, 0.5) == 0.0
-    assert mixed_growth(R, F, 0.3, 2, 0.5) > 1
-    assert mixed_growth(R, F, 0.3, 20, 0.5, "without_replacement") == pytest.approx(1.0)  # full batch: J = I
-    assert mixed_critical_lr(R, F, 20, 0.5, "without_replacement") == np.inf  # nothing moves: never escapes
+    assert mixed_critical_lr(R, F, 2, alpha=0.5) == 0.0
+    assert mixed_growth(R, F, 0.3, 2, alpha=0.5) > 1
+    assert mixed_growth(R, F, 0.3, 20, alpha=0.5, sampling="without_replacement") == pytest.approx(1.0)  # full batch: J = I
+    assert mixed_critical_lr(R, F, 20, alpha=0.5, sampling="without_replacement") == np.inf  # nothing moves: never escapes
 
 
 @pytest.mark.parametrize("sampling", ["independent_bernoulli", "without_replacement"])
 def test_diagonal_lyapunov_matches_simulation(sampling):
     R, F = hessian_test_unlearning(30, 6)
     for B in (2, 12):
-        lam = diagonal_lyapunov(R, F, 0.8, B, 0.1, sampling)
-        res = simulate(mixed_recursion(R, F, 0.1, B, sampling), 0.8, steps=1500, runs=120, rng=B)
+        lam = diagonal_lyapunov(R, F, 0.8, B, alpha=0.1, sampling=sampling)
+        res = simulate(mixed_recursion(R, F, B, alpha=0.1, sampling=sampling), 0.8, steps=1500, runs=120, rng=B)
         assert abs(res.lyapunov - lam) < 5 * res.lyapunov_stderr + 0.01
 
 
 def test_escape_verdicts_name_their_notions():
     R, F = _pair(5, n_r=8, n_f=6)
-    v = escape_verdicts(R, F, 0.05, 2, 0.1, "pair_bernoulli", rng=0, steps=200, runs=32)
+    v = escape_verdicts(R, F, 0.05, 2, alpha=0.1, sampling="pair_bernoulli", rng=0, steps=200, runs=32)
     assert set(v) == {"mean-square", "almost-sure"}
     assert v["mean-square"].notion == "mean-square" and v["almost-sure"].notion == "almost-sure"
     assert v["mean-square"].escapes == (v["mean-square"].value > 1)
@@ -187,8 +187,8 @@ def test_escape_verdicts_name_their_notions():
 
 def test_noise_extension_bounded_below_and_same_threshold():
     R, F, gr, gf = least_squares_instance(12, 6, 3, 1.0, rng=4)
-    dyn = NoisyMixedDynamics(R, F, gr, gf, 0.1, 2)
-    eta = mixed_critical_lr(R, F, 2, 0.1)
+    dyn = NoisyMixedDynamics(R, F, gr, gf, 2, alpha=0.1)
+    eta = mixed_critical_lr(R, F, 2, alpha=0.1)
     M, m = dyn.stationary(0.5 * eta)
     tr = dyn.iterate(0.5 * eta, 2000)
     assert np.trace(M) > 0 and abs(tr[-1] - np.trace(M)) < 1e-6 * np.trace(M)
@@ -205,13 +205,12 @@ def test_noise_extension_bounded_below_and_same_threshold():
 def test_bad_inputs_raise_value_errors():
     R, F = _pair(0)
     with pytest.raises(ValueError, match="alpha"):
-        mixed_recursion(R, F, 1.5, 2)
+        mixed_recursion(R, F, 2, alpha=1.5)
     with pytest.raises(ValueError, match="sampling"):
-        mixed_recursion(R, F, 0.1, 2, "bernoulli")
+        mixed_recursion(R, F, 2, alpha=0.1, sampling="bernoulli")
     with pytest.raises(ValueError, match="batch"):
-        mixed_recursion(R, F, 0.1, 50)
+        mixed_recursion(R, F, 50, alpha=0.1)
     with pytest.raises(ValueError, match="dimension"):
-        mixed_recursion(R, HessianFamily.from_factors(np.ones((3, 4))), 0.1, 2)
+        mixed_recursion(R, HessianFamily.from_factors(np.ones((3, 4))), 2, alpha=0.1)
     with pytest.raises(ValueError, match="range"):
-        NoisyMixedDynamics(HessianFamily.from_factors(np.eye(3)[:2]), HessianFamily.from_factors(np.eye(3)[:2]),
-                           np.ones((2, 3)), np.ones((2, 3)), 0.1, 1)
+        NoisyMixedDynamics(HessianFamily.from_factors(np.eye(3)[:2]), HessianFamily.from_factors(np.eye(3)[:2]), np.ones((2, 3)), np.ones((2, 3)), 1, alpha=0.1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import numbers
 
-from ._engine import default_jobs, local_pool
+from rmtcheck.sweep._engine import default_jobs, local_pool
 
 __all__ = ["executor_from", "close_executor"]
 

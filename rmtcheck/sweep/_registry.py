@@ -62,29 +62,38 @@ def register_sweep(name: str, cells_fn, cell_fn, description: str = "") -> Sweep
     return rec
 
 
+_LOADED = False
+
+
+def _load_studies() -> None:
+    """Register the ``SWEEPS`` that every study declares (importing only the light study packages)."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    from rmtcheck import studies
+
+    builtin = {}
+    for pkg in studies.load(""):
+        for name, cells, cell, description in getattr(pkg, "SWEEPS", ()):
+            builtin[name] = Sweep(name, f"{pkg.__name__}.{cells}", f"{pkg.__name__}.{cell}", description)
+    user = dict(_REGISTRY)
+    _REGISTRY.clear()
+    _REGISTRY.update(builtin)
+    _REGISTRY.update(user)
+
+
 def sweeps() -> dict[str, Sweep]:
-    """All registered sweeps, by name (built-ins first)."""
+    """All registered sweeps, by name (the studies' built-ins first)."""
+    _load_studies()
     return dict(_REGISTRY)
 
 
 def get_sweep(name: str) -> Sweep:
     """The sweep registered as ``name``; ValueError naming the known ones otherwise."""
+    _load_studies()
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
         raise ValueError(f"unknown sweep experiment {name!r}; known: {sorted(_REGISTRY)} "
                          "(see `rmtcheck sweep list`)") from None
-
-
-# Built-ins (lazy strings: nothing is imported until used).
-_E = "rmtcheck.experiments"
-register_sweep("dexter-hessian-test", f"{_E}.hessian_test:sweep_cells", f"{_E}.hessian_test:hessian_test_row",
-               "Dexter et al. (2024) Fig. 1 heatmap: one cell per batch size B (all sigma, both lrs)")
-register_sweep("unlearning-hessian-test", f"{_E}.unlearning:hessian_test_cells", f"{_E}.unlearning:unlearning_cell",
-               "Chang & Khanna: unlearning Hessian test over (B, sigma); MC points, then exact rows per sigma")
-register_sweep("unlearning-batch-alpha", f"{_E}.unlearning:batch_alpha_cells", f"{_E}.unlearning:unlearning_cell",
-               "Chang & Khanna: (B, alpha) grid; MC points, then exact rows per alpha")
-register_sweep("unlearning-alignment", f"{_E}.unlearning:alignment_cells", f"{_E}.unlearning:unlearning_cell",
-               "Chang & Khanna: forget-family rotation theta; one cell per theta")
-register_sweep("cnn-unlearning", f"{_E}.cnn_unlearning:cnn_grid_cells", f"{_E}.cnn_unlearning:cnn_unlearning_cell",
-               "Two-layer ReLU CNN: descent-ascent unlearning over (SNR, B, alpha, replicate); one cell each")

@@ -1,1 +1,0 @@
-"""Sub-commands of the ``rmtcheck`` CLI, one module each (``add_parser(subparsers)``)."""

@@ -1,1 +1,0 @@
-"""Case studies combining the lower layers; each returns plain data, never plots."""

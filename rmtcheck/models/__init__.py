@@ -1,1 +1,0 @@
-"""Small models with analytic gradients (NumPy)."""

@@ -1,0 +1,87 @@
+"""The README's generated blocks (figure gallery and statement table)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from rmtcheck.paper.records import GROUP_TITLES, _clean, _counts, _group, _groups, complete_records
+from rmtcheck.paper.fragments import _figures_info
+from rmtcheck.paper.tex import _md_num
+
+__all__ = [
+    "readme_blocks", "update_readme",
+]
+
+
+README_BLOCKS = ("gallery", "statements")
+
+
+def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) -> dict[str, str]:
+    """Markdown of the README's generated blocks: ``gallery`` and ``statements``."""
+    figures_dir = Path(figures_dir)
+    readme_dir = figures_dir.parent if readme_dir is None else Path(readme_dir)
+    records = complete_records([_clean(r) for r in records]) if complete else [_clean(r) for r in records]
+    figs = _figures_info(figures_dir)
+    rel = Path(os.path.relpath(figures_dir, readme_dir)).as_posix()
+    g = ["## Gallery", "",
+         "Each figure is regenerated, with the data behind it (`.npz`, `.csv`) and its entry in "
+         f"`{rel}/manifest.json`, by the command under it; `rmtcheck figures` makes them all "
+         "(`--quick` for small grids). The paper (`paper/`) shows them with full captions.", "",
+         "| | |", "|---|---|"]
+    cells = []
+    for name, info in figs.items():
+        desc = info["description"].replace("|", "\\|")
+        if len(desc) > 140:
+            desc = desc[:137].rstrip() + "..."
+        img = (f'<img src="{rel}/{name}.png" width="400" alt="{name}">' if (figures_dir / f"{name}.png").is_file()
+               else "*(not generated yet)*")
+        cells.append(f"{img}<br>**{name}**: {desc}<br>`{info['command']}`")
+    if len(cells) % 2:
+        cells.append(" ")
+    for a, b in zip(cells[::2], cells[1::2]):
+        g.append(f"| {a} | {b} |")
+    s = ["## Verified statements", "",
+         "Generated from `rmtcheck verify --json` by `rmtcheck paper --readme`; "
+         "`*` marks probes outside a statement's regime (a violation there is a reported counterexample). "
+         "Tightness: exact critical value ÷ the bound's (median).", ""]
+    c = _counts(records)
+    s.append(f"{c['statements']} statements, {c['claimed']} claimed in their regime: {c['holds']} hold, "
+             f"{c['violated']} violated; {c['probes']} probes, {c['counterexamples']} with counterexamples"
+             + (f"; {c['notrun']} not run" if c["notrun"] else "") + ".")
+    for grp in _groups(records):
+        title = GROUP_TITLES.get(grp, grp).replace("\\ ", " ").replace("\\&", "&").replace("--", "–")
+        s += ["", f"**{title}** (`{grp}`)", "",
+              "| statement | source | notion | sampling | method | n | viol. | tightness | verdict |",
+              "|---|---|---|---|---|---:|---:|---:|---|"]
+        for r in records:
+            if _group(r) != grp:
+                continue
+            src = r["source"].replace("|", "\\|")
+            s.append(f"| `{r['id']}`{'' if r['claimed'] else ' *'} | {src} | {r['notion']} | {r['sampling']} | "
+                     f"{r['method']} | {r['instances']} | {r['violations']} | {_md_num(r['tightness_median'])} | "
+                     f"{'**VIOLATED**' if r['verdict'] == 'VIOLATED' else r['verdict']} |")
+    return {"gallery": "\n".join(g), "statements": "\n".join(s)}
+
+
+def update_readme(path, blocks: dict[str, str], before: str = "## Adding your own theorem") -> bool:
+    """Replace the ``<!-- BEGIN GENERATED: NAME -->`` … ``<!-- END GENERATED: NAME -->`` blocks of the
+    README at ``path`` (inserting missing ones before the heading ``before``, else at the end).
+    Text outside the blocks is never changed. Returns whether the file changed."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    new = text
+    for name, body in blocks.items():
+        begin, end = f"<!-- BEGIN GENERATED: {name} -->", f"<!-- END GENERATED: {name} -->"
+        block = f"{begin}\n{body.rstrip()}\n{end}"
+        pat = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
+        if pat.search(new):
+            new = pat.sub(lambda m: block, new, count=1)
+        elif before and ("\n" + before) in new:
+            i = new.index("\n" + before) + 1
+            new = new[:i] + block + "\n\n" + new[i:]
+        else:
+            new = new.rstrip("\n") + "\n\n" + block + "\n"
+    if new != text:
+        path.write_text(new, encoding="utf-8", newline="\n")
+    return new != text

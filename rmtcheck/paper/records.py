@@ -1,0 +1,121 @@
+"""Verify records for the paper: where the repository is, loading, completing and grouping records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = [
+    "GROUP_TITLES", "find_root", "verify_records", "load_records", "complete_records",
+]
+
+
+#: Display titles of the statement groups (unknown groups get their name, title-cased).
+GROUP_TITLES = {
+    "dexter": "Dexter et al.\\ (2024): SGD stability and coherence",
+    "chang_khanna": "Chang \\& Khanna (2026): descent--ascent unlearning",
+    "ascent": "Mavrothalassitis et al.\\ (2025): ascent fails to forget",
+    "spectral": "Heavy-tailed spectra and SRAGU",
+    "cnn": "Two-layer ReLU CNN: coherence, SNR and escape",
+    "rmt": "Random-matrix facts behind coherence and SNR",
+}
+
+
+_GROUP_ORDER = ("dexter", "chang_khanna", "ascent", "spectral")
+
+
+_RECORD_KEYS = ("id", "source", "text", "tag", "notion", "sampling", "regime", "method", "claimed", "instances",
+                "skipped", "violations", "verdict", "tightness_min", "tightness_median", "tightness_max",
+                "first_violation", "threshold", "seed")
+
+
+NOT_RUN = "not run"
+
+
+def find_root() -> Path | None:
+    """The repository root (holding ``paper/main.tex``): the working directory or the package's parent."""
+    for c in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        if (c / "paper" / "main.tex").is_file():
+            return c
+    return None
+
+
+def _clean(rec: dict) -> dict:
+    return {k: rec.get(k) for k in _RECORD_KEYS}
+
+
+def verify_records(ids=None, seed: int = 0, instances: int | None = None) -> list[dict]:
+    """Run ``rmtcheck verify`` (all statements, or ``ids``) and return JSON-able records without timings."""
+    from rmtcheck.verify import run_all
+
+    return [_clean(r.to_dict()) for r in run_all(ids, seed=seed, instances=instances)]
+
+
+def load_records(path, with_source: bool = False):
+    """Records from ``rmtcheck verify --json`` output or from ``paper/generated/verify-results.json``.
+
+    With ``with_source=True`` return ``(records, source)``: the provenance string saved with
+    ``verify-results.json`` (``None`` for raw ``verify --json`` output)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"from_json: cannot read {str(path)!r}: {exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"from_json: {str(path)!r} is not JSON: {exc}") from exc
+    source = None
+    if isinstance(data, dict):
+        source = data.get("source")
+        data = data.get("results")
+    if not isinstance(data, list) or not all(isinstance(r, dict) and "id" in r and "verdict" in r for r in data):
+        raise ValueError(f"from_json: {str(path)!r} is not the output of `rmtcheck verify --json` "
+                         "(a list of records with 'id' and 'verdict')")
+    records = [_clean(r) for r in data]
+    return (records, source) if with_source else records
+
+
+def complete_records(records: list[dict]) -> list[dict]:
+    """``records`` plus a ``not run`` record for every registered statement they lack (registry order)."""
+    from rmtcheck.verify import registry
+
+    have = {r["id"]: r for r in records}
+    out = []
+    for sid, s in registry().items():
+        if sid in have:
+            out.append(have.pop(sid))
+        else:
+            out.append({"id": sid, "source": s.source, "text": s.text, "tag": s.tag, "notion": s.notion,
+                        "sampling": s.sampling, "regime": s.regime, "method": s.method, "claimed": s.claimed,
+                        "instances": 0, "skipped": 0, "violations": 0, "verdict": NOT_RUN,
+                        "tightness_min": None, "tightness_median": None, "tightness_max": None,
+                        "first_violation": None, "threshold": None, "seed": None})
+    out.extend(have.values())  # results of statements no longer registered stay visible
+    return out
+
+
+def _group(rec) -> str:
+    return rec["id"].split(".")[0]
+
+
+def _groups(records) -> list[str]:
+    seen = list(dict.fromkeys(_group(r) for r in records))
+    return sorted(seen, key=lambda g: (_GROUP_ORDER.index(g) if g in _GROUP_ORDER else len(_GROUP_ORDER), g))
+
+
+def _counts(records) -> dict:
+    claimed = [r for r in records if r["claimed"]]
+    probes = [r for r in records if not r["claimed"]]
+    return {
+        "statements": len(records),
+        "claimed": len(claimed),
+        "probes": len(probes),
+        "holds": sum(r["verdict"] == "holds" for r in records),
+        "violated": sum(r["verdict"] == "VIOLATED" for r in records),
+        "counterexamples": sum(r["verdict"] == "fails (as expected)" for r in records),
+        "nocounterexample": sum(r["verdict"] == "no counterexample found" for r in records),
+        "noinstance": sum(r["verdict"] == "no instance in regime" for r in records),
+        "notrun": sum(r["verdict"] == NOT_RUN for r in records),
+        "instances": sum(int(r["instances"] or 0) for r in records),
+        "violations": sum(int(r["violations"] or 0) for r in records),
+        "failsrun": sum(bool(r["claimed"]) and int(r["violations"] or 0) > 0 and r["method"] in ("exact", "symbolic")
+                        for r in records),
+    }

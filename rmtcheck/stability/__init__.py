@@ -1,0 +1,45 @@
+"""What every study shares about the linear stability of SGD and of descent–ascent unlearning.
+
+Families and sampling
+    :class:`HessianFamily`, :func:`as_family` (``families``); :class:`PairFamily` (``pairs``);
+    :class:`CurvatureFamily`, the interface both satisfy (``families``); :class:`SamplingModel`,
+    :func:`sampling_model`, :data:`SAMPLING_MODELS`, :data:`MIXED_SAMPLINGS` (``sampling``: one table
+    of batch models, SGD and mixed).
+Coherence
+    :func:`coherence`, :func:`coherence_matrix`, :func:`coherence_batch` (``coherence``);
+    three-axis coherence and :math:`\\sigma_{mix}`: :func:`mixed_coherence`, :func:`pair_coherence`,
+    :func:`coherence_blocks` (``three_axis``).
+The exact second moment
+    :class:`LinearRecursion`, :class:`Term`, :func:`sgd_recursion`, :func:`second_moment_operator`,
+    :func:`ms_growth`, :func:`critical_lr`, :func:`range_coordinates` (``operator``).
+Descent–ascent unlearning
+    :func:`mixed_recursion`, :func:`mixed_hessian`, :func:`mixed_growth`, :func:`mixed_critical_lr`,
+    :func:`critical_alpha`, :func:`resist_interval`, :func:`escape_verdicts`, :func:`diagonal_lyapunov`
+    (``unlearning``); :class:`NoisyMixedDynamics` (``noisy_unlearning``).
+Monte Carlo
+    :func:`simulate`, :func:`simulate_sgd`, :func:`second_moment_mc`, :class:`DexterProtocol`,
+    :func:`divergence_fraction`, :func:`blew_up` (``montecarlo``: the one blow-up rule).
+Thresholds and reports
+    ``thresholds`` (closed forms lambdified from ``proofs/``); :func:`stability_report`,
+    :func:`analyse` (``report``: what ``rmtcheck stability`` and ``unlearn-stability`` print).
+
+Every name is imported lazily from the module in parentheses.
+"""
+
+from rmtcheck._lib.lazy import attach
+
+__getattr__, __dir__, __all__ = attach(__name__, {
+    "families": ["HessianFamily", "as_family", "CurvatureFamily"],
+    "pairs": ["PairFamily"],
+    "sampling": ["SamplingModel", "sampling_model", "SAMPLING_MODELS", "MIXED_SAMPLINGS"],
+    "coherence": ["coherence", "coherence_matrix", "coherence_batch"],
+    "three_axis": ["mixed_coherence", "pair_coherence", "coherence_blocks"],
+    "operator": ["LinearRecursion", "Term", "sgd_recursion", "second_moment_operator",
+                 "dense_second_moment_matrix", "ms_growth", "critical_lr", "range_coordinates"],
+    "unlearning": ["mixed_recursion", "mixed_hessian", "mixed_growth", "mixed_critical_lr", "critical_alpha",
+                   "resist_interval", "EscapeVerdict", "escape_verdicts", "diagonal_lyapunov"],
+    "noisy_unlearning": ["NoisyMixedDynamics"],
+    "montecarlo": ["simulate", "simulate_sgd", "second_moment_mc", "MonteCarloResult", "SecondMomentEstimate",
+                   "DexterProtocol", "divergence_fraction", "blew_up"],
+    "report": ["stability_report", "analyse"],
+})

@@ -1,0 +1,176 @@
+"""Descent–ascent unlearning from a non-interpolating optimum: the affine second-moment map."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator, cg
+from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
+from rmtcheck.stability.families import as_family
+from rmtcheck.stability.sampling import check_mixed_sampling
+from rmtcheck.stability.unlearning import mixed_recursion
+
+__all__ = [
+    "NoisyMixedDynamics",
+]
+
+
+class NoisyMixedDynamics:
+    """Descent–ascent at a non-interpolating optimum: :math:`\\delta_{k+1} = J_k\\delta_k - \\eta\\hat g_k`.
+
+    :math:`\\hat g_k = (1-\\alpha)\\sum_i c^r_i g^r_i - \\alpha\\sum_j c^f_j g^f_j` uses the same batch as
+    :math:`J_k`, with per-sample gradients :math:`g_i = \\nabla\\ell_i(w^*)` not all zero (reviewers of
+    Chang & Khanna 2026 noted the interpolation assumption). Writing :math:`m_k = \\mathbb E\\delta_k` and
+    :math:`M_k = \\mathbb E\\delta_k\\delta_k^\\top`, [derived; ``proofs/chang_khanna_noise.py``]
+
+    .. math::
+
+        m_{k+1} &= (I-\\eta\\bar D)m_k - \\eta\\bar g,\\\\
+        M_{k+1} &= T(M_k) - \\eta\\big(P(m_k) + P(m_k)^\\top\\big) + \\eta^2 Q,\\qquad
+        P(m) = m\\bar g^\\top - \\eta\\,\\mathbb E[\\hat H m \\hat g^\\top],\\quad Q = \\mathbb E[\\hat g\\hat g^\\top],
+
+    with :math:`\\mathbb E[\\hat H m\\hat g^\\top] = \\bar D m\\bar g^\\top + \\sum_t w_t^2[\\kappa_t\\bar H_t m\\bar g_t^\\top
+    + \\nu_t\\sum_i H_{t,i} m g_{t,i}^\\top]` and
+    :math:`Q = \\bar g\\bar g^\\top + \\sum_t w_t^2[\\kappa_t\\bar g_t\\bar g_t^\\top + \\nu_t\\sum_i g_{t,i}g_{t,i}^\\top]`.
+    The map :math:`(M, m, 1)\\mapsto(M', m', 1)` is linear and block triangular with diagonal blocks
+    :math:`T`, :math:`I - \\eta\\bar D` and 1, so its growth is :math:`\\max(\\rho(T), 1)`
+    (:math:`|1-\\eta\\lambda(\\bar D)|^2 \\le \\rho(T)` by Jensen): **the divergence threshold is that of**
+    :math:`T` **(unchanged)**, while for :math:`\\rho(T) < 1` the second moment converges to the fixed
+    point :math:`M_\\infty \\ne 0` (**bounded, not convergent to 0**).
+
+    Supported samplings: ``independent_bernoulli`` and ``without_replacement``. Gradients must lie in
+    the range of :math:`(1-\\alpha)H_r + \\alpha H_f` (a component outside it performs a random walk,
+    whose second moment grows linearly); MSE gradients :math:`r_i x_i` with Hessians
+    :math:`x_i x_i^\\top` always do.
+    """
+
+    def __init__(self, retain, forget, retain_grads, forget_grads, batch: int, *, alpha: float,
+                 sampling: str = "independent_bernoulli"):
+        if check_mixed_sampling(sampling) == "pair_bernoulli":
+            raise ValueError("NoisyMixedDynamics supports sampling 'independent_bernoulli' and 'without_replacement'")
+        retain, forget = as_family(retain, "retain"), as_family(forget, "forget")
+        gr = as_finite_array(retain_grads, "retain_grads", ndim=2)
+        gf = as_finite_array(forget_grads, "forget_grads", ndim=2)
+        if gr.shape != (retain.n, retain.d):
+            raise ValueError(f"retain_grads must have shape {(retain.n, retain.d)}; got {gr.shape}")
+        if gf.shape != (forget.n, forget.d):
+            raise ValueError(f"forget_grads must have shape {(forget.n, forget.d)}; got {gf.shape}")
+        self.rec = mixed_recursion(retain, forget, batch, alpha=alpha, sampling=sampling)
+        coords = self.rec.coords
+        if coords is not None:
+            U = np.eye(retain.d)[:, coords] if coords.ndim == 1 else coords
+            pr, pf = gr @ U, gf @ U
+            off = max(np.linalg.norm(gr - pr @ U.T), np.linalg.norm(gf - pf @ U.T))
+            scale = max(np.linalg.norm(gr), np.linalg.norm(gf), np.finfo(float).tiny)
+            if off > 1e-9 * scale:
+                raise ValueError(
+                    f"gradients have a component of norm {off:.3g} outside the range of the Hessians; "
+                    "there the dynamics are a random walk (second moment grows linearly) — project them first")
+            gr, gf = pr, pf
+        self.alpha = self.rec.alpha
+        self.grads = (gr, gf)
+        w = (1 - self.alpha, -self.alpha)
+        self.gbar = w[0] * gr.mean(axis=0) + w[1] * gf.mean(axis=0)
+        Q = np.outer(self.gbar, self.gbar)
+        for t, g, wt in zip(self.rec.terms, self.grads, w):
+            gm = g.mean(axis=0)
+            Q += wt * wt * (t.model.kappa * np.outer(gm, gm) + t.model.nu * (g.T @ g))
+        self.Q = Q
+        self.d = self.rec.d
+
+    def _EHmg(self, m: np.ndarray) -> np.ndarray:
+        out = np.outer(self.rec.mean @ m, self.gbar)
+        for t, g in zip(self.rec.terms, self.grads):
+            fam = t.family
+            wt2 = t.weight * t.weight
+            if fam.is_rank_one:
+                Hm_i = fam.factors * (fam.factors @ m)[:, None]
+            else:
+                Hm_i = fam.stack @ m
+            out += wt2 * (t.model.kappa * np.outer(fam.mean @ m, g.mean(axis=0)) + t.model.nu * (Hm_i.T @ g))
+        return out
+
+    def step(self, M: np.ndarray, m: np.ndarray, lr: float, c: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """One exact step of the affine moment map :math:`(M_k, m_k) \\mapsto (M_{k+1}, m_{k+1})`.
+
+        ``c`` scales the forcing (the third coordinate of the homogeneous form :math:`(M, m, c)`).
+        """
+        P = np.outer(m, self.gbar) - lr * self._EHmg(m)
+        M2 = self.rec.apply(M, lr) - lr * (P + P.T) + (c * lr * lr) * self.Q
+        m2 = m - lr * (self.rec.mean @ m) - (c * lr) * self.gbar
+        return 0.5 * (M2 + M2.T), m2
+
+    def log_second_moment(self, lr: float, steps: int, M0=None, m0=None) -> np.ndarray:
+        """:math:`\\log\\mathbb E\\|\\delta_k\\|^2` for ``k = 0..steps``, overflow-safe.
+
+        Iterates the homogeneous form :math:`(M, m, c)` of the affine map, renormalising by the trace
+        and accumulating the logarithm, so divergent runs never overflow.
+        """
+        lr = check_positive(lr, "lr")
+        M = np.eye(self.d) if M0 is None else np.array(M0, dtype=float)
+        m = np.zeros(self.d) if m0 is None else np.array(m0, dtype=float)
+        c, acc = 1.0, 0.0
+        out = [float(np.log(np.trace(M)))]
+        for _ in range(check_int(steps, "steps", 1)):
+            M, m = self.step(M, m, lr, c)
+            tr = float(np.trace(M))
+            if tr <= 0:
+                raise RuntimeError("non-positive second-moment trace (round-off); use fewer steps")
+            acc += np.log(tr)
+            out.append(acc)
+            M, m, c = M / tr, m / tr, c / tr
+        return np.array(out)
+
+    def iterate(self, lr: float, steps: int, M0=None, m0=None) -> np.ndarray:
+        """:math:`\\mathbb E\\|\\delta_k\\|^2 = \\operatorname{Tr} M_k` for ``k = 0..steps`` (exact moments)."""
+        lr = check_positive(lr, "lr")
+        M = np.eye(self.d) if M0 is None else np.array(M0, dtype=float)
+        m = np.zeros(self.d) if m0 is None else np.array(m0, dtype=float)
+        out = [float(np.trace(M))]
+        for _ in range(check_int(steps, "steps", 1)):
+            M, m = self.step(M, m, lr)
+            out.append(float(np.trace(M)))
+        return np.array(out)
+
+    def stationary(self, lr: float) -> tuple[np.ndarray, np.ndarray]:
+        """The fixed point :math:`(M_\\infty, m_\\infty)` for :math:`\\rho(T) < 1` (``ValueError`` otherwise).
+
+        :math:`m_\\infty = -\\bar D^{-1}\\bar g` and :math:`(I - T)M_\\infty = -\\eta(P + P^\\top) + \\eta^2 Q`,
+        solved by conjugate gradients (:math:`I - T` is Frobenius-symmetric positive definite when
+        :math:`\\rho(T) < 1`).
+        """
+        lr = check_positive(lr, "lr")
+        rho = self.rec.growth(lr)
+        if not rho < 1:
+            raise ValueError(f"no stationary second moment: rho(T) = {rho:.6g} >= 1 at lr={lr}")
+        m = -np.linalg.solve(self.rec.mean, self.gbar)
+        P = np.outer(m, self.gbar) - lr * self._EHmg(m)
+        R = -lr * (P + P.T) + lr * lr * self.Q
+        d = self.d
+
+        def mv(x):
+            X = x.reshape(d, d)
+            X = 0.5 * (X + X.T)
+            return (X - self.rec.apply(X, lr)).ravel()
+
+        op = LinearOperator((d * d, d * d), matvec=mv, dtype=float)
+        x, info = cg(op, R.ravel(), rtol=1e-13, atol=0.0, maxiter=100 * d * d + 1000)
+        if info != 0:  # pragma: no cover
+            raise RuntimeError(f"CG did not converge for the stationary second moment (info={info})")
+        X = x.reshape(d, d)
+        return 0.5 * (X + X.T), m
+
+    def simulate(self, lr: float, steps: int = 400, runs: int = 256, rng=None) -> np.ndarray:
+        """Monte Carlo :math:`\\overline{\\|\\delta_k\\|^2}` over ``runs`` paths from :math:`\\delta_0 \\sim N(0, I)`."""
+        lr = check_positive(lr, "lr")
+        rng = as_generator(rng)
+        runs = check_int(runs, "runs", 1)
+        X = rng.standard_normal((runs, self.d))
+        out = [float(np.mean(np.sum(X * X, axis=1)))]
+        for _ in range(check_int(steps, "steps", 1)):
+            step = np.zeros_like(X)
+            for t, g in zip(self.rec.terms, self.grads):
+                C = t.model.draw(rng, runs)
+                step += t.weight * (t.family.weighted_apply(C, X) + C @ g)
+            X = X - lr * step
+            out.append(float(np.mean(np.sum(X * X, axis=1))))
+        return np.array(out)

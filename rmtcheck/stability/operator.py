@@ -1,0 +1,373 @@
+"""Exact mean-square dynamics of linear random recursions.
+
+For :math:`\\delta_{k+1} = J_k \\delta_k` with
+
+.. math::
+
+    J_k = I - \\eta \\sum_t w_t \\hat H^{(t)}_k ,\\qquad
+    \\hat H^{(t)}_k = \\sum_i c^{(t)}_{k,i} H^{(t)}_i ,
+
+one *term* ``t`` per independently batched family (SGD: one term of weight 1; descent–ascent
+unlearning: retain with weight :math:`1-\\alpha`, forget with weight :math:`-\\alpha`), the second moment
+:math:`M_k = \\mathbb E[\\delta_k\\delta_k^\\top]` evolves by the linear map
+
+.. math::
+
+    T(M) = (I-\\eta \\bar D) M (I-\\eta \\bar D)
+      + \\eta^2 \\sum_t w_t^2 \\Big[\\kappa_t \\bar H^{(t)} M \\bar H^{(t)}
+      + \\nu_t \\sum_i H^{(t)}_i M H^{(t)}_i\\Big],
+    \\qquad \\bar D = \\sum_t w_t \\bar H^{(t)},
+
+with :math:`(\\kappa_t, \\nu_t)` from :mod:`rmtcheck.sampling`. [derived; Mulayoff & Michaeli 2024 style;
+``proofs/sgd_operator.py``] :math:`T` is self-adjoint for the Frobenius inner product and maps the PSD
+cone into itself, so its spectral radius (the *mean-square growth factor*) is its largest eigenvalue,
+attained on a PSD matrix; the recursion is mean-square stable iff :math:`\\rho(T) < 1`.
+
+Design notes
+------------
+* ``T`` is applied matrix-free (:class:`scipy.sparse.linalg.LinearOperator` on :math:`\\mathbb R^{d^2}`,
+  symmetrised); ``eigsh`` finds :math:`\\rho`. The dense :math:`d^2\\times d^2` Kronecker matrix exists only
+  in :func:`dense_second_moment_matrix`, as a small-``d`` cross-check.
+* For PSD families the null space of :math:`\\sum_t |w_t| \\bar H^{(t)}` is common to every member, so
+  the iterate never moves there (growth exactly 1). Growth and :math:`\\eta^*` are computed on the
+  range; :attr:`LinearRecursion.range_dim` says how large it is.
+* When every member is diagonal, :math:`T` maps diagonal matrices to diagonal matrices entrywise and
+  :math:`\\rho(T) = \\max_j \\mathbb E[J_{jj}^2]` in closed form (off-diagonal entries are bounded by
+  Cauchy–Schwarz); Dexter's Hessian test is of this kind.
+* :math:`\\rho(T(\\eta))` is a maximum of convex quadratics in :math:`\\eta` with value 1 at 0, so
+  :math:`g(\\eta) = (\\rho(T(\\eta)) - 1)/\\eta` is non-decreasing and has one sign change: the critical
+  learning rate :math:`\\eta^*` is its root, found by bracketing (Brent) with the previous Perron vector
+  as the warm start of every Lanczos solve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+
+from rmtcheck._lib.validation import check_positive
+from rmtcheck.stability.families import CurvatureFamily, as_family, range_coordinates, restrict
+from rmtcheck.stability.sampling import SamplingModel, sampling_model
+
+__all__ = [
+    "Term",
+    "LinearRecursion",
+    "sgd_recursion",
+    "second_moment_operator",
+    "dense_second_moment_matrix",
+    "ms_growth",
+    "critical_lr",
+]
+
+_SMALL_SYM_DIM = 36  # below this many symmetric coordinates, eigvalsh on the explicit map
+
+
+@dataclass(frozen=True)
+class Term:
+    """One independently batched family in :math:`J = I - \\eta \\sum_t w_t \\hat H^{(t)}`."""
+
+    family: CurvatureFamily
+    weight: float
+    model: SamplingModel
+
+
+class LinearRecursion:
+    """The linearised dynamics :math:`J = I - \\eta\\sum_t w_t \\hat H^{(t)}`.
+
+    Parameters
+    ----------
+    terms : sequence of Term
+    restrict_to_range : bool
+        Work on the common range of the (PSD) families; see the module notes.
+    """
+
+    def __init__(self, terms: Sequence[Term], restrict_to_range: bool = True, *, sampling: str | None = None,
+                 alpha: float | None = None, batch: int | None = None):
+        terms = list(terms)
+        if not terms:
+            raise ValueError("terms must contain at least one Term")
+        d = terms[0].family.d
+        for t in terms:
+            if t.family.d != d:
+                raise ValueError(
+                    f"all families must act on the same dimension; got d={d} and d={t.family.d}"
+                )
+        self.d_full = d
+        self.sampling, self.alpha, self.batch = sampling, alpha, batch
+        self.diagonal = all(getattr(t.family, "is_diagonal", False) for t in terms)
+        parts = [t.family.psd_parts() for t in terms]
+        self.coords = None
+        if restrict_to_range and all(p is not None for p in parts):
+            self.coords = range_coordinates([(f, abs(t.weight) * c) for t, p in zip(terms, parts) for f, c in p])
+            terms = [Term(restrict(t.family, self.coords), t.weight, t.model) for t in terms]
+        self.terms = terms
+        self.d = terms[0].family.d if terms[0].family.n else 0
+        if self.coords is not None:
+            self.d = len(self.coords) if self.coords.ndim == 1 else self.coords.shape[1]
+        self.mean = sum(t.weight * t.family.mean for t in terms)
+        self._v0 = None
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def range_dim(self) -> int:
+        """Dimension of the space the growth is computed on (``d`` when nothing was restricted)."""
+        return self.d
+
+    def mean_lambda_max(self) -> float:
+        """Largest eigenvalue of the mean :math:`\\bar D` (on the range)."""
+        return float(np.linalg.eigvalsh(self.mean)[-1]) if self.d else 0.0
+
+    @property
+    def restricted(self) -> bool:
+        return self.coords is not None
+
+    # ----------------------------------------------------------------- T itself
+    def apply(self, M: np.ndarray, lr: float) -> np.ndarray:
+        """:math:`T(M)` for a symmetric ``(d, d)`` matrix ``M`` (in range coordinates)."""
+        A = np.eye(self.d) - lr * self.mean
+        out = A @ M @ A
+        for t in self.terms:
+            c = lr * lr * t.weight * t.weight
+            if t.model.kappa:
+                Hb = t.family.mean
+                out += (c * t.model.kappa) * (Hb @ M @ Hb)
+            if t.model.nu:
+                out += (c * t.model.nu) * t.family.sum_sandwich(M)
+        return out
+
+    def operator(self, lr: float) -> LinearOperator:
+        """``T`` as a symmetric :class:`~scipy.sparse.linalg.LinearOperator` on :math:`\\mathbb R^{d^2}`.
+
+        Inputs are symmetrised first, so the antisymmetric subspace maps to 0 and the largest
+        eigenvalue of this operator is :math:`\\rho(T)` on symmetric matrices.
+        """
+        lr = check_positive(lr, "lr")
+        d = self.d
+
+        def matvec(x):
+            M = np.asarray(x, dtype=np.float64).reshape(d, d)
+            M = 0.5 * (M + M.T)
+            return self.apply(M, lr).ravel()
+
+        return LinearOperator((d * d, d * d), matvec=matvec, rmatvec=matvec, dtype=np.float64)
+
+    def _diagonal_factors(self, lr: float) -> np.ndarray:
+        """:math:`\\mathbb E[J_{jj}^2]` for every coordinate of a diagonal recursion."""
+        dbar = np.diag(self.mean)
+        out = (1.0 - lr * dbar) ** 2
+        for t in self.terms:
+            c = lr * lr * t.weight * t.weight
+            hbar = t.family.diagonals.mean(axis=0)
+            out = out + c * (t.model.kappa * hbar**2 + t.model.nu * (t.family.diagonals**2).sum(axis=0))
+        return out
+
+    def growth(self, lr: float) -> float:
+        """Mean-square growth factor :math:`\\rho(T)` on the range (1.0 when the range is empty)."""
+        lr = check_positive(lr, "lr")
+        if self.d == 0:
+            return 1.0
+        if self.diagonal:
+            return float(self._diagonal_factors(lr).max())
+        return self._perron(lr)[0]
+
+    def _perron(self, lr: float) -> tuple[float, np.ndarray]:
+        """Largest eigenvalue of ``T`` and a unit (Frobenius) symmetric eigenvector."""
+        d = self.d
+        if d * (d + 1) // 2 <= _SMALL_SYM_DIM:
+            return _perron_explicit(lambda M: self.apply(M, lr), d)
+        op = self.operator(lr)
+        # Warm start from the previous Perron vector, mixed with the identity and a fixed generic
+        # symmetric matrix: a warm start lying in an invariant subspace (e.g. one diagonal entry of a
+        # diagonal-like family) would otherwise hide the true top eigenvector from Lanczos.
+        P = np.random.default_rng(12345).standard_normal((d, d))
+        v0 = (np.eye(d) + 0.1 * (P + P.T)).ravel()
+        v0 /= np.linalg.norm(v0)
+        if self._v0 is not None:
+            v0 = self._v0 + 0.05 * v0
+        ncv = min(d * d - 1, 24)
+        try:
+            w, v = eigsh(op, k=1, which="LA", v0=v0, ncv=ncv, tol=1e-13, maxiter=20 * d * d)
+        except ArpackNoConvergence as exc:  # pragma: no cover - reported, not hidden
+            if len(exc.eigenvalues):
+                w, v = exc.eigenvalues, exc.eigenvectors
+            else:
+                raise RuntimeError(f"Lanczos did not converge for lr={lr}") from exc
+        self._v0 = v[:, 0]
+        V = v[:, 0].reshape(d, d)
+        return float(w[0]), 0.5 * (V + V.T)
+
+    def _quadratic_root(self, V: np.ndarray) -> float:
+        """Positive root of :math:`q_V(\\eta) = \\langle V, T(\\eta) V\\rangle / \\|V\\|^2 = 1`.
+
+        :math:`q_V(\\eta) = 1 - 2\\eta b + \\eta^2 c` exactly, and :math:`q_V \\le \\rho(T(\\eta))`, so the
+        root is an upper bound on :math:`\\eta^*` (``inf`` when :math:`b \\le 0`).
+        """
+        V = V / np.linalg.norm(V)
+        DV = self.mean @ V
+        b = float(np.vdot(V, DV))
+        c = float(np.vdot(V, DV @ self.mean)) + self._noise_form(V)
+        return 2.0 * b / c if b > 0 and c > 0 else float("inf")
+
+    def _noise_form(self, V: np.ndarray) -> float:
+        """:math:`\\langle V, N(V)\\rangle`, the noise part of :math:`T(\\eta)` per :math:`\\eta^2`:
+        :math:`T(\\eta)(V) = (I-\\eta\\bar D)V(I-\\eta\\bar D) + \\eta^2 N(V)`. It equals
+        :math:`\\mathbb E\\operatorname{Tr}(V\\Delta V\\Delta)` for the batch fluctuation :math:`\\Delta`, which is
+        :math:`\\ge 0` for PSD :math:`V`."""
+        A1 = np.eye(self.d) - self.mean
+        return float(np.vdot(V, self.apply(V, 1.0) - A1 @ V @ A1))
+
+    def _brent_critical(self, hi: float, rtol: float) -> float:
+        """Brent's method on :math:`(\\rho(T(\\eta)) - 1)/\\eta`, non-decreasing in :math:`\\eta`
+        (a maximum of the lines :math:`-2b_V + \\eta c_V` with :math:`c_V \\ge 0`), below ``hi``."""
+        g = lambda eta: (self.growth(eta) - 1.0) / eta  # noqa: E731
+        lo = hi
+        for _ in range(200):
+            lo *= 0.5
+            if g(lo) < 0:
+                break
+        return float(brentq(g, lo, hi, xtol=1e-15 * hi, rtol=rtol))
+
+    def critical_lr(self, rtol: float = 1e-12) -> float:
+        """The critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1`.
+
+        Mean-square stable for :math:`\\eta < \\eta^*`, divergent above. ``inf`` when nothing moves
+        (no curvature, or a vanishing mean with no batch noise); 0.0 when the recursion grows for every
+        :math:`\\eta > 0`: the mean has a negative curvature direction (descent–ascent), or batch noise
+        acts on the kernel of the mean (e.g. identical retain and forget families at
+        :math:`\\alpha = 1/2`).
+
+        :math:`f(\\eta) = \\rho(T(\\eta)) - 1` is convex with :math:`f(0) = 0`, and
+        :math:`f(\\eta) \\ge 0` at :math:`\\eta = 2/\\lambda_{\\max}(\\bar D)`. Newton's method from that
+        point would decrease monotonically onto the root (convexity); we use the sharper update
+        :math:`\\eta \\leftarrow` root of the exact quadratic :math:`\\langle V, T(\\eta)V\\rangle = 1` along the
+        current Perron vector :math:`V`, which also stays above :math:`\\eta^*`, with :math:`V` as the
+        next Lanczos warm start. Diagonal recursions use Brent's method on the closed form.
+        """
+        if self.d == 0:
+            return float("inf")
+        lam, U = np.linalg.eigh(self.mean)
+        scale = max(float(np.abs(lam).max()), np.finfo(float).tiny)
+        if lam[0] < -1e-12 * scale:
+            return 0.0  # a negative curvature direction of the mean: (1 + eta|lam|)^2 > 1 for all eta
+        K = U[:, lam <= 1e-9 * scale]
+        if K.shape[1]:
+            # On ker(mean) the mean part of T is the identity, so V = K K^T has
+            # <V, T(eta) V> = |V|^2 + eta^2 <V, N(V)>, and <V, N(V)> = E|K^T (batch fluctuation) K|_F^2
+            # is zero only if no noise acts on the kernel at all: growth > 1 for every eta, or exactly 1.
+            noise_scale = sum(abs(t.weight) * float(t.family.top_eigenvalues.max()) for t in self.terms) ** 2
+            if self._noise_form(K @ K.T) > 1e-12 * noise_scale * K.shape[1]:
+                return 0.0
+            if K.shape[1] == self.d:
+                return float("inf")  # J = I almost surely: nothing ever moves
+        hi = 2.0 / lam[-1]
+        if self.growth(hi) - 1.0 <= 1e-13:
+            return hi  # noise-free (full batch): eta* = 2 / lambda_max exactly
+        if self.diagonal:
+            return self._brent_critical(hi, rtol)
+        # q_V <= rho for every V and q_V is tangent to rho at the eta where V is the Perron vector:
+        # iterating eta <- root(q_{V(eta)}) decreases monotonically onto eta* (faster than Newton,
+        # whose tangent line lies below q_V).
+        v = np.linalg.eigh(self.mean)[1][:, -1]
+        eta = min(hi, self._quadratic_root(np.outer(v, v)))
+        for _ in range(200):
+            rho, V = self._perron(eta)
+            if rho - 1.0 <= 1e-14:
+                return float(eta)
+            eta_new = min(eta, self._quadratic_root(V))
+            if eta - eta_new <= rtol * eta:
+                return float(eta_new)
+            eta = eta_new
+        return self._brent_critical(eta, rtol)  # pragma: no cover - the iteration converges in practice
+
+    def dense_matrix(self, lr: float) -> np.ndarray:
+        """The :math:`d^2 \\times d^2` Kronecker form of ``T`` (small-``d`` cross-checks only)."""
+        d = self.d
+        if d > 60:
+            raise ValueError(f"dense_matrix forms a d^2 x d^2 matrix; d={d} is too large (max 60)")
+        A = np.eye(d) - lr * self.mean
+        T = np.kron(A, A)
+        for t in self.terms:
+            c = lr * lr * t.weight * t.weight
+            Hb = t.family.mean
+            if t.model.kappa:
+                T += c * t.model.kappa * np.kron(Hb, Hb)
+            if t.model.nu:
+                Hs = t.family.dense()
+                T += c * t.model.nu * np.einsum("iab,icd->acbd", Hs, Hs).reshape(d * d, d * d)
+        return T
+
+
+def _perron_explicit(apply, d: int) -> tuple[float, np.ndarray]:
+    """Largest eigenvalue of a symmetric map on Sym(d) via an orthonormal basis (tiny ``d`` only)."""
+    basis = []
+    for i in range(d):
+        for j in range(i, d):
+            E = np.zeros((d, d))
+            if i == j:
+                E[i, i] = 1.0
+            else:
+                E[i, j] = E[j, i] = np.sqrt(0.5)
+            basis.append(E)
+    B = np.array(basis)
+    TB = np.array([apply(E) for E in B])
+    A = np.einsum("pab,qab->pq", B, TB)
+    w, v = np.linalg.eigh(0.5 * (A + A.T))
+    return float(w[-1]), np.einsum("p,pab->ab", v[:, -1], B)
+
+
+def _sym_basis_projector(d: int) -> np.ndarray:
+    """Orthogonal projector onto vec(Sym(d)) inside R^{d^2}."""
+    K = np.zeros((d * d, d * d))
+    idx = np.arange(d * d).reshape(d, d)
+    K[idx.ravel(), idx.T.ravel()] = 1.0
+    return 0.5 * (np.eye(d * d) + K)
+
+
+# --------------------------------------------------------------------------- SGD front end
+def sgd_recursion(hessians, batch: int, *, sampling: str = "bernoulli", restrict_to_range: bool = True) -> LinearRecursion:
+    """Linearised SGD :math:`J = I - \\eta \\hat H` for a family and a batch model."""
+    fam = as_family(hessians)
+    return LinearRecursion([Term(fam, 1.0, sampling_model(sampling, fam.n, batch))], restrict_to_range)
+
+
+def second_moment_operator(hessians, lr: float, batch: int, *, sampling: str = "bernoulli") -> LinearOperator:
+    """Matrix-free second-moment map of linearised SGD.
+
+    .. math::
+
+        T(M) = (I-\\eta H) M (I-\\eta H) + \\eta^2\\big[\\kappa\\, HMH + \\nu \\textstyle\\sum_i H_i M H_i\\big]
+
+    For ``bernoulli`` sampling, :math:`\\kappa = 0` and :math:`\\nu = (1 - B/n)/(nB)`, the operator of
+    Dexter et al. (2024, proof of Thm. 1). [derived] Acts on the range of :math:`H`.
+    """
+    return sgd_recursion(hessians, batch, sampling=sampling).operator(lr)
+
+
+def dense_second_moment_matrix(hessians, lr: float, batch: int, *, sampling: str = "bernoulli") -> np.ndarray:
+    """Dense Kronecker form of :func:`second_moment_operator` (cross-checks at small ``d`` only)."""
+    return sgd_recursion(hessians, batch, sampling=sampling).dense_matrix(check_positive(lr, "lr"))
+
+
+def dense_growth(T: np.ndarray) -> float:
+    """:math:`\\rho` of a dense Kronecker-form ``T`` on the symmetric subspace."""
+    d = int(round(np.sqrt(T.shape[0])))
+    P = _sym_basis_projector(d)
+    return float(np.linalg.eigvalsh(P @ T @ P)[-1])
+
+
+def ms_growth(hessians, lr: float, batch: int, *, sampling: str = "bernoulli") -> float:
+    """Mean-square growth factor :math:`\\rho(T)` of linearised SGD (on the range of :math:`H`).
+
+    Stable in mean square iff the value is < 1. Notion: mean-square; the sampling model is the
+    ``sampling`` argument.
+    """
+    return sgd_recursion(hessians, batch, sampling=sampling).growth(lr)
+
+
+def critical_lr(hessians, batch: int, *, sampling: str = "bernoulli") -> float:
+    """Critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1` (mean-square notion)."""
+    return sgd_recursion(hessians, batch, sampling=sampling).critical_lr()

@@ -1,0 +1,147 @@
+"""The pair family of descent–ascent unlearning: :math:`D_{ij} = (1-\\alpha)H^r_i - \\alpha H^f_j` over all pairs, matrix-free."""
+
+from __future__ import annotations
+
+from functools import cached_property
+import numpy as np
+from rmtcheck._lib.validation import check_unit_interval
+from rmtcheck.stability.families import HessianFamily
+
+__all__ = [
+    "PairFamily",
+]
+
+
+_PAIR_DENSE_MAX = 2_000_000  # N * d * d entries above which PairFamily.dense refuses
+
+
+class PairFamily:
+    """The signed family :math:`D_{ij} = (1-\\alpha)A_i - \\alpha B_j` over all :math:`N = n_r n_f` pairs.
+
+    Duck-types the part of :class:`~rmtcheck.hessians.HessianFamily` that
+    :class:`~rmtcheck.dynamics.operator.LinearRecursion` and the Monte Carlo use; pair ``(i, j)`` has
+    flat index ``i * n_f + j``. Nothing of size :math:`N` is formed except where stated
+    (:meth:`dense`, :attr:`top_eigenvalues` and :attr:`diagonals` are :math:`O(N)`-sized).
+    """
+
+    psd = False
+    is_rank_one = False
+
+    def __init__(self, retain: HessianFamily, forget: HessianFamily, *, alpha: float):
+        if retain.d != forget.d:
+            raise ValueError(f"retain and forget must act on the same dimension; got {retain.d} and {forget.d}")
+        self.retain, self.forget = retain, forget
+        self.alpha = check_unit_interval(alpha, "alpha")
+        self.n_r, self.n_f = retain.n, forget.n
+
+    @property
+    def n(self) -> int:
+        return self.n_r * self.n_f
+
+    @property
+    def d(self) -> int:
+        return self.retain.d
+
+    def __len__(self) -> int:
+        return self.n
+
+    @cached_property
+    def mean(self) -> np.ndarray:
+        """:math:`\\bar D = (1-\\alpha)H_r - \\alpha H_f` (the mean of the pairs)."""
+        return (1 - self.alpha) * self.retain.mean - self.alpha * self.forget.mean
+
+    @property
+    def lambda_max(self) -> float:
+        return float(np.linalg.eigvalsh(self.mean)[-1])
+
+    def sum_sandwich(self, M: np.ndarray) -> np.ndarray:
+        """:math:`\\sum_{ij} D_{ij} M D_{ij}` by the decomposition (never forming the pairs). [derived]"""
+        M = np.asarray(M)
+        if M.ndim == 3:
+            return np.stack([self.sum_sandwich(m) for m in M])
+        a = self.alpha
+        SA = self.n_r * self.retain.mean
+        SB = self.n_f * self.forget.mean
+        out = (self.n_f * (1 - a) ** 2) * self.retain.sum_sandwich(M)
+        out = out + (self.n_r * a * a) * self.forget.sum_sandwich(M)
+        cross = SA @ M @ SB
+        return out - a * (1 - a) * (cross + cross.T)
+
+    def _split(self, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        C3 = np.asarray(C).reshape(C.shape[0], self.n_r, self.n_f)
+        return C3.sum(axis=2), C3.sum(axis=1)
+
+    def weighted_apply(self, C: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Row ``r``: :math:`\\sum_{ij} C_{r,ij} D_{ij} x_r` via the retain and forget marginals of ``C``."""
+        Cr, Cf = self._split(C)
+        return (1 - self.alpha) * self.retain.weighted_apply(Cr, X) - self.alpha * self.forget.weighted_apply(Cf, X)
+
+    def weighted_sum(self, C: np.ndarray) -> np.ndarray:
+        """:math:`\\sum_{ij} C_{r,ij} D_{ij}` for every row of ``C``."""
+        Cr, Cf = self._split(C)
+        return (1 - self.alpha) * self.retain.weighted_sum(Cr) - self.alpha * self.forget.weighted_sum(Cf)
+
+    def dense(self) -> np.ndarray:
+        """The ``(N, d, d)`` stack of pairs (small cross-checks only)."""
+        if self.n * self.d * self.d > _PAIR_DENSE_MAX:
+            raise ValueError(
+                f"dense() would form N*d*d = {self.n * self.d * self.d} entries (max {_PAIR_DENSE_MAX}); "
+                "use the matrix-free methods")
+        A, Bm = self.retain.dense(), self.forget.dense()
+        D = (1 - self.alpha) * A[:, None] - self.alpha * Bm[None, :]
+        return D.reshape(self.n, self.d, self.d)
+
+    @cached_property
+    def top_eigenvalues(self) -> np.ndarray:
+        """Spectral norms :math:`\\|D_{ij}\\|_2` of all pairs, shape ``(N,)``.
+
+        Rank-one members: :math:`D_{ij}` has the non-zero eigenvalues of the 2x2 matrix
+        :math:`\\operatorname{diag}(1-\\alpha, -\\alpha)\\,[a_i\\ b_j]^\\top[a_i\\ b_j]` (closed form, :math:`O(N)`
+        after the Gram matrices); dense members: chunked batched ``eigvalsh``, :math:`O(Nd^3)`.
+        """
+        a = self.alpha
+        if self.retain.is_rank_one and self.forget.is_rank_one:
+            A, Bf = self.retain.factors, self.forget.factors
+            p = (1 - a) * np.einsum("ij,ij->i", A, A)[:, None]
+            q = a * np.einsum("ij,ij->i", Bf, Bf)[None, :]
+            c = (A @ Bf.T) ** 2
+            tr = p - q
+            det = -(p * q - a * (1 - a) * c)  # = -a(1-a)(|a|^2|b|^2 - (a.b)^2) <= 0
+            disc = np.sqrt(np.maximum(tr * tr / 4 - det, 0.0))
+            return np.maximum(np.abs(tr / 2 + disc), np.abs(tr / 2 - disc)).ravel()
+        out = np.empty(self.n)
+        A, Bm = self.retain.dense(), self.forget.dense()
+        for i in range(self.n_r):
+            ev = np.linalg.eigvalsh((1 - a) * A[i][None] - a * Bm)
+            out[i * self.n_f:(i + 1) * self.n_f] = np.maximum(np.abs(ev[:, 0]), np.abs(ev[:, -1]))
+        return out
+
+    @cached_property
+    def is_diagonal(self) -> bool:
+        """Both families diagonal (and ``N d`` small enough to hold :attr:`diagonals`)."""
+        return bool(self.retain.is_diagonal and self.forget.is_diagonal and self.n * self.d <= _PAIR_DENSE_MAX * 25)
+
+    @cached_property
+    def diagonals(self) -> np.ndarray:
+        """Diagonals of every pair, shape ``(N, d)`` (used by the diagonal closed form)."""
+        a = self.alpha
+        D = (1 - a) * self.retain.diagonals[:, None, :] - a * self.forget.diagonals[None, :, :]
+        return D.reshape(self.n, self.d)
+
+    def select_coordinates(self, idx) -> "PairFamily":
+        return PairFamily(self.retain.select_coordinates(idx), self.forget.select_coordinates(idx), alpha=self.alpha)
+
+    def project(self, U: np.ndarray) -> "PairFamily":
+        return PairFamily(self.retain.project(U), self.forget.project(U), alpha=self.alpha)
+
+    def psd_parts(self) -> list[tuple[HessianFamily, float]] | None:
+        """``[(retain, 1 - alpha), (forget, alpha)]``: the pairs' range is that of
+        :math:`(1-\\alpha)H_r + \\alpha H_f` when both families are PSD (``None`` otherwise)."""
+        if not (self.retain.psd and self.forget.psd):
+            return None
+        return [(self.retain, 1.0 - self.alpha), (self.forget, self.alpha)]
+
+    def gram_traces(self) -> np.ndarray:
+        """Naive :math:`[\\operatorname{Tr}(D_p D_q)]_{pq}`, shape ``(N, N)`` — the baseline for tests only."""
+        flat = self.dense().reshape(self.n, -1)
+        return flat @ flat.T

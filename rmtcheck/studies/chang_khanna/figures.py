@@ -1,0 +1,99 @@
+"""Figures of Chang & Khanna (2026), "Why Some Models Resist Unlearning": escape (unlearning succeeds)
+vs resistance heatmaps with the exact mean-square (rho(T) = 1) and Lyapunov (exponent = 0) boundaries.
+Data come from :mod:`rmtcheck.experiments.unlearning`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rmtcheck.plotting.registry import figure, save_figure, style, zero_contour
+
+
+def _heat(ax, x, y, logrho, title):
+    v = np.clip(logrho, -1.0, 1.0)
+    im = ax.pcolormesh(x, y, v, cmap="RdBu_r", vmin=-1, vmax=1, shading="nearest", rasterized=True)
+    ax.set_title(title, fontsize=8)
+    return im
+
+
+@figure("unlearning-hessian-test")
+def fig_hessian_test(out_dir, quick: bool = False, seed: int = 0):
+    """Chang & Khanna, unlearning Hessian test: escape vs resistance over (B, sigma) at alpha = 0.1 with exact mean-square and Lyapunov boundaries."""
+    from rmtcheck.studies.chang_khanna.experiments import hessian_test_grid
+
+    d = hessian_test_grid(seed=seed, quick=quick)
+    with style() as plt:
+        fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.1), sharey=True)
+        for ax, s in zip(axes, ("without_replacement", "independent_bernoulli")):
+            lr_ = np.log(d[f"rho_{s}"])
+            im = _heat(ax, d["B"], d["sigma"], lr_, s.replace("_", " ") + " (red = escapes)")
+            zero_contour(ax, d["B"], d["sigma"], lr_, "k", "-", "mean-square boundary rho = 1")
+            zero_contour(ax, d["B"], d["sigma"], d[f"lyapunov_{s}"], "0.35", "--", "Lyapunov boundary (exact)")
+            ax.set_xlabel("batch size B")
+        mB, mS = np.meshgrid(d["mc_B"], d["mc_sigma"])
+        esc = d["mc_escape_fraction"] > 0.5
+        axes[0].scatter(mB[esc], mS[esc], s=6, marker="x", color="k", lw=0.6, label="MC: > half of runs escape")
+        axes[0].set_ylabel(r"coherence $\sigma$")
+        axes[0].legend(fontsize=5.5, loc="upper right")
+        fig.colorbar(im, ax=axes, shrink=0.8, label=r"$\log\rho(T)$ (clipped)")
+        fig.suptitle(rf"Hessian test for unlearning: retain = forget, $\alpha$ = {d['alpha']}, $\eta$ = {d['lr']}",
+                     fontsize=8)
+        return save_figure(fig, out_dir, "unlearning-hessian-test", d)
+
+
+@figure("unlearning-batch-alpha")
+def fig_batch_alpha(out_dir, quick: bool = False, seed: int = 0):
+    """Chang & Khanna: escape vs resistance over (B, alpha) for fixed retain/forget families, with the exact boundaries and the critical alpha."""
+    from rmtcheck.studies.chang_khanna.experiments import batch_alpha_grid
+
+    d = batch_alpha_grid(seed=seed, quick=quick)
+    with style() as plt:
+        fig, ax = plt.subplots(figsize=(4.2, 3.2))
+        lr_ = np.log(d["rho"])
+        im = _heat(ax, d["B"], d["alpha"], lr_, f"independent bernoulli, eta = {d['lr']}: log rho(T)")
+        zero_contour(ax, d["B"], d["alpha"], lr_, "k", "-", "mean-square boundary rho = 1")
+        zero_contour(ax, d["B"], d["alpha"], d["lyapunov"], "0.35", "--", "Lyapunov boundary (exact)")
+        mB, mA = np.meshgrid(d["mc_B"], d["mc_alpha"])
+        esc = d["mc_escape_fraction"] > 0.5
+        ax.scatter(mB[esc], mA[esc], s=6, marker="x", color="k", lw=0.6, label="MC: > half of runs escape")
+        ax.set_xlabel("batch size B")
+        ax.set_ylabel(r"mixing weight $\alpha$")
+        ax.legend(fontsize=5.5, loc="lower right")
+        fig.colorbar(im, ax=ax, label=r"$\log\rho(T)$ (clipped)")
+        fig.tight_layout()
+        data = {k: v for k, v in d.items() if not isinstance(v, str)}
+        return save_figure(fig, out_dir, "unlearning-batch-alpha", data)
+
+
+@figure("unlearning-alignment")
+def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
+    """Chang & Khanna: growth factor and escape probability as the forget curvature rotates from aligned (theta = 0) to orthogonal."""
+    from rmtcheck.studies.chang_khanna.experiments import alignment_curve
+
+    d = alignment_curve(seed=seed, quick=quick)
+    with style() as plt:
+        fig, ax = plt.subplots(figsize=(4.4, 3.0))
+        deg = np.degrees(d["theta"])
+        ax.plot(deg, np.log(d["rho_independent_bernoulli"]), "-", label=r"$\log\rho(T)$, independent bernoulli (exact)")
+        ax.plot(deg, np.log(d["rho_without_replacement"]), "--", label=r"$\log\rho(T)$, without replacement (exact)")
+        ax.errorbar(deg, d["lyapunov"], yerr=3 * d["lyapunov_stderr"], fmt="o", ms=2.5, lw=0.8,
+                    label="Lyapunov exponent (MC, 3 s.e.)")
+        ax.axhline(0, color="0.5", lw=0.6)
+        for key, ls in (("rho_independent_bernoulli", "-"),):
+            z = np.log(d[key])
+            idx = np.flatnonzero(np.diff(np.sign(z)) != 0)
+            for i in idx:
+                ax.axvline(deg[i] + (deg[i + 1] - deg[i]) * (-z[i]) / (z[i + 1] - z[i]), color="k", ls=":", lw=0.8)
+        z = d["lyapunov"]
+        idx = np.flatnonzero(np.diff(np.sign(z)) != 0)
+        for i in idx:
+            ax.axvline(deg[i] + (deg[i + 1] - deg[i]) * (-z[i]) / (z[i + 1] - z[i]), color="C2", ls=":", lw=0.8)
+        ax2 = ax.twinx()
+        ax2.step(deg, d["escape_fraction"], where="mid", color="0.6", lw=0.8)
+        ax2.set_ylabel("MC escape fraction", color="0.4")
+        ax2.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(r"rotation $\theta$ of the forget family (deg; 0 = aligned with retain)")
+        ax.set_ylabel("growth (escape > 0)")
+        ax.legend(fontsize=5.5, loc="upper left")
+        fig.tight_layout()
+        return save_figure(fig, out_dir, "unlearning-alignment", d)

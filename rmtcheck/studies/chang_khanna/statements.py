@@ -1,0 +1,513 @@
+"""Statements of Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective"
+(arXiv 2602.02986), and the derived facts rmtcheck builds on, checked against the exact mixed
+operators of :mod:`rmtcheck.dynamics.mixed` and Monte Carlo.
+
+Escape (unlearning succeeds) means divergence: :math:`\\rho(T) > 1` (mean-square) or a positive top
+Lyapunov exponent (almost-sure); each row names one notion. Headline claims that are not theorems are
+registered ``claimed=False`` and report their counterexamples (instance in ``first_violation``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from rmtcheck.stability.coherence import coherence
+from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, least_squares_instance, random_unlearning_instance, rotated_forget, tightness_construction, tightness_factor
+from rmtcheck.stability.sampling import MIXED_SAMPLINGS
+from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
+from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion, resist_interval
+from rmtcheck.stability.montecarlo import blew_up, second_moment_mc, simulate
+from rmtcheck.stability.operator import dense_growth, sgd_recursion
+from rmtcheck.stability.three_axis import pair_coherence, pair_coherence_naive, cross_traces
+from rmtcheck.verify.statement import Outcome, Statement, register
+
+SOURCE = "Chang & Khanna 2026, arXiv 2602.02986"
+_REL = 1e-9
+
+
+def _inst(rng, n_max=12, d_max=5):
+    inst = random_unlearning_instance(rng, n_max=n_max, d_max=d_max)
+    inst["alpha"] = float(rng.uniform(0.02, 0.98))
+    inst["B"] = int(rng.integers(1, min(inst["n_r"], inst["n_f"]) + 1))
+    inst["u"] = float(rng.uniform(0.05, 2.0))
+    return inst
+
+
+def _lr(inst):
+    return inst["u"] / max(inst["retain"].lambda_max, inst["forget"].lambda_max)
+
+
+# --------------------------------------------------------------------------- identities
+def _three_axis_check(inst, rng):
+    R, F, a = inst["retain"], inst["forget"], inst["alpha"]
+    P = PairFamily(R, F, alpha=a)
+    K = P.gram_traces()
+    Rt, Ft, C = R.gram_traces, F.gram_traces, cross_traces(R, F)
+    dec = ((1 - a) ** 2 * Rt[:, None, :, None] + a * a * Ft[None, :, None, :]
+           - a * (1 - a) * (C[:, None, None, :] + C.T[None, :, :, None])).reshape(P.n, P.n)
+    err = float(np.abs(K - dec).max() / max(np.abs(K).max(), 1e-300))
+    pc = pair_coherence(R, F, alpha=a)
+    naive = pair_coherence_naive(R, F, alpha=a)
+    bad = err > 1e-10 or not np.isfinite(pc.sigma_mix) or abs(pc.sigma_mix - naive) > 1e-8 * naive
+    return Outcome(violated=bad, detail={"max_rel_err": err, "sigma_mix": pc.sigma_mix, "sigma_mix_naive": naive,
+                                         "negative_fraction": pc.negative_fraction})
+
+
+register(Statement(
+    id="chang_khanna.three_axis",
+    source=f"{SOURCE}, pair coherence (three-axis identity derived)",
+    text="Tr(D_ij D_kl) = (1-a)^2 Tr(A_i A_k) + a^2 Tr(B_j B_l) - a(1-a)[Tr(A_i B_l) + Tr(B_j A_k)]; sigma_mix with "
+         "|Tr| (absolute-value convention) is finite and equals the naive pair-matrix value",
+    notion="deterministic", sampling="none", regime="random PSD retain/forget families, alpha in (0, 1)",
+    method="exact", sample=lambda rng: _inst(rng, n_max=7, d_max=4), check=_three_axis_check, tag="derived",
+    default_instances=6,
+))
+
+
+def _operator_check(inst, rng):
+    R, F, a, B = inst["retain"], inst["forget"], inst["alpha"], inst["B"]
+    eta = _lr(inst)
+    det, bad = {"lr": eta}, False
+    for s in MIXED_SAMPLINGS:
+        rec = mixed_recursion(R, F, B, alpha=a, sampling=s)
+        g, gd = rec.growth(eta), dense_growth(rec.dense_matrix(eta))
+        det[s] = g
+        bad |= abs(g - gd) > 1e-9 * max(1.0, gd)
+    return Outcome(violated=bad, detail=det)
+
+
+register(Statement(
+    id="chang_khanna.mixed_operator",
+    source=f"{SOURCE}, linearised descent-ascent (operators derived)",
+    text="the matrix-free mixed operators (independent bernoulli, pair bernoulli via the pair-sandwich "
+         "decomposition, without replacement) have the spectral radius of their dense Kronecker forms",
+    notion="mean-square", sampling="pair_bernoulli", regime="random families, d <= 5, all three batch models",
+    method="exact", sample=lambda rng: _inst(rng, n_max=8, d_max=4), check=_operator_check, tag="derived",
+    default_instances=6,
+))
+
+
+# --------------------------------------------------------------------------- constructions
+def _tight_inst(rng):
+    n_r, n_f = int(rng.integers(2, 60)), int(rng.integers(2, 60))
+    return {"n_r": n_r, "n_f": n_f, "sigma_r": int(rng.integers(1, n_r + 1)), "sigma_f": int(rng.integers(1, n_f + 1)),
+            "lam_r": float(rng.uniform(0.1, 3)), "lam_f": float(rng.uniform(0.1, 3)),
+            "alpha": float(rng.uniform(0, 1)), "B": int(rng.integers(1, min(n_r, n_f) + 1)),
+            "lr": float(rng.uniform(0.01, 2.0))}
+
+
+def _tight_check(inst, rng):
+    k = inst
+    R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"])
+    rho = mixed_recursion(R, F, k["B"], alpha=k["alpha"], sampling="independent_bernoulli").growth(k["lr"])
+    cf = float(tightness_factor(k["lr"], k["alpha"], k["lam_r"], k["lam_f"], k["n_r"], k["n_f"], k["sigma_r"],
+                                k["sigma_f"], k["B"]))
+    return Outcome(violated=abs(rho - cf) > 1e-10 * max(1, cf),
+                   detail={"ms_growth": rho, "closed_form": cf, "escapes": bool(rho > 1)})
+
+
+register(Statement(
+    id="chang_khanna.tightness",
+    source=f"{SOURCE} (tightness construction, derived)",
+    text="sigma_r retain and sigma_f forget members on e1: rho(T) = (1-eta dbar)^2 + eta^2[(1-a)^2 lr^2 (n_r/B-1)/sigma_r "
+         "+ a^2 lf^2 (n_f/B-1)/sigma_f]; unlearning escapes iff this exceeds 1",
+    notion="mean-square", sampling="independent_bernoulli", regime="tightness construction, any eta, alpha, B",
+    method="exact", sample=_tight_inst, check=_tight_check, tag="derived", default_instances=15,
+))
+
+
+def _orth_check(inst, rng):
+    k = inst
+    R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"], np.pi / 2)
+    a = max(k["alpha"], 1e-3)
+    det, bad = {}, False
+    lower = (1 + k["lr"] * a * k["lam_f"]) ** 2
+    for s in ("independent_bernoulli", "without_replacement"):
+        rho = mixed_recursion(R, F, k["B"], alpha=a, sampling=s).growth(k["lr"])
+        det[s] = rho
+        bad |= not (rho >= lower * (1 - 1e-12) and rho > 1)
+        bad |= mixed_critical_lr(R, F, k["B"], alpha=a, sampling=s) != 0.0
+    cf = float(tightness_factor(k["lr"], a, k["lam_r"], k["lam_f"], k["n_r"], k["n_f"], k["sigma_r"], k["sigma_f"],
+                                k["B"], orthogonal=True))
+    bad |= cf <= 1
+    return Outcome(violated=bad, tightness=det["independent_bernoulli"] / lower,
+                   detail={**det, "lower_bound": lower, "e2_closed_form": cf})
+
+
+register(Statement(
+    id="chang_khanna.orthogonal_escapes",
+    source=f"{SOURCE} (orthogonal forget curvature)",
+    text="forget curvature orthogonal to all retain curvature: rho(T) >= (1 + eta alpha lambda_f)^2 > 1 for every "
+         "eta, alpha > 0 (critical eta = 0): unlearning always escapes",
+    notion="mean-square", sampling="independent_bernoulli",
+    regime="tightness construction with theta = pi/2; independent bernoulli and without replacement",
+    method="exact", sample=_tight_inst, check=_orth_check, tag="paper", default_instances=10,
+))
+
+
+def _alpha0_check(inst, rng):
+    R, B = inst["retain"], inst["B"]
+    eta = _lr(inst)
+    g_ind = mixed_recursion(R, inst["forget"], B, alpha=0.0, sampling="independent_bernoulli").growth(eta)
+    g_sgd = sgd_recursion(R, B, sampling="bernoulli").growth(eta)
+    g_wor = mixed_recursion(R, inst["forget"], B, alpha=0.0, sampling="without_replacement").growth(eta)
+    g_sgd_wor = sgd_recursion(R, B, sampling="without_replacement").growth(eta)
+    bad = abs(g_ind - g_sgd) > 1e-10 * g_sgd or abs(g_wor - g_sgd_wor) > 1e-10 * g_sgd_wor
+    return Outcome(violated=bad, detail={"mixed": g_ind, "sgd": g_sgd, "mixed_wor": g_wor, "sgd_wor": g_sgd_wor})
+
+
+register(Statement(
+    id="chang_khanna.alpha_zero",
+    source=f"{SOURCE} (alpha = 0)",
+    text="alpha = 0 reduces descent-ascent to SGD on the retain set (same mean-square growth, independent "
+         "bernoulli = bernoulli, without replacement = without replacement)",
+    notion="mean-square", sampling="independent_bernoulli", regime="random families, alpha = 0",
+    method="exact", sample=_inst, check=_alpha0_check, tag="derived", default_instances=8,
+))
+
+
+# --------------------------------------------------------------------------- sufficient conditions
+def _dexter_terms_check(sampling):
+    def check(inst, rng):
+        R, F, a, B = inst["retain"], inst["forget"], inst["alpha"], inst["B"]
+        eta = _lr(inst)
+        sr, sf = coherence(R), coherence(F)
+        rr = (eta * (1 - a) * R.lambda_max / sr) ** 2 * (R.n / B - 1)
+        rf = (eta * a * F.lambda_max / sf) ** 2 * (F.n / B - 1)
+        rec = mixed_recursion(R, F, B, alpha=a, sampling=sampling)
+        lam = np.linalg.eigvalsh(rec.mean)
+        mean_factor = float(max((1 - eta * lam) ** 2))
+        r = max(rr, rf, mean_factor)
+        if r < 1:
+            return Outcome(violated=False, skipped=True)
+        rho = rec.growth(eta)
+        return Outcome(violated=rho < r * (1 - _REL), tightness=rho / r,
+                       detail={"r_retain": rr, "r_forget": rf, "mean_factor": mean_factor, "ms_growth": rho, "lr": eta})
+
+    return check
+
+
+def _cond_inst(rng):
+    inst = _inst(rng)
+    inst["u"] = float(rng.uniform(0.5, 3.0))
+    return inst
+
+
+register(Statement(
+    id="chang_khanna.dexter_terms",
+    source=f"{SOURCE} (Dexter-type sufficient escape conditions, derived)",
+    text="max(r_retain, r_forget, max_k (1 - eta lambda_k(Dbar))^2) >= 1 implies rho(T) >= that maximum "
+         "(escape), r_t = (eta w_t lambda_t / sigma_t)^2 (n_t/B - 1)",
+    notion="mean-square", sampling="independent_bernoulli", regime="independent bernoulli, condition >= 1",
+    method="exact", sample=_cond_inst, check=_dexter_terms_check("independent_bernoulli"), tag="derived",
+    default_instances=15,
+))
+
+register(Statement(
+    id="chang_khanna.dexter_terms.without_replacement",
+    source=f"{SOURCE} (per-term condition outside its batch model)",
+    text="the per-term Dexter-type condition applied to fixed-size batches without replacement",
+    notion="mean-square", sampling="without_replacement", regime="without replacement (kappa < 0: not covered)",
+    method="exact", sample=_cond_inst, check=_dexter_terms_check("without_replacement"), tag="derived",
+    claimed=False, default_instances=15,
+))
+
+
+def _pair_cond_check(inst, rng):
+    R, F, a = inst["retain"], inst["forget"], inst["alpha"]
+    N = R.n * F.n
+    B = int(rng.integers(1, N))
+    eta = _lr(inst)
+    pc = pair_coherence(R, F, alpha=a)
+    rec = mixed_recursion(R, F, B, alpha=a, sampling="pair_bernoulli")
+    dn = float(np.linalg.norm(rec.mean, 2))
+    r = (eta * dn / pc.sigma_mix) ** 2 * (N / B - 1)
+    if r < 1:
+        return Outcome(violated=False, skipped=True)
+    rho = rec.growth(eta)
+    return Outcome(violated=rho < r * (1 - _REL), tightness=rho / r,
+                   detail={"r_mix": r, "sigma_mix": pc.sigma_mix, "ms_growth": rho, "B": B, "lr": eta})
+
+
+def _pair_inst(rng):
+    inst = _inst(rng, n_max=8, d_max=4)
+    inst["u"] = float(rng.uniform(1.0, 20.0))
+    return inst
+
+
+register(Statement(
+    id="chang_khanna.dexter_pairs",
+    source=f"{SOURCE} (pair condition lambda(Dbar) >= (sigma_mix/eta)(N/B-1)^(-1/2), derived by analogy)",
+    text="r_mix = (eta ||Dbar|| / sigma_mix)^2 (N/B - 1) >= 1 implies rho(T_pair) >= r_mix (hypothesis: the signed "
+         "pairs have no square roots, so Dexter's norm-compression proof does not transfer)",
+    notion="mean-square", sampling="pair_bernoulli", regime="pair bernoulli, r_mix >= 1, |Tr| convention",
+    method="exact", sample=_pair_inst, check=_pair_cond_check, tag="derived", claimed=False, default_instances=15,
+))
+
+
+# --------------------------------------------------------------------------- headline claims
+_THETAS = np.linspace(0.0, np.pi / 2, 9)
+
+
+def _rotation_check(inst, rng):
+    k = inst
+    R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"])
+    g = np.array([mixed_recursion(R, rotated_forget(F, t), k["B"], alpha=k["alpha"], sampling="independent_bernoulli").growth(k["lr"])
+                  for t in _THETAS])
+    drops = np.diff(g) < -1e-10 * g[1:]
+    return Outcome(violated=bool(drops.any()), detail={"theta": _THETAS, "ms_growth": g,
+                                                       "orthogonal_minus_aligned": float(g[-1] - g[0])})
+
+
+register(Statement(
+    id="chang_khanna.rotation_monotone",
+    source=f"{SOURCE}, headline claim (a)",
+    text="rotating the FORGET family (retain fixed) by theta in the (e1, e2) plane from aligned with the retain "
+         "curvature (theta = 0) to orthogonal (pi/2) never decreases the mean-square growth factor",
+    notion="mean-square", sampling="independent_bernoulli",
+    regime="tightness construction, 9 angles in [0, pi/2]", method="exact", sample=_tight_inst,
+    check=_rotation_check, tag="paper", claimed=False, default_instances=15,
+))
+
+
+def _rotation_random_inst(rng):
+    inst = _inst(rng, n_max=10, d_max=4)
+    return inst
+
+
+def _rotation_random_check(inst, rng):
+    R, F, a, B = inst["retain"], inst["forget"], inst["alpha"], inst["B"]
+    eta = _lr(inst)
+    w, V = np.linalg.eigh(R.mean)
+    u = V[:, -1]
+    # forget aligned: its top mean direction rotated onto u first, then rotated away towards v
+    wf, Vf = np.linalg.eigh(F.mean)
+    from rmtcheck.studies.chang_khanna.constructions import rotate_family, rotation_matrix
+
+    f_top = Vf[:, -1]
+    c = float(np.clip(f_top @ u, -1, 1))
+    if abs(abs(c) - 1) > 1e-12:
+        v0 = f_top - c * u
+        v0 /= np.linalg.norm(v0)
+        F = rotate_family(F, rotation_matrix(R.d, -np.arccos(c), u, v0))
+    v = V[:, 0]
+    g = np.array([mixed_recursion(R, rotated_forget(F, t, u, v), B, alpha=a, sampling="independent_bernoulli").growth(eta)
+                  for t in _THETAS])
+    drops = np.diff(g) < -1e-10 * g[1:]
+    return Outcome(violated=bool(drops.any()), detail={"ms_growth": g, "lr": eta})
+
+
+register(Statement(
+    id="chang_khanna.rotation_monotone.random",
+    source=f"{SOURCE}, headline claim (a), general families",
+    text="rotating the FORGET family rigidly (its top mean direction first aligned with the retain top direction u, "
+         "then rotated towards the retain bottom direction v) never decreases the mean-square growth factor",
+    notion="mean-square", sampling="independent_bernoulli", regime="random families, 9 angles in [0, pi/2]",
+    method="exact", sample=_rotation_random_inst, check=_rotation_random_check, tag="paper", claimed=False,
+    default_instances=10,
+))
+
+
+def _rotation_mc_inst(rng):
+    inst = _tight_inst(rng)
+    inst["n_r"], inst["n_f"] = int(rng.integers(4, 20)), int(rng.integers(4, 20))
+    inst["sigma_r"] = int(rng.integers(1, inst["n_r"] + 1))
+    inst["sigma_f"] = int(rng.integers(1, inst["n_f"] + 1))
+    inst["B"] = int(rng.integers(1, min(inst["n_r"], inst["n_f"]) + 1))
+    return inst
+
+
+def _rotation_mc_check(inst, rng):
+    k = inst
+    R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"])
+    thetas = np.array([0.0, np.pi / 4, np.pi / 2])
+    frac = []
+    for t in thetas:
+        rec = mixed_recursion(R, rotated_forget(F, t), k["B"], alpha=k["alpha"], sampling="independent_bernoulli")
+        res = simulate(rec, k["lr"], steps=150, runs=64, rng=rng)
+        L = res.log_norms
+        frac.append(float(np.mean(blew_up(L))))
+    frac = np.array(frac)
+    # a decrease larger than sampling noise (3 binomial standard errors of the difference) is a counterexample
+    se = np.sqrt((frac[:-1] * (1 - frac[:-1]) + frac[1:] * (1 - frac[1:])) / 64)
+    return Outcome(violated=bool(np.any(frac[1:] < frac[:-1] - 3 * se - 1e-12)),
+                   detail={"theta": thetas, "escape_fraction": frac})
+
+
+register(Statement(
+    id="chang_khanna.rotation_monotone.monte_carlo",
+    source=f"{SOURCE}, headline claim (a), escape probability",
+    text="rotating the FORGET family from aligned to orthogonal never decreases the Monte Carlo escape fraction "
+         "(runs with ||delta||^2 >= 1000 ||delta_0||^2 within 150 steps)",
+    notion="almost-sure", sampling="independent_bernoulli", regime="tightness construction, theta in {0, pi/4, pi/2}",
+    method="monte-carlo", sample=_rotation_mc_inst, check=_rotation_mc_check, tag="paper", claimed=False,
+    default_instances=4,
+))
+
+
+def _ht_inst(rng):
+    n = int(rng.integers(10, 60))
+    return {"n": n, "sigma": int(rng.integers(1, n + 1)), "B": int(rng.integers(1, n + 1)),
+            "lr": float([0.5, 0.8][int(rng.integers(2))]), "alpha": 0.1}
+
+
+def _ht_check(inst, rng):
+    n, s, B, eta, a = inst["n"], inst["sigma"], inst["B"], inst["lr"], inst["alpha"]
+    R, F = hessian_test_unlearning(n, s)
+    det, bad = {}, False
+    for samp in ("independent_bernoulli", "without_replacement"):
+        rec = mixed_recursion(R, F, B, alpha=a, sampling=samp)
+        lam = np.linalg.eigvalsh(rec.mean)
+        mean_factor = float(max((1 - eta * lam) ** 2))
+        rho = rec.growth(eta)
+        full = mixed_recursion(R, F, n, alpha=a, sampling=samp).growth(eta)
+        det[samp] = {"ms_growth": rho, "mean_factor": mean_factor, "full_batch": full, "escapes": bool(rho > 1)}
+        bad |= mean_factor >= 1 or full >= 1 or abs(lam[-1] - 0.8 * 2.0) > 1e-10
+    return Outcome(violated=bad, detail=det)
+
+
+register(Statement(
+    id="chang_khanna.hessian_test_noise_only",
+    source=f"{SOURCE}, headline claim (c): the authors' Hessian test for unlearning",
+    text="identical retain and forget Dexter families (lambda_max(H) = 2) at alpha = 0.1: Dbar = 0.8 H, the mean "
+         "factor max(1 - eta lambda(Dbar))^2 < 1 and the full batch converges at eta in {0.5, 0.8}, so any escape "
+         "(rho(T) > 1) comes from batch noise only",
+    notion="mean-square", sampling="independent_bernoulli",
+    regime="Hessian test n in [10, 60), alpha = 0.1, eta in {0.5, 0.8}; also without replacement",
+    method="exact", sample=_ht_inst, check=_ht_check, tag="paper", default_instances=10,
+))
+
+
+# --------------------------------------------------------------------------- Monte Carlo and notions
+def _mc_check(sampling):
+    def check(inst, rng):
+        R, F, a, B = inst["retain"], inst["forget"], inst["alpha"], inst["B"]
+        if sampling == "pair_bernoulli":
+            B = int(rng.integers(1, R.n * F.n // 2 + 1))
+        eta_star = mixed_critical_lr(R, F, B, alpha=a, sampling=sampling)
+        if not (0 < eta_star < np.inf):
+            return Outcome(violated=False, skipped=True, detail={"critical_lr": eta_star})
+        rec = mixed_recursion(R, F, B, alpha=a, sampling=sampling)
+        det, bad = {"critical_lr": eta_star, "B": B}, False
+        for f, want_stable in ((0.9, True), (1.1, False)):
+            est = second_moment_mc(rec, f * eta_star, steps=100, samples=128, rng=rng)
+            det[f"exact_{f}"] = rec.growth(f * eta_star)
+            det[f"mc_{f}"] = est.ms_growth
+            bad |= (est.ms_growth < 1) != want_stable
+        return Outcome(violated=bad, detail=det)
+
+    return check
+
+
+def _mc_inst(rng):
+    inst = random_unlearning_instance(rng, n_max=10, d_max=4, kinds=("gaussian", "clustered"))
+    inst["alpha"] = float(rng.uniform(0.02, 0.3))
+    inst["B"] = int(rng.integers(1, min(inst["n_r"], inst["n_f"]) // 2 + 1))
+    return inst
+
+
+for _s in MIXED_SAMPLINGS:
+    register(Statement(
+        id=f"chang_khanna.monte_carlo.{_s}",
+        source="rmtcheck (independent check of the exact mixed operator)",
+        text="population Monte Carlo of E[J M J] is below 1 at 0.9 eta* and above 1 at 1.1 eta* (eta* the exact "
+             "critical step size of descent-ascent)",
+        notion="mean-square", sampling=_s, regime="random families, margins 0.9 / 1.1 eta*, eta* in (0, inf)",
+        method="monte-carlo", sample=_mc_inst, check=_mc_check(_s), tag="derived", default_instances=3,
+    ))
+
+
+def _alpha_inst(rng):
+    k = _tight_inst(rng)
+    k["lr"] = float(rng.uniform(0.05, 0.9)) * 2.0 / k["lam_r"]
+    return k
+
+
+def _alpha_interval_inst(rng):
+    k = _alpha_inst(rng)
+    k.update(random_family=bool(rng.integers(2)), seed=int(rng.integers(2**31)), lr_factor=float(rng.uniform(0.05, 1.5)))
+    return k
+
+
+def _alpha_interval_check(inst, rng, sampling):
+    k = dict(inst)
+    if k["random_family"]:  # a random (retain, forget) pair drawn from its seed; the step from lr_factor
+        fam = random_unlearning_instance(k["seed"], n_max=8, d_max=4)
+        R, F = fam["retain"], fam["forget"]
+        k["lr"] = k["lr_factor"] * 2.0 / float(np.linalg.eigvalsh(R.mean)[-1])
+        k["B"] = int(min(k["B"], R.n, F.n))
+    else:
+        R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"])
+    iv = resist_interval(R, F, k["lr"], k["B"], sampling=sampling)
+    a_star = critical_alpha(R, F, k["lr"], k["B"], sampling=sampling)
+    grid = np.linspace(0, 1, 41)[1:]  # alpha = 0 is plain SGD on the retain set (no unlearning)
+    rho = np.array([mixed_recursion(R, F, k["B"], alpha=a, sampling=sampling).growth(k["lr"]) for a in grid])
+    resist = rho < 1
+    pred = np.zeros_like(resist) if iv is None else (grid > iv[0]) & (grid < iv[1])
+    near = np.zeros_like(resist) if iv is None else (np.abs(grid - iv[0]) < 1e-6) | (np.abs(grid - iv[1]) < 1e-6)
+    mism = (resist != pred) & ~near
+    # convexity on the grid: second differences of rho are non-negative (up to round-off)
+    second = rho[2:] - 2 * rho[1:-1] + rho[:-2]
+    nonconvex = bool((second < -1e-9 * rho.max()).any())
+    return Outcome(violated=bool(mism.any()) or nonconvex,
+                   detail={"sampling": sampling, "lr": k["lr"], "B": k["B"], "resist_interval": iv, "critical_alpha": a_star,
+                           "min_second_difference": float(second.min()), "resist_on_grid": resist})
+
+
+for _s in MIXED_SAMPLINGS:
+    register(Statement(
+        id=f"chang_khanna.escape_set_interval.{_s}",
+        source=f"{SOURCE} (critical mixing weight)",
+        text="rho(T(alpha)) is convex in alpha on (0, 1], so the resisting mixing weights {alpha: rho < 1} form "
+             "one interval and unlearning escapes exactly outside it (for all alpha >= critical_alpha)",
+        notion="mean-square", sampling=_s, regime="tightness construction or random families, 41 alphas",
+        method="exact", sample=_alpha_interval_inst, check=functools.partial(_alpha_interval_check, sampling=_s),
+        tag="derived", claimed=True, default_instances=6,
+    ))
+
+
+def _noise_inst(rng):
+    n_r, n_f = int(rng.integers(6, 20)), int(rng.integers(3, 12))
+    d = int(rng.integers(2, 5))
+    return {"n_r": n_r, "n_f": n_f, "d": d, "alpha": float(rng.uniform(0.02, 0.3)),
+            "B": int(rng.integers(1, min(n_r, n_f) + 1)), "seed": int(rng.integers(2**31)),
+            "sampling": ["independent_bernoulli", "without_replacement"][int(rng.integers(2))]}
+
+
+def _noise_check(inst, rng):
+    k = inst
+    R, F, gr, gf = least_squares_instance(k["n_r"], k["n_f"], k["d"], 1.0, k["seed"])
+    dyn = NoisyMixedDynamics(R, F, gr, gf, k["B"], alpha=k["alpha"], sampling=k["sampling"])
+    eta_star = mixed_critical_lr(R, F, k["B"], alpha=k["alpha"], sampling=k["sampling"])
+    if not (0 < eta_star < np.inf):
+        return Outcome(violated=False, skipped=True)
+    lo, hi = 0.5 * eta_star, 1.5 * eta_star
+    M_inf, m_inf = dyn.stationary(lo)
+    M1, m1 = dyn.step(M_inf, m_inf, lo)
+    fixed = np.abs(M1 - M_inf).max() <= 1e-8 * np.abs(M_inf).max()
+    rho_lo = dyn.rec.growth(lo)
+    steps = int(min(3000, max(200, np.ceil(30 / max(-np.log(rho_lo), 1e-6)))))
+    tr_lo = dyn.iterate(lo, steps)
+    target = float(np.trace(M_inf))
+    conv = abs(tr_lo[-1] - target) <= 1e-6 * target + 1e-12
+    rho_hi = dyn.rec.growth(hi)
+    lt = dyn.log_second_moment(hi, 600)
+    rate = float(np.exp((lt[-1] - lt[-201]) / 200))
+    div = lt[-1] > lt[0] and abs(np.log(rate) - np.log(rho_hi)) <= 0.05 * np.log(rho_hi)
+    bad = not (fixed and conv and target > 0 and div)
+    return Outcome(violated=bad, detail={"critical_lr": eta_star, "stationary_trace": target, "trace_end_below": tr_lo[-1],
+                                         "rho_below": rho_lo, "rho_above": rho_hi, "empirical_rate_above": rate})
+
+
+register(Statement(
+    id="chang_khanna.non_interpolating",
+    source=f"{SOURCE} (reviewers: per-sample gradients nonzero at w*; derived extension)",
+    text="with per-sample gradients g_i != 0 at w* (least squares), E||delta_k||^2 tends to Tr(M_inf) > 0 (bounded, "
+         "not 0) at 0.5 eta* (a fixed point of the exact affine moment map), and grows at the exact rate rho(T) at 1.5 eta*: the divergence threshold is unchanged",
+    notion="mean-square", sampling="independent_bernoulli",
+    regime="least-squares instances, independent bernoulli or without replacement",
+    method="exact", sample=_noise_inst, check=_noise_check, tag="derived", default_instances=5,
+))

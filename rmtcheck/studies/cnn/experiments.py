@@ -1,0 +1,313 @@
+"""Descent–ascent unlearning of the two-layer ReLU CNN over a ``(B, alpha)`` grid at several SNRs.
+
+Plain data for :mod:`rmtcheck.plotting.cnn`, the verify rows of :mod:`rmtcheck.verify.cnn` and the sweep
+engine; no plotting here.
+
+Pipeline of one ``(snr, rep)`` (cached, :func:`trained_point`)
+---------------------------------------------------------------
+1. Data: :func:`rmtcheck.designs_rmt.signal_noise_patches` (``n`` training samples, label flips with
+   probability ``flip``; a test set of ``n_test`` with the same :math:`\\mu`).
+2. Training: full-batch GD on the mean logistic loss to near interpolation
+   (:func:`rmtcheck.models.cnn.train`; every margin positive and mean loss :math:`\\le` ``loss_tol``).
+   The step is ``train_lr`` in units of :math:`m/\\overline{\\|x\\|^2}` so that it is scale-free under both
+   SNR conventions.
+3. Split into retain and forget (``split``): ``random``; ``class`` (forget only samples of observed
+   label +1); ``noise`` (the ``n_forget`` samples with the largest noise patch :math:`\\|\\xi_i\\|`);
+   ``flipped`` (the label-flipped samples first, then the largest :math:`\\|\\xi_i\\|`).
+4. Per-sample Gauss–Newton Hessians at :math:`W^*` (rank one; the exact Hessians off the ReLU kinks,
+   see :mod:`rmtcheck.models.cnn`), expressed exactly in an orthonormal basis of the span of all
+   ``n`` factors (QR; traces, spectra and the mixed operator are invariant), so every operator works
+   in dimension :math:`\\le n` instead of :math:`2md`.
+5. Coherence: :math:`\\sigma_r`, :math:`\\sigma_f`, alignment, :math:`\\sigma_{mix}` (pair coherence,
+   absolute-value convention) from :mod:`rmtcheck.mixed_coherence`.
+6. The model retrained on the retain set alone (same initialisation, same schedule): the gold standard
+   for forgetting.
+
+One cell ``(snr, B, alpha, rep)`` (:func:`cnn_unlearning_cell`)
+-----------------------------------------------------------------
+* Step size :math:`\\eta = u\\,\\eta^*_r`, :math:`u` = ``lr_scale`` and :math:`\\eta^*_r` the exact
+  mean-square critical step of plain SGD on the retain Hessians at batch 1 without replacement
+  (:func:`rmtcheck.dynamics.operator.critical_lr`), so :math:`\\alpha = 0` is stable at every ``B`` for
+  :math:`u < 1` and every SNR is compared at the same distance from the retain edge.
+* **Observed**: ``steps`` of descent–ascent on the network (:func:`rmtcheck.models.cnn.descent_ascent`;
+  fixed-size batches without replacement, starting at :math:`W^*`). ``obs_dist`` =
+  :math:`\\|W_K - W^*\\|_F/\\|W^*\\|_F`; **observed escape** iff ``obs_dist`` :math:`\\ge` ``tau``. Also the
+  forget loss rise, forget/retain/test accuracy and the distance to the retrained model before and
+  after.
+* **Predicted** from the exact mixed operator on the measured Hessians (``sampling``, default
+  ``without_replacement`` = what the runs do), two verdicts:
+
+  - ``pred_asymptotic``: :math:`\\rho(T) > 1` (Chang & Khanna's notion: the linearised dynamics
+    diverge); :func:`rmtcheck.dynamics.mixed.mixed_recursion`.
+  - ``pred_horizon``: the exact root-mean-square displacement of the *linearised* run after the same
+    ``steps`` (including the per-sample gradients at :math:`W^*`, which are not zero for logistic loss:
+    :class:`rmtcheck.dynamics.mixed.NoisyMixedDynamics`, whose linear part is the same :math:`T`),
+    :math:`\\sqrt{\\mathbb E\\|\\delta_K\\|^2}/\\|W^*\\| \\ge` ``tau``. [derived]
+
+  Agreement = fraction of cells whose observed verdict equals the predicted one
+  (:func:`agreement_rate`), reported per SNR, never asserted.
+
+[derived] Whenever some forget curvature lies outside the span of the retain curvature — generic when
+``d > n`` because the forget samples' noise patches are nearly orthogonal to everything else —
+:math:`\\lambda_{\\min}(\\bar D) < 0` for every :math:`\\alpha > 0` and the exact operator predicts
+asymptotic escape for every :math:`\\alpha > 0` and ``B``; how fast it escapes (and so what a finite run
+sees) is what SNR and coherence change. The cell records :math:`\\lambda_{\\min}(\\bar D)` so this is
+visible in the data.
+
+Sweep interface
+---------------
+:func:`cnn_unlearning_cell` is a pure, picklable, module-level function of JSON scalars;
+:func:`cnn_grid_cells` lists the cells; :func:`cnn_unlearning_grid` maps them with ``map_cells(fn,
+cells, seeds)`` (default: a serial map) using the sweep engine's per-cell seeds
+(:func:`rmtcheck.sweep.cell_seeds`: cell ``k`` draws its batches from child ``k`` of
+``SeedSequence(seed).spawn(len(cells))``), so results do
+not depend on the number of workers. Training and the split depend only on the cell's ``train_seed``
+(derived from ``seed`` and the replicate index) and are cached per process with
+:func:`functools.lru_cache`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
+from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
+from rmtcheck.stability.unlearning import mixed_recursion
+from rmtcheck.stability.three_axis import pair_coherence
+from rmtcheck._lib.threads import single_blas_thread
+from rmtcheck.studies.cnn import model as _cnn
+from rmtcheck.studies.cnn import training as _training
+from rmtcheck.sweep import cell_rng, cell_seeds, sweep_map, sweep_option
+from rmtcheck.studies.cnn.pretrained import TrainedPoint, _check_params, trained_point
+
+__all__ = [
+    "GRID_PRESETS", "cnn_unlearning_cell", "cnn_grid_cells", "cnn_unlearning_grid", "agreement_rate",
+    "serial_map",
+]
+
+
+#: Grid sizes: ``quick`` (tests/CI and the heatmaps' preview), ``default`` (the heatmap figure), ``curve`` (the SNR
+#: curve), ``curve-quick`` (its preview), ``large`` (opt-in).
+GRID_PRESETS = {
+    "quick": dict(snrs=(0.03, 0.3, 1.0), batches=(1, 10), alphas=(0.0, 0.05, 0.2), reps=1),
+    "default": dict(snrs=(0.03, 0.1, 0.3, 1.0), batches=(1, 2, 5, 10), alphas=(0.0, 0.02, 0.05, 0.1, 0.2, 0.4),
+                    reps=2),
+    "curve": dict(snrs=(0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0), batches=(1, 5), alphas=(0.05, 0.1, 0.2), reps=2),
+    "curve-quick": dict(snrs=(0.03, 0.1, 0.3, 1.0), batches=(1,), alphas=(0.1, 0.2), reps=1),
+    "large": dict(snrs=(0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0), batches=(1, 2, 3, 5, 7, 10),
+                  alphas=(0.0, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4), reps=5),
+}
+
+
+# --------------------------------------------------------------------------- training and split
+
+
+# --------------------------------------------------------------------------- one cell
+_SIGMA_MIX_CACHE: dict = {}
+
+
+def _sigma_mix(tp: TrainedPoint, alpha: float) -> float:
+    """Pair coherence of the split at ``alpha`` (independent of ``B``; cached per trained point)."""
+    key = (id(tp), alpha)
+    if key not in _SIGMA_MIX_CACHE:
+        if len(_SIGMA_MIX_CACHE) > 4096:
+            _SIGMA_MIX_CACHE.clear()
+        _SIGMA_MIX_CACHE[key] = (tp, float(pair_coherence(tp.H_retain, tp.H_forget, alpha=alpha).sigma_mix))
+    return _SIGMA_MIX_CACHE[key][1]
+
+
+def _project_rows(g, factors):
+    U, sv, _ = np.linalg.svd(factors.T, full_matrices=False)
+    U = U[:, sv > 1e-12 * max(sv.max(), 1e-300)]
+    return (g @ U) @ U.T
+
+
+def _predicted_rms(tp: TrainedPoint, lr, alpha, batch, sampling, steps) -> float:
+    """:math:`\\sqrt{\\mathbb E\\|\\delta_K\\|^2}` of the linearised run with gradient forcing, from :math:`\\delta_0 = 0`."""
+    gr, gf = tp.g_retain, tp.g_forget
+    # a family with weight 0 (alpha = 0 or 1) drops out of the range the dynamics live on; its
+    # gradients carry weight 0 too, so project them onto the other family's range (exact)
+    if alpha == 0.0:
+        gf = _project_rows(gf, tp.H_retain.factors)
+    elif alpha == 1.0:
+        gr = _project_rows(gr, tp.H_forget.factors)
+    dyn = NoisyMixedDynamics(tp.H_retain, tp.H_forget, gr, gf, batch, alpha=alpha, sampling=sampling)
+    d = dyn.d
+    logm = dyn.log_second_moment(lr, steps, M0=np.zeros((d, d)) + 1e-300 * np.eye(d))
+    return float(np.exp(0.5 * logm[-1]))
+
+
+def cnn_unlearning_cell(params: dict, seed: int) -> dict:
+    """One cell: train (cached), unlearn, measure, predict. Returns JSON scalars only.
+
+    ``params`` must contain ``snr``, ``batch``, ``alpha`` and may override any of :data:`CELL_DEFAULTS`
+    and ``train_seed`` (default 0). ``seed`` draws the unlearning batches. BLAS runs single-threaded
+    inside the cell (small GEMMs; see :mod:`rmtcheck._threads`).
+    """
+    with single_blas_thread():
+        return _cell(params, seed)
+
+
+def _cell(params: dict, seed: int) -> dict:
+    q = _check_params(params)
+    for key in ("batch", "alpha"):
+        if key not in params:
+            raise ValueError(f"params must contain {key!r}")
+    alpha = check_unit_interval(q["alpha"], "alpha")
+    seed = check_int(seed, "seed", 0)
+    tp = trained_point(params, int(params.get("train_seed", 0)))
+    B = check_int(q["batch"], "batch", 1, min(tp.retain.size, tp.forget.size))
+    steps, tau = int(q["steps"]), float(q["tau"])
+    lr = float(q["lr_scale"]) * tp.eta_star
+    model, X, y, W = tp.model, tp.X, tp.y, tp.W
+    r, f = tp.retain, tp.forget
+    nW = tp.summary["norm_W"]
+
+    rec = mixed_recursion(tp.H_retain, tp.H_forget, B, alpha=alpha, sampling=q["sampling"])
+    rho = rec.growth(lr)
+    lam_min = float(np.linalg.eigvalsh(rec.mean)[0])
+    pred_rms = _predicted_rms(tp, lr, alpha, B, q["sampling"], steps) / nW
+    sigma_mix = _sigma_mix(tp, alpha) if alpha > 0 else None
+
+    run = _training.descent_ascent(model, W, X[r], y[r], X[f], y[f], lr, alpha, B, steps, rng=cell_rng(seed), cap=1e4 * nW)
+    Wk = run.W
+    obs = float(run.dist[-1] / nW)
+    Wre = tp.W_retrained
+    nre = max(float(np.linalg.norm(Wre)), 1e-300)
+    out = dict(
+        snr=float(q["snr"]), batch=B, alpha=alpha, rep=int(params.get("rep", 0)), train_seed=int(params.get("train_seed", 0)),
+        seed=seed, lr=lr, lr_scale=float(q["lr_scale"]), steps=steps, tau=tau, sampling=q["sampling"], split=q["split"],
+        rho=float(rho), log_rho=float(math.log(rho)) if rho > 0 else -1e300, mixed_lambda_min=lam_min,
+        pred_asymptotic=bool(rho > 1.0), pred_rms_dist=pred_rms, pred_horizon=bool(pred_rms >= tau),
+        obs_dist=obs, obs_escape=bool(obs >= tau or run.blew_up), blew_up=bool(run.blew_up),
+        steps_done=int(run.steps_done),
+        forget_loss_K=_cnn.loss(model, Wk, X[f], y[f]), forget_acc_K=_cnn.accuracy(model, Wk, X[f], y[f]),
+        retain_acc_K=_cnn.accuracy(model, Wk, X[r], y[r]), test_acc_K=_cnn.accuracy(model, Wk, tp.X_test, tp.y_test),
+        dist_retrained_K=float(np.linalg.norm(Wk - Wre) / nre),
+        sigma_mix=sigma_mix,
+        **{k: v for k, v in tp.summary.items() if k != "snr"},
+    )
+    out["forget_loss_rise"] = out["forget_loss_K"] - out["forget_loss_0"]
+    out["forgot"] = bool(out["forget_loss_K"] >= math.log(2.0))
+    return out
+
+
+# --------------------------------------------------------------------------- grid
+def serial_map(fn, cells, seeds):
+    """The default ``map_cells``: a plain serial map."""
+    return [fn(c, s) for c, s in zip(cells, seeds)]
+
+
+def cnn_grid_cells(snrs=None, batches=None, alphas=None, reps: int | None = None, seed: int = 0, preset: str = "default",
+                   quick: bool = False, **fixed) -> list[dict]:
+    """All cells ``{snr, batch, alpha, rep, train_seed, **fixed}`` (rep-major, then snr, batch, alpha).
+
+    ``quick=True`` selects the ``"quick"`` preset (what ``rmtcheck sweep run cnn-unlearning --quick`` uses).
+
+    Values not given come from ``GRID_PRESETS[preset]``; ``train_seed`` of replicate ``k`` is
+    ``SeedSequence([seed, k]).generate_state(1)[0]`` (shared by every cell of that replicate, so the
+    trained network is cached).
+    """
+    if preset not in GRID_PRESETS:
+        raise ValueError(f"preset must be one of {tuple(GRID_PRESETS)}; got {preset!r}")
+    g = GRID_PRESETS["quick" if quick else preset]
+    snrs = g["snrs"] if snrs is None else snrs
+    batches = g["batches"] if batches is None else batches
+    alphas = g["alphas"] if alphas is None else alphas
+    reps = g["reps"] if reps is None else check_int(reps, "reps", 1)
+    for name, v in (("snrs", snrs), ("batches", batches), ("alphas", alphas)):
+        if len(v) == 0:
+            raise ValueError(f"{name} must be non-empty")
+    _check_params({"snr": float(snrs[0]), **fixed})
+    cells = []
+    for k in range(reps):
+        ts = int(np.random.SeedSequence([int(seed), k]).generate_state(1)[0])
+        for s in snrs:
+            for B in batches:
+                for a in alphas:
+                    cells.append({"snr": float(check_positive(float(s), "snr")), "batch": int(check_int(B, "batch", 1)),
+                                  "alpha": check_unit_interval(float(a), "alpha"), "rep": k, "train_seed": ts,
+                                  **fixed})
+    return cells
+
+
+def agreement_rate(predicted, observed) -> float:
+    """Fraction of cells where the predicted escape verdict equals the observed one.
+
+    Raises ``ValueError`` for empty or mismatched inputs; never returns NaN.
+    """
+    p = np.asarray(predicted, dtype=bool)
+    o = np.asarray(observed, dtype=bool)
+    if p.shape != o.shape:
+        raise ValueError(f"predicted and observed must have the same shape; got {p.shape} and {o.shape}")
+    if p.size == 0:
+        raise ValueError("agreement_rate needs at least one cell")
+    return float(np.mean(p == o))
+
+
+def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None = None, map_cells=None, seed: int = 0,
+                        preset: str = "default", **fixed) -> dict:
+    """Run the grid and collect arrays indexed ``[snr, alpha, batch]`` (means over replicates).
+
+    Returns a dict with the axes (``snr``, ``alpha``, ``B``), ``records`` (one dict per cell), arrays
+    ``obs_escape_frac``, ``pred_asym_frac``, ``pred_horizon_frac``, ``log_rho``, ``obs_dist``,
+    ``pred_rms_dist``, ``forget_loss_K``, ``forget_acc_K``, ``test_acc_K``, ``dist_retrained_K``,
+    per-SNR ``agreement_asymptotic``/``agreement_horizon`` (over all cells and replicates),
+    escape probabilities over the ``alpha > 0`` cells, coherence summaries per SNR (means over
+    replicates), and ``seed``.
+    """
+    cells = cnn_grid_cells(snrs, batches, alphas, reps, seed, preset, **fixed)
+    seeds = cell_seeds(int(seed), len(cells))
+    if map_cells is None and (sweep_option("jobs", 1) > 1 or sweep_option("store") is not None):
+        map_cells = sweep_map("cnn-unlearning", jobs=sweep_option("jobs", 1), store=sweep_option("store"))
+    mapper = serial_map if map_cells is None else map_cells
+    records = list(mapper(cnn_unlearning_cell, cells, seeds))
+    if len(records) != len(cells):
+        raise ValueError(f"map_cells returned {len(records)} results for {len(cells)} cells")
+    S = sorted({c["snr"] for c in cells})
+    A = sorted({c["alpha"] for c in cells})
+    Bs = sorted({c["batch"] for c in cells})
+    shape = (len(S), len(A), len(Bs))
+    keys = ("obs_escape", "pred_asymptotic", "pred_horizon", "log_rho", "obs_dist", "pred_rms_dist", "forget_loss_K",
+            "forget_acc_K", "test_acc_K", "dist_retrained_K", "forgot", "mixed_lambda_min")
+    acc = {k: np.zeros(shape) for k in keys}
+    cnt = np.zeros(shape)
+    for rec in records:
+        i, j, k = S.index(rec["snr"]), A.index(rec["alpha"]), Bs.index(rec["batch"])
+        cnt[i, j, k] += 1
+        for key in keys:
+            acc[key][i, j, k] += float(rec[key])
+    out = {"snr": np.array(S), "alpha": np.array(A), "B": np.array(Bs), "seed": int(seed), "records": records,
+           "count": cnt}
+    for key in keys:
+        out[key + ("_frac" if key in ("obs_escape", "pred_asymptotic", "pred_horizon", "forgot") else "")] = acc[key] / cnt
+    per = {}
+    for name in ("agreement_asymptotic", "agreement_horizon", "p_escape_obs", "p_escape_pred_asym",
+                 "p_escape_pred_horizon", "p_forgot", "sigma_r", "sigma_f", "alignment", "sigma_mix", "test_acc_0",
+                 "dist_retrained_0", "mean_obs_dist"):
+        per[name] = np.full(len(S), np.nan)
+    for i, s in enumerate(S):
+        rs = [r for r in records if r["snr"] == s]
+        pos = [r for r in rs if r["alpha"] > 0]
+        obs = [r["obs_escape"] for r in rs]
+        per["agreement_asymptotic"][i] = agreement_rate([r["pred_asymptotic"] for r in rs], obs)
+        per["agreement_horizon"][i] = agreement_rate([r["pred_horizon"] for r in rs], obs)
+        if pos:
+            per["p_escape_obs"][i] = np.mean([r["obs_escape"] for r in pos])
+            per["p_escape_pred_asym"][i] = np.mean([r["pred_asymptotic"] for r in pos])
+            per["p_escape_pred_horizon"][i] = np.mean([r["pred_horizon"] for r in pos])
+            per["p_forgot"][i] = np.mean([r["forgot"] for r in pos])
+            per["mean_obs_dist"][i] = np.mean([r["obs_dist"] for r in pos])
+            per["sigma_mix"][i] = np.mean([r["sigma_mix"] for r in pos])
+        for name in ("sigma_r", "sigma_f", "alignment", "test_acc_0", "dist_retrained_0"):
+            per[name][i] = np.mean([r[name] for r in rs])
+    out.update(per)
+    allobs = [r["obs_escape"] for r in records]
+    out["agreement_asymptotic_all"] = agreement_rate([r["pred_asymptotic"] for r in records], allobs)
+    out["agreement_horizon_all"] = agreement_rate([r["pred_horizon"] for r in records], allobs)
+    forgot = np.array([r["forgot"] for r in records])
+    esc = np.array(allobs)
+    out["escape_forgot_agreement"] = float(np.mean(forgot == esc))
+    return out

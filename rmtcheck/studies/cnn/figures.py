@@ -1,0 +1,91 @@
+"""Figures of descent–ascent unlearning on the two-layer ReLU CNN (Chang & Khanna 2026, claims (b), (c)).
+
+* ``cnn-escape-heatmaps``: per SNR, the observed escape fraction (``||W_K - W*|| >= tau ||W*||``) over
+  batch size ``B`` and mixing weight ``alpha``, with the boundaries predicted by the exact mixed operator
+  on the measured Gauss–Newton Hessians: asymptotic (:math:`\\rho(T) = 1`, solid) and finite-horizon
+  (RMS displacement of the linearised run = tau, dashed); the agreement rates are in the titles.
+* ``cnn-snr-escape``: escape probability over the ``alpha > 0`` cells against SNR (observed, both
+  predictions, and the fraction of runs whose forget loss reached log 2), with the retain coherence
+  :math:`\\sigma_r` and the alignment on a second axis.
+
+Data come from :func:`rmtcheck.experiments.cnn_unlearning.cnn_unlearning_grid`. The default heatmap uses
+the ``default`` grid preset (its smallest honest grid, about 20 s); ``rmtcheck figures --large`` uses the
+``large`` preset (minutes to tens of minutes; add ``--jobs N`` to spread its cells over processes).
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from rmtcheck.plotting.registry import figure, record_params, save_figure, style, zero_contour
+
+
+def _arrays(d: dict) -> dict:
+    return {k: np.asarray(v) for k, v in d.items() if k != "records" and not isinstance(v, str)}
+
+
+def _grid_preset(quick: bool, large: bool = False) -> str:
+    if quick and large:
+        raise ValueError("quick and large exclude each other; pass one of them")
+    return "quick" if quick else ("large" if large else "default")
+
+
+@figure("cnn-escape-heatmaps")
+def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = False):
+    """ReLU CNN descent-ascent: observed escape over (B, alpha) per SNR with the exact asymptotic and finite-horizon predicted boundaries."""
+    from rmtcheck.studies.cnn.experiments import cnn_unlearning_grid
+
+    preset = _grid_preset(quick, large)
+    record_params(grid=preset)
+    d = cnn_unlearning_grid(preset=preset, seed=seed)
+    S, A, Bs = d["snr"], d["alpha"], d["B"]
+    with style() as plt:
+        fig, axes = plt.subplots(1, len(S), figsize=(1.9 * len(S) + 1.2, 2.9), sharey=True, squeeze=False)
+        axes = axes[0]
+        for i, ax in enumerate(axes):
+            im = ax.pcolormesh(Bs, A, d["obs_escape_frac"][i], cmap="RdBu_r", vmin=0, vmax=1, shading="nearest",
+                               rasterized=True)
+            zero_contour(ax, Bs, A, d["log_rho"][i], "k", "-", r"predicted $\rho(T) = 1$")
+            zero_contour(ax, Bs, A, np.log(np.maximum(d["pred_rms_dist"][i], 1e-300) / d["records"][0]["tau"]), "0.35", "--",
+                     "predicted, horizon K")
+            ax.set_title(f"SNR {S[i]:g}\nagree: asym {d['agreement_asymptotic'][i]:.2f}, "
+                         f"K {d['agreement_horizon'][i]:.2f}", fontsize=6.5)
+            ax.set_xlabel("batch size B")
+            ax.set_xscale("log")
+        axes[0].set_ylabel(r"mixing weight $\alpha$")
+        axes[0].legend(fontsize=5, loc="upper left")
+        fig.subplots_adjust(top=0.78, right=0.86, wspace=0.12)
+        fig.colorbar(im, cax=fig.add_axes([0.88, 0.18, 0.015, 0.58]), label="observed escape fraction")
+        r0 = d["records"][0]
+        fig.suptitle(f"Descent-ascent on a ReLU CNN (n={r0['n_retain'] + r0['n_forget']}, {r0['split']} split, "
+                     f"eta = {r0['lr_scale']:g} eta*_r, K = {r0['steps']})", fontsize=7, y=0.995)
+        return save_figure(fig, out_dir, "cnn-escape-heatmaps", _arrays(d))
+
+
+@figure("cnn-snr-escape")
+def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
+    """ReLU CNN: escape probability against SNR (observed, both predictions, forgetting) with retain coherence and alignment."""
+    from rmtcheck.studies.cnn.experiments import cnn_unlearning_grid
+
+    d = cnn_unlearning_grid(preset="curve-quick" if quick else "curve", seed=seed)
+    S = d["snr"]
+    with style() as plt:
+        fig, ax = plt.subplots(figsize=(4.4, 3.0))
+        ax.plot(S, d["p_escape_obs"], "o-", label="observed escape")
+        ax.plot(S, d["p_escape_pred_asym"], "s--", label=r"predicted, $\rho(T) > 1$")
+        ax.plot(S, d["p_escape_pred_horizon"], "^:", label="predicted, horizon K")
+        ax.plot(S, d["p_forgot"], "x-", color="0.5", lw=0.8, label="forget loss >= log 2")
+        ax.set_xscale("log")
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("SNR")
+        ax.set_ylabel(r"escape probability ($\alpha > 0$ cells)")
+        ax2 = ax.twinx()
+        ax2.plot(S, d["sigma_r"], color="C4", lw=0.8, label=r"$\sigma_r$")
+        ax2.plot(S, 1 + d["alignment"], color="C5", lw=0.8, ls="-.", label="1 + alignment")
+        ax2.set_ylabel("coherence", color="C4")
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, fontsize=5.5, loc="center left")
+        fig.tight_layout()
+        return save_figure(fig, out_dir, "cnn-snr-escape", _arrays(d))

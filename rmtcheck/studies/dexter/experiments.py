@@ -1,0 +1,198 @@
+"""The "Hessian test" of Dexter et al. (2024), Fig. 1: divergence over batch size and coherence.
+
+:func:`hessian_test_grid` returns, for each learning rate and every cell ``(B, sigma)`` of the grid,
+
+* ``mc_fraction``: the fraction of runs that diverge under the authors' protocol
+  (:class:`rmtcheck.dynamics.DexterProtocol`: without replacement, :math:`w_0\\sim U(0,1)^d`, 1000 steps,
+  :math:`\\|w\\|^2 \\ge 1000\\|w_0\\|^2` at some step, 10 runs; a cell diverges when more than half do);
+* ``ms_growth`` (exact, both ``without_replacement`` and ``bernoulli``): :math:`\\rho(T)` from
+  :func:`rmtcheck.dynamics.sgd_recursion` (closed-form diagonal path);
+* ``lyapunov``: the exact top Lyapunov exponent. Every :math:`H_i` is diagonal, so each coordinate
+  evolves by i.i.d. scalar multipliers and :math:`\\lambda = \\max_j E\\log|J_{jj}|`, with
+  :math:`J_{11} = 1 - \\eta m K/B`, :math:`K \\sim` Hypergeometric(n, σ, B) (Binomial(σ, B/n) for
+  bernoulli), and :math:`J_{jj} = 1 - \\eta m x/B`, :math:`x \\sim` Bernoulli(B/n), for the singletons;
+* ``theorem1_ratio`` and ``theorem2_factor``: the closed forms (lambdified from ``proofs/``).
+
+The Monte Carlo is specialised to this design but exact in law: one batch stream (R, T, n) per
+``B`` is shared by every ``sigma`` and learning rate (common random numbers), and log-norms are
+accumulated coordinate-wise, so no run overflows.
+
+The grid runs through the sweep engine (:func:`rmtcheck.sweep.run_sweep`, experiment
+``"dexter-hessian-test"``): one cell per batch size (:func:`sweep_cells`, :func:`hessian_test_row`), whose
+seed is the ``b``-th child of ``SeedSequence(rng)`` exactly as before the engine, so the output is
+bit-for-bit the same for any ``jobs`` or executor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from rmtcheck.stability import thresholds as th
+from rmtcheck.randmat.families import dexter_construction
+from rmtcheck.stability.montecarlo import BLOWUP_FACTOR, DexterProtocol, blew_up
+from rmtcheck.stability.operator import sgd_recursion
+from rmtcheck.sweep import cell_rng, grid_engine, run_sweep
+
+__all__ = ["hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell", "hessian_test_row", "sweep_cells"]
+
+
+def hessian_test_lyapunov(n: int, sigma: int, B: int, lr: float, lam: float = 2.0, sampling: str = "without_replacement") -> float:
+    """Exact top Lyapunov exponent (natural log, per step) of the Hessian-test recursion."""
+    m = lam * n / sigma
+    if sampling == "without_replacement":
+        k = np.arange(0, min(sigma, B) + 1)
+        pk = stats.hypergeom(n, sigma, B).pmf(k)
+    elif sampling == "bernoulli":
+        k = np.arange(0, sigma + 1)
+        pk = stats.binom(sigma, B / n).pmf(k)
+    else:
+        raise ValueError(f"sampling must be 'without_replacement' or 'bernoulli'; got {sampling!r}")
+
+    def elog(vals, probs):
+        a = np.abs(vals)
+        mask = probs > 0
+        if np.any(a[mask] == 0):
+            return float("-inf")
+        return float(np.sum(probs[mask] * np.log(a[mask])))
+
+    top = elog(1 - lr * m * k / B, pk)
+    if sigma < n:
+        p = B / n
+        top = max(top, elog(np.array([1.0, 1 - lr * m / B]), np.array([1 - p, p])))
+    return top
+
+
+def _membership(rng, runs, steps, n, B):
+    """Boolean batch membership (runs, steps, n): uniform B-subsets without replacement."""
+    keys = rng.random((runs, steps, n))
+    kth = np.partition(keys, B - 1, axis=2)[:, :, B - 1:B]
+    return keys <= kth
+
+
+def hessian_test_mc_cell(X, w0, sigma, B, lr, lam=2.0, blowup=BLOWUP_FACTOR, CT=None):
+    """Divergence fraction of the runs for one cell, from a shared membership stream ``X``.
+
+    ``CT`` (optional) is ``cumsum(X, axis=1)``, shared by every ``sigma`` of one batch size.
+    Exponents are clipped at 60 (a factor :math:`e^{60} \\gg` ``blowup``): clipping can only
+    affect runs that have already crossed the threshold.
+    """
+    runs, steps, n = X.shape
+    m = lam * n / sigma
+    K = X[:, :, :sigma].sum(axis=2)
+    cap = 60.0
+    with np.errstate(divide="ignore"):
+        l1 = 2 * np.cumsum(np.log(np.abs(1 - lr * m * K / B)), axis=1)  # (runs, steps)
+    norm2 = w0[:, :1] ** 2 * np.exp(np.minimum(l1, cap))
+    if sigma < n:
+        C = (np.cumsum(X[:, :, sigma:], axis=1, dtype=np.int32) if CT is None else CT[:, :, sigma:])
+        q2 = (1 - lr * m / B) ** 2
+        c = np.arange(steps + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table = np.where(c == 0, 1.0, np.exp(np.minimum(c * np.log(q2), cap)))  # q2 = 0: (1, 0, 0, ...)
+        norm2 = norm2 + np.einsum("rti,ri->rt", table[C], w0[:, 1:] ** 2)
+    hit = blew_up(np.column_stack([np.sum(w0**2, axis=1), norm2]), blowup, scale="squared")
+    return float(hit.mean())
+
+
+@dataclass
+class HessianTestGrid:
+    B: np.ndarray
+    sigma: np.ndarray
+    lrs: tuple
+    mc_fraction: np.ndarray      # (len(lrs), len(B), len(sigma))
+    ms_growth_wor: np.ndarray
+    ms_growth_bernoulli: np.ndarray
+    lyapunov_wor: np.ndarray
+    theorem1_ratio: np.ndarray
+    theorem2_factor: np.ndarray
+    n: int
+    lam: float
+    seed_entropy: int
+
+    def as_dict(self) -> dict:
+        return {k: np.asarray(v) for k, v in self.__dict__.items()}
+
+
+#: The quick (preview) preset of the Hessian-test grid (every 4th B and sigma), read by both
+#: ``rmtcheck figures --quick`` and ``rmtcheck sweep run dexter-hessian-test --quick``.
+QUICK_PRESET = dict(B_values=np.arange(1, 50, 4), sigma_values=np.arange(1, 51, 4))
+
+
+def sweep_cells(quick: bool = False, B_values=None, sigma_values=None, lrs=(0.5, 0.8), n: int = 100,
+                lam: float = 2.0, protocol: DexterProtocol = DexterProtocol()) -> list[dict]:
+    """Cells of the heatmap for :func:`rmtcheck.sweep.run_sweep`: one per batch size (a row over sigma).
+
+    Cell ``b`` (the ``b``-th batch size) gets the ``b``-th spawned seed, as before the engine existed.
+    ``quick`` gives the figure's preview grid (every 4th B and sigma).
+    """
+    if quick:
+        B_values = QUICK_PRESET["B_values"] if B_values is None else B_values
+        sigma_values = QUICK_PRESET["sigma_values"] if sigma_values is None else sigma_values
+    B_values = np.arange(1, 50) if B_values is None else np.array(list(B_values))
+    sigma_values = np.arange(1, 51) if sigma_values is None else np.array(list(sigma_values))
+    common = {"sigmas": [int(s) for s in sigma_values], "lrs": list(lrs),
+              "n": int(n), "lam": lam, "runs": int(protocol.runs), "steps": int(protocol.steps),
+              "blowup": protocol.blowup, "hessian_factor": protocol.hessian_factor}
+    return [{"B": int(B), **common} for B in B_values]
+
+
+def hessian_test_row(params: dict, seed: int) -> dict:
+    """One row of the heatmap (a batch size ``B``, every sigma and learning rate): the sweep cell.
+
+    Draws, from :func:`rmtcheck.sweep.cell_rng` ``(seed)``, one membership stream shared by every
+    sigma and learning rate (common random numbers), then one :math:`w_0` per sigma, in order.
+    Returns lists of shape ``(len(lrs), len(sigmas))`` for every layer of :class:`HessianTestGrid`.
+    """
+    B, n, lam, lrs, sigmas = int(params["B"]), int(params["n"]), params["lam"], params["lrs"], params["sigmas"]
+    runs, steps, blowup, factor = params["runs"], params["steps"], params["blowup"], params["hessian_factor"]
+    gen = cell_rng(seed)
+    X = _membership(gen, runs, steps, n, B)
+    CT = np.cumsum(X, axis=1, dtype=np.int32)
+    shape = (len(lrs), len(sigmas))
+    mc, g_wor, g_ber, ly, r1, f2 = (np.zeros(shape) for _ in range(6))
+    for s, sig in enumerate(sigmas):
+        w0 = gen.random((runs, n - sig + 1))
+        fam = dexter_construction(n, int(sig), lam)
+        rec_w = sgd_recursion(fam, B, sampling="without_replacement")
+        rec_b = sgd_recursion(fam, B, sampling="bernoulli")
+        for e, lr in enumerate(lrs):
+            eff = lr * factor
+            mc[e, s] = hessian_test_mc_cell(X, w0, int(sig), B, eff, lam, blowup, CT)
+            g_wor[e, s] = rec_w.growth(lr)
+            g_ber[e, s] = rec_b.growth(lr)
+            ly[e, s] = hessian_test_lyapunov(n, int(sig), B, lr, lam)
+            r1[e, s] = th.theorem1_ratio(lr, lam, float(sig), n, B)
+            f2[e, s] = th.theorem2_factor(lr, lam, float(sig), n, B)
+    return {"mc_fraction": mc, "ms_growth_wor": g_wor, "ms_growth_bernoulli": g_ber, "lyapunov_wor": ly,
+            "theorem1_ratio": r1, "theorem2_factor": f2}
+
+
+_LAYERS = ("mc_fraction", "ms_growth_wor", "ms_growth_bernoulli", "lyapunov_wor", "theorem1_ratio", "theorem2_factor")
+
+
+def hessian_test_grid(B_values=range(1, 50), sigma_values=range(1, 51), lrs=(0.5, 0.8), n: int = 100,
+                      lam: float = 2.0, protocol: DexterProtocol = DexterProtocol(), rng=0, *, quick: bool = False,
+                      executor=None, jobs: int | None = None, store=None, progress=None) -> HessianTestGrid:
+    """Compute every layer of the Hessian-test heatmap (see the module docstring).
+
+    Runs through :func:`rmtcheck.sweep.run_sweep` (experiment ``"dexter-hessian-test"``, one cell per
+    batch size, :func:`hessian_test_row`); ``rng`` is the root seed (int or ``None``), batch size ``b``
+    gets the ``b``-th spawned child. ``executor``/``jobs``/``store``/``progress`` are passed to the
+    engine (default: inline in this process, no store); the result does not depend on them.
+    """
+    if quick:
+        B_values, sigma_values = QUICK_PRESET["B_values"], QUICK_PRESET["sigma_values"]
+    B_values, sigma_values = np.array(list(B_values)), np.array(list(sigma_values))
+    cells = sweep_cells(B_values=B_values, sigma_values=sigma_values, lrs=lrs, n=n, lam=lam, protocol=protocol)
+    info: dict = {}
+    rows = run_sweep("dexter-hessian-test", hessian_test_row, cells, seed=rng, stats=info,
+                     **grid_engine(executor, jobs, store, progress))
+    shape = (len(lrs), len(B_values), len(sigma_values))
+    layers = {k: np.zeros(shape) for k in _LAYERS}
+    for b, r in enumerate(rows):
+        for k in _LAYERS:
+            layers[k][:, b, :] = np.asarray(r[k], dtype=np.float64).reshape(len(lrs), len(sigma_values))
+    return HessianTestGrid(B_values, sigma_values, tuple(lrs), n=n, lam=lam, seed_entropy=int(info["seed"]), **layers)

@@ -1,0 +1,328 @@
+"""Statements of Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+Geometry" (ICLR 2024), checked against the exact second-moment operator and Monte Carlo.
+
+Instances are drawn from :func:`rmtcheck.designs.random_family` (rank-one Gaussian, anisotropic,
+clustered, dense Wishart, and the Hessian-test construction) with random ``n``, ``d``, ``B`` and a
+learning rate placed relative to the threshold being tested. Tightness is the exact critical learning
+rate divided by the bound's (1 = the bound is exact).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rmtcheck.stability import thresholds as th
+from rmtcheck.stability.coherence import coherence
+from rmtcheck.randmat.families import random_family
+from rmtcheck.studies.dexter.constructions import theorem2_construction
+from rmtcheck.stability.operator import critical_lr, sgd_recursion
+from rmtcheck.stability.montecarlo import second_moment_mc, simulate
+from rmtcheck.verify.statement import Outcome, Statement, register
+
+SOURCE = "Dexter et al. 2024"
+_REL = 1e-10  # relative tolerance of exact comparisons (Lanczos converged to 1e-13)
+
+
+def _family_instance(rng, n_max=40, d_max=10, full_batch=False):
+    n = int(rng.integers(2, n_max + 1))
+    d = int(rng.integers(1, d_max + 1))
+    B = n if full_batch else int(rng.integers(1, n))
+    fam, info = random_family(rng, n, d)
+    return {"n": n, "d": d, "B": B, "family": fam, "family_params": info, "u": float(rng.uniform(1.0, 2.0))}
+
+
+def _theorem1_check(sampling):
+    """Theorem 1 fails on an instance iff the recursion is still MS-stable at some eta with r >= 1:
+    by convexity of rho in eta that happens iff rho(T(eta_1)) < 1 (eta_1: r = 1) or rho <= 1 beyond it."""
+
+    def check(inst, rng):
+        fam, n, B = inst["family"], inst["n"], inst["B"]
+        sig, lam = coherence(fam), fam.lambda_max
+        eta1 = th.theorem1_lr(lam, sig, n, B)
+        eta = inst["u"] * eta1
+        r = th.theorem1_ratio(eta, lam, sig, n, B)
+        if th.near_threshold(r):
+            r = float(th.theorem1_ratio_mp(eta, lam, sig, n, B))
+        rec = sgd_recursion(fam, B, sampling=sampling)
+        rho1 = rec.growth(eta1)
+        rho = rec.growth(eta)
+        eta_star = rec.critical_lr()
+        violated = rho1 < 1.0 - _REL or (r > 1.0 + 1e-9 and not rho > 1.0)
+        return Outcome(
+            violated=violated,
+            tightness=eta_star / eta1,
+            detail={"sigma": sig, "lambda_max": lam, "theorem1_lr": eta1, "ms_growth_at_theorem1_lr": rho1,
+                    "lr": eta, "r": r, "ms_growth": rho, "critical_lr": eta_star, "range_dim": rec.range_dim},
+        )
+
+    return check
+
+
+def _equality_instance(rng):
+    B = int(rng.integers(1, 50))
+    return {"n": 2 * B, "B": B, "lam": float(rng.uniform(0.1, 10.0)), "sigma": 1}
+
+
+def _equality_check(inst, rng):
+    """Exact rational arithmetic: the construction's e1 factor at r = 1 with sigma = 1, n = 2B."""
+    import sympy as sp
+
+    n, B, s = inst["n"], inst["B"], inst["sigma"]
+    lam = sp.nsimplify(inst["lam"])
+    expr = th.expression("theorem2_factor")
+    eta1 = th.expression("theorem1_lr")
+    from rmtcheck.proofs._common import B as SB, eta as SE, lam as SL, n as SN, sigma as SS
+
+    at = {SN: n, SB: B, SS: s, SL: lam}
+    factor = sp.nsimplify(sp.simplify(expr.subs(SE, eta1.subs(at)).subs(at)))
+    op = sgd_recursion(theorem2_construction(n, s, float(lam)), B, sampling="bernoulli").growth(float(eta1.subs(at)))
+    return Outcome(violated=factor <= 1, detail={"exact_factor_at_r_equal_1": str(factor), "operator_factor": op})
+
+
+register(Statement(
+    id="dexter.theorem1.equality",
+    source=f"{SOURCE}, Theorem 1 (boundary case)",
+    text="at r = 1 exactly (the '>=' of Theorem 1) E||delta_k||^2 -> infinity; checked on the construction "
+         "with sigma = 1, n = 2B, where T1 = T2",
+    notion="mean-square", sampling="bernoulli", regime="r = 1 exactly, sigma = 1, n = 2B (exact rationals)",
+    method="symbolic", sample=_equality_instance, check=_equality_check, claimed=False, tag="paper",
+    default_instances=3,
+))
+
+
+register(Statement(
+    id="dexter.theorem1",
+    source=f"{SOURCE}, Theorem 1",
+    text="lambda_max(H) >= (sigma/eta)(n/B-1)^(-1/2), i.e. r >= 1, implies E||delta_k||^2 -> infinity "
+         "(checked: rho >= 1 at r = 1 and rho > 1 for r > 1)",
+    notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, 1 <= B < n, r >= 1",
+    method="exact", sample=_family_instance, check=_theorem1_check("bernoulli"), tag="paper",
+    threshold="theorem1_ratio", default_instances=40,
+))
+
+for _s in ("without_replacement", "with_replacement"):
+    register(Statement(
+        id=f"dexter.theorem1.{_s}",
+        source=f"{SOURCE}, Theorem 1 (outside its sampling model)",
+        text="Theorem 1's divergence condition r >= 1 applied to fixed-size batches",
+        notion="mean-square", sampling=_s, regime=f"{_s} sampling (not covered by the theorem), r >= 1",
+        method="exact", sample=_family_instance, check=_theorem1_check(_s), claimed=False, tag="paper",
+        default_instances=40,
+    ))
+
+
+def _b1_instance(rng):
+    inst = _family_instance(rng)
+    inst["B"] = 1
+    return inst
+
+
+register(Statement(
+    id="dexter.theorem1.without_replacement.B1",
+    source=f"{SOURCE}, Theorem 1 (outside its sampling model)",
+    text="Theorem 1's divergence condition at batch size 1 without replacement (the authors' experiments)",
+    notion="mean-square", sampling="without_replacement", regime="without_replacement, B = 1, r >= 1",
+    method="exact", sample=_b1_instance, check=_theorem1_check("without_replacement"), claimed=False,
+    tag="paper", default_instances=40,
+))
+
+
+def _strong_check(inst, rng):
+    fam, n, B = inst["family"], inst["n"], inst["B"]
+    sig, lam = coherence(fam), fam.lambda_max
+    eta = inst["u"] * th.theorem1_lr(lam, sig, n, B) * float(rng.uniform(0.2, 1.0))
+    r = th.theorem1_ratio(eta, lam, sig, n, B)
+    rho = sgd_recursion(fam, B, sampling="bernoulli").growth(eta)
+    return Outcome(violated=rho < r * (1 - _REL), tightness=r / rho,
+                   detail={"sigma": sig, "lambda_max": lam, "lr": eta, "r": r, "ms_growth": rho})
+
+
+register(Statement(
+    id="dexter.theorem1.strong",
+    source=f"{SOURCE}, Theorem 1 (stronger form, observed)",
+    text="rho(T_bernoulli) >= r = (eta lambda_max / sigma)^2 (n/B - 1) for every eta",
+    notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, 1 <= B < n, any eta > 0",
+    method="exact", sample=_family_instance, check=_strong_check, tag="derived", default_instances=40,
+))
+
+
+def _t2_instance(rng):
+    n = int(rng.integers(2, 200))
+    return {"n": n, "sigma": int(rng.integers(1, n + 1)), "B": int(rng.integers(1, n)),
+            "lam": float(rng.uniform(0.1, 10.0)), "d": int(rng.integers(1, 4)), "u": float(rng.uniform(0.2, 2.0))}
+
+
+def _t2_check(inst, rng):
+    n, s, B, lam = inst["n"], inst["sigma"], inst["B"], inst["lam"]
+    fam = theorem2_construction(n, s, lam, inst["d"])
+    sig = coherence(fam)
+    rec = sgd_recursion(fam, B, sampling="bernoulli")
+    eta_star = rec.critical_lr()
+    eta2 = th.theorem2_lr(lam, s, n, B)
+    eta = inst["u"] * eta2
+    factor_op = rec.growth(eta)
+    factor_cf = th.theorem2_factor(eta, lam, s, n, B)
+    bad = (abs(sig - s) > 1e-10 * s or abs(eta_star - eta2) > 1e-10 * eta2
+           or abs(factor_op - factor_cf) > 1e-10 * max(1, factor_cf) or abs(fam.lambda_max - lam) > 1e-10 * lam)
+    return Outcome(violated=bad, tightness=eta_star / eta2,
+                   detail={"coherence": sig, "critical_lr": eta_star, "theorem2_lr": eta2,
+                           "factor_operator": factor_op, "factor_closed_form": factor_cf})
+
+
+register(Statement(
+    id="dexter.theorem2",
+    source=f"{SOURCE}, Theorem 2 (construction)",
+    text="H_i = m e1e1^T (i <= sigma): coherence = sigma, lambda_max = lambda, and MS-stable iff "
+         "eta lambda (1 + (n/B-1)/sigma) < 2; the operator's e1 factor equals the closed form",
+    notion="mean-square", sampling="bernoulli", regime="integer sigma in [1, n], 1 <= B < n",
+    method="exact", sample=_t2_instance, check=_t2_check, tag="paper", default_instances=40,
+    threshold="theorem2_lr",
+))
+
+
+def _sandwich_check(inst, rng):
+    fam, n, B = inst["family"], inst["n"], inst["B"]
+    sig, lam = coherence(fam), fam.lambda_max
+    eta1, eta2 = th.theorem1_lr(lam, sig, n, B), th.theorem2_lr(lam, sig, n, B)
+    ratio = th.sandwich_ratio(sig, n, B)
+    eta_star = critical_lr(fam, B, sampling="bernoulli")
+    bad = eta2 > eta1 * (1 + _REL) or abs(eta1 / eta2 - ratio) > 1e-10 * ratio or eta_star > eta1 * (1 + _REL)
+    return Outcome(violated=bad, tightness=ratio,
+                   detail={"sigma": sig, "theorem1_lr": eta1, "theorem2_lr": eta2, "critical_lr": eta_star,
+                           "exact_within_sandwich": bool(eta2 <= eta_star * (1 + _REL))})
+
+
+register(Statement(
+    id="dexter.sandwich",
+    source=f"{SOURCE}, Theorems 1-2 (sandwich)",
+    text="eta_2 = 2 sigma/(lambda(sigma+n/B-1)) <= eta_1 = sigma/(lambda sqrt(n/B-1)), ratio "
+         "(sigma+n/B-1)/(2 sqrt(n/B-1)) >= 1, and the exact eta* <= eta_1; tightness column = the ratio",
+    notion="mean-square", sampling="bernoulli", regime="any PSD family, 1 <= B < n",
+    method="exact", sample=_family_instance, check=_sandwich_check, tag="derived", default_instances=30,
+    threshold="sandwich_ratio",
+))
+
+
+def _certificate_check(inst, rng):
+    fam, B = inst["family"], inst["B"]
+    rec = sgd_recursion(fam, B, sampling="bernoulli")
+    nu = rec.terms[0].model.nu
+    H = rec.mean
+    HH = rec.terms[0].family.sum_squares()
+
+    def cert(eta):
+        A = np.eye(rec.d) - eta * H
+        return float(np.linalg.eigvalsh(A @ A + eta * eta * nu * HH)[-1])
+
+    # cert(eta) - 1 is convex with value 0 at 0: bisection for its positive root
+    lo, hi = 0.0, 2.0 / rec.mean_lambda_max()
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cert(mid) < 1 else (lo, mid)
+    eta_c = lo
+    eta = eta_c * float(rng.uniform(0.05, 1.0))
+    c = cert(eta)
+    if not c < 1:
+        return Outcome(violated=False, skipped=True)
+    rho = rec.growth(eta)
+    eta_star = rec.critical_lr()
+    return Outcome(violated=not rho < 1, tightness=eta_c / eta_star,
+                   detail={"lr": eta, "certificate": c, "ms_growth": rho, "certificate_lr": eta_c,
+                           "critical_lr": eta_star})
+
+
+register(Statement(
+    id="dexter.certificate",
+    source=f"{SOURCE} (convergence certificate, derived)",
+    text="lambda_max((I - eta H)^2 + eta^2/(nB) (1 - B/n) sum_i H_i^2) < 1 implies E||delta_k||^2 -> 0",
+    notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, certificate < 1",
+    method="exact", sample=_family_instance, check=_certificate_check, tag="derived", default_instances=30,
+))
+
+
+def _gd_check(inst, rng):
+    fam = inst["family"]
+    lam = fam.lambda_max
+    out = {}
+    bad = False
+    for s in ("bernoulli", "without_replacement"):
+        e = critical_lr(fam, fam.n, sampling=s)
+        out[s] = e
+        bad |= abs(e - th.gd_lr(lam)) > 1e-10 * th.gd_lr(lam)
+    B = int(rng.integers(1, fam.n + 1))
+    for s in ("bernoulli", "without_replacement", "with_replacement"):
+        e = critical_lr(fam, B, sampling=s)
+        out[f"{s}_B{B}"] = e
+        bad |= e > th.gd_lr(lam) * (1 + 1e-10)
+    return Outcome(violated=bad, tightness=out["bernoulli"] / th.gd_lr(lam), detail={"gd_lr": th.gd_lr(lam), **out})
+
+
+register(Statement(
+    id="dexter.gd_criterion",
+    source=f"{SOURCE} (full-batch GD criterion)",
+    text="B = n (bernoulli or without replacement): eta* = 2/lambda_max(H); for every model and B, eta* <= 2/lambda_max",
+    notion="mean-square", sampling="bernoulli", regime="B = n for equality; any B for the inequality",
+    method="exact", sample=lambda rng: _family_instance(rng, full_batch=True), check=_gd_check, tag="paper",
+    threshold="gd_lr",
+    default_instances=20,
+))
+
+
+def _mc_instance(rng):
+    n = int(rng.integers(8, 40))
+    d = int(rng.integers(2, 7))
+    fam, info = random_family(rng, n, d, kind=["gaussian", "clustered", "wishart"][int(rng.integers(3))])
+    return {"n": n, "d": d, "B": int(rng.integers(1, n // 2 + 1)), "family": fam, "family_params": info}
+
+
+def _mc_check(sampling):
+    def check(inst, rng):
+        fam, B = inst["family"], inst["B"]
+        exact = sgd_recursion(fam, B, sampling=sampling)
+        eta_star = exact.critical_lr()
+        rec = sgd_recursion(fam, B, sampling=sampling, restrict_to_range=False)
+        det, bad = {"critical_lr": eta_star}, False
+        for f, want_stable in ((0.9, True), (1.1, False)):
+            est = second_moment_mc(rec, f * eta_star, steps=120, samples=192, rng=rng)
+            path = simulate(rec, f * eta_star, steps=200, runs=64, rng=rng)
+            rho = exact.growth(f * eta_star)
+            det[f"exact_{f}"] = rho
+            det[f"mc_{f}"] = est.ms_growth
+            det[f"mc_stderr_{f}"] = est.stderr
+            det[f"path_mean_square_{f}"] = path.ms_growth
+            det[f"lyapunov_{f}"] = path.lyapunov
+            bad |= (est.ms_growth < 1) != want_stable
+        return Outcome(violated=bad, tightness=None, detail=det)
+
+    return check
+
+
+for _s in ("bernoulli", "without_replacement", "with_replacement"):
+    register(Statement(
+        id=f"dexter.monte_carlo.{_s}",
+        source="rmtcheck (independent check of the exact operator)",
+        text="population Monte Carlo of E[J M J] is below 1 at 0.9 eta* and above 1 at 1.1 eta*",
+        notion="mean-square", sampling=_s, regime="random families, margins 0.9 / 1.1 eta*",
+        method="monte-carlo", sample=_mc_instance, check=_mc_check(_s), tag="derived", default_instances=4,
+    ))
+
+
+def _lyap_check(inst, rng):
+    fam, B = inst["family"], inst["B"]
+    eta_star = critical_lr(fam, B, sampling="without_replacement")
+    rec = sgd_recursion(fam, B, sampling="without_replacement", restrict_to_range=False)
+    path = simulate(rec, 1.1 * eta_star, steps=300, runs=64, rng=rng)
+    # a counterexample: mean-square divergent, yet typical paths converge (Lyapunov < 0 by 3 s.e.)
+    bad = path.lyapunov + 3 * path.lyapunov_stderr < 0
+    return Outcome(violated=bad, detail={"critical_lr": eta_star, "lyapunov": path.lyapunov,
+                                         "lyapunov_stderr": path.lyapunov_stderr, "path_mean_square": path.ms_growth})
+
+
+register(Statement(
+    id="dexter.ms_implies_as",
+    source="rmtcheck (notions kept apart, stability brief Sec. 1)",
+    text="mean-square divergence at 1.1 eta* implies sample-path divergence (top Lyapunov exponent > 0)",
+    notion="almost-sure", sampling="without_replacement", regime="random families at 1.1 eta*",
+    method="monte-carlo", sample=_mc_instance, check=_lyap_check, claimed=False, tag="derived",
+    default_instances=4,
+))

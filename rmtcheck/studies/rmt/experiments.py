@@ -1,0 +1,108 @@
+"""Experiments behind the random-matrix coherence figures (plain data, no plotting).
+
+* :func:`noise_histograms` — pure-noise coherence, Gram entries and norms for a few ``(n, d)`` against
+  the floors (:func:`rmtcheck.coherence_laws.noise_floor`, :func:`~rmtcheck.coherence_laws.noise_floor_refined`),
+  :math:`N(0, 1)` for :math:`G_{ik}/\\sqrt d` and :math:`\\chi^2_d/d` for :math:`\\|g\\|^2/d`;
+  :func:`floor_regimes` — relative error of both floors against :math:`d/n^2`.
+* :func:`sigma_vs_snr` — quantile bands of :math:`\\sigma` over SNR for both SNR conventions and both
+  noise models, the prediction :func:`~rmtcheck.coherence_laws.snr_prediction`, and one-sided
+  Mann–Whitney tests between consecutive SNRs.
+* :func:`mp_fits` — pooled Gram spectra against Marchenko–Pastur, the spectrum of :math:`|G|`, and
+  :math:`\\lambda_{\\max}` against the Bai–Yin edge.
+
+Every function records the seed; grids spawn one child seed per cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from rmtcheck._lib.validation import check_int
+from rmtcheck.randmat.coherence_distribution import coherence_distribution
+from rmtcheck.randmat.coherence_predictions import floor_report, noise_floor, noise_floor_refined, snr_prediction
+from rmtcheck.randmat.marchenko_pastur import gram_edge, gram_mp, mp_ks
+
+__all__ = ["noise_histograms", "floor_regimes", "sigma_vs_snr", "mp_fits"]
+
+_Q = (5, 25, 50, 75, 95)
+
+
+def _children(seed, k):
+    return np.random.SeedSequence(seed).spawn(k)
+
+
+def noise_histograms(sizes=((20, 100), (50, 2000), (100, 1000)), instances: int = 500, seed: int = 0) -> dict:
+    """Pure-noise (isotropic) coherence distributions for each ``(n, d)`` in ``sizes``."""
+    instances = check_int(instances, "instances", 2)
+    out = {"seed": seed, "sizes": [tuple(map(int, s)) for s in sizes], "cases": []}
+    for (n, d), child in zip(sizes, _children(seed, len(sizes))):
+        cd = coherence_distribution("isotropic", instances, n, d, np.random.default_rng(child))
+        out["cases"].append({
+            "n": n, "d": d, "sigma": cd.sigma, "floor": noise_floor(n, d), "refined": noise_floor_refined(n, d),
+            "offdiag_scaled": cd.offdiag.ravel() / np.sqrt(d), "norms_scaled": cd.norms2.ravel() / d,
+            "mean_abs_offdiag_scaled": float(cd.mean_abs_offdiag.mean() / np.sqrt(d)),
+            "ks_offdiag_p": float(stats.kstest(cd.offdiag.ravel()[:5000] / np.sqrt(d), "norm").pvalue),
+            "ks_norms_p": float(stats.kstest(cd.norms2.ravel()[:5000], stats.chi2(d).cdf).pvalue),
+        })
+    return out
+
+
+def floor_regimes(ns=(10, 30, 100), ratios=(0.3, 1.0, 3.0, 10.0, 30.0), instances: int = 100, seed: int = 0,
+                  tol: float = 0.02) -> dict:
+    """Relative error of the leading and refined floors on the grid ``d = ratio * n^2`` (capped at 2e5
+    so that a cell stays below about 2e7 normals)."""
+    sizes = []
+    for n in ns:
+        for r in ratios:
+            d = int(max(2, min(round(r * n * n), 200_000, 2e7 / (n * instances))))
+            sizes.append((int(n), d))
+    recs = floor_report(sizes, instances=instances, rng=seed, tol=tol)
+    keys = ("n", "d", "mean_sigma", "sd_sigma", "floor", "refined", "rel_err_floor", "rel_err_refined", "d_over_n2",
+            "floor_holds", "refined_holds", "near_orthogonal")
+    return {"seed": seed, "tol": tol, "instances": instances,
+            **{k: np.array([getattr(r, k) for r in recs]) for k in keys}}
+
+
+def sigma_vs_snr(n: int = 30, d: int = 400, snrs=None, instances: int = 200, seed: int = 0,
+                 conventions=(("mu", "projected"), ("sigma", "projected"), ("mu", "isotropic")),
+                 level: float = 1e-3) -> dict:
+    """Quantiles of :math:`\\sigma` over an SNR grid for each ``(vary, noise)`` in ``conventions``.
+
+    Returns per convention the quantiles ``q`` (len(_Q), len(snrs)), the mean, the prediction, and the
+    one-sided Mann–Whitney p-values between consecutive SNRs (alternative: larger SNR, larger
+    :math:`\\sigma`); ``increase`` marks rejections at ``level``.
+    """
+    n, d = check_int(n, "n", 2), check_int(d, "d", 2)
+    snrs = np.geomspace(1e-2, 1.5, 14) if snrs is None else np.asarray(snrs, float)
+    out = {"seed": seed, "n": n, "d": d, "snr": snrs, "quantile_levels": np.array(_Q), "floor": noise_floor(n, d),
+           "refined": noise_floor_refined(n, d - 1), "level": level, "curves": []}
+    for (vary, noise), child in zip(conventions, _children(seed, len(conventions))):
+        kids = child.spawn(snrs.size)
+        samples = [coherence_distribution("patch", instances, n, d, np.random.default_rng(k), snr=float(s),
+                                          vary=vary, noise=noise).sigma for s, k in zip(snrs, kids)]
+        S = np.stack(samples)
+        p = np.array([stats.mannwhitneyu(S[i + 1], S[i], alternative="greater").pvalue for i in range(snrs.size - 1)])
+        out["curves"].append({"vary": vary, "noise": noise, "q": np.percentile(S, _Q, axis=1), "mean": S.mean(axis=1),
+                              "pred": snr_prediction(n, d, snrs, noise), "p_increase": p, "increase": p < level})
+    return out
+
+
+def mp_fits(sizes=((100, 400), (100, 200), (100, 110)), instances: int = 40, seed: int = 0) -> dict:
+    """Pooled Gram spectra (eigenvalues of :math:`\\Xi\\Xi^\\top/d`) against MP(n/d); the spectrum of
+    :math:`|G|/d`; :math:`\\lambda_{\\max}(G)` against the Bai–Yin edge and Johnstone's centring."""
+    out = {"seed": seed, "cases": []}
+    for (n, d), child in zip(sizes, _children(seed, len(sizes))):
+        cd = coherence_distribution("isotropic", instances, n, d, np.random.default_rng(child), spectra=True)
+        r = mp_ks(cd.gram_eigs, n, d)
+        ra = mp_ks(cd.abs_eigs, n, d)
+        law = gram_mp(n, d)
+        a, b = law.support()
+        x = np.linspace(a, b, 400)[1:-1]
+        by, mu, sg = gram_edge(n, d)
+        out["cases"].append({"n": n, "d": d, "ratio": n / d, "eigs": cd.gram_eigs.ravel() / d,
+                             "abs_eigs": cd.abs_eigs.ravel() / d, "x": x, "pdf": law.pdf(x), "edges": (a, b),
+                             "p_pooled": r["p_pooled"], "median_p": float(np.median(r["p"])),
+                             "p_pooled_abs": ra["p_pooled"], "lambda_max": cd.gram_eigs[:, -1] / d,
+                             "bai_yin": by / d, "tw_centre": mu / d, "tw_scale": sg / d})
+    return out

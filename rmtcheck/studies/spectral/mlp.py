@@ -1,0 +1,216 @@
+"""A small multilayer perceptron in NumPy with analytic gradients (softmax cross-entropy).
+
+Parameters are a flat list of arrays ``[W_1, b_1, W_2, b_2, ...]`` with ``W_l`` of shape
+``(d_{l-1}, d_l)``; :func:`layer_of` maps each parameter array to its layer (the unit a spectral gate
+acts on). Hidden activation ReLU or tanh; output logits :math:`z = a_{L-1} W_L + b_L`;
+loss [paper: standard]
+
+.. math::
+
+    L(\\theta) = \\frac{1}{n}\\sum_{i} \\Big(\\operatorname{logsumexp}(z_i) - z_{i, y_i}\\Big),
+    \\qquad \\frac{\\partial L}{\\partial z_i} = \\frac{\\operatorname{softmax}(z_i) - e_{y_i}}{n} .
+
+Back-propagation: :math:`\\delta_L = \\partial L/\\partial z`, :math:`\\nabla W_l = a_{l-1}^\\top \\delta_l`,
+:math:`\\nabla b_l = \\mathbf 1^\\top\\delta_l`, :math:`\\delta_{l-1} = (\\delta_l W_l^\\top) \\odot \\phi'(h_{l-1})`.
+Gradients are checked against central finite differences in ``tests/test_sragu_mlp.py`` and the
+verify row ``spectral.mlp_gradient_fd``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+
+from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
+
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "init_params",
+    "layer_of",
+    "weight_matrices",
+    "forward",
+    "predict_proba",
+    "per_sample_loss",
+    "loss",
+    "loss_and_grad",
+    "per_sample_grad_norms",
+    "train",
+    "accuracy",
+]
+
+ACTIVATIONS = ("relu", "tanh")
+
+
+@dataclass(frozen=True)
+class MLP:
+    """Architecture: layer widths ``sizes = (d_in, h_1, ..., n_classes)`` and hidden activation."""
+
+    sizes: tuple
+    activation: str = "relu"
+
+    def __post_init__(self):
+        sizes = tuple(int(s) for s in self.sizes)
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must be >= 2 positive widths (d_in, ..., n_classes); got {self.sizes!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}; got {self.activation!r}")
+        object.__setattr__(self, "sizes", sizes)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+
+def init_params(model: MLP, rng=None) -> list[np.ndarray]:
+    """He (ReLU) or Glorot (tanh) Gaussian initialisation, zero biases."""
+    g = as_generator(rng)
+    params = []
+    for din, dout in zip(model.sizes[:-1], model.sizes[1:]):
+        std = np.sqrt(2.0 / din) if model.activation == "relu" else np.sqrt(2.0 / (din + dout))
+        params += [std * g.standard_normal((din, dout)), np.zeros(dout)]
+    return params
+
+
+def layer_of(params) -> np.ndarray:
+    """Layer index of every parameter array (``[0, 0, 1, 1, ...]``)."""
+    return np.arange(len(params)) // 2
+
+
+def weight_matrices(params) -> list[np.ndarray]:
+    return [params[2 * l] for l in range(len(params) // 2)]
+
+
+def _act(h, activation):
+    return np.maximum(h, 0.0) if activation == "relu" else np.tanh(h)
+
+
+def _forward_cache(model, params, X):
+    a = X
+    acts, pre = [X], []
+    L = model.n_layers
+    for l in range(L):
+        h = a @ params[2 * l] + params[2 * l + 1]
+        pre.append(h)
+        a = h if l == L - 1 else _act(h, model.activation)
+        acts.append(a)
+    return acts, pre
+
+
+def _check_xy(model, X, y=None):
+    X = as_finite_array(X, "X", ndim=2)
+    if X.shape[1] != model.sizes[0]:
+        raise ValueError(f"X must have {model.sizes[0]} columns; got shape {X.shape}")
+    if y is None:
+        return X, None
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be an integer array of shape ({X.shape[0]},); got {y.dtype} {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= model.sizes[-1]):
+        raise ValueError(f"y must lie in [0, {model.sizes[-1] - 1}]; got range [{y.min()}, {y.max()}]")
+    return X, y
+
+
+def forward(model, params, X) -> np.ndarray:
+    """Logits, shape ``(n, n_classes)``."""
+    X, _ = _check_xy(model, X)
+    return _forward_cache(model, params, X)[0][-1]
+
+
+def predict_proba(model, params, X) -> np.ndarray:
+    return softmax(forward(model, params, X), axis=1)
+
+
+def per_sample_loss(model, params, X, y) -> np.ndarray:
+    """Cross-entropy of every sample (log-softmax: overflow-safe)."""
+    X, y = _check_xy(model, X, y)
+    z = _forward_cache(model, params, X)[0][-1]
+    return -log_softmax(z, axis=1)[np.arange(y.size), y]
+
+
+def loss(model, params, X, y) -> float:
+    return float(np.mean(per_sample_loss(model, params, X, y)))
+
+
+def loss_and_grad(model, params, X, y, scale: float = 1.0):
+    """Mean cross-entropy (times ``scale``) and its analytic gradient (list like ``params``)."""
+    X, y = _check_xy(model, X, y)
+    n = y.size
+    if n == 0:
+        raise ValueError("X must have at least one row")
+    acts, pre = _forward_cache(model, params, X)
+    z = acts[-1]
+    logp = log_softmax(z, axis=1)
+    val = -float(np.mean(logp[np.arange(n), y]))
+    delta = np.exp(logp)
+    delta[np.arange(n), y] -= 1.0
+    delta *= scale / n
+    grads = [None] * len(params)
+    for l in range(model.n_layers - 1, -1, -1):
+        grads[2 * l] = acts[l].T @ delta
+        grads[2 * l + 1] = delta.sum(axis=0)
+        if l > 0:
+            back = delta @ params[2 * l].T
+            h = pre[l - 1]
+            delta = back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
+    return scale * val, grads
+
+
+def per_sample_grad_norms(model, params, X, y) -> np.ndarray:
+    """:math:`\\|\\nabla_\\theta \\ell_i\\|_2` for every sample without materialising per-sample gradients:
+    :math:`\\|\\nabla W_l\\|^2 = \\|a_{l-1}\\|^2\\|\\delta_l\\|^2` (rank one) and :math:`\\|\\nabla b_l\\|^2 = \\|\\delta_l\\|^2`. [derived]"""
+    X, y = _check_xy(model, X, y)
+    n = y.size
+    acts, pre = _forward_cache(model, params, X)
+    delta = softmax(acts[-1], axis=1)
+    delta[np.arange(n), y] -= 1.0
+    sq = np.zeros(n)
+    for l in range(model.n_layers - 1, -1, -1):
+        dn = np.einsum("ij,ij->i", delta, delta)
+        sq += dn * (np.einsum("ij,ij->i", acts[l], acts[l]) + 1.0)
+        if l > 0:
+            back = delta @ params[2 * l].T
+            h = pre[l - 1]
+            delta = back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
+    return np.sqrt(sq)
+
+
+def accuracy(model, params, X, y) -> float:
+    X, y = _check_xy(model, X, y)
+    if y.size == 0:
+        return float("nan")
+    return float(np.mean(np.argmax(forward(model, params, X), axis=1) == y))
+
+
+def train(model, X, y, epochs: int = 30, lr: float = 0.05, batch: int = 32, rng=None, params=None,
+          weight_decay: float = 0.0, momentum: float = 0.9) -> list[np.ndarray]:
+    """Mini-batch SGD with heavy-ball momentum (shuffled epochs drawn from ``rng``).
+
+    ``params=None`` initialises from ``rng`` first (:func:`init_params`), so the same seed gives the
+    same initialisation and batch order — the protocol shared by the original and the gold model.
+    """
+    X, y = _check_xy(model, X, y)
+    epochs = check_int(epochs, "epochs", 0)
+    lr = check_positive(lr, "lr")
+    batch = check_int(batch, "batch", 1)
+    if not 0.0 <= float(momentum) < 1.0:
+        raise ValueError(f"momentum must lie in [0, 1); got {momentum!r}")
+    if float(weight_decay) < 0:
+        raise ValueError(f"weight_decay must be >= 0; got {weight_decay!r}")
+    g = as_generator(rng)
+    params = init_params(model, g) if params is None else [p.copy() for p in params]
+    vel = [np.zeros_like(p) for p in params]
+    n = y.size
+    for _ in range(epochs):
+        perm = g.permutation(n)
+        for s in range(0, n, batch):
+            b = perm[s:s + batch]
+            _, grads = loss_and_grad(model, params, X[b], y[b])
+            for k, (p, gr) in enumerate(zip(params, grads)):
+                if weight_decay and k % 2 == 0:
+                    gr = gr + weight_decay * p
+                vel[k] = momentum * vel[k] - lr * gr
+                p += vel[k]
+    return params

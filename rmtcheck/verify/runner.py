@@ -1,0 +1,157 @@
+"""Running statements on seeded instances and collecting the verdict table."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from rmtcheck._lib.jsonable import jsonable
+from rmtcheck.verify.catalog import registry
+from rmtcheck.verify.statement import Outcome, Statement
+
+__all__ = ["StatementResult", "run_statement", "run_all", "exit_status"]
+
+
+
+
+@dataclass
+class StatementResult:
+    id: str
+    source: str
+    text: str
+    tag: str
+    notion: str
+    sampling: str
+    regime: str
+    method: str
+    claimed: bool
+    instances: int
+    skipped: int
+    violations: int
+    verdict: str
+    tightness_min: float | None = None
+    tightness_median: float | None = None
+    tightness_max: float | None = None
+    first_violation: dict | None = None
+    threshold: str | None = None
+    seed: int = 0
+    seconds: float = 0.0
+    details: list = field(default_factory=list)
+
+    def to_dict(self, with_details: bool = False) -> dict:
+        d = asdict(self)
+        if not with_details:
+            d.pop("details")
+        return jsonable(d)
+
+    @property
+    def fails_run(self) -> bool:
+        """A claimed statement violated by exact or symbolic computation."""
+        return self.claimed and self.violations > 0 and self.method in ("exact", "symbolic")
+
+
+def _threshold_text(thr) -> str | None:
+    """A statement's threshold as text: a SymPy expression, or the name of one in :mod:`rmtcheck.thresholds`."""
+    if thr is None:
+        return None
+    if isinstance(thr, str):
+        from rmtcheck.stability import thresholds
+
+        try:
+            return f"{thr} = {thresholds.expression(thr)}"
+        except KeyError:
+            return thr
+    return str(thr)
+
+
+def _verdict(stmt: Statement, tried: int, violations: int) -> str:
+    if tried == 0:
+        return "no instance in regime"
+    if stmt.claimed:
+        return "VIOLATED" if violations else "holds"
+    return "fails (as expected)" if violations else "no counterexample found"
+
+
+def _seed_sequence(stmt_id: str, seed: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence([int(seed), zlib.crc32(stmt_id.encode())])
+
+
+def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, keep_details: bool = False) -> StatementResult:
+    """Check ``stmt`` on ``instances`` seeded instances.
+
+    Instance ``k`` uses the ``k``-th child of ``SeedSequence([seed, crc32(id)])``, so one row can be
+    reproduced alone with ``rmtcheck verify --only ID --seed SEED``.
+    """
+    n_inst = stmt.default_instances if instances is None else int(instances)
+    if n_inst < 1:
+        raise ValueError(f"instances must be >= 1; got {n_inst}")
+    t0 = time.perf_counter()
+    children = _seed_sequence(stmt.id, seed).spawn(n_inst)
+    tried = skipped = violations = 0
+    tight: list[float] = []
+    first = None
+    details = []
+    for k, child in enumerate(children):
+        rng = np.random.default_rng(child)
+        inst = stmt.sample(rng)
+        out: Outcome = stmt.check(inst, rng)
+        if out.skipped:
+            skipped += 1
+            continue
+        tried += 1
+        if out.tightness is not None and np.isfinite(out.tightness):
+            tight.append(float(out.tightness))
+        if keep_details:
+            details.append({"index": k, "violated": out.violated, **out.detail})
+        if out.violated:
+            violations += 1
+            if first is None:
+                first = {"index": k, "seed": seed, "instance": jsonable(inst), "detail": jsonable(out.detail)}
+    return StatementResult(
+        id=stmt.id,
+        source=stmt.source,
+        text=stmt.text,
+        tag=stmt.tag,
+        notion=stmt.notion,
+        sampling=stmt.sampling,
+        regime=stmt.regime,
+        method=stmt.method,
+        claimed=stmt.claimed,
+        instances=tried,
+        skipped=skipped,
+        violations=violations,
+        verdict=_verdict(stmt, tried, violations),
+        tightness_min=min(tight) if tight else None,
+        tightness_median=float(np.median(tight)) if tight else None,
+        tightness_max=max(tight) if tight else None,
+        first_violation=first,
+        threshold=_threshold_text(stmt.threshold),
+        seed=seed,
+        seconds=time.perf_counter() - t0,
+        details=details,
+    )
+
+
+def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | None = None, groups=None) -> list[StatementResult]:
+    """Run the selected statements (all by default) in registry order."""
+    reg = registry()
+    if ids:
+        ids = list(ids)
+        unknown = [i for i in ids if i not in reg and not any(k.startswith(i + ".") for k in reg)]
+        if unknown:
+            raise ValueError(f"unknown statement id(s) {unknown}; run `rmtcheck verify --list` to see them")
+        chosen = [s for k, s in reg.items() if k in ids or any(k.startswith(i + ".") for i in ids)]
+    else:
+        chosen = list(reg.values())
+    if groups:
+        chosen = [s for s in chosen if s.group in groups]
+    return [run_statement(s, seed, instances) for s in chosen]
+
+
+def exit_status(results: list[StatementResult]) -> int:
+    """1 when a claimed statement is violated by exact/symbolic computation, else 0."""
+    return int(any(r.fails_run for r in results))
