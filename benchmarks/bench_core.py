@@ -16,9 +16,8 @@ import time
 import numpy as np
 
 from rmtcheck.randmat.families import gaussian_factors
-from rmtcheck.stability.operator import sgd_recursion
 from rmtcheck.stability.montecarlo import simulate
-from rmtcheck.stability.operator import dense_growth
+from rmtcheck.stability.operator import dense_growth, sgd_recursion
 
 
 def best(fn, repeat=3):

@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-from rmtcheck.stability.coherence import coherence
 from rmtcheck.randmat.coherence_distribution import coherence_distribution
+from rmtcheck.stability.coherence import coherence
 
 
 def naive_loop(instances, n, d, seed):

@@ -16,8 +16,8 @@ import warnings
 
 import numpy as np
 
-from rmtcheck.randmat.spectral import diagnose, esd
 from rmtcheck.randmat.powerlaw import fit_powerlaw
+from rmtcheck.randmat.spectral import diagnose, esd
 
 
 def best(fn, repeat=3):

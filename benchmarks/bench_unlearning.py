@@ -18,10 +18,10 @@ import time
 import numpy as np
 
 from rmtcheck.randmat.families import dexter_construction
-from rmtcheck.stability.pairs import PairFamily
-from rmtcheck.stability.unlearning import mixed_recursion
 from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.pairs import PairFamily
 from rmtcheck.stability.three_axis import pair_coherence, pair_coherence_naive
+from rmtcheck.stability.unlearning import mixed_recursion
 
 
 def _t(fn, *a, **k):

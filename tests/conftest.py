@@ -17,7 +17,53 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=300, deadline=None)
 _default = "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else "dev"
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", _default)
+settings.load_profile(_PROFILE)
+
+
+def _pair_kernel_line() -> str:
+    """The back end ``backend="auto"`` resolves to (``rmtcheck._lib.pair_kernels``: numba when importable)."""
+    try:
+        from rmtcheck._lib.pair_kernels import have_numba
+    except Exception as exc:  # the header must never break the run
+        return f"pair kernels: unknown ({type(exc).__name__}: {exc})"
+    if have_numba():
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("numba")
+        except PackageNotFoundError:
+            v = "?"
+        return f"pair kernels: numba {v} (backend='auto' -> numba)"
+    return "pair kernels: NumPy (numba not installed; backend='auto' -> numpy)"
+
+
+def _blas_lines() -> list[str]:
+    """numpy's BLAS as threadpoolctl sees it (the libraries loaded by numpy, else every BLAS loaded)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return ["numpy BLAS: unknown (threadpoolctl not installed)"]
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    own = [i for i in blas if "numpy" in str(i.get("filepath", "")).lower()]
+    return [f"numpy BLAS: {i.get('internal_api')} {i.get('version')}, num_threads={i.get('num_threads')}"
+            + (f", threading_layer={i['threading_layer']}" if i.get("threading_layer") else "")
+            + f" ({i.get('filepath')})" for i in (own or blas)] or ["numpy BLAS: none found by threadpoolctl"]
+
+
+def pytest_report_header(config):
+    import scipy
+
+    # the profile actually loaded: ours, unless hypothesis' own ``--hypothesis-profile`` replaced it
+    name = getattr(settings, "_current_profile", None) or _PROFILE
+    prof = settings.default
+    return [
+        _pair_kernel_line(),
+        *_blas_lines(),
+        f"numpy {np.__version__}, scipy {scipy.__version__}",
+        f"hypothesis profile: {name} (max_examples={prof.max_examples}, derandomize={prof.derandomize}; "
+        "choose with HYPOTHESIS_PROFILE=dev|ci|thorough)",
+    ]
 
 
 def pytest_addoption(parser):

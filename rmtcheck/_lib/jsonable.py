@@ -35,6 +35,11 @@ def jsonable(x, max_array: int | None = 64, nonfinite: str = "encode", fallback=
     object
         Dicts (with string keys), lists, floats, ints, bools, strings and ``None``.
 
+    Raises
+    ------
+    ValueError
+        If ``nonfinite`` is not ``"encode"`` or ``"keep"``.
+
     Examples
     --------
     >>> import numpy as np

@@ -1,4 +1,4 @@
-"""Matrix-free products with the pair-coherence matrix (private; see ``mixed_coherence``).
+"""Matrix-free products with the pair-coherence matrix (private; used by ``three_axis.pair_coherence``).
 
 The kernel evaluates, over all pairs ``(i, j)`` and ``(k, l)``,
 
@@ -13,9 +13,10 @@ Two back ends compute the same numbers:
 * ``numpy``: cache-sized blocks (``block_elems`` entries) applied by a thread pool; about 4 passes
   over each block, so 6-9 times slower than ``numba`` (measured in ``benchmarks/bench_unlearning.py``).
 
-The entry is the trace :math:`\\operatorname{Tr}(D_{ij}D_{kl})` of the three-axis identity, with the
-weights :math:`(1-\\alpha)^2`, :math:`\\alpha^2`, :math:`\\alpha(1-\\alpha)` already folded into
-``R``, ``F`` and ``C``.
+The entry is the trace :math:`\\operatorname{Tr}(D_{ij}D_{kl})` of the three-axis identity [derived;
+``proofs/chang_khanna_three_axis.py``, item 1], with the weights :math:`(1-\\alpha)^2`, :math:`\\alpha^2`,
+:math:`\\alpha(1-\\alpha)` already folded into ``R``, ``F`` and ``C``; the absolute value is the sign
+convention of :mod:`rmtcheck.stability.three_axis`.
 """
 
 from __future__ import annotations
@@ -29,12 +30,18 @@ import numpy as np
 
 __all__ = ["BACKENDS", "have_numba", "pair_product", "negative_mass"]
 
+#: Accepted values of ``backend``: ``"auto"`` picks numba when it is importable, else NumPy.
 BACKENDS = ("auto", "numba", "numpy")
 _SLOTS = 16  # accumulators of the symmetric numba product (fixed, so results do not depend on the thread count)
 
 
 def have_numba() -> bool:
-    """Whether the optional ``numba`` back end is importable (checked without importing it)."""
+    """Whether the optional ``numba`` back end is importable (checked without importing it).
+
+    Returns
+    -------
+    bool
+    """
     return importlib.util.find_spec("numba") is not None
 
 
@@ -57,7 +64,43 @@ def _resolve(backend: str) -> str:
 
 
 def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 16, workers: int | None = None) -> np.ndarray:
-    """``Y[i, j] = sum_{k,l} sqrt|R_ik + F_jl - C_il - C_kj| Z[k, l]``, shapes ``(n_r, n_f)``."""
+    """Product with the pair-coherence matrix: ``Y[i, j] = sum_{k,l} sqrt|R_ik + F_jl - C_il - C_kj| Z[k, l]``.
+
+    Parameters
+    ----------
+    R : ndarray of shape (n_r, n_r)
+        Weighted retain traces :math:`(1-\\alpha)^2\\operatorname{Tr}(A_iA_k)`.
+    F : ndarray of shape (n_f, n_f)
+        Weighted forget traces :math:`\\alpha^2\\operatorname{Tr}(B_jB_l)`.
+    C : ndarray of shape (n_r, n_f)
+        Weighted cross traces :math:`\\alpha(1-\\alpha)\\operatorname{Tr}(A_iB_l)`.
+    Z : ndarray of shape (n_r, n_f)
+        The vector over pairs, reshaped.
+    backend : {"auto", "numba", "numpy"}, default "auto"
+        Kernel (keyword-only); both compute the same numbers up to summation order.
+    block_elems : int, default 65536
+        Entries per block of the NumPy back end.
+    workers : int, optional
+        Threads of the NumPy back end (default ``min(4, cpu_count)``).
+
+    Returns
+    -------
+    ndarray of shape (n_r, n_f)
+
+    Raises
+    ------
+    ValueError
+        If ``backend`` is unknown, or ``"numba"`` without numba installed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R, F, C = np.eye(2), np.eye(3), np.zeros((2, 3))
+    >>> Z = np.ones((2, 3))
+    >>> T = (R[:, None, :, None] + F[None, :, None, :]).reshape(6, 6)   # dense reference
+    >>> bool(np.allclose(pair_product(R, F, C, Z, backend="numpy").ravel(), np.sqrt(T) @ Z.ravel()))
+    True
+    """
     R, F, C = (np.ascontiguousarray(a, dtype=float) for a in (R, F, C))
     Z = np.ascontiguousarray(Z, dtype=float)
     if _resolve(backend) == "numba":
@@ -93,7 +136,28 @@ def _np_product(R, F, C, Z, block_elems, workers):
 
 
 def negative_mass(R, F, C, W, *, backend="auto") -> float:
-    """``sum_{ij,kl} W_ij W_kl [R_ik + F_jl - C_il - C_kj < 0]`` (weighted count of negative traces)."""
+    """Weighted count of negative pair traces: ``sum_{ij,kl} W_ij W_kl [R_ik + F_jl - C_il - C_kj < 0]``.
+
+    Parameters
+    ----------
+    R, F, C : ndarray
+        As in :func:`pair_product`.
+    W : ndarray of shape (n_r, n_f)
+        Pair multiplicities.
+    backend : {"auto", "numba", "numpy"}, default "auto"
+        Kernel (keyword-only).
+
+    Returns
+    -------
+    float
+        Divided by :math:`N^2` it is the ``negative_fraction`` of
+        :class:`~rmtcheck.stability.three_axis.PairCoherence`.
+
+    Raises
+    ------
+    ValueError
+        If ``backend`` is unknown, or ``"numba"`` without numba installed.
+    """
     W = np.ascontiguousarray(W, dtype=float)
     if _resolve(backend) == "numba":
         return float(_numba_kernels()[1](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C), W))

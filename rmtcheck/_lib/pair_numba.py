@@ -1,4 +1,8 @@
-"""Fused numba kernels of :mod:`rmtcheck._pair_kernels` (imported only when the numba back end is used)."""
+"""Fused numba kernels of :mod:`rmtcheck._lib.pair_kernels` (imported only when the numba back end is used).
+
+Private: call them through :func:`rmtcheck._lib.pair_kernels.pair_product` and
+:func:`rmtcheck._lib.pair_kernels.negative_mass`, which validate the back end and the arrays.
+"""
 
 import numba
 import numpy as np

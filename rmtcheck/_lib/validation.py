@@ -21,7 +21,35 @@ __all__ = [
 
 
 def as_finite_array(x, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """Return ``x`` as a float64 array, rejecting NaN/inf and wrong dimensionality."""
+    """Return ``x`` as a float64 array, rejecting NaN/inf and wrong dimensionality.
+
+    Parameters
+    ----------
+    x : array_like
+        Numeric input.
+    name : str
+        Argument name for the error message.
+    ndim : int or tuple of int, optional
+        Accepted numbers of dimensions (any when ``None``).
+
+    Returns
+    -------
+    ndarray of float64
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not numeric, has another number of dimensions, or contains NaN or inf.
+
+    Examples
+    --------
+    >>> as_finite_array([[1, 2]], "G", ndim=2).dtype
+    dtype('float64')
+    >>> as_finite_array([1.0, float("nan")], "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: x contains 1 NaN or inf entries; pass finite values only
+    """
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -39,7 +67,33 @@ def as_finite_array(x, name: str, ndim: int | tuple[int, ...] | None = None) -> 
 
 
 def check_positive(x, name: str) -> float:
-    """A finite real number > 0 (learning rates, scales)."""
+    """Check a finite real number > 0 (learning rates, scales).
+
+    Parameters
+    ----------
+    x : real
+        The value (``bool`` is rejected).
+    name : str
+        Argument name for the error message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a real number, not finite or not > 0.
+
+    Examples
+    --------
+    >>> check_positive(0.5, "lr")
+    0.5
+    >>> check_positive(0, "lr")
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be finite and > 0; got 0
+    """
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise ValueError(f"{name} must be a real number > 0; got {x!r}")
     v = float(x)
@@ -49,7 +103,31 @@ def check_positive(x, name: str) -> float:
 
 
 def check_int(x, name: str, low: int | None = None, high: int | None = None) -> int:
-    """An integer in ``[low, high]``."""
+    """Check an integer in ``[low, high]`` (integral floats such as ``3.0`` are accepted).
+
+    Parameters
+    ----------
+    x : int
+        The value (``bool`` is rejected).
+    name : str
+        Argument name for the error message.
+    low, high : int, optional
+        Inclusive bounds (unbounded when ``None``).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not an integer or lies outside ``[low, high]``.
+
+    Examples
+    --------
+    >>> check_int(3.0, "steps", 1)
+    3
+    """
     if isinstance(x, bool) or not isinstance(x, numbers.Integral):
         if isinstance(x, numbers.Real) and float(x).is_integer():
             x = int(x)
@@ -64,12 +142,48 @@ def check_int(x, name: str, low: int | None = None, high: int | None = None) -> 
 
 
 def check_batch(B, n: int, name: str = "batch") -> int:
-    """Batch size, an integer in ``[1, n]``."""
+    """Check a batch size, an integer in ``[1, n]``.
+
+    Parameters
+    ----------
+    B : int
+        The batch size.
+    n : int
+        Population size.
+    name : str, default "batch"
+        Argument name for the error message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``B`` is not an integer in ``[1, n]``.
+    """
     return check_int(B, name, 1, n)
 
 
 def check_unit_interval(x, name: str) -> float:
-    """A real number in ``[0, 1]`` (mixing weights, probabilities)."""
+    """Check a real number in ``[0, 1]`` (mixing weights, probabilities).
+
+    Parameters
+    ----------
+    x : real
+        The value (``bool`` is rejected).
+    name : str
+        Argument name for the error message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a finite real number in ``[0, 1]``.
+    """
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(float(x)):
         raise ValueError(f"{name} must be a real number in [0, 1]; got {x!r}")
     v = float(x)
@@ -79,7 +193,28 @@ def check_unit_interval(x, name: str) -> float:
 
 
 def as_generator(rng) -> np.random.Generator:
-    """SPEC 7: accept ``None``, an int seed, a SeedSequence or a Generator."""
+    """Coerce a seed to a :class:`numpy.random.Generator` (SPEC 7).
+
+    Parameters
+    ----------
+    rng : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        A Generator is returned unchanged; anything else seeds ``np.random.default_rng``.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    ValueError
+        For any other type (e.g. a legacy ``RandomState``).
+
+    Examples
+    --------
+    >>> g = as_generator(0)
+    >>> as_generator(g) is g
+    True
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):

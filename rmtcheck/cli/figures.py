@@ -37,8 +37,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from rmtcheck.plotting.manifest import generate, reproduce_command
     from rmtcheck.plotting.catalog import figures
+    from rmtcheck.plotting.manifest import generate, reproduce_command
 
     if args.list:
         for name, fn in figures().items():

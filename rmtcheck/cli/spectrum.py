@@ -52,8 +52,8 @@ def _load(path: str):
 
 
 def run(args) -> int:
-    from rmtcheck.randmat.spectral import diagnose_layers, spectrum_table
     from rmtcheck._lib.jsonable import jsonable
+    from rmtcheck.randmat.spectral import diagnose_layers, spectrum_table
 
     layers = _load(args.file)
     results = diagnose_layers(layers, rng=args.seed, min_tail=args.min_tail, convention=args.convention,

@@ -25,8 +25,8 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from rmtcheck.studies.spectral.evaluation import evaluation_table, run_evaluation
     from rmtcheck._lib.jsonable import jsonable
+    from rmtcheck.studies.spectral.evaluation import evaluation_table, run_evaluation
 
     kw = dict(hidden=tuple(args.hidden), epochs=args.epochs, unlearn_lr=args.unlearn_lr,
               max_passes=args.max_passes, retain_weight=args.retain_weight)

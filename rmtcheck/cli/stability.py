@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 
-from rmtcheck.stability.sampling import SAMPLING_MODELS
 from rmtcheck.stability.report import stability_report
+from rmtcheck.stability.sampling import SAMPLING_MODELS
 
 
 def add_parser(sub):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from rmtcheck.stability.sampling import MIXED_SAMPLINGS
 from rmtcheck.stability.report import analyse
+from rmtcheck.stability.sampling import MIXED_SAMPLINGS
 
 
 def add_parser(subparsers):

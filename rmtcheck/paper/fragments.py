@@ -39,10 +39,11 @@ import math
 import os
 import re
 from pathlib import Path
-from rmtcheck.paper.records import GROUP_TITLES, _clean, _counts, _group, _groups, complete_records
-from rmtcheck.paper.tex import _csdef, _header, _num, _tightness_tex, _tt, _verdict_tex, tex_escape
+
 from rmtcheck.paper.check import _strip_comments
+from rmtcheck.paper.records import GROUP_TITLES, _clean, _counts, _group, _groups, complete_records
 from rmtcheck.paper.sweeps import _sweeps
+from rmtcheck.paper.tex import _csdef, _header, _num, _tightness_tex, _tt, _verdict_tex, tex_escape
 
 __all__ = [
     "FIGURE_FIELDS", "STAT_FIELDS", "build_fragments",
@@ -202,8 +203,8 @@ def _png_width_in(path: Path, dpi: float = 200.0) -> float | None:
 
 
 def _figures_info(figures_dir: Path) -> dict:
-    from rmtcheck.plotting.manifest import figure_description, load_manifest, reproduce_command
     from rmtcheck.plotting.catalog import figures
+    from rmtcheck.plotting.manifest import figure_description, load_manifest, reproduce_command
 
     man = load_manifest(figures_dir)["figures"]
     out = {}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from rmtcheck.paper.records import GROUP_TITLES, _clean, _counts, _group, _groups, complete_records
+
 from rmtcheck.paper.fragments import _figures_info
+from rmtcheck.paper.records import GROUP_TITLES, _clean, _counts, _group, _groups, complete_records
 from rmtcheck.paper.tex import _md_num
 
 __all__ = [

@@ -7,8 +7,9 @@ import math
 import os
 import sqlite3
 from pathlib import Path
-from rmtcheck.paper.tex import _header, _num, _tt, tex_escape
+
 from rmtcheck.paper.records import find_root
+from rmtcheck.paper.tex import _header, _num, _tt, tex_escape
 
 
 def _sweep_store_path(store):

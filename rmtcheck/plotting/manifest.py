@@ -29,6 +29,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from rmtcheck._lib.jsonable import jsonable
 
 __all__ = ["MANIFEST_NAME", "FigureRun", "Progress", "figure_description", "generate", "load_manifest", "package_versions",

@@ -1,24 +1,34 @@
-"""Random-matrix tools: Marchenko–Pastur, random designs and families, coherence predictions, layer spectra.
+"""Random-matrix tools: Marchenko–Pastur laws, random designs and Hessian families, coherence of random
+designs, and layer-spectrum diagnostics.
 
-Marchenko–Pastur (``marchenko_pastur``)
-    :data:`marchenko_pastur` (a :class:`scipy.stats.rv_continuous`), :func:`mp_edges`,
-    :func:`bai_yin_edge`, :func:`tracy_widom_edge`.
+Marchenko–Pastur laws and edges (``marchenko_pastur``)
+    :func:`marchenko_pastur` (a frozen :class:`scipy.stats.rv_continuous`), :func:`mp_edges`,
+    :func:`bai_yin_edge`, :func:`tracy_widom_edge`; for noise Gram matrices :func:`gram_mp`,
+    :func:`gram_edge` and the KS comparison :func:`mp_ks`.
 Designs (``designs``)
     :func:`isotropic_gaussian`, :func:`anisotropic_gaussian`, :func:`haar_orthogonal`,
-    :func:`signal_noise_patches`, :class:`PatchData`, :func:`patch_scales`.
+    :func:`gaussian_batch`; the signal-plus-noise patch model :func:`signal_noise_patches`
+    (:class:`PatchData`), :func:`signal_noise_batch`, :func:`patch_scales`; option names
+    :data:`NOISE_MODELS`, :data:`SNR_CONVENTIONS`.
 Random Hessian families (``families``)
     :func:`gaussian_factors`, :func:`clustered_factors`, :func:`wishart_stack`, :func:`random_family`,
     :func:`dexter_construction`, :func:`linear_factors`.
-Coherence of random designs (``coherence_distribution``, ``coherence_predictions``)
-    :func:`coherence_distribution`; :func:`noise_floor`, :func:`noise_floor_refined`,
-    :func:`snr_prediction`, :func:`norm_bound`, :func:`inner_product_bound`, :func:`snr_increase_test`,
-    :func:`floor_report`; Gram-matrix MP laws :func:`gram_mp`, :func:`gram_edge`, :func:`mp_ks`
-    (``marchenko_pastur``).
+Sampled coherence (``coherence_distribution``)
+    :func:`coherence_distribution` (:class:`CoherenceDistribution`), :data:`DESIGNS`.
+Coherence predictions, bounds and tests (``coherence_predictions``)
+    :func:`noise_floor`, :func:`noise_floor_refined`, :func:`effective_dimension`,
+    :func:`expected_max_chi2`, :func:`mean_abs_inner`, :func:`snr_prediction`; :func:`norm_bound`,
+    :func:`inner_product_bound`, :func:`brief_inner_product_scale`; :func:`snr_increase_test`,
+    :func:`floor_report` (:class:`FloorRecord`).
 Layer spectra (``spectral``, ``powerlaw``)
-    :func:`esd`, :func:`fit_mp`, :func:`diagnose`, :func:`diagnose_layers`, :func:`spectrum_table`;
-    :func:`fit_powerlaw`, :func:`powerlaw_alpha_at`, :func:`hill_alpha`.
+    :func:`esd`, :func:`as_matrix`, :func:`fit_mp` (:class:`MPFit`), :func:`stable_rank`,
+    :func:`log_spectral_norm`, :func:`alpha_weighted`, :func:`log_alpha_norm`, :func:`flag`,
+    :func:`diagnose` (:class:`LayerSpectrum`), :func:`diagnose_layers`, :func:`as_layers`,
+    :func:`layers_from_torch`, :func:`spectrum_table`; :func:`fit_powerlaw` (:class:`PowerLawFit`),
+    :func:`powerlaw_alpha_at`, :func:`hill_alpha`.
 
-Every name is imported lazily from the module in parentheses.
+Every name is imported lazily from the module in parentheses. Each module's docstring states its
+conventions and sources; citations use the BibTeX keys of ``paper/references.bib``.
 """
 
 from rmtcheck._lib.lazy import attach

@@ -1,13 +1,35 @@
-"""Sampled coherence distributions of random designs (vectorised over instances, chunked)."""
+"""Monte Carlo sampling of the coherence of random rank-one Hessian families.
+
+This module holds the sampler :func:`coherence_distribution`, its result :class:`CoherenceDistribution`
+and the names of the built-in designs, :data:`DESIGNS`. One call draws ``instances`` independent
+families :math:`g_1, \\dots, g_n \\in \\mathbb R^d` from a design (isotropic or anisotropic Gaussian rows,
+the linear factors of the signal-plus-noise patch model, or any user sampler) and records, per
+instance, the coherence :math:`\\sigma` of :math:`H_i = g_ig_i^\\top` (definition in
+:mod:`rmtcheck.stability.coherence`, after [1]_, Def. 1) together with the Gram statistics that the
+predictions of :mod:`rmtcheck.randmat.coherence_predictions` are built from.
+
+Implementation: instances are drawn and reduced in chunks of about 64 MB (one batched GEMM for the
+Gram matrices, a batched certified power iteration for :math:`\\lambda_{\\max}(|G|)`). A background
+thread draws chunk :math:`i+1` from the same generator, in order, while chunk :math:`i` is reduced, so
+the numbers are exactly those of a serial loop.
+
+References
+----------
+.. [1] G. Dexter, B. Ocejo, S. Keerthi, A. Gupta, A. Acharya and R. Khanna (2024), "A Precise
+   Characterization of SGD Stability Using Loss Surface Geometry", International Conference on
+   Learning Representations (ICLR) [dexter2024], Def. 1.
+"""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+
 import numpy as np
+
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
-from rmtcheck.stability.coherence import _coherence_stack
 from rmtcheck.randmat.designs import _check_snr_args, signal_noise_batch
+from rmtcheck.stability.coherence import _coherence_stack
 
 __all__ = [
     "DESIGNS", "CoherenceDistribution", "coherence_distribution",
@@ -25,17 +47,44 @@ _CHUNK_ELEMENTS = 8_000_000  # about 64 MB of float64 per chunk
 class CoherenceDistribution:
     """Coherence and Gram statistics of ``instances`` sampled families (plain data).
 
+    With :math:`G = (\\langle g_i, g_k\\rangle)_{ik}` the signed Gram matrix of one instance and
+    :math:`|G|` its entrywise absolute value, :math:`\\sigma = \\lambda_{\\max}(|G|)/\\max_i\\|g_i\\|^2`.
+
     Attributes
     ----------
-    sigma : (m,)          coherence of each instance
-    lambda_max : (m,)     :math:`\\lambda_{\\max}(|G|)`
-    max_norm2 : (m,)      :math:`\\max_i \\|g_i\\|^2`
-    norms2 : (m, n)       all :math:`\\|g_i\\|^2`
-    mean_abs_offdiag : (m,)  mean of :math:`|G_{ik}|`, :math:`i \\ne k`
-    max_abs_offdiag : (m,)   max of :math:`|G_{ik}|`, :math:`i \\ne k`
-    offdiag : (m, n-1)    the signed entries :math:`G_{1k}`, :math:`k \\ge 2` (a sample for histograms)
-    gram_eigs : (m, n) or None  ascending eigenvalues of :math:`G` (signed Gram)
-    abs_eigs : (m, n) or None   ascending eigenvalues of :math:`|G|` (for the "MP is not for |G|" check)
+    design : str
+        Design name (``__name__`` of a callable sampler, ``"custom"`` if it has none).
+    params : dict
+        Normalised design parameters.
+    n, d : int
+        Members per family and the ``d`` argument of the call.
+    instances : int
+        Number of sampled families ``m``.
+    seed_entropy : int or None
+        Entropy of the ``SeedSequence`` built when ``rng`` was ``None`` or an int (else ``None``).
+    sigma : ndarray of shape (m,)
+        Coherence of each instance.
+    lambda_max : ndarray of shape (m,)
+        :math:`\\lambda_{\\max}(|G|)`.
+    max_norm2 : ndarray of shape (m,)
+        :math:`\\max_i \\|g_i\\|^2`.
+    norms2 : ndarray of shape (m, n)
+        All :math:`\\|g_i\\|^2`.
+    mean_abs_offdiag : ndarray of shape (m,)
+        Mean of :math:`|G_{ik}|`, :math:`i \\ne k`.
+    max_abs_offdiag : ndarray of shape (m,)
+        Max of :math:`|G_{ik}|`, :math:`i \\ne k`.
+    offdiag : ndarray of shape (m, n-1)
+        The signed entries :math:`G_{1k}`, :math:`k \\ge 2` (a sample for histograms).
+    gram_eigs : ndarray of shape (m, n) or None
+        Ascending eigenvalues of :math:`G` (with ``spectra=True``).
+    abs_eigs : ndarray of shape (m, n) or None
+        Ascending eigenvalues of :math:`|G|` (with ``spectra=True``; the Marchenko–Pastur law describes
+        :math:`G`, not :math:`|G|`).
+
+    See Also
+    --------
+    coherence_distribution : Produces this record.
     """
 
     design: str
@@ -55,6 +104,8 @@ class CoherenceDistribution:
     abs_eigs: np.ndarray | None = None
 
     def to_dict(self) -> dict:
+        """All fields as a plain ``dict`` (:func:`dataclasses.asdict`)."""
+
         return asdict(self)
 
 
@@ -114,30 +165,62 @@ def coherence_distribution(design, instances, n, d, rng=None, *, spectra: bool =
 
     Vectorised: instances are drawn and processed in chunks (about 64 MB each) with one batched GEMM
     for the Gram matrices, a batched certified power iteration for :math:`\\lambda_{\\max}(|G|)`
-    (:func:`perron_root_batch`) and, with ``spectra=True``, batched ``eigvalsh`` for the spectra of
-    :math:`G` and :math:`|G|`.
+    (:func:`rmtcheck.stability.coherence.perron_root_batch`) and, with ``spectra=True``, batched
+    ``eigvalsh`` for the spectra of :math:`G` and :math:`|G|`.
 
     Parameters
     ----------
     design : {"isotropic", "anisotropic", "patch"} or callable
-        ``isotropic``: rows :math:`N(0, s^2 I)` (``scale=``). ``anisotropic``: rows :math:`N(0,
-        \\operatorname{diag}(\\text{spectrum}))` (``spectrum=``; :math:`\\sigma` is rotation invariant, so a
-        general covariance is equivalent to its eigenvalues). ``patch``: the linear factors
-        :math:`y_i\\mu + \\xi_i` of the signal-plus-noise model (``snr=``, ``vary=``, ``mu_norm=``,
-        ``sigma_p=``, ``noise=``, ``combine=``; :func:`rmtcheck.designs_rmt.signal_noise_batch`). A callable
-        ``sampler(rng, m) -> (m, n, d)`` is used as is.
-    instances, n, d : int
-    rng : seed or Generator
+        ``"isotropic"``: rows :math:`N(0, s^2 I)` (``scale=``, default 1). ``"anisotropic"``: rows
+        :math:`N(0, \\operatorname{diag}(\\text{spectrum}))` (``spectrum=``, required; :math:`\\sigma` is
+        rotation invariant, so a general covariance is equivalent to its eigenvalues). ``"patch"``: the
+        linear factors :math:`y_i\\mu + \\xi_i` of the signal-plus-noise model (``snr=`` required;
+        ``vary=``, ``mu_norm=``, ``sigma_p=``, ``noise=``, ``combine=`` as in
+        :func:`rmtcheck.randmat.designs.signal_noise_batch`). A callable ``sampler(rng, m) -> (m, n, d)``
+        is used as is.
+    instances : int
+        Number of families ``m >= 1``.
+    n : int
+        Members per family, ``>= 2``.
+    d : int
+        Dimension, ``>= 1``.
+    rng : None, int, SeedSequence or Generator, optional
         One generator for the whole run; the isotropic and anisotropic draws are chunk-size independent
         (consecutive ``standard_normal`` blocks of one stream), the patch draws depend on ``chunk``.
-    spectra : bool
+    spectra : bool, default False
         Keep the eigenvalues of :math:`G` and :math:`|G|` (one ``eigvalsh`` each per instance).
     chunk : int, optional
-        Instances per chunk (default: about 8e6 / (n d)).
+        Instances per chunk (default: about :math:`8\\cdot 10^6/(n d)`).
+    **params
+        Design parameters, as listed under ``design``.
 
     Returns
     -------
     CoherenceDistribution
+
+    Raises
+    ------
+    ValueError
+        If ``instances``, ``n``, ``d`` or ``chunk`` is out of range; if ``design`` is neither one of
+        :data:`DESIGNS` nor callable; if a required design parameter is missing, an unknown one is given,
+        or a value is invalid (``scale`` not ``> 0``, ``spectrum`` not ``d`` non-negative values with one
+        positive, patch parameters as in :func:`~rmtcheck.randmat.designs.signal_noise_patches`); or if a
+        callable sampler returns an array whose first two dimensions are not ``(chunk size, n)``.
+
+    See Also
+    --------
+    rmtcheck.randmat.coherence_predictions.noise_floor_refined : Predicted mean for ``"isotropic"``.
+    rmtcheck.randmat.coherence_predictions.snr_prediction : Predicted mean for ``"patch"``.
+    rmtcheck.stability.coherence.coherence : Coherence of one family.
+
+    Examples
+    --------
+    >>> cd = coherence_distribution("isotropic", 200, 10, 100, rng=0)
+    >>> cd.sigma.shape, round(float(cd.sigma.mean()), 2)
+    ((200,), 1.46)
+    >>> cd = coherence_distribution("patch", 200, 10, 100, rng=0, snr=1.0)
+    >>> round(float(cd.sigma.mean()), 2)
+    4.98
     """
     m = check_int(instances, "instances", 1)
     n, d = check_int(n, "n", 2), check_int(d, "d", 1)

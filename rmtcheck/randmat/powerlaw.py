@@ -1,9 +1,65 @@
-"""Power-law fits of eigenvalue tails (WeightWatcher's alpha and the Hill estimator)."""
+"""Power-law fits of eigenvalue tails: the CSN fit behind WeightWatcher's :math:`\\alpha`, and Hill's
+estimator.
+
+This module holds :func:`fit_powerlaw` (maximum-likelihood exponent with the Kolmogorov–Smirnov
+choice of :math:`x_{\\min}`, returning a :class:`PowerLawFit`), :func:`powerlaw_alpha_at` (the MLE at a
+fixed threshold), :func:`hill_alpha` (Hill's top-:math:`k` estimator), and the option names
+:data:`CONVENTIONS` and :data:`ECDFS`. The layer diagnostics of :mod:`rmtcheck.randmat.spectral` call
+:func:`fit_powerlaw` on the ESD of a weight matrix, as WeightWatcher does [3]_.
+
+.. rubric:: The CSN fit
+
+Eigenvalues :math:`\\le 10^{-5}\\lambda_{\\max}` are dropped (``drop_rtol``). For every candidate
+:math:`x_{\\min} = \\lambda_{(i)}` (ascending order) with at least ``min_tail`` tail points the
+continuous MLE and the KS distance are computed, and the :math:`x_{\\min}` of smallest KS distance is
+chosen ([1]_, Sec. 3.1 for the estimator and its standard error, Sec. 3.3 for :math:`x_{\\min}`):
+
+.. math::
+
+    \\hat\\alpha = 1 + \\frac{n}{\\sum_{\\text{tail}} \\ln(\\lambda_i / x_{\\min})}, \\qquad
+    D = \\sup_x |S_n(x) - P(x)|, \\quad P(x) = 1 - (x/x_{\\min})^{1-\\hat\\alpha},
+    \\qquad \\sigma_\\alpha = \\frac{\\hat\\alpha - 1}{\\sqrt n} .
+
+*Counting conventions* (``convention``, made explicit here): ``"ww"`` (WeightWatcher, the ``powerlaw``
+package and [1]_) counts the :math:`x_{\\min}` point itself in the tail,
+:math:`n = \\#\\{\\lambda \\ge x_{\\min}\\}`; ``"hill"`` is Hill's top-:math:`k` form [2]_: the :math:`k`
+points strictly above the threshold :math:`\\lambda_{(k+1)}`. The log-sums are equal (the threshold
+contributes :math:`\\ln 1 = 0`), so at the same threshold
+:math:`(\\hat\\alpha_{ww} - 1) / (\\hat\\alpha_{hill} - 1) = (k+1)/k` **exactly** [derived; checked by
+``test_hill_vs_ww_exact`` in ``tests/randmat/test_spectral_fit.py``].
+
+*ECDF conventions* (``ecdf``): ``"two-sided"`` (default) is the exact KS supremum, checking both
+sides of every jump, :math:`\\max_r \\max(P_r - r/n, (r+1)/n - P_r)`; ``"left"`` uses
+:math:`|P_r - r/n|` only, which is what the ``powerlaw`` package (and so WeightWatcher) computes. They
+differ by at most :math:`1/n`.
+
+*Vectorised scan* [derived]: with :math:`L = \\ln\\lambda` sorted, suffix sums give all
+:math:`\\hat\\alpha` in :math:`O(n)`, and each candidate's KS distance costs :math:`O(n)` array work
+(blocks of candidates at once), with no refit loop; ``test_scan_matches_brute_force`` checks it
+against a per-candidate refit.
+
+*Bootstrap CI* [derived]: ``bootstrap_mode="fixed-xmin"`` (default) resamples the eigenvalues with
+replacement, keeps :math:`x_{\\min}` and refits :math:`\\hat\\alpha` (vectorised over replicates;
+ignores the uncertainty of :math:`x_{\\min}`); ``"full"`` redoes the :math:`x_{\\min}` scan on every
+replicate (slower). Percentile interval.
+
+References
+----------
+.. [1] A. Clauset, C. R. Shalizi and M. E. J. Newman (2009), "Power-Law Distributions in Empirical
+   Data", SIAM Review 51(4), 661–703 [clauset2009], Secs. 3.1 and 3.3.
+.. [2] B. M. Hill (1975), "A simple general approach to inference about the tail of a distribution",
+   Annals of Statistics 3(5), 1163–1174 (not in ``paper/references.bib``).
+.. [3] C. H. Martin and M. W. Mahoney (2021), "Implicit Self-Regularization in Deep Neural Networks:
+   Evidence from Random Matrix Theory and Implications for Learning", Journal of Machine Learning
+   Research 22(165), 1–73 [martin2021].
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
+
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive, check_unit_interval
 
 __all__ = [
@@ -11,9 +67,11 @@ __all__ = [
 ]
 
 
+#: Tail counting conventions of :func:`fit_powerlaw` (module docstring).
 CONVENTIONS = ("ww", "hill")
 
 
+#: KS (ECDF) conventions of :func:`fit_powerlaw` (module docstring).
 ECDFS = ("two-sided", "left")
 
 
@@ -25,10 +83,46 @@ _BLOCK_ELEMS = 1 << 20  # about 8 MB of float64 per working array in the KS scan
 
 @dataclass
 class PowerLawFit:
-    """CSN power-law fit with the whole α-versus-x_min curve.
+    """CSN power-law fit of one spectrum, with the whole :math:`\\alpha`-versus-:math:`x_{\\min}` curve.
 
-    ``xmins[i]``, ``alphas[i]``, ``ks_curve[i]``, ``n_tails[i]`` describe candidate ``i``; ``index``
-    is the chosen one. ``ci`` is the bootstrap percentile interval (NaNs when no bootstrap ran).
+    ``xmins[i]``, ``alphas[i]``, ``ks_curve[i]``, ``n_tails[i]`` describe candidate ``i``; ``index`` is
+    the chosen one.
+
+    Attributes
+    ----------
+    alpha : float
+        Fitted exponent :math:`\\hat\\alpha` of the density :math:`p(\\lambda) \\propto \\lambda^{-\\alpha}`.
+    xmin : float
+        Chosen (or fixed) threshold :math:`x_{\\min}`.
+    ks_distance : float
+        KS distance :math:`D` of the tail at ``xmin``.
+    n_tail : int
+        Number of tail points in the chosen convention.
+    alpha_stderr : float
+        :math:`(\\hat\\alpha - 1)/\\sqrt{n_{\\rm tail}}`.
+    convention : {"ww", "hill"}
+        Tail counting convention.
+    ecdf : {"two-sided", "left"}
+        KS convention.
+    index : int
+        Position of the chosen candidate in the arrays below.
+    xmins, alphas, ks_curve : ndarray of float
+        Candidate thresholds, their :math:`\\hat\\alpha` and KS distances (``inf`` where the tail is
+        degenerate).
+    n_tails : ndarray of int
+        Candidate tail sizes.
+    n_used : int
+        Eigenvalues kept after dropping those :math:`\\le` ``drop_rtol * max``.
+    min_tail : int
+        Effective minimum tail size.
+    ci : tuple of float
+        Bootstrap percentile interval (NaNs when no bootstrap ran).
+    ci_level : float
+        Its level.
+    n_boot : int
+        Number of bootstrap replicates (0: none).
+    bootstrap_mode : str
+        ``"fixed-xmin"``, ``"full"`` or ``"none"``.
     """
 
     alpha: float
@@ -117,29 +211,72 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
                  rng=None, drop_rtol: float = _DROP_RTOL) -> PowerLawFit:
     """CSN power-law fit of an ESD with the vectorised :math:`x_{\\min}` scan.
 
+    See the module docstring for the estimator, the conventions and the bootstrap.
+
     Parameters
     ----------
-    evals : 1-D array
-        Eigenvalues (order irrelevant); those :math:`\\le` ``drop_rtol * max`` are dropped.
-    min_tail : int
-        Minimum number of tail points (default 50, the guard of theory brief 3). When fewer points
-        remain after the drop, the effective minimum is all of them (a single candidate, the smallest
+    evals : array_like, 1-D
+        Eigenvalues (order irrelevant, ``>= 0`` up to round-off); those :math:`\\le` ``drop_rtol * max``
+        are dropped.
+    min_tail : int, default 50
+        Minimum number of tail points (``>= 2``). The default keeps the standard error
+        :math:`(\\hat\\alpha - 1)/\\sqrt{n}` below about :math:`(\\hat\\alpha - 1)/7`. When fewer points remain
+        after the drop, the effective minimum is all of them (a single candidate, the smallest
         eigenvalue); ``PowerLawFit.min_tail`` reports the value used.
-    convention : {"ww", "hill"}
+    convention : {"ww", "hill"}, default "ww"
         Tail counting convention (module docstring).
-    ecdf : {"two-sided", "left"}
+    ecdf : {"two-sided", "left"}, default "two-sided"
         KS convention; ``"left"`` reproduces the ``powerlaw`` package.
     xmin : float, optional
-        Fix :math:`x_{\\min}` (the largest retained eigenvalue :math:`\\le` ``xmin`` is used) instead of
-        scanning.
-    bootstrap : int
+        Fix :math:`x_{\\min}` (the largest candidate :math:`\\le` ``xmin`` is used) instead of scanning.
+    bootstrap : int, default 0
         Number of bootstrap replicates for the CI (0: none).
-    bootstrap_mode : {"fixed-xmin", "full"}
-    rng : seed or Generator, for the bootstrap.
+    ci_level : float, default 0.95
+        Level of the percentile interval, in ``[0, 1]``.
+    bootstrap_mode : {"fixed-xmin", "full"}, default "fixed-xmin"
+        Keep :math:`x_{\\min}` or redo the scan on every replicate.
+    rng : None, int, SeedSequence or Generator, optional
+        Randomness of the bootstrap.
+    drop_rtol : float, default 1e-5
+        Relative cut below which eigenvalues are treated as zero.
 
     Returns
     -------
     PowerLawFit
+
+    Raises
+    ------
+    ValueError
+        If ``convention``, ``ecdf`` or ``bootstrap_mode`` is unknown; ``min_tail < 2``, ``bootstrap < 0``
+        or ``ci_level`` outside ``[0, 1]``; ``evals`` is not a finite 1-D array, has a negative entry
+        beyond round-off, has no positive entry, or keeps fewer than 2 (``"hill"``: 3) eigenvalues after
+        the drop; ``xmin`` is not finite and ``> 0`` or is below the smallest retained eigenvalue; or every
+        candidate tail is degenerate (all tail eigenvalues equal).
+
+    See Also
+    --------
+    powerlaw_alpha_at : The MLE at a given threshold, without the scan.
+    hill_alpha : Hill's estimator at a given ``k``.
+    rmtcheck.randmat.spectral.diagnose : Full layer diagnostic built on this fit.
+
+    References
+    ----------
+    .. [1] A. Clauset, C. R. Shalizi and M. E. J. Newman (2009), "Power-Law Distributions in Empirical
+       Data", SIAM Review 51(4), 661–703 [clauset2009], Secs. 3.1 and 3.3.
+
+    Examples
+    --------
+    A Pareto sample with density exponent :math:`\\alpha = 3` on :math:`[1, \\infty)`:
+
+    >>> import numpy as np
+    >>> u = np.random.default_rng(0).random(2000)
+    >>> x = (1 - u) ** (-1 / 2.0)
+    >>> fit = fit_powerlaw(x)
+    >>> round(fit.alpha, 2), fit.n_tail, round(fit.alpha_stderr, 3)
+    (2.99, 1957, 0.045)
+    >>> fit = fit_powerlaw(x, bootstrap=200, rng=1)
+    >>> [round(c, 2) for c in fit.ci]
+    [2.91, 3.08]
     """
     offset = _check_convention(convention, ecdf)
     min_tail = check_int(min_tail, "min_tail", 2)
@@ -206,8 +343,51 @@ def _bootstrap_fixed(L, i, offset, B, gen):
 
 
 def powerlaw_alpha_at(evals, xmin, convention: str = "ww") -> tuple[float, int]:
-    """MLE :math:`\\hat\\alpha` and tail size at a fixed threshold ``xmin`` (must be an eigenvalue or
-    between eigenvalues; ``"ww"`` counts points :math:`\\ge x_{\\min}`, ``"hill"`` points :math:`> x_{\\min}`)."""
+    """MLE exponent and tail size at a fixed threshold ``xmin``.
+
+    .. math:: \\hat\\alpha = 1 + \\frac{m}{\\sum_{\\text{tail}} \\ln(\\lambda_i/x_{\\min})},
+
+    with ``"ww"`` counting the :math:`m` points :math:`\\ge x_{\\min}` and ``"hill"`` the points
+    :math:`> x_{\\min}` ([1]_, Sec. 3.1). ``xmin`` need not be an eigenvalue.
+
+    Parameters
+    ----------
+    evals : array_like, 1-D
+        Eigenvalues (values :math:`\\le 10^{-5}\\lambda_{\\max}` are dropped first).
+    xmin : float
+        Threshold ``> 0``.
+    convention : {"ww", "hill"}, default "ww"
+        Tail counting convention.
+
+    Returns
+    -------
+    alpha : float
+        :math:`\\hat\\alpha`.
+    n_tail : int
+        :math:`m`.
+
+    Raises
+    ------
+    ValueError
+        If ``convention`` is unknown, ``evals`` is invalid (as in :func:`fit_powerlaw`), ``xmin`` is not
+        finite and ``> 0``, or the tail is empty or has zero log-sum.
+
+    References
+    ----------
+    .. [1] A. Clauset, C. R. Shalizi and M. E. J. Newman (2009), "Power-Law Distributions in Empirical
+       Data", SIAM Review 51(4), 661–703 [clauset2009], Sec. 3.1.
+
+    Examples
+    --------
+    At the same threshold the two conventions differ by exactly :math:`(k+1)/k`:
+
+    >>> import numpy as np
+    >>> x = (1 - np.random.default_rng(0).random(2000)) ** (-1 / 2.0)
+    >>> t = np.sort(x)[-101]
+    >>> (a_ww, m_ww), (a_hill, m_hill) = powerlaw_alpha_at(x, t), powerlaw_alpha_at(x, t, "hill")
+    >>> m_ww, m_hill, round((a_ww - 1) / (a_hill - 1), 10)
+    (101, 100, 1.01)
+    """
     offset = _check_convention(convention, "two-sided")
     x = _positive_sorted(evals)
     xmin = check_positive(xmin, "xmin")
@@ -219,12 +399,48 @@ def powerlaw_alpha_at(evals, xmin, convention: str = "ww") -> tuple[float, int]:
 
 
 def hill_alpha(evals, k) -> float:
-    """Hill's top-:math:`k` estimator in density form [paper: Hill 1975; brief Sec. 2]:
+    """Hill's top-:math:`k` estimator of the density exponent [1]_.
 
     .. math:: \\hat\\alpha_{\\rm Hill}(k) = 1 + \\frac{k}{\\sum_{i=1}^{k}\\ln(\\lambda_{(i)}/\\lambda_{(k+1)})},
 
-    :math:`\\lambda_{(1)} \\ge \\lambda_{(2)} \\ge \\dots` (descending). WeightWatcher's count at
-    :math:`x_{\\min} = \\lambda_{(k+1)}` uses :math:`k + 1` points and the same log-sum.
+    :math:`\\lambda_{(1)} \\ge \\lambda_{(2)} \\ge \\dots` (descending). Hill's statistic
+    :math:`\\frac1k\\sum_{i\\le k}\\ln(\\lambda_{(i)}/\\lambda_{(k+1)})` estimates the reciprocal tail index of
+    the survival function; the density exponent is one more than that index. WeightWatcher's count at
+    :math:`x_{\\min} = \\lambda_{(k+1)}` uses :math:`k + 1` points and the same log-sum (module docstring).
+
+    Parameters
+    ----------
+    evals : array_like, 1-D
+        Eigenvalues (values :math:`\\le 10^{-5}\\lambda_{\\max}` are dropped first).
+    k : int
+        Number of top order statistics, in ``[1, n_used - 1]``.
+
+    Returns
+    -------
+    float
+        :math:`\\hat\\alpha_{\\rm Hill}(k)`.
+
+    Raises
+    ------
+    ValueError
+        If ``evals`` is invalid (as in :func:`fit_powerlaw`), ``k`` is out of range, or the top ``k + 1``
+        eigenvalues are equal.
+
+    See Also
+    --------
+    powerlaw_alpha_at : Same value with ``convention="hill"`` at ``xmin`` :math:`= \\lambda_{(k+1)}`.
+
+    References
+    ----------
+    .. [1] B. M. Hill (1975), "A simple general approach to inference about the tail of a distribution",
+       Annals of Statistics 3(5), 1163–1174 (not in ``paper/references.bib``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = (1 - np.random.default_rng(0).random(2000)) ** (-1 / 2.0)
+    >>> round(hill_alpha(x, 100), 4)
+    3.0342
     """
     x = _positive_sorted(evals)
     k = check_int(k, "k", 1, x.size - 1)

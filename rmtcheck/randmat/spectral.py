@@ -1,58 +1,59 @@
-"""Layer-spectrum diagnostics: ESD, Marchenko–Pastur bulk fit, spikes, CSN power-law exponent.
+"""Layer-spectrum diagnostics: ESD, Marchenko–Pastur bulk fit and spikes, WeightWatcher metrics.
 
-Theory brief 3 (``../shared/theory/spectral_unlearning.md``), Secs. 1–2; Clauset, Shalizi & Newman,
-"Power-law distributions in empirical data" (arXiv 0706.1062, CSN); Martin & Mahoney, JMLR 2021;
-WeightWatcher (CalculatedContent).
+This module holds the per-matrix pipeline :func:`esd` → :func:`fit_mp` (:class:`MPFit`) →
+:func:`rmtcheck.randmat.powerlaw.fit_powerlaw` → derived metrics (:func:`stable_rank`,
+:func:`log_spectral_norm`, :func:`alpha_weighted`, :func:`log_alpha_norm`) and :func:`flag`, assembled
+by :func:`diagnose` into a :class:`LayerSpectrum`; the multi-layer front end :func:`as_layers`,
+:func:`layers_from_torch`, :func:`diagnose_layers` and :func:`spectrum_table`; and the helper
+:func:`as_matrix`. The power-law fit, its conventions and its bootstrap are documented in
+:mod:`rmtcheck.randmat.powerlaw`; this follows the heavy-tail analysis of layer spectra of [1]_ and
+its reference implementation WeightWatcher (open-source software by CalculatedContent).
 
-Conventions (all explicit, all parameters)
------------------------------------------
+.. rubric:: Conventions (all explicit, all parameters)
+
 * **ESD.** For a layer weight ``W`` of shape ``(N, M)`` (oriented so that :math:`N \\ge M`; arrays with
   ``ndim > 2`` such as conv kernels are reshaped to ``(shape[0], -1)``), the ESD is the set of the
   :math:`M` eigenvalues of :math:`W^\\top W` — the squared singular values (WeightWatcher's default,
-  ``normalize=False``), or of :math:`W^\\top W / N` with ``normalize=True``. Transposing ``W`` changes
-  nothing. [paper] They are computed by default from the Gram matrix (``method="gram"``: one GEMM and a
+  ``normalize=False``), or of :math:`W^\\top W / N` with ``normalize=True`` [1]_. Transposing ``W``
+  changes nothing. They are computed by default from the Gram matrix (``method="gram"``: one GEMM and a
   symmetric eigensolver, several times faster than an SVD); ``method="svd"`` uses LAPACK's SVD.
   The Gram route loses relative accuracy only for eigenvalues below about
   :math:`10^{-13}\\lambda_{\\max}`, far below the :math:`10^{-5}\\lambda_{\\max}` cut of the fit.
 * **MP bulk fit.** The entry variance :math:`s^2` is fitted by minimising the KS distance between the
-  eigenvalues of :math:`W^\\top W/N` and :func:`rmtcheck.laws.marchenko_pastur` ``(M/N, s^2)``
-  (``mp_method="ks"``) or by matching medians (``"median"``). The edge is reported in the units of the
-  ESD, so with ``normalize=False`` it is the Bai–Yin value :math:`s^2(\\sqrt N + \\sqrt M)^2`. [paper]
-  **Spikes** are eigenvalues above ``edge + spike_sigmas * sigma_TW`` (Johnstone's Tracy–Widom scale,
-  :func:`rmtcheck.laws.tracy_widom_edge`; default 4), so that a pure-noise matrix has none. [derived]
-* **Power law (CSN).** Eigenvalues :math:`\\le 10^{-5}\\lambda_{\\max}` are dropped. For every candidate
-  :math:`x_{\\min} = \\lambda_{(i)}` (ascending order) with at least ``min_tail`` tail points the
-  continuous MLE and the KS distance are computed, and the :math:`x_{\\min}` of smallest KS distance
-  is chosen [paper: CSN Sec. 3.3]:
-
-  .. math::
-
-      \\hat\\alpha = 1 + \\frac{n}{\\sum_{\\text{tail}} \\ln(\\lambda_i / x_{\\min})}, \\qquad
-      D = \\sup_x |S_n(x) - P(x)|, \\quad P(x) = 1 - (x/x_{\\min})^{1-\\hat\\alpha},
-      \\qquad \\sigma_\\alpha = \\frac{\\hat\\alpha - 1}{\\sqrt n} .
-
-  *Counting conventions* [paper, made explicit here]: ``convention="ww"`` (WeightWatcher / ``powerlaw``
-  package / CSN) counts the :math:`x_{\\min}` point itself in the tail, :math:`n = \\#\\{\\lambda \\ge x_{\\min}\\}`;
-  ``convention="hill"`` is Hill's top-:math:`k` form: the :math:`k` points strictly above the threshold
-  :math:`\\lambda_{(k+1)}`. The log-sums are equal (the threshold contributes :math:`\\ln 1 = 0`), so at the
-  same threshold :math:`(\\hat\\alpha_{ww} - 1) / (\\hat\\alpha_{hill} - 1) = (k+1)/k` **exactly**.
-  *ECDF convention*: ``ecdf="two-sided"`` (default) is the exact KS supremum, checking both sides of every
-  jump, :math:`\\max_r \\max(P_r - r/n, (r+1)/n - P_r)`; ``ecdf="left"`` uses :math:`|P_r - r/n|` only, which is
-  what the ``powerlaw`` package (and so WeightWatcher) computes. They differ by at most :math:`1/n`.
-
-  The scan is vectorised: with :math:`L = \\ln\\lambda` sorted, suffix sums give all :math:`\\hat\\alpha`
-  in :math:`O(n)`, and each candidate's KS distance costs :math:`O(n)` array work (blocks of candidates
-  at once), with no refit loop.
-* **Bootstrap CI.** ``bootstrap_mode="fixed-xmin"`` (default) resamples the eigenvalues with
-  replacement, keeps :math:`x_{\\min}` and refits :math:`\\hat\\alpha` (vectorised over replicates;
-  ignores the uncertainty of :math:`x_{\\min}`); ``"full"`` redoes the :math:`x_{\\min}` scan on every
-  replicate (slower). Percentile interval. [derived]
-* **Derived metrics** (WeightWatcher) [paper]: stable rank :math:`\\sum\\lambda/\\lambda_{\\max}`, log
+  eigenvalues of :math:`W^\\top W/N` and :func:`rmtcheck.randmat.marchenko_pastur.marchenko_pastur`
+  ``(M/N, s^2)`` [2]_ (``mp_method="ks"``) or by matching medians (``"median"``). The edge is reported
+  in the units of the ESD, so with ``normalize=False`` it is the Bai–Yin value
+  :math:`s^2(\\sqrt N + \\sqrt M)^2`.
+* **Spikes** are eigenvalues above ``edge + spike_sigmas * sigma_TW`` (Johnstone's Tracy–Widom scale
+  [3]_, Thm. 1.1, :func:`rmtcheck.randmat.marchenko_pastur.tracy_widom_edge`; default 4) [derived]: the
+  threshold lies about four Tracy–Widom standard deviations beyond the mean of :math:`\\lambda_{\\max}`
+  (TW1 has mean :math:`\\approx -1.21` and sd :math:`\\approx 1.27` in units of ``sigma_TW``), so a
+  pure-noise matrix has no spike except with small probability. Checked by
+  ``test_gaussian_diagnostic`` (no spike in a Gaussian matrix) and ``test_spikes_detected`` (a planted
+  rank-one spike is found) in ``tests/randmat/test_spectral_fit.py``.
+* **Derived metrics** [1]_, [4]_, [5]_: stable rank :math:`\\sum\\lambda/\\lambda_{\\max}`, log
   spectral norm :math:`\\log_{10}\\lambda_{\\max}`, α-weighted :math:`\\hat\\alpha \\log_{10}\\lambda_{\\max}`,
   log α-norm :math:`\\log_{10}\\sum_i \\lambda_i^{\\hat\\alpha}` (computed with log-sum-exp), all on the ESD in
   the chosen normalisation. **Flag** from heuristic bands (``bands=(2, 6)``): :math:`\\hat\\alpha < 2`
-  ``"over-trained"``, :math:`\\hat\\alpha > 6` ``"under-trained"``, otherwise ``"well-trained"``. These bands
-  are heuristics (WeightWatcher), not theorems.
+  ``"over-trained"``, :math:`\\hat\\alpha > 6` ``"under-trained"``, otherwise ``"well-trained"``. These
+  bands are WeightWatcher's rules of thumb, not theorems: a Gaussian (untrained) matrix is typically
+  flagged ``"well-trained"`` (verified statement ``spectral.gaussian_large_alpha``).
+
+References
+----------
+.. [1] C. H. Martin and M. W. Mahoney (2021), "Implicit Self-Regularization in Deep Neural Networks:
+   Evidence from Random Matrix Theory and Implications for Learning", Journal of Machine Learning
+   Research 22(165), 1–73 [martin2021].
+.. [2] V. A. Marčenko and L. A. Pastur (1967), "Distribution of eigenvalues for some sets of random
+   matrices", Mathematics of the USSR-Sbornik 1(4), 457–483 [marchenko1967].
+.. [3] I. M. Johnstone (2001), "On the distribution of the largest eigenvalue in principal components
+   analysis", Annals of Statistics 29(2), 295–327 (not in ``paper/references.bib``), Thm. 1.1.
+.. [4] C. H. Martin and M. W. Mahoney (2020), "Heavy-Tailed Universality Predicts Trends in Test
+   Accuracies for Very Large Pre-Trained Deep Neural Networks", SIAM International Conference on Data
+   Mining (SDM) (not in ``paper/references.bib``).
+.. [5] C. H. Martin, T. S. Peng and M. W. Mahoney (2021), "Predicting trends in the quality of
+   state-of-the-art neural networks without access to training or testing data", Nature
+   Communications 12, 4122 (not in ``paper/references.bib``).
 """
 
 from __future__ import annotations
@@ -60,12 +61,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg as sla
-from scipy.special import logsumexp
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int
 from rmtcheck.randmat.marchenko_pastur import mp, mp_edges, tracy_widom_edge
 from rmtcheck.randmat.powerlaw import PowerLawFit, fit_powerlaw
+
+sla = lazy_module("scipy.linalg")
+_special = lazy_module("scipy.special")
 
 __all__ = [
     "FLAGS", "MPFit", "LayerSpectrum", "as_matrix", "esd", "fit_mp", "stable_rank", "log_spectral_norm",
@@ -73,12 +76,37 @@ __all__ = [
     "layers_from_torch", "spectrum_table",
 ]
 
+#: Values of :func:`flag` (ordered by increasing alpha).
 FLAGS = ("over-trained", "well-trained", "under-trained")
 
 
 # ----------------------------------------------------------------------------- matrices and ESD
 def as_matrix(W, name: str = "W") -> np.ndarray:
-    """``W`` as a float64 2-D array oriented with ``N >= M`` (``ndim > 2``: reshaped to ``(shape[0], -1)``)."""
+    """``W`` as a float64 2-D array oriented with ``N >= M``.
+
+    Parameters
+    ----------
+    W : array_like, ndim >= 2
+        A weight matrix; ``ndim > 2`` (e.g. a conv kernel) is reshaped to ``(shape[0], -1)``.
+    name : str, default "W"
+        Name used in error messages.
+
+    Returns
+    -------
+    ndarray of shape (N, M), N >= M
+        ``W`` or its transpose.
+
+    Raises
+    ------
+    ValueError
+        If ``W`` is not finite and numeric, has ``ndim < 2``, or has an empty dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_matrix(np.zeros((2, 5))).shape, as_matrix(np.zeros((2, 3, 4))).shape
+    ((5, 2), (12, 2))
+    """
     W = as_finite_array(W, name)
     if W.ndim < 2:
         raise ValueError(f"{name} must have ndim >= 2 (a weight matrix); got shape {W.shape}")
@@ -90,9 +118,40 @@ def as_matrix(W, name: str = "W") -> np.ndarray:
 
 
 def esd(W, normalize: bool = False, method: str = "gram", name: str = "W") -> np.ndarray:
-    """Ascending eigenvalues of :math:`W^\\top W` (or :math:`W^\\top W/N` with ``normalize``), ``N >= M``.
+    """Empirical spectral density: ascending eigenvalues of :math:`W^\\top W` (``N >= M`` orientation).
 
-    Returns ``M = min(W.shape)`` values (no structural zeros), clipped at 0. See the module docstring.
+    Parameters
+    ----------
+    W : array_like, ndim >= 2
+        Weight matrix (oriented and reshaped by :func:`as_matrix`).
+    normalize : bool, default False
+        Eigenvalues of :math:`W^\\top W/N` instead of :math:`W^\\top W`.
+    method : {"gram", "svd"}, default "gram"
+        Symmetric eigensolver on the Gram matrix, or squared singular values from LAPACK's SVD (module
+        docstring).
+    name : str, default "W"
+        Name used in error messages.
+
+    Returns
+    -------
+    ndarray of shape (M,)
+        ``M = min(W.shape)`` values (no structural zeros), ascending, clipped at 0.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown or ``W`` is invalid (see :func:`as_matrix`).
+
+    See Also
+    --------
+    fit_mp, rmtcheck.randmat.powerlaw.fit_powerlaw : Fits on the ESD.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+    >>> esd(W).tolist(), esd(W.T).tolist(), esd(W, normalize=True).round(4).tolist()
+    ([1.0, 4.0], [1.0, 4.0], [0.3333, 1.3333])
     """
     if method not in ("gram", "svd"):
         raise ValueError(f"method must be 'gram' or 'svd'; got {method!r}")
@@ -110,7 +169,29 @@ def esd(W, normalize: bool = False, method: str = "gram", name: str = "W") -> np
 # ----------------------------------------------------------------------------- MP bulk
 @dataclass
 class MPFit:
-    """Marchenko–Pastur bulk fit of one ESD (edge and spikes in the units of the ESD)."""
+    """Marchenko–Pastur bulk fit of one ESD (edge and spikes in the units of the ESD).
+
+    Attributes
+    ----------
+    ratio : float
+        :math:`q = M/N \\le 1`.
+    scale : float
+        Fitted entry variance :math:`s^2`.
+    edge : float
+        Upper bulk edge :math:`\\lambda_+`.
+    edge_low : float
+        Lower bulk edge :math:`\\lambda_-`.
+    edge_sigma : float
+        Tracy–Widom fluctuation scale of :math:`\\lambda_{\\max}`.
+    spike_threshold : float
+        ``edge + spike_sigmas * edge_sigma``.
+    n_spikes : int
+        Number of eigenvalues above the threshold.
+    spikes : ndarray
+        Those eigenvalues, ascending.
+    ks_distance : float
+        KS distance of the ESD (all eigenvalues) to the fitted MP law.
+    """
 
     ratio: float
     scale: float  # fitted entry variance s^2
@@ -124,18 +205,56 @@ class MPFit:
 
 
 def fit_mp(evals, n_rows, n_cols, normalized: bool = False, method: str = "ks", spike_sigmas: float = 4.0) -> MPFit:
-    """Fit the MP scale :math:`s^2` to an ESD of an ``n_rows x n_cols`` matrix; edge and spikes.
+    """Fit the Marchenko–Pastur scale :math:`s^2` to the ESD of an ``n_rows x n_cols`` matrix; edge and spikes.
+
+    The ESD is compared in the units of :math:`W^\\top W/N` (``N = max(n_rows, n_cols)``) with
+    :func:`~rmtcheck.randmat.marchenko_pastur.marchenko_pastur` ``(M/N, s^2)`` [1]_; the spike threshold
+    uses the Tracy–Widom scale of [2]_, Thm. 1.1 (module docstring).
 
     Parameters
     ----------
-    evals : array
+    evals : array_like, 1-D
         The ``min(n_rows, n_cols)`` eigenvalues of :math:`W^\\top W` (or of :math:`W^\\top W/N` when
         ``normalized``), as returned by :func:`esd`.
-    method : {"ks", "median"}
-        ``"ks"``: minimise the KS distance over :math:`s^2` (grid on :math:`[s_0^2/4, 4 s_0^2]` then a
-        bounded refinement), starting from the median match :math:`s_0^2`. ``"median"``: median match.
-    spike_sigmas : float
-        Spikes are eigenvalues above ``edge + spike_sigmas * sigma_TW``.
+    n_rows : int
+        ``>= 2``.
+    n_cols : int
+        ``>= 1``.
+    normalized : bool, default False
+        Whether ``evals`` are of :math:`W^\\top W/N`.
+    method : {"ks", "median"}, default "ks"
+        ``"ks"``: minimise the two-sided KS distance over :math:`s^2` (81-point log grid on
+        :math:`[s_0^2/4, 4 s_0^2]`, then a bounded refinement around the best grid point), starting from
+        the median match :math:`s_0^2`. ``"median"``: median match.
+    spike_sigmas : float, default 4.0
+        Spikes are eigenvalues above ``edge + spike_sigmas * sigma_TW`` (finite, ``>= 0``).
+
+    Returns
+    -------
+    MPFit
+        Edges, threshold and spikes in the units of ``evals``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_rows < 2`` or ``n_cols < 1``; ``evals`` is not a finite 1-D array of
+        ``min(n_rows, n_cols)`` values; ``method`` is unknown; ``spike_sigmas`` is not finite and
+        ``>= 0``; or the median eigenvalue is 0 (no bulk to fit).
+
+    References
+    ----------
+    .. [1] V. A. Marčenko and L. A. Pastur (1967), "Distribution of eigenvalues for some sets of random
+       matrices", Mathematics of the USSR-Sbornik 1(4), 457–483 [marchenko1967].
+    .. [2] I. M. Johnstone (2001), "On the distribution of the largest eigenvalue in principal components
+       analysis", Annals of Statistics 29(2), 295–327 (not in ``paper/references.bib``), Thm. 1.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.random.default_rng(0).standard_normal((400, 200))
+    >>> f = fit_mp(esd(W), 400, 200)
+    >>> round(f.scale, 2), f.n_spikes, round(f.ratio, 2)
+    (1.01, 0, 0.5)
     """
     from scipy.optimize import minimize_scalar
 
@@ -192,7 +311,36 @@ def fit_mp(evals, n_rows, n_cols, normalized: bool = False, method: str = "ks", 
 
 # ----------------------------------------------------------------------------- derived metrics
 def stable_rank(evals) -> float:
-    """:math:`\\sum_i \\lambda_i / \\lambda_{\\max}` [paper: WeightWatcher]."""
+    """Stable rank :math:`\\sum_i \\lambda_i / \\lambda_{\\max}` of an ESD.
+
+    For the ESD of :math:`W^\\top W` this is :math:`\\|W\\|_F^2/\\|W\\|_2^2`, the numerical rank reported by
+    WeightWatcher [1]_.
+
+    Parameters
+    ----------
+    evals : array_like, 1-D
+        Eigenvalues (negative round-off is clipped to 0 in the sum).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``evals`` is not finite 1-D or has no positive entry.
+
+    References
+    ----------
+    .. [1] C. H. Martin, T. S. Peng and M. W. Mahoney (2021), "Predicting trends in the quality of
+       state-of-the-art neural networks without access to training or testing data", Nature
+       Communications 12, 4122 (not in ``paper/references.bib``).
+
+    Examples
+    --------
+    >>> stable_rank([1.0, 2.0, 4.0])
+    1.75
+    """
     ev = as_finite_array(evals, "evals", ndim=1)
     if ev.size == 0 or np.max(ev) <= 0:
         raise ValueError("evals must contain a positive eigenvalue")
@@ -200,7 +348,35 @@ def stable_rank(evals) -> float:
 
 
 def log_spectral_norm(evals) -> float:
-    """:math:`\\log_{10}\\lambda_{\\max}` [paper: WeightWatcher]."""
+    """Log spectral norm :math:`\\log_{10}\\lambda_{\\max}` of an ESD [1]_.
+
+    For the ESD of :math:`W^\\top W`, :math:`\\lambda_{\\max} = \\|W\\|_2^2`.
+
+    Parameters
+    ----------
+    evals : array_like, 1-D
+        Eigenvalues.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``evals`` is not finite 1-D or has no positive entry.
+
+    References
+    ----------
+    .. [1] C. H. Martin, T. S. Peng and M. W. Mahoney (2021), "Predicting trends in the quality of
+       state-of-the-art neural networks without access to training or testing data", Nature
+       Communications 12, 4122 (not in ``paper/references.bib``).
+
+    Examples
+    --------
+    >>> log_spectral_norm([1.0, 10.0, 100.0])
+    2.0
+    """
     ev = as_finite_array(evals, "evals", ndim=1)
     if ev.size == 0 or np.max(ev) <= 0:
         raise ValueError("evals must contain a positive eigenvalue")
@@ -208,23 +384,117 @@ def log_spectral_norm(evals) -> float:
 
 
 def alpha_weighted(alpha, evals) -> float:
-    """:math:`\\hat\\alpha\\,\\log_{10}\\lambda_{\\max}` [paper: Martin & Mahoney 2021]."""
+    """Alpha-weighted metric :math:`\\hat\\alpha\\,\\log_{10}\\lambda_{\\max}` [1]_, [2]_.
+
+    Parameters
+    ----------
+    alpha : float
+        Power-law exponent (e.g. ``fit_powerlaw(evals).alpha``).
+    evals : array_like, 1-D
+        Eigenvalues.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``evals`` is not finite 1-D or has no positive entry.
+
+    References
+    ----------
+    .. [1] C. H. Martin and M. W. Mahoney (2020), "Heavy-Tailed Universality Predicts Trends in Test
+       Accuracies for Very Large Pre-Trained Deep Neural Networks", SIAM International Conference on Data
+       Mining (SDM) (not in ``paper/references.bib``).
+    .. [2] C. H. Martin, T. S. Peng and M. W. Mahoney (2021), "Predicting trends in the quality of
+       state-of-the-art neural networks without access to training or testing data", Nature
+       Communications 12, 4122 (not in ``paper/references.bib``).
+
+    Examples
+    --------
+    >>> alpha_weighted(2.0, [1.0, 10.0, 100.0])
+    4.0
+    """
     return float(alpha) * log_spectral_norm(evals)
 
 
 def log_alpha_norm(alpha, evals) -> float:
-    """:math:`\\log_{10}\\sum_i\\lambda_i^{\\hat\\alpha}` via log-sum-exp (overflow-safe) [paper: WeightWatcher]."""
+    """Log α-norm :math:`\\log_{10}\\sum_i\\lambda_i^{\\hat\\alpha}` via log-sum-exp (overflow-safe) [1]_.
+
+    For the ESD of :math:`W^\\top W` this is :math:`\\log_{10}\\|W\\|_{2\\hat\\alpha}^{2\\hat\\alpha}`, the
+    Schatten :math:`2\\hat\\alpha`-norm raised to its order. Zero eigenvalues are skipped.
+
+    Parameters
+    ----------
+    alpha : float
+        Power-law exponent.
+    evals : array_like, 1-D
+        Eigenvalues.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``evals`` is not finite 1-D or has no positive entry.
+
+    References
+    ----------
+    .. [1] C. H. Martin, T. S. Peng and M. W. Mahoney (2021), "Predicting trends in the quality of
+       state-of-the-art neural networks without access to training or testing data", Nature
+       Communications 12, 4122 (not in ``paper/references.bib``).
+
+    Examples
+    --------
+    >>> round(log_alpha_norm(2.0, [1.0, 10.0, 100.0]), 4)
+    4.0044
+    """
     ev = as_finite_array(evals, "evals", ndim=1)
     ev = ev[ev > 0]
     if ev.size == 0:
         raise ValueError("evals must contain a positive eigenvalue")
-    return float(logsumexp(float(alpha) * np.log(ev)) / np.log(10.0))
+    return float(_special.logsumexp(float(alpha) * np.log(ev)) / np.log(10.0))
 
 
 def flag(alpha, bands=(2.0, 6.0)) -> str:
-    """Heuristic training flag from WeightWatcher's bands [paper, heuristic]:
+    """Heuristic training flag from WeightWatcher's :math:`\\alpha` bands.
+
     ``alpha < bands[0]`` → ``"over-trained"``, ``alpha > bands[1]`` → ``"under-trained"``, else
-    ``"well-trained"``."""
+    ``"well-trained"``. The bands are rules of thumb of the WeightWatcher software, motivated by the
+    heavy-tail phenomenology of [1]_; they are not theorems (a Gaussian matrix is usually
+    ``"well-trained"`` by them).
+
+    Parameters
+    ----------
+    alpha : float
+        Power-law exponent.
+    bands : tuple of float, default (2.0, 6.0)
+        Finite ``(lo, hi)`` with ``lo < hi``.
+
+    Returns
+    -------
+    str
+        One of :data:`FLAGS`.
+
+    Raises
+    ------
+    ValueError
+        If ``bands`` is not two finite numbers ``lo < hi`` or ``alpha`` is NaN.
+
+    References
+    ----------
+    .. [1] C. H. Martin and M. W. Mahoney (2021), "Implicit Self-Regularization in Deep Neural Networks:
+       Evidence from Random Matrix Theory and Implications for Learning", Journal of Machine Learning
+       Research 22(165), 1–73 [martin2021].
+
+    Examples
+    --------
+    >>> flag(1.5), flag(3.0), flag(7.0)
+    ('over-trained', 'well-trained', 'under-trained')
+    """
     lo, hi = float(bands[0]), float(bands[1])
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"bands must be two finite numbers lo < hi; got {bands!r}")
@@ -241,7 +511,31 @@ def flag(alpha, bands=(2.0, 6.0)) -> str:
 # ----------------------------------------------------------------------------- full diagnostic
 @dataclass
 class LayerSpectrum:
-    """Everything the diagnostic reports for one layer (see :meth:`record` for the JSON keys)."""
+    """Everything the diagnostic reports for one layer (see :meth:`record` for the JSON keys).
+
+    Attributes
+    ----------
+    name : str
+        Layer name.
+    shape : tuple
+        Shape of the weight as given (before reshaping and orientation).
+    eigenvalues : ndarray
+        The ESD, ascending.
+    normalized : bool
+        Whether the ESD is of :math:`W^\\top W/N`.
+    mp : MPFit
+        Marchenko–Pastur bulk fit.
+    powerlaw : PowerLawFit
+        CSN power-law fit.
+    stable_rank, log_spectral_norm, alpha_weighted, log_alpha_norm : float
+        Derived metrics (module docstring).
+    flag : str
+        One of :data:`FLAGS`.
+    extra : dict
+        Free-form additions by callers.
+    alpha : float
+        ``powerlaw.alpha`` (property).
+    """
 
     name: str
     shape: tuple
@@ -258,11 +552,21 @@ class LayerSpectrum:
 
     @property
     def alpha(self) -> float:
+        """The fitted power-law exponent, ``powerlaw.alpha``."""
+
         return self.powerlaw.alpha
 
     def record(self) -> dict:
-        """Flat JSON-able record: ``alpha``, ``xmin``, ``ks_distance``, ``n_tail``, ``alpha_stderr``,
-        ``flag``, ``stable_rank``, ``mp_edge``, ``n_spikes`` (the issue's keys) and more."""
+        """Flat JSON-able record of the diagnostic.
+
+        Returns
+        -------
+        dict
+            ``name``, ``shape``, ``alpha``, ``xmin``, ``ks_distance``, ``n_tail``, ``alpha_stderr``,
+            ``alpha_ci``, ``flag``, ``stable_rank``, ``log_spectral_norm``, ``alpha_weighted``,
+            ``log_alpha_norm``, ``mp_scale``, ``mp_edge``, ``n_spikes``, ``lambda_max``, ``n_eigenvalues``,
+            ``convention``, ``ecdf``, ``normalized``.
+        """
         pl = self.powerlaw
         return {
             "name": self.name,
@@ -293,15 +597,55 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
              bootstrap: int = 200, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin", rng=None,
              normalize: bool = False, method: str = "gram", mp_method: str = "ks", spike_sigmas: float = 4.0,
              bands=(2.0, 6.0)) -> LayerSpectrum:
-    """Full spectral diagnostic of one weight matrix (module docstring for every convention).
+    """Full spectral diagnostic of one weight matrix.
+
+    Computes the ESD (:func:`esd`), the Marchenko–Pastur bulk fit (:func:`fit_mp`), the CSN power-law fit
+    (:func:`rmtcheck.randmat.powerlaw.fit_powerlaw`), the derived metrics and the flag; the module
+    docstrings of this module and of :mod:`rmtcheck.randmat.powerlaw` state every convention.
+
+    Parameters
+    ----------
+    W : array_like, ndim >= 2
+        Weight matrix (:func:`as_matrix`); ``max(shape) >= 2``.
+    name : str, default "W"
+        Layer name.
+    min_tail, convention, ecdf, bootstrap, ci_level, bootstrap_mode, rng : see fit_powerlaw
+        Passed to :func:`~rmtcheck.randmat.powerlaw.fit_powerlaw` (defaults ``50``, ``"ww"``,
+        ``"two-sided"``, ``200``, ``0.95``, ``"fixed-xmin"``, ``None``).
+    normalize : bool, default False
+        ESD of :math:`W^\\top W/N` instead of :math:`W^\\top W`.
+    method : {"gram", "svd"}, default "gram"
+        Eigenvalue route of :func:`esd`.
+    mp_method : {"ks", "median"}, default "ks"
+        ``method`` of :func:`fit_mp`.
+    spike_sigmas : float, default 4.0
+        Spike threshold of :func:`fit_mp`.
+    bands : tuple of float, default (2.0, 6.0)
+        Bands of :func:`flag`.
+
+    Returns
+    -------
+    LayerSpectrum
+
+    Raises
+    ------
+    ValueError
+        If ``max(W.shape) < 2`` or any argument is rejected by :func:`as_matrix`, :func:`esd`,
+        :func:`fit_mp`, :func:`~rmtcheck.randmat.powerlaw.fit_powerlaw` or :func:`flag`.
+
+    See Also
+    --------
+    diagnose_layers : Every layer of a model.
 
     Examples
     --------
+    A Gaussian matrix: no spike, and the heuristic bands call it ``"well-trained"``:
+
     >>> import numpy as np
     >>> W = np.random.default_rng(0).standard_normal((400, 200))
     >>> d = diagnose(W, bootstrap=0)
-    >>> d.flag, d.mp.n_spikes
-    ('under-trained', 0)
+    >>> d.flag, d.mp.n_spikes, round(d.mp.scale, 2)
+    ('well-trained', 0, 1.01)
     """
     X = as_matrix(W, name)
     if X.shape[0] < 2:
@@ -321,7 +665,21 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
 def layers_from_torch(module) -> dict:
     """Weight arrays (``ndim >= 2``) of a PyTorch module as float64 NumPy arrays, keyed by parameter name.
 
-    Torch is imported lazily, only here; without torch installed this raises ``ValueError``.
+    Torch is imported lazily, only here.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Any module; its ``named_parameters()`` with ``ndim >= 2`` are kept (biases are skipped).
+
+    Returns
+    -------
+    dict of str to ndarray
+
+    Raises
+    ------
+    ValueError
+        If PyTorch is not installed or the module has no parameter with ``ndim >= 2``.
     """
     try:
         import torch  # noqa: F401
@@ -344,10 +702,34 @@ def _is_torch_module(obj) -> bool:
 
 
 def as_layers(obj) -> dict:
-    """Named 2-D-able weights from: a mapping (e.g. ``np.load`` of an ``.npz``), a list/tuple of
-    arrays, a 2-D array (one layer ``"W"``), a 3-D array (a stack: layers ``"W[0]"``, ...), or a torch
-    module (lazy import). Entries with ``ndim < 2`` (biases) are skipped; ``ndim > 2`` entries of a
-    mapping are kept (conv kernels; :func:`as_matrix` reshapes them)."""
+    """Named weight arrays from a mapping, a sequence, an array or a torch module.
+
+    Parameters
+    ----------
+    obj : mapping, list, tuple, ndarray or torch.nn.Module
+        A mapping (e.g. ``np.load`` of an ``.npz``; keys become names), a list/tuple of arrays (names
+        ``"layer0"``, ...), a 2-D array (one layer ``"W"``), a 3-D array (a stack: layers ``"W[0]"``,
+        ...), or a torch module (:func:`layers_from_torch`, lazy import). Entries with ``ndim < 2``
+        (biases) are skipped; ``ndim > 2`` entries of a mapping or sequence are kept (conv kernels;
+        :func:`as_matrix` reshapes them).
+
+    Returns
+    -------
+    dict of str to ndarray
+
+    Raises
+    ------
+    ValueError
+        If an array input is neither 2-D nor 3-D, or no entry has ``ndim >= 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> list(as_layers(np.zeros((3, 4, 5))))
+    ['W[0]', 'W[1]', 'W[2]']
+    >>> list(as_layers({"fc": np.zeros((4, 3)), "bias": np.zeros(3)}))
+    ['fc']
+    """
     if _is_torch_module(obj):
         return layers_from_torch(obj)
     if hasattr(obj, "keys") and hasattr(obj, "__getitem__"):
@@ -369,7 +751,35 @@ def as_layers(obj) -> dict:
 
 
 def diagnose_layers(layers, rng=None, **kwargs) -> list[LayerSpectrum]:
-    """:func:`diagnose` for every layer of :func:`as_layers` ``(layers)``; one child seed per layer."""
+    """:func:`diagnose` for every layer of :func:`as_layers` ``(layers)``, one child seed per layer.
+
+    Parameters
+    ----------
+    layers : mapping, list, tuple, ndarray or torch.nn.Module
+        Anything :func:`as_layers` accepts.
+    rng : None, int, SeedSequence or Generator, optional
+        One draw seeds a ``SeedSequence`` whose children seed the layers' bootstraps.
+    **kwargs
+        Passed to :func:`diagnose`.
+
+    Returns
+    -------
+    list of LayerSpectrum
+        In the order of :func:`as_layers`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`as_layers` and :func:`diagnose`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.random.default_rng(0).standard_normal((400, 200))
+    >>> res = diagnose_layers({"fc1": W, "fc2": W[:300, :150], "b": np.zeros(5)}, rng=0, bootstrap=0)
+    >>> [(r.name, r.flag) for r in res]
+    [('fc1', 'well-trained'), ('fc2', 'well-trained')]
+    """
     named = as_layers(layers)
     gen = as_generator(rng)
     seeds = np.random.SeedSequence(int(gen.integers(2**63))).spawn(len(named))
@@ -377,7 +787,24 @@ def diagnose_layers(layers, rng=None, **kwargs) -> list[LayerSpectrum]:
 
 
 def spectrum_table(results) -> str:
-    """Plain-text table of :func:`diagnose_layers` results."""
+    """Plain-text table of :func:`diagnose_layers` results.
+
+    Parameters
+    ----------
+    results : iterable of LayerSpectrum
+        Output of :func:`diagnose_layers` (or any :func:`diagnose` results).
+
+    Returns
+    -------
+    str
+        A header, a rule and one line per layer: name, shape, :math:`\\hat\\alpha`, its standard error and
+        CI, :math:`x_{\\min}`, KS distance, tail size, stable rank, MP edge, number of spikes and flag.
+
+    Examples
+    --------
+    >>> print(spectrum_table([]).split()[:4])
+    ['layer', 'shape', 'alpha', '±se']
+    """
     head = f"{'layer':<20} {'shape':>11} {'alpha':>7} {'±se':>6} {'95% CI':>15} {'xmin':>10} {'D':>6} " \
            f"{'n_tail':>6} {'srank':>7} {'mp_edge':>10} {'spikes':>6}  flag"
     lines = [head, "-" * len(head)]

@@ -24,6 +24,21 @@ Thresholds and reports
     :func:`analyse` (``report``: what ``rmtcheck stability`` and ``unlearn-stability`` print).
 
 Every name is imported lazily from the module in parentheses.
+
+Conventions: the SGD functions take ``(hessians, [lr,] batch, *, sampling)``; the descent–ascent
+functions ``(retain, forget, [lr,] batch, *, alpha, sampling)``. Families are
+:class:`HessianFamily` objects or arrays, ``(n, d)`` rank-one factors or ``(n, d, d)`` stacks. Tags in
+the docstrings: [paper] (stated in the cited paper), [derived] (this package's derivation, with the
+module of ``proofs/`` that asserts it), [reconstructed] (our reading of a paper's protocol or code).
+
+References
+----------
+.. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface Geometry",
+   ICLR 2024 [dexter2024].
+.. [2] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective",
+   arXiv:2602.02986 [changkhanna2026].
+.. [3] Mulayoff and Michaeli (2024), "Exact Mean Square Linear Stability Analysis for SGD", COLT 2024
+   [mulayoff2024].
 """
 
 from rmtcheck._lib.lazy import attach

@@ -1,25 +1,37 @@
-"""Coherence of per-sample Hessians (Dexter et al. 2024, Definition 1).
+"""Coherence of per-sample Hessians ([1]_, Definition 1).
 
 .. math::
 
     S_{ij} = \\big\\|H_i^{1/2} H_j^{1/2}\\big\\|_F = \\sqrt{\\operatorname{Tr}(H_i H_j)}, \\qquad
     \\sigma = \\frac{\\lambda_{\\max}(S)}{\\max_i \\lambda_{\\max}(H_i)} .
 
-[paper] Properties [derived, tested in ``tests/test_coherence.py``]: :math:`\\sigma` is invariant to a
-common scaling and a common rotation of the family; :math:`1 \\le \\sigma \\le n\\sqrt{\\max_i
+[paper] Properties [derived, tested in ``tests/stability/test_coherence.py``]: :math:`\\sigma` is
+invariant to a common scaling and a common rotation of the family; :math:`1 \\le \\sigma \\le n\\sqrt{\\max_i
 \\operatorname{rank} H_i}`; for rank-one :math:`H_i = g_i g_i^\\top`, :math:`S = |G G^\\top|` entrywise (the
 absolute value matters); :math:`\\sigma = 1` for mutually orthogonal members and :math:`\\sigma = n` for
-``n`` identical rank-one members. High coherence means shared curvature and more stability.
+``n`` identical rank-one members. High coherence means shared curvature and more stability: [1]_,
+Theorem 1 states mean-square divergence of SGD when
+:math:`(\\eta\\lambda_{\\max}(H)/\\sigma)^2 (n/B - 1) \\ge 1` (see :mod:`rmtcheck.stability.thresholds`).
+
+Single families: :func:`coherence`, :func:`coherence_matrix`. Many rank-one families at once (random
+matrix studies): :func:`coherence_stack`, :func:`coherence_batch`, :func:`perron_root_batch`.
+
+References
+----------
+.. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface Geometry",
+   ICLR 2024 [dexter2024], Definition 1 and Theorem 1.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.linalg import eigsh
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import as_finite_array
 from rmtcheck.stability.families import as_family
+
+_spla = lazy_module("scipy.sparse.linalg")
 
 __all__ = ["coherence_matrix", "coherence", "coherence_batch", "coherence_stack", "perron_root_batch"]
 
@@ -27,10 +39,43 @@ _DENSE_EIG_MAX = 600
 
 
 def coherence_matrix(hessians) -> np.ndarray:
-    """The matrix :math:`S_{ij} = \\sqrt{\\operatorname{Tr}(H_i H_j)}`, shape ``(n, n)``.
+    """The coherence matrix :math:`S_{ij} = \\sqrt{\\operatorname{Tr}(H_i H_j)}` ([1]_, Definition 1).
 
+    Parameters
+    ----------
+    hessians : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or an ``(n, d, d)`` PSD stack (see
+        :func:`~rmtcheck.stability.families.as_family`).
+
+    Returns
+    -------
+    ndarray of shape (n, n)
+        Symmetric and entrywise non-negative; diagonal :math:`\\|H_i\\|_F`.
+
+    Raises
+    ------
+    ValueError
+        If ``hessians`` is not a valid family (see :func:`~rmtcheck.stability.families.as_family`).
+
+    See Also
+    --------
+    coherence
+
+    Notes
+    -----
     Rank one: :math:`S = |G G^\\top|` (one GEMM). Dense: :math:`\\langle H_i, H_j\\rangle_F`, one GEMM on the
     flattened stack; tiny negative round-off of PSD traces is clipped to 0.
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], Definition 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> coherence_matrix(np.array([[1.0, 0.0], [1.0, 1.0]])).tolist()
+    [[1.0, 1.0], [1.0, 2.0]]
     """
     fam = as_family(hessians)
     if fam.is_rank_one:
@@ -44,20 +89,53 @@ def _lambda_max_nonneg(S: np.ndarray) -> float:
     if n <= _DENSE_EIG_MAX:
         return float(np.linalg.eigvalsh(S)[-1])
     v0 = np.ones(n) / np.sqrt(n)  # Perron vector is non-negative: a good start
-    return float(eigsh(S, k=1, which="LA", v0=v0, tol=1e-12)[0][0])
+    return float(_spla.eigsh(S, k=1, which="LA", v0=v0, tol=1e-12)[0][0])
 
 
 def coherence(hessians) -> float:
-    """Coherence :math:`\\sigma = \\lambda_{\\max}(S) / \\max_i \\lambda_{\\max}(H_i)` (Dexter et al. 2024, Def. 1).
+    """Coherence :math:`\\sigma = \\lambda_{\\max}(S) / \\max_i \\lambda_{\\max}(H_i)` of a Hessian family.
 
     Parameters
     ----------
-    hessians : HessianFamily, array (n, d) of rank-one factors, or array (n, d, d)
+    hessians : HessianFamily or array_like
+        A family, ``(n, d)`` rank-one factors or an ``(n, d, d)`` PSD stack.
 
     Returns
     -------
     float
-        In :math:`[1, n\\sqrt{r}]`, ``r`` the largest rank. Raises ``ValueError`` when every member is 0.
+        In :math:`[1, n\\sqrt{r}]`, ``r`` the largest rank of a member.
+
+    Raises
+    ------
+    ValueError
+        If every member is 0 (coherence undefined), or ``hessians`` is not a valid family.
+
+    See Also
+    --------
+    coherence_matrix : The matrix :math:`S`.
+    coherence_batch : Many rank-one families at once.
+    rmtcheck.stability.three_axis.mixed_coherence : The descent–ascent analogues.
+
+    Notes
+    -----
+    :math:`\\lambda_{\\max}(S)` is its Perron root (:math:`S \\ge 0` entrywise): ``eigvalsh`` up to
+    ``n = 600``, Lanczos (``eigsh``) from the all-ones vector above.
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], Definition 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> round(coherence(G), 6)
+    3.884744
+    >>> round(coherence(np.ones((4, 3))), 6)      # n identical rank-one members: sigma = n
+    4.0
+    >>> coherence(np.eye(3))                        # mutually orthogonal members: sigma = 1
+    1.0
     """
     fam = as_family(hessians)
     top = float(fam.top_eigenvalues.max())
@@ -94,18 +172,57 @@ def coherence_batch(factors) -> np.ndarray:
     ndarray of shape (m,)
         ``coherence_stack(factors)["sigma"]``: one single-threaded ``syrk`` per instance for
         :math:`|G G^\\top|` and a batched, certified Perron iteration (:func:`perron_root_batch`).
+
+    Raises
+    ------
+    ValueError
+        If ``factors`` is not a finite 3-D array, or some family is all zero.
+
+    See Also
+    --------
+    coherence, coherence_stack
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((3, 20, 5))
+    >>> sig = coherence_batch(X)
+    >>> bool(np.allclose(sig, [coherence(x) for x in X]))
+    True
     """
     return coherence_stack(factors)["sigma"]
 
 
 def perron_root_batch(S: np.ndarray, rtol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
-    """Largest eigenvalue of a stack of symmetric entrywise-positive matrices, shape ``(m, n, n)``.
+    """Largest eigenvalue (Perron root) of every matrix in a stack of symmetric entrywise-positive matrices.
 
+    Parameters
+    ----------
+    S : array_like of shape (m, n, n)
+        Symmetric, entrywise non-negative matrices (e.g. :math:`|GG^\\top|`).
+    rtol : float, default 1e-12
+        Relative width of the certified bracket at which an instance stops.
+    max_iter : int, default 200
+        Power iterations before the remaining instances fall back to ``eigvalsh``.
+
+    Returns
+    -------
+    ndarray of shape (m,)
+        Equal to ``np.linalg.eigvalsh(S)[:, -1]`` to ``rtol``.
+
+    Notes
+    -----
     Batched power iteration from the all-ones vector with the **Collatz–Wielandt bracket**: for
     :math:`v > 0`, :math:`\\min_i (Sv)_i/v_i \\le \\lambda_{\\max}(S) \\le \\max_i (Sv)_i/v_i` (Perron–Frobenius),
     so stopping when the bracket is narrower than ``rtol`` (relative) certifies the answer. Matrices
     whose bracket is still wider after ``max_iter`` steps (small spectral gap, or zero entries) fall back
     to ``np.linalg.eigvalsh`` — the result always equals ``eigvalsh(S)[:, -1]`` to ``rtol``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> perron_root_batch(np.array([[[2.0, 1.0], [1.0, 2.0]], [[1.0, 0.5], [0.5, 1.0]]])).round(12).tolist()
+    [3.0, 1.5]
     """
     S = np.asarray(S, dtype=np.float64)
     m, n, _ = S.shape
@@ -141,13 +258,31 @@ def coherence_stack(factors, spectra: bool = False):
     ----------
     factors : array (m, n, d)
         ``m`` families of ``n`` factors :math:`g_i` (:math:`H_i = g_ig_i^\\top`).
-    spectra : bool
+    spectra : bool, default False
         Also return the eigenvalues of the Gram matrices :math:`G = [\\langle g_i, g_k\\rangle]` (signed).
 
     Returns
     -------
-    dict with ``sigma`` (m,), ``lambda_max`` (m,) of :math:`S = |G|`, ``norms2`` (m, n),
-    ``gram`` (m, n, n) and, with ``spectra``, ``gram_eigs`` (m, n) ascending.
+    dict
+        ``sigma`` (m,), ``lambda_max`` (m,) of :math:`S = |G|`, ``norms2`` (m, n) (the
+        :math:`\\|g_i\\|^2 = \\lambda_{\\max}(H_i)`), ``gram`` (m, n, n) and, with ``spectra``,
+        ``gram_eigs`` (m, n) ascending.
+
+    Raises
+    ------
+    ValueError
+        If ``factors`` is not a finite 3-D array, or some family is all zero.
+
+    See Also
+    --------
+    coherence_batch : Only ``sigma``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = coherence_stack(np.ones((2, 4, 3)), spectra=True)
+    >>> out["sigma"].round(12).tolist(), out["gram_eigs"].shape
+    ([4.0, 4.0], (2, 4))
     """
     return _coherence_stack(as_finite_array(factors, "factors", ndim=3), spectra)
 

@@ -1,8 +1,8 @@
-"""Per-sample Hessian families.
+"""Per-sample Hessian families: the one container every operator, coherence and Monte Carlo routine takes.
 
 A family :math:`\\{H_i\\}_{i=1}^n \\subset \\mathbb{S}_+^d` is held either as a dense stack of shape
 ``(n, d, d)`` or as rank-one factors ``G`` of shape ``(n, d)`` with :math:`H_i = g_i g_i^\\top`
-(Gauss–Newton Hessians of MSE at interpolation; Dexter et al. 2024, Sec. 2). Every operator and
+(Gauss–Newton Hessians of MSE at interpolation [1]_, Sec. 2). Every operator and
 coherence routine takes a :class:`HessianFamily`, so the rank-one speed-ups live here only:
 
 * :math:`\\sum_i H_i M H_i = G^\\top \\operatorname{diag}(g_i^\\top M g_i)\\, G` costs
@@ -13,6 +13,16 @@ Families may also be *signed* (``psd=False``): the pair matrices
 :math:`D_{ij} = (1-\\alpha)H^r_i - \\alpha H^f_j` of descent–ascent unlearning are symmetric but
 indefinite. Symmetry and finiteness are always checked; positive semi-definiteness only for
 ``psd=True`` (the default).
+
+Public names: :class:`CurvatureFamily` (the interface), :class:`HessianFamily`, :func:`as_family`,
+:func:`range_coordinates` (the one range restriction of the package) and :func:`restrict`.
+
+References
+----------
+.. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface Geometry",
+   ICLR 2024 [dexter2024], Sec. 2.
+.. [2] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective",
+   arXiv:2602.02986 [changkhanna2026] (the signed pair matrices).
 """
 
 from __future__ import annotations
@@ -33,11 +43,13 @@ _PSD_RTOL = 1e-10
 
 @runtime_checkable
 class CurvatureFamily(Protocol):
-    """What the exact operators and the Monte Carlo need of a family of per-sample curvatures.
+    """Interface: what the exact operators and the Monte Carlo need of a family of per-sample curvatures.
 
     :class:`HessianFamily` (dense or rank-one members) and
     :class:`~rmtcheck.stability.pairs.PairFamily` (the signed pairs of descent–ascent, never formed)
     implement it; :class:`~rmtcheck.stability.operator.LinearRecursion` accepts any object that does.
+    The protocol is ``runtime_checkable``: ``isinstance(obj, CurvatureFamily)`` checks that the
+    attributes and methods below exist (not their semantics).
 
     Attributes
     ----------
@@ -53,6 +65,12 @@ class CurvatureFamily(Protocol):
         Spectral norms of the members.
     is_diagonal : bool
         Every member is diagonal; then :attr:`diagonals` holds their diagonals, shape ``(n, d)``.
+    diagonals : ndarray of shape (n, d)
+        Diagonal entries of every member.
+
+    See Also
+    --------
+    HessianFamily, rmtcheck.stability.pairs.PairFamily, rmtcheck.stability.operator.LinearRecursion
     """
 
     n: int
@@ -88,9 +106,12 @@ class CurvatureFamily(Protocol):
 
 @dataclass(frozen=True, eq=False)
 class HessianFamily:
-    """A family of ``n`` symmetric ``d x d`` matrices, dense or rank-one.
+    """A family of ``n`` symmetric ``d x d`` matrices :math:`H_1, \\dots, H_n`, dense or rank-one.
 
     Use :meth:`from_factors` or :meth:`from_stack` (or :func:`as_family`) to build one; both validate.
+    Calling the dataclass constructor directly skips validation (used internally for families this
+    package derived itself, e.g. by :meth:`project` or :meth:`subset`). Instances are frozen; the
+    spectral quantities are cached on first use.
 
     Attributes
     ----------
@@ -98,6 +119,34 @@ class HessianFamily:
         Rank-one factors :math:`g_i` (``H_i = g_i g_i^T``) when the family is rank one.
     stack : ndarray of shape (n, d, d) or None
         The dense stack otherwise.
+    psd : bool, default True
+        Whether the members are positive semi-definite (``False`` for signed families).
+    n, d : int
+        Number of members and their dimension (properties).
+    is_rank_one : bool
+        ``True`` when held as factors (property).
+    mean : ndarray of shape (d, d)
+        The mean Hessian :math:`H = \\frac1n\\sum_i H_i` (cached).
+    lambda_max : float
+        :math:`\\lambda_{\\max}(H)` of the mean (property).
+
+    See Also
+    --------
+    as_family : Coerce an array to a family.
+    rmtcheck.stability.pairs.PairFamily : The signed pair family of descent–ascent unlearning.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> fam = HessianFamily.from_factors(G)
+    >>> fam.n, fam.d, fam.is_rank_one
+    (20, 5, True)
+    >>> round(fam.lambda_max, 6)
+    1.909401
+    >>> dense = HessianFamily.from_stack(fam.dense())
+    >>> dense.is_rank_one, bool(np.allclose(dense.mean, fam.mean))
+    (False, True)
     """
 
     factors: np.ndarray | None = None
@@ -108,7 +157,44 @@ class HessianFamily:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_factors(cls, G, name: str = "factors") -> "HessianFamily":
-        """Rank-one family :math:`H_i = g_i g_i^\\top` from the rows of ``G`` (shape ``(n, d)``)."""
+        """Rank-one family :math:`H_i = g_i g_i^\\top` from the rows of ``G``.
+
+        Parameters
+        ----------
+        G : array_like of shape (n, d)
+            One factor :math:`g_i` per row (e.g. per-sample gradients of the model output, so that
+            :math:`g_i g_i^\\top` is the Gauss–Newton Hessian of the squared loss [1]_).
+        name : str, default "factors"
+            Name of the argument in error messages.
+
+        Returns
+        -------
+        HessianFamily
+            A PSD rank-one family (``factors`` set, ``stack`` None).
+
+        Raises
+        ------
+        ValueError
+            If ``G`` is not a finite 2-D numeric array with ``n, d >= 1``.
+
+        See Also
+        --------
+        from_stack, as_family
+
+        References
+        ----------
+        .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+           Geometry", ICLR 2024 [dexter2024], Sec. 2.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> fam = HessianFamily.from_factors(np.random.default_rng(0).standard_normal((20, 5)))
+        >>> fam.n, fam.d
+        (20, 5)
+        >>> fam.eigenvalues.shape     # one nonzero eigenvalue |g_i|^2 per member
+        (20, 5)
+        """
         G = as_finite_array(G, name, ndim=2)
         if G.shape[0] < 1 or G.shape[1] < 1:
             raise ValueError(f"{name} must have shape (n, d) with n, d >= 1; got {G.shape}")
@@ -118,9 +204,43 @@ class HessianFamily:
     def from_stack(cls, H, name: str = "hessians", psd: bool = True, atol: float = 0.0) -> "HessianFamily":
         """Dense family from a stack of shape ``(n, d, d)``.
 
-        Raises ``ValueError`` when a matrix is not symmetric (relative tolerance 1e-10 of the
-        largest entry, plus ``atol``) or, for ``psd=True``, has an eigenvalue below
-        ``-1e-10 * max|eig|``.
+        The stack is symmetrised, :math:`(H + H^\\top)/2`, after the symmetry check.
+
+        Parameters
+        ----------
+        H : array_like of shape (n, d, d)
+            The members :math:`H_i`.
+        name : str, default "hessians"
+            Name of the argument in error messages.
+        psd : bool, default True
+            Require (and record) positive semi-definiteness; ``False`` for signed families.
+        atol : float, default 0.0
+            Absolute tolerance added to both checks.
+
+        Returns
+        -------
+        HessianFamily
+            A dense family (``stack`` set, ``factors`` None).
+
+        Raises
+        ------
+        ValueError
+            If ``H`` is not a finite 3-D array of square matrices with ``n, d >= 1``; if a matrix is not
+            symmetric (relative tolerance ``1e-10`` of the largest entry, plus ``atol``); or, for
+            ``psd=True``, if a matrix has an eigenvalue below ``-1e-10 * max|H| - atol``.
+
+        See Also
+        --------
+        from_factors, as_family
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> fam = HessianFamily.from_stack(np.stack([np.eye(2), np.diag([2.0, 0.0])]))
+        >>> fam.n, fam.d, fam.is_diagonal
+        (2, 2, True)
+        >>> fam.mean.tolist()
+        [[1.5, 0.0], [0.0, 0.5]]
         """
         H = as_finite_array(H, name, ndim=3)
         n, d1, d2 = H.shape
@@ -150,14 +270,17 @@ class HessianFamily:
     # ------------------------------------------------------------------ shape
     @property
     def is_rank_one(self) -> bool:
+        """Whether the family is held as rank-one factors (``H_i = g_i g_i^T``)."""
         return self.factors is not None
 
     @property
     def n(self) -> int:
+        """Number of members."""
         return (self.factors if self.is_rank_one else self.stack).shape[0]
 
     @property
     def d(self) -> int:
+        """Dimension of every member."""
         return (self.factors if self.is_rank_one else self.stack).shape[-1]
 
     def __len__(self) -> int:
@@ -219,8 +342,19 @@ class HessianFamily:
         return flat @ flat.T  # Tr(H_i H_j) = <H_i, H_j>_F for symmetric matrices
 
     def sum_sandwich(self, M: np.ndarray) -> np.ndarray:
-        """:math:`\\sum_i H_i M H_i` for a symmetric ``M`` of shape ``(d, d)`` or a batch ``(k, d, d)``.
+        """The sandwich sum :math:`\\sum_i H_i M H_i`, the noise part of the second-moment operator.
 
+        Parameters
+        ----------
+        M : ndarray of shape (d, d) or (k, d, d)
+            A symmetric matrix, or a batch of them.
+
+        Returns
+        -------
+        ndarray of the shape of ``M``
+
+        Notes
+        -----
         Rank one: :math:`G^\\top \\operatorname{diag}(g_i^\\top M g_i) G` — two GEMMs, :math:`O(nd^2)`.
         Dense: :math:`O(nd^3)` as two reshaped GEMMs (no Python loop).
         """
@@ -237,10 +371,25 @@ class HessianFamily:
         return A.transpose(1, 0, 2).reshape(d, n * d) @ self.stack.reshape(n * d, d)
 
     def weighted_apply(self, C: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """Row ``r`` of the result is :math:`\\sum_i C_{ri} H_i x_r` (one random step for many runs).
+        """Apply a different weighted sum of members to every row: :math:`y_r = \\sum_i C_{ri} H_i x_r`.
 
-        ``C`` has shape ``(runs, n)`` and ``X`` shape ``(runs, d)``. Rank one: two GEMMs,
-        :math:`((X G^\\top) \\odot C) G`.
+        One random step for many Monte Carlo runs at once (row ``r`` of ``C`` holds the batch weights of
+        run ``r``).
+
+        Parameters
+        ----------
+        C : ndarray of shape (runs, n)
+            Batch weights :math:`c_i` per run.
+        X : ndarray of shape (runs, d)
+            Current iterates :math:`x_r`.
+
+        Returns
+        -------
+        ndarray of shape (runs, d)
+
+        Notes
+        -----
+        Rank one: two GEMMs, :math:`((X G^\\top) \\odot C) G`.
         """
         if self.is_rank_one:
             G = self.factors
@@ -250,14 +399,28 @@ class HessianFamily:
         return np.einsum("ri,rid->rd", C, HX)
 
     def weighted_sum(self, C: np.ndarray) -> np.ndarray:
-        """:math:`\\sum_i C_{ri} H_i` for every row of ``C`` (shape ``(R, n)``), shape ``(R, d, d)``."""
+        """Weighted sums of the members, :math:`\\sum_i C_{ri} H_i` for every row of ``C``.
+
+        Parameters
+        ----------
+        C : ndarray of shape (R, n)
+            Weights, one row per sum.
+
+        Returns
+        -------
+        ndarray of shape (R, d, d)
+        """
         if self.is_rank_one:
             G = self.factors
             return (G.T[None, :, :] * C[:, None, :]) @ G
         return (C @ self.stack.reshape(self.n, -1)).reshape(C.shape[0], self.d, self.d)
 
     def sum_squares(self) -> np.ndarray:
-        """:math:`\\sum_i H_i^2` (used by the convergence certificate)."""
+        """:math:`\\sum_i H_i^2`, shape ``(d, d)``.
+
+        Used by the convergence certificate :math:`\\lambda_{\\max}(T(I)) < 1` [derived;
+        ``proofs/dexter_certificate.py``].
+        """
         if self.is_rank_one:
             G = self.factors
             return (G.T * np.einsum("ij,ij->i", G, G)) @ G
@@ -280,20 +443,52 @@ class HessianFamily:
 
     # ------------------------------------------------------------------ transforms
     def select_coordinates(self, idx) -> "HessianFamily":
-        """The family restricted to the coordinates ``idx`` (rows and columns)."""
+        """The family restricted to the coordinates ``idx`` (rows and columns).
+
+        Parameters
+        ----------
+        idx : array_like of int
+            Kept coordinates (as returned by :func:`range_coordinates` for diagonal families).
+
+        Returns
+        -------
+        HessianFamily
+            Members :math:`H_i[idx, idx]`, of dimension ``len(idx)``.
+        """
         if self.is_rank_one:
             return HessianFamily(factors=np.ascontiguousarray(self.factors[:, idx]))
         return HessianFamily(stack=np.ascontiguousarray(self.stack[:, idx][:, :, idx]), psd=self.psd)
 
     def project(self, U: np.ndarray) -> "HessianFamily":
-        """The family :math:`U^\\top H_i U` in the coordinates of the orthonormal columns of ``U``."""
+        """The family :math:`U^\\top H_i U` in the coordinates of the orthonormal columns of ``U``.
+
+        Parameters
+        ----------
+        U : ndarray of shape (d, r)
+            Orthonormal columns (as returned by :func:`range_coordinates`).
+
+        Returns
+        -------
+        HessianFamily
+            Members of dimension ``r``; rank one stays rank one (factors :math:`U^\\top g_i`).
+        """
         if self.is_rank_one:
             return HessianFamily(factors=np.ascontiguousarray(self.factors @ U), psd=self.psd)
         S = np.einsum("ab,iac,cd->ibd", U, self.stack, U, optimize=True)
         return HessianFamily(stack=0.5 * (S + np.swapaxes(S, 1, 2)), psd=self.psd)
 
     def subset(self, idx) -> "HessianFamily":
-        """The sub-family indexed by ``idx``."""
+        """The sub-family of the members indexed by ``idx``.
+
+        Parameters
+        ----------
+        idx : int array, slice or boolean mask
+            Members to keep.
+
+        Returns
+        -------
+        HessianFamily
+        """
         if self.is_rank_one:
             return HessianFamily(factors=self.factors[idx])
         return HessianFamily(stack=self.stack[idx], psd=self.psd)
@@ -301,16 +496,58 @@ class HessianFamily:
     def psd_parts(self) -> list[tuple["HessianFamily", float]] | None:
         """PSD families (with non-negative weights) whose weighted means span this family's range.
 
-        ``[(self, 1.0)]`` for a PSD family, ``None`` for a signed one (no range restriction is then
-        possible: an indefinite member can act outside the range of the mean).
+        Returns
+        -------
+        list of (HessianFamily, float) or None
+            ``[(self, 1.0)]`` for a PSD family, ``None`` for a signed one (no range restriction is then
+            possible: an indefinite member can act outside the range of the mean).
+
+        See Also
+        --------
+        range_coordinates
         """
         return [(self, 1.0)] if self.psd else None
 
 
 def as_family(H, name: str = "hessians", psd: bool = True) -> HessianFamily:
-    """Coerce ``H`` to a :class:`HessianFamily`.
+    """Coerce ``H`` to a :class:`HessianFamily` (the entry point of every public routine).
 
-    A 2-D array ``(n, d)`` is read as rank-one factors, a 3-D array ``(n, d, d)`` as a dense stack.
+    Parameters
+    ----------
+    H : HessianFamily or array_like
+        A family (returned unchanged), a 2-D array ``(n, d)`` read as rank-one factors
+        (:math:`H_i = g_i g_i^\\top`), or a 3-D array ``(n, d, d)`` read as a dense stack.
+    name : str, default "hessians"
+        Name of the argument in error messages.
+    psd : bool, default True
+        For a dense stack: require positive semi-definiteness (see :meth:`HessianFamily.from_stack`).
+
+    Returns
+    -------
+    HessianFamily
+
+    Raises
+    ------
+    ValueError
+        If ``H`` has another number of dimensions, or fails the checks of
+        :meth:`HessianFamily.from_factors` / :meth:`HessianFamily.from_stack` (non-finite entries,
+        empty, non-symmetric or, with ``psd=True``, not PSD).
+
+    See Also
+    --------
+    HessianFamily.from_factors, HessianFamily.from_stack
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> fam = as_family(G)                   # (n, d): rank-one factors
+    >>> fam.is_rank_one, fam.n, fam.d
+    (True, 20, 5)
+    >>> as_family(fam) is fam
+    True
+    >>> as_family(fam.dense()).is_rank_one   # (n, d, d): dense stack
+    False
     """
     if isinstance(H, HessianFamily):
         return H
@@ -330,7 +567,9 @@ def range_coordinates(parts, *, diagonal: bool | None = None):
     The one range restriction of the package. For PSD members,
     :math:`\\operatorname{null}(\\sum_k c_k \\bar H_k) = \\bigcap_{k,i} \\operatorname{null}(H_{k,i})`
     (:math:`c_k > 0`), so a linearised iterate never moves there: growth is exactly 1 on it, and every
-    exact quantity is computed on the range.
+    exact quantity is computed on the range. [derived: if :math:`u^\\top (\\sum_k c_k \\bar H_k) u = 0`
+    then every term :math:`c_k u^\\top H_{k,i} u \\ge 0` vanishes, and :math:`u^\\top H u = 0` implies
+    :math:`Hu = 0` for PSD :math:`H`.]
 
     Parameters
     ----------
@@ -347,6 +586,25 @@ def range_coordinates(parts, *, diagonal: bool | None = None):
         a mass above ``1e-12`` of the largest) or an orthonormal basis of shape ``(d, r)`` (eigenvalues of
         the weighted mean above ``1e-10`` of the largest in modulus). An empty result means every member
         vanishes.
+
+    See Also
+    --------
+    restrict : Apply the result to a family.
+    HessianFamily.psd_parts, rmtcheck.stability.pairs.PairFamily.psd_parts
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> range_coordinates([(HessianFamily.from_factors(G), 1.0)]) is None   # full range
+    True
+    >>> G[:, 4] = 0.0                                 # no member acts on the last coordinate
+    >>> U = range_coordinates([(HessianFamily.from_factors(G), 1.0)])
+    >>> U.shape                                       # orthonormal basis of the range
+    (5, 4)
+    >>> D = np.array([[1.0, 0, 0], [0, 2.0, 0]])      # diagonal members e_1 e_1^T and 4 e_2 e_2^T
+    >>> range_coordinates([(HessianFamily.from_factors(D), 1.0)]).tolist()
+    [0, 1]
     """
     parts = list(parts)
     d = parts[0][0].d
@@ -363,7 +621,25 @@ def range_coordinates(parts, *, diagonal: bool | None = None):
 
 
 def restrict(family, coords):
-    """``family`` in the coordinates returned by :func:`range_coordinates` (unchanged for ``None``)."""
+    """``family`` in the coordinates returned by :func:`range_coordinates`.
+
+    Parameters
+    ----------
+    family : HessianFamily or PairFamily
+        Any :class:`CurvatureFamily`.
+    coords : None or ndarray
+        ``None`` (returns ``family`` unchanged), kept coordinate indices (1-D: :meth:`select_coordinates`)
+        or an orthonormal basis ``(d, r)`` (2-D: :meth:`project`).
+
+    Returns
+    -------
+    CurvatureFamily
+        The family of the same kind in the reduced coordinates.
+
+    See Also
+    --------
+    range_coordinates
+    """
     if coords is None:
         return family
     if coords.ndim == 1:

@@ -1,13 +1,29 @@
-"""Descent–ascent unlearning from a non-interpolating optimum: the affine second-moment map."""
+"""Descent–ascent unlearning from a non-interpolating optimum: the affine second-moment map.
+
+The linearised dynamics of [1]_ are stated at an interpolating minimum, where every per-sample
+gradient vanishes. :class:`NoisyMixedDynamics` keeps the per-sample gradients at the optimum as an
+additive forcing and tracks the exact first and second moments. [derived;
+``proofs/chang_khanna_noise.py``] The divergence threshold is that of the homogeneous operator
+:math:`T` of :mod:`rmtcheck.stability.unlearning` (unchanged); below it the second moment tends to a
+positive fixed point instead of 0.
+
+References
+----------
+.. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective",
+   arXiv:2602.02986 [changkhanna2026].
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, cg
+
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
 from rmtcheck.stability.families import as_family
 from rmtcheck.stability.sampling import check_mixed_sampling
 from rmtcheck.stability.unlearning import mixed_recursion
+
+_spla = lazy_module("scipy.sparse.linalg")
 
 __all__ = [
     "NoisyMixedDynamics",
@@ -19,7 +35,7 @@ class NoisyMixedDynamics:
 
     :math:`\\hat g_k = (1-\\alpha)\\sum_i c^r_i g^r_i - \\alpha\\sum_j c^f_j g^f_j` uses the same batch as
     :math:`J_k`, with per-sample gradients :math:`g_i = \\nabla\\ell_i(w^*)` not all zero (reviewers of
-    Chang & Khanna 2026 noted the interpolation assumption). Writing :math:`m_k = \\mathbb E\\delta_k` and
+    [1]_ noted the interpolation assumption). Writing :math:`m_k = \\mathbb E\\delta_k` and
     :math:`M_k = \\mathbb E\\delta_k\\delta_k^\\top`, [derived; ``proofs/chang_khanna_noise.py``]
 
     .. math::
@@ -41,6 +57,64 @@ class NoisyMixedDynamics:
     the range of :math:`(1-\\alpha)H_r + \\alpha H_f` (a component outside it performs a random walk,
     whose second moment grows linearly); MSE gradients :math:`r_i x_i` with Hessians
     :math:`x_i x_i^\\top` always do.
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        Per-sample Hessians at the optimum (``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks).
+    retain_grads : array_like of shape (n_r, d)
+        Per-sample retain gradients :math:`g^r_i`.
+    forget_grads : array_like of shape (n_f, d)
+        Per-sample forget gradients :math:`g^f_j`.
+    batch : int
+        Batch size ``B`` in ``[1, min(n_r, n_f)]``.
+    alpha : float in [0, 1]
+        Mixing (forget) weight, keyword-only.
+    sampling : {"independent_bernoulli", "without_replacement"}, default "independent_bernoulli"
+        Batch model, keyword-only.
+
+    Attributes
+    ----------
+    rec : LinearRecursion
+        The homogeneous part (:func:`~rmtcheck.stability.unlearning.mixed_recursion`), on the range.
+    alpha : float
+        The mixing weight.
+    grads : tuple of ndarray
+        Retain and forget gradients in range coordinates.
+    gbar : ndarray of shape (d,)
+        Mean forcing :math:`\\bar g = (1-\\alpha)\\bar g_r - \\alpha\\bar g_f`.
+    Q : ndarray of shape (d, d)
+        :math:`\\mathbb E[\\hat g\\hat g^\\top]`.
+    d : int
+        Dimension of the range.
+
+    Raises
+    ------
+    ValueError
+        If ``sampling`` is ``"pair_bernoulli"`` or unknown, a gradient array has the wrong shape or
+        is not finite, the gradients have a component outside the range of the Hessians, or the
+        arguments fail the checks of :func:`~rmtcheck.stability.unlearning.mixed_recursion`.
+
+    See Also
+    --------
+    rmtcheck.stability.unlearning.mixed_recursion : The homogeneous dynamics.
+
+    References
+    ----------
+    .. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> R, F = rng.standard_normal((20, 5)), rng.standard_normal((10, 5))
+    >>> dyn = NoisyMixedDynamics(R, F, 0.1 * R, -0.1 * F, 4, alpha=0.1)   # MSE gradients r_i x_i
+    >>> round(dyn.rec.growth(0.5), 6)                                      # below threshold
+    0.867975
+    >>> M, m = dyn.stationary(0.5)
+    >>> round(float(np.trace(M)), 6), round(float(dyn.iterate(0.5, 300)[-1]), 6)   # bounded, not 0
+    (0.024065, 0.024065)
     """
 
     def __init__(self, retain, forget, retain_grads, forget_grads, batch: int, *, alpha: float,
@@ -92,7 +166,23 @@ class NoisyMixedDynamics:
     def step(self, M: np.ndarray, m: np.ndarray, lr: float, c: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """One exact step of the affine moment map :math:`(M_k, m_k) \\mapsto (M_{k+1}, m_{k+1})`.
 
-        ``c`` scales the forcing (the third coordinate of the homogeneous form :math:`(M, m, c)`).
+        Parameters
+        ----------
+        M : ndarray of shape (d, d)
+            Second moment :math:`M_k` (range coordinates).
+        m : ndarray of shape (d,)
+            Mean :math:`m_k`.
+        lr : float
+            Step size :math:`\\eta` (not validated here).
+        c : float, default 1.0
+            Scales the forcing (the third coordinate of the homogeneous form :math:`(M, m, c)`).
+
+        Returns
+        -------
+        M_next : ndarray of shape (d, d)
+            Symmetrised :math:`M_{k+1}`.
+        m_next : ndarray of shape (d,)
+            :math:`m_{k+1}`.
         """
         P = np.outer(m, self.gbar) - lr * self._EHmg(m)
         M2 = self.rec.apply(M, lr) - lr * (P + P.T) + (c * lr * lr) * self.Q
@@ -104,6 +194,28 @@ class NoisyMixedDynamics:
 
         Iterates the homogeneous form :math:`(M, m, c)` of the affine map, renormalising by the trace
         and accumulating the logarithm, so divergent runs never overflow.
+
+        Parameters
+        ----------
+        lr : float
+            Step size :math:`\\eta > 0`.
+        steps : int
+            Number of steps, ``>= 1``.
+        M0 : array_like of shape (d, d), optional
+            Initial second moment (default :math:`I`, i.e. :math:`\\delta_0 \\sim N(0, I)`).
+        m0 : array_like of shape (d,), optional
+            Initial mean (default 0).
+
+        Returns
+        -------
+        ndarray of shape (steps + 1,)
+
+        Raises
+        ------
+        ValueError
+            If ``lr`` or ``steps`` is invalid.
+        RuntimeError
+            If the trace of the second moment becomes non-positive (round-off).
         """
         lr = check_positive(lr, "lr")
         M = np.eye(self.d) if M0 is None else np.array(M0, dtype=float)
@@ -121,7 +233,29 @@ class NoisyMixedDynamics:
         return np.array(out)
 
     def iterate(self, lr: float, steps: int, M0=None, m0=None) -> np.ndarray:
-        """:math:`\\mathbb E\\|\\delta_k\\|^2 = \\operatorname{Tr} M_k` for ``k = 0..steps`` (exact moments)."""
+        """:math:`\\mathbb E\\|\\delta_k\\|^2 = \\operatorname{Tr} M_k` for ``k = 0..steps`` (exact moments).
+
+        Parameters
+        ----------
+        lr : float
+            Step size :math:`\\eta > 0`.
+        steps : int
+            Number of steps, ``>= 1``.
+        M0 : array_like of shape (d, d), optional
+            Initial second moment (default :math:`I`).
+        m0 : array_like of shape (d,), optional
+            Initial mean (default 0).
+
+        Returns
+        -------
+        ndarray of shape (steps + 1,)
+            May overflow above the threshold; use :meth:`log_second_moment` there.
+
+        Raises
+        ------
+        ValueError
+            If ``lr`` or ``steps`` is invalid.
+        """
         lr = check_positive(lr, "lr")
         M = np.eye(self.d) if M0 is None else np.array(M0, dtype=float)
         m = np.zeros(self.d) if m0 is None else np.array(m0, dtype=float)
@@ -132,11 +266,30 @@ class NoisyMixedDynamics:
         return np.array(out)
 
     def stationary(self, lr: float) -> tuple[np.ndarray, np.ndarray]:
-        """The fixed point :math:`(M_\\infty, m_\\infty)` for :math:`\\rho(T) < 1` (``ValueError`` otherwise).
+        """The fixed point :math:`(M_\\infty, m_\\infty)` of the moment map below the threshold.
 
         :math:`m_\\infty = -\\bar D^{-1}\\bar g` and :math:`(I - T)M_\\infty = -\\eta(P + P^\\top) + \\eta^2 Q`,
         solved by conjugate gradients (:math:`I - T` is Frobenius-symmetric positive definite when
         :math:`\\rho(T) < 1`).
+
+        Parameters
+        ----------
+        lr : float
+            Step size :math:`\\eta > 0`.
+
+        Returns
+        -------
+        M_inf : ndarray of shape (d, d)
+            Stationary second moment (symmetric, nonzero in general).
+        m_inf : ndarray of shape (d,)
+            Stationary mean.
+
+        Raises
+        ------
+        ValueError
+            If ``lr`` is invalid or :math:`\\rho(T) \\ge 1` (no stationary second moment).
+        RuntimeError
+            If conjugate gradients do not converge.
         """
         lr = check_positive(lr, "lr")
         rho = self.rec.growth(lr)
@@ -152,15 +305,41 @@ class NoisyMixedDynamics:
             X = 0.5 * (X + X.T)
             return (X - self.rec.apply(X, lr)).ravel()
 
-        op = LinearOperator((d * d, d * d), matvec=mv, dtype=float)
-        x, info = cg(op, R.ravel(), rtol=1e-13, atol=0.0, maxiter=100 * d * d + 1000)
+        op = _spla.LinearOperator((d * d, d * d), matvec=mv, dtype=float)
+        x, info = _spla.cg(op, R.ravel(), rtol=1e-13, atol=0.0, maxiter=100 * d * d + 1000)
         if info != 0:  # pragma: no cover
             raise RuntimeError(f"CG did not converge for the stationary second moment (info={info})")
         X = x.reshape(d, d)
         return 0.5 * (X + X.T), m
 
     def simulate(self, lr: float, steps: int = 400, runs: int = 256, rng=None) -> np.ndarray:
-        """Monte Carlo :math:`\\overline{\\|\\delta_k\\|^2}` over ``runs`` paths from :math:`\\delta_0 \\sim N(0, I)`."""
+        """Monte Carlo :math:`\\overline{\\|\\delta_k\\|^2}` over ``runs`` paths from :math:`\\delta_0 \\sim N(0, I)`.
+
+        Simulates :math:`\\delta_{k+1} = \\delta_k - \\eta\\sum_t w_t(\\hat H_t\\delta_k + \\hat g_t)` in range
+        coordinates with the same batch for the Hessian and the gradient (no renormalisation: use below
+        the threshold).
+
+        Parameters
+        ----------
+        lr : float
+            Step size :math:`\\eta > 0`.
+        steps : int, default 400
+            Number of steps.
+        runs : int, default 256
+            Number of independent paths.
+        rng : None, int, SeedSequence or Generator, optional
+            Seed.
+
+        Returns
+        -------
+        ndarray of shape (steps + 1,)
+            The sample mean of :math:`\\|\\delta_k\\|^2` over runs, to compare with :meth:`iterate`.
+
+        Raises
+        ------
+        ValueError
+            If ``lr``, ``steps``, ``runs`` or ``rng`` is invalid.
+        """
         lr = check_positive(lr, "lr")
         rng = as_generator(rng)
         runs = check_int(runs, "runs", 1)

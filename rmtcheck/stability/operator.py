@@ -1,4 +1,4 @@
-"""Exact mean-square dynamics of linear random recursions.
+"""Exact mean-square dynamics of linear random recursions: the second-moment operator and its spectral radius.
 
 For :math:`\\delta_{k+1} = J_k \\delta_k` with
 
@@ -18,10 +18,17 @@ unlearning: retain with weight :math:`1-\\alpha`, forget with weight :math:`-\\a
       + \\nu_t \\sum_i H^{(t)}_i M H^{(t)}_i\\Big],
     \\qquad \\bar D = \\sum_t w_t \\bar H^{(t)},
 
-with :math:`(\\kappa_t, \\nu_t)` from :mod:`rmtcheck.sampling`. [derived; Mulayoff & Michaeli 2024 style;
-``proofs/sgd_operator.py``] :math:`T` is self-adjoint for the Frobenius inner product and maps the PSD
-cone into itself, so its spectral radius (the *mean-square growth factor*) is its largest eigenvalue,
-attained on a PSD matrix; the recursion is mean-square stable iff :math:`\\rho(T) < 1`.
+with :math:`(\\kappa_t, \\nu_t)` from :mod:`rmtcheck.stability.sampling`. [derived;
+``proofs/sgd_operator.py``; the exact second-moment operator in the spirit of [2]_] :math:`T` is
+self-adjoint for the Frobenius inner product and maps the PSD cone into itself, so its spectral radius
+(the *mean-square growth factor*) is its largest eigenvalue, attained on a PSD matrix; the recursion is
+mean-square stable iff :math:`\\rho(T) < 1`. For one family under ``bernoulli`` sampling
+(:math:`\\kappa = 0`) this is the operator of [1]_, proof of Theorem 1.
+
+Public names: :class:`Term`, :class:`LinearRecursion` (the engine), and the SGD front ends
+:func:`sgd_recursion`, :func:`ms_growth`, :func:`critical_lr`, :func:`second_moment_operator`,
+:func:`dense_second_moment_matrix`; the descent–ascent front ends live in
+:mod:`rmtcheck.stability.unlearning`.
 
 Design notes
 ------------
@@ -33,25 +40,40 @@ Design notes
   range; :attr:`LinearRecursion.range_dim` says how large it is.
 * When every member is diagonal, :math:`T` maps diagonal matrices to diagonal matrices entrywise and
   :math:`\\rho(T) = \\max_j \\mathbb E[J_{jj}^2]` in closed form (off-diagonal entries are bounded by
-  Cauchy–Schwarz); Dexter's Hessian test is of this kind.
+  Cauchy–Schwarz); the "Hessian test" of [1]_ (Fig. 1) is of this kind.
 * :math:`\\rho(T(\\eta))` is a maximum of convex quadratics in :math:`\\eta` with value 1 at 0, so
-  :math:`g(\\eta) = (\\rho(T(\\eta)) - 1)/\\eta` is non-decreasing and has one sign change: the critical
-  learning rate :math:`\\eta^*` is its root, found by bracketing (Brent) with the previous Perron vector
-  as the warm start of every Lanczos solve.
+  :math:`g(\\eta) = (\\rho(T(\\eta)) - 1)/\\eta` is non-decreasing and has one sign change [derived: for a
+  unit symmetric :math:`V`, :math:`\\langle V, T(\\eta)V\\rangle = 1 - 2\\eta b_V + \\eta^2 c_V` with
+  :math:`c_V \\ge 0`]: the critical learning rate :math:`\\eta^*` is its root, found by a monotone
+  iteration on the exact quadratic along the current Perron vector (Brent's method for diagonal
+  recursions), with the previous Perron vector as the warm start of every Lanczos solve (see
+  :meth:`LinearRecursion.critical_lr`).
+
+References
+----------
+.. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface Geometry",
+   ICLR 2024 [dexter2024], Theorem 1 and Fig. 1.
+.. [2] Mulayoff and Michaeli (2024), "Exact Mean Square Linear Stability Analysis for SGD", COLT 2024
+   [mulayoff2024].
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import check_positive
 from rmtcheck.stability.families import CurvatureFamily, as_family, range_coordinates, restrict
 from rmtcheck.stability.sampling import SamplingModel, sampling_model
+
+_optimize = lazy_module("scipy.optimize")
+_spla = lazy_module("scipy.sparse.linalg")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy.sparse.linalg import LinearOperator
 
 __all__ = [
     "Term",
@@ -68,7 +90,22 @@ _SMALL_SYM_DIM = 36  # below this many symmetric coordinates, eigvalsh on the ex
 
 @dataclass(frozen=True)
 class Term:
-    """One independently batched family in :math:`J = I - \\eta \\sum_t w_t \\hat H^{(t)}`."""
+    """One independently batched family in :math:`J = I - \\eta \\sum_t w_t \\hat H^{(t)}`.
+
+    Attributes
+    ----------
+    family : CurvatureFamily
+        The members :math:`H^{(t)}_i` (a :class:`~rmtcheck.stability.families.HessianFamily` or a
+        :class:`~rmtcheck.stability.pairs.PairFamily`).
+    weight : float
+        :math:`w_t` (SGD: 1; descent–ascent: :math:`1-\\alpha` for retain, :math:`-\\alpha` for forget).
+    model : SamplingModel
+        The batch model of this family; its ``n`` must equal ``family.n``.
+
+    See Also
+    --------
+    LinearRecursion
+    """
 
     family: CurvatureFamily
     weight: float
@@ -76,13 +113,65 @@ class Term:
 
 
 class LinearRecursion:
-    """The linearised dynamics :math:`J = I - \\eta\\sum_t w_t \\hat H^{(t)}`.
+    """The linearised dynamics :math:`J = I - \\eta\\sum_t w_t \\hat H^{(t)}` and its exact second-moment operator.
+
+    The engine behind every mean-square quantity of the package: :meth:`growth` is :math:`\\rho(T(\\eta))`,
+    :meth:`critical_lr` the :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1` (module notes for :math:`T`).
 
     Parameters
     ----------
     terms : sequence of Term
-    restrict_to_range : bool
-        Work on the common range of the (PSD) families; see the module notes.
+        One term per independently batched family, all of the same dimension ``d``.
+    restrict_to_range : bool, default True
+        Work on the common range of the (PSD) families; see the module notes and
+        :func:`~rmtcheck.stability.families.range_coordinates`. Ignored when a family is signed.
+    sampling : str, optional
+        Name of the batch model, recorded as metadata (set by the front ends).
+    alpha : float, optional
+        Mixing weight, recorded as metadata (descent–ascent only).
+    batch : int, optional
+        Batch size, recorded as metadata.
+
+    Attributes
+    ----------
+    terms : list of Term
+        The terms, in range coordinates when restricted.
+    coords : None or ndarray
+        The range coordinates (``None`` when nothing was restricted), see
+        :func:`~rmtcheck.stability.families.range_coordinates`.
+    d : int
+        Dimension the operator acts on (:attr:`range_dim`); ``d_full`` is the original dimension.
+    mean : ndarray of shape (d, d)
+        The mean :math:`\\bar D = \\sum_t w_t \\bar H^{(t)}`.
+    diagonal : bool
+        Every family is diagonal (closed-form growth).
+    sampling, alpha, batch
+        The metadata passed in.
+
+    Raises
+    ------
+    ValueError
+        If ``terms`` is empty or the families act on different dimensions.
+
+    See Also
+    --------
+    sgd_recursion : The SGD front end.
+    rmtcheck.stability.unlearning.mixed_recursion : The descent–ascent front end.
+    rmtcheck.stability.montecarlo.simulate : Monte Carlo of the same recursion.
+
+    References
+    ----------
+    .. [1] Mulayoff and Michaeli (2024), "Exact Mean Square Linear Stability Analysis for SGD",
+       COLT 2024 [mulayoff2024].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rmtcheck.stability import HessianFamily, sampling_model
+    >>> fam = HessianFamily.from_factors(np.random.default_rng(0).standard_normal((20, 5)))
+    >>> rec = LinearRecursion([Term(fam, 1.0, sampling_model("bernoulli", 20, 4))])
+    >>> round(rec.growth(0.1), 6), round(rec.critical_lr(), 6)
+    (0.95049, 0.672616)
     """
 
     def __init__(self, terms: Sequence[Term], restrict_to_range: bool = True, *, sampling: str | None = None,
@@ -118,16 +207,29 @@ class LinearRecursion:
         return self.d
 
     def mean_lambda_max(self) -> float:
-        """Largest eigenvalue of the mean :math:`\\bar D` (on the range)."""
+        """Largest eigenvalue of the mean :math:`\\bar D` (on the range; 0.0 when the range is empty)."""
         return float(np.linalg.eigvalsh(self.mean)[-1]) if self.d else 0.0
 
     @property
     def restricted(self) -> bool:
+        """Whether the operator acts on a proper subspace (the range) rather than on all of :math:`\\mathbb R^d`."""
         return self.coords is not None
 
     # ----------------------------------------------------------------- T itself
     def apply(self, M: np.ndarray, lr: float) -> np.ndarray:
-        """:math:`T(M)` for a symmetric ``(d, d)`` matrix ``M`` (in range coordinates)."""
+        """Apply the second-moment operator: :math:`T(M) = \\mathbb E[J M J]` at step size ``lr``.
+
+        Parameters
+        ----------
+        M : ndarray of shape (d, d)
+            A symmetric matrix in range coordinates.
+        lr : float
+            Step size :math:`\\eta` (not validated here).
+
+        Returns
+        -------
+        ndarray of shape (d, d)
+        """
         A = np.eye(self.d) - lr * self.mean
         out = A @ M @ A
         for t in self.terms:
@@ -144,6 +246,21 @@ class LinearRecursion:
 
         Inputs are symmetrised first, so the antisymmetric subspace maps to 0 and the largest
         eigenvalue of this operator is :math:`\\rho(T)` on symmetric matrices.
+
+        Parameters
+        ----------
+        lr : float
+            Step size :math:`\\eta > 0`.
+
+        Returns
+        -------
+        scipy.sparse.linalg.LinearOperator
+            Of shape ``(d*d, d*d)`` acting on row-major ``vec(M)``.
+
+        Raises
+        ------
+        ValueError
+            If ``lr`` is not a finite number > 0.
         """
         lr = check_positive(lr, "lr")
         d = self.d
@@ -153,7 +270,7 @@ class LinearRecursion:
             M = 0.5 * (M + M.T)
             return self.apply(M, lr).ravel()
 
-        return LinearOperator((d * d, d * d), matvec=matvec, rmatvec=matvec, dtype=np.float64)
+        return _spla.LinearOperator((d * d, d * d), matvec=matvec, rmatvec=matvec, dtype=np.float64)
 
     def _diagonal_factors(self, lr: float) -> np.ndarray:
         """:math:`\\mathbb E[J_{jj}^2]` for every coordinate of a diagonal recursion."""
@@ -166,7 +283,25 @@ class LinearRecursion:
         return out
 
     def growth(self, lr: float) -> float:
-        """Mean-square growth factor :math:`\\rho(T)` on the range (1.0 when the range is empty)."""
+        """Mean-square growth factor :math:`\\rho(T(\\eta))` on the range.
+
+        Parameters
+        ----------
+        lr : float
+            Step size :math:`\\eta > 0`.
+
+        Returns
+        -------
+        float
+            :math:`\\rho(T)`; the recursion is mean-square stable iff it is < 1. 1.0 when the range is
+            empty. Closed form for diagonal recursions, otherwise the Perron root of :math:`T` (dense
+            ``eigvalsh`` for tiny ``d``, Lanczos otherwise).
+
+        Raises
+        ------
+        ValueError
+            If ``lr`` is not a finite number > 0.
+        """
         lr = check_positive(lr, "lr")
         if self.d == 0:
             return 1.0
@@ -190,8 +325,8 @@ class LinearRecursion:
             v0 = self._v0 + 0.05 * v0
         ncv = min(d * d - 1, 24)
         try:
-            w, v = eigsh(op, k=1, which="LA", v0=v0, ncv=ncv, tol=1e-13, maxiter=20 * d * d)
-        except ArpackNoConvergence as exc:  # pragma: no cover - reported, not hidden
+            w, v = _spla.eigsh(op, k=1, which="LA", v0=v0, ncv=ncv, tol=1e-13, maxiter=20 * d * d)
+        except _spla.ArpackNoConvergence as exc:  # pragma: no cover - reported, not hidden
             if len(exc.eigenvalues):
                 w, v = exc.eigenvalues, exc.eigenvectors
             else:
@@ -229,17 +364,28 @@ class LinearRecursion:
             lo *= 0.5
             if g(lo) < 0:
                 break
-        return float(brentq(g, lo, hi, xtol=1e-15 * hi, rtol=rtol))
+        return float(_optimize.brentq(g, lo, hi, xtol=1e-15 * hi, rtol=rtol))
 
     def critical_lr(self, rtol: float = 1e-12) -> float:
         """The critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1`.
 
-        Mean-square stable for :math:`\\eta < \\eta^*`, divergent above. ``inf`` when nothing moves
-        (no curvature, or a vanishing mean with no batch noise); 0.0 when the recursion grows for every
-        :math:`\\eta > 0`: the mean has a negative curvature direction (descent–ascent), or batch noise
-        acts on the kernel of the mean (e.g. identical retain and forget families at
-        :math:`\\alpha = 1/2`).
+        Parameters
+        ----------
+        rtol : float, default 1e-12
+            Relative tolerance of the root.
 
+        Returns
+        -------
+        float
+            :math:`\\eta^*`: mean-square stable for :math:`\\eta < \\eta^*`, divergent above. ``inf`` when
+            nothing moves (no curvature, or a vanishing mean with no batch noise); 0.0 when the recursion
+            grows for every :math:`\\eta > 0`: the mean has a negative curvature direction
+            (descent–ascent), or batch noise acts on the kernel of the mean (e.g. identical retain and
+            forget families at :math:`\\alpha = 1/2`). Exactly :math:`2/\\lambda_{\\max}(\\bar D)` without
+            batch noise [derived; ``proofs/dexter_gd_criterion.py``], and never above it.
+
+        Notes
+        -----
         :math:`f(\\eta) = \\rho(T(\\eta)) - 1` is convex with :math:`f(0) = 0`, and
         :math:`f(\\eta) \\ge 0` at :math:`\\eta = 2/\\lambda_{\\max}(\\bar D)`. Newton's method from that
         point would decrease monotonically onto the root (convexity); we use the sharper update
@@ -284,7 +430,23 @@ class LinearRecursion:
         return self._brent_critical(eta, rtol)  # pragma: no cover - the iteration converges in practice
 
     def dense_matrix(self, lr: float) -> np.ndarray:
-        """The :math:`d^2 \\times d^2` Kronecker form of ``T`` (small-``d`` cross-checks only)."""
+        """The :math:`d^2 \\times d^2` Kronecker form of ``T`` (small-``d`` cross-checks only).
+
+        Parameters
+        ----------
+        lr : float
+            Step size :math:`\\eta`.
+
+        Returns
+        -------
+        ndarray of shape (d*d, d*d)
+            Acts on row-major ``vec(M)``; not symmetrised (see :func:`dense_growth`).
+
+        Raises
+        ------
+        ValueError
+            If ``d > 60``.
+        """
         d = self.d
         if d > 60:
             raise ValueError(f"dense_matrix forms a d^2 x d^2 matrix; d={d} is too large (max 60)")
@@ -329,7 +491,50 @@ def _sym_basis_projector(d: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- SGD front end
 def sgd_recursion(hessians, batch: int, *, sampling: str = "bernoulli", restrict_to_range: bool = True) -> LinearRecursion:
-    """Linearised SGD :math:`J = I - \\eta \\hat H` for a family and a batch model."""
+    """Linearised SGD :math:`J = I - \\eta \\hat H` for a family and a batch model.
+
+    Parameters
+    ----------
+    hessians : HessianFamily or array_like
+        Per-sample Hessians at the minimum: ``(n, d)`` rank-one factors or an ``(n, d, d)`` PSD stack.
+    batch : int
+        (Mean) batch size ``B``, ``1 <= B <= n``.
+    sampling : {"bernoulli", "without_replacement", "with_replacement"}, default "bernoulli"
+        Batch model (keyword-only), see :mod:`rmtcheck.stability.sampling`.
+    restrict_to_range : bool, default True
+        Work on the range of :math:`H`; ``False`` keeps the original coordinates (for
+        :func:`~rmtcheck.stability.montecarlo.simulate`).
+
+    Returns
+    -------
+    LinearRecursion
+        One term of weight 1.
+
+    Raises
+    ------
+    ValueError
+        If ``hessians`` is not a valid family, ``batch`` is not in ``[1, n]`` or ``sampling`` is unknown.
+
+    See Also
+    --------
+    ms_growth, critical_lr, rmtcheck.stability.unlearning.mixed_recursion
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], Theorem 1 (the ``bernoulli`` recursion).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> rec = sgd_recursion(G, 4)
+    >>> rec.range_dim, round(rec.growth(0.1), 6)
+    (5, 0.95049)
+    >>> eta = rec.critical_lr()
+    >>> round(eta, 6), round(rec.growth(eta), 6)
+    (0.672616, 1.0)
+    """
     fam = as_family(hessians)
     return LinearRecursion([Term(fam, 1.0, sampling_model(sampling, fam.n, batch))], restrict_to_range)
 
@@ -342,18 +547,96 @@ def second_moment_operator(hessians, lr: float, batch: int, *, sampling: str = "
         T(M) = (I-\\eta H) M (I-\\eta H) + \\eta^2\\big[\\kappa\\, HMH + \\nu \\textstyle\\sum_i H_i M H_i\\big]
 
     For ``bernoulli`` sampling, :math:`\\kappa = 0` and :math:`\\nu = (1 - B/n)/(nB)`, the operator of
-    Dexter et al. (2024, proof of Thm. 1). [derived] Acts on the range of :math:`H`.
+    [1]_, proof of Theorem 1. [derived; ``proofs/sgd_operator.py``] Acts on the range of :math:`H`.
+
+    Parameters
+    ----------
+    hessians : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or an ``(n, d, d)`` PSD stack.
+    lr : float
+        Step size :math:`\\eta > 0`.
+    batch : int
+        Batch size ``B`` in ``[1, n]``.
+    sampling : {"bernoulli", "without_replacement", "with_replacement"}, default "bernoulli"
+        Batch model (keyword-only).
+
+    Returns
+    -------
+    scipy.sparse.linalg.LinearOperator
+        Of shape ``(r*r, r*r)``, ``r`` the dimension of the range of :math:`H`.
+
+    Raises
+    ------
+    ValueError
+        For an invalid family, ``lr``, ``batch`` or ``sampling``.
+
+    See Also
+    --------
+    dense_second_moment_matrix, LinearRecursion.operator
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], proof of Theorem 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> T = second_moment_operator(G, 0.1, 4)
+    >>> T.shape
+    (25, 25)
     """
     return sgd_recursion(hessians, batch, sampling=sampling).operator(lr)
 
 
 def dense_second_moment_matrix(hessians, lr: float, batch: int, *, sampling: str = "bernoulli") -> np.ndarray:
-    """Dense Kronecker form of :func:`second_moment_operator` (cross-checks at small ``d`` only)."""
+    """Dense Kronecker form of :func:`second_moment_operator` (cross-checks at small ``d`` only).
+
+    Parameters
+    ----------
+    hessians : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or an ``(n, d, d)`` PSD stack.
+    lr : float
+        Step size :math:`\\eta > 0`.
+    batch : int
+        Batch size ``B`` in ``[1, n]``.
+    sampling : {"bernoulli", "without_replacement", "with_replacement"}, default "bernoulli"
+        Batch model (keyword-only).
+
+    Returns
+    -------
+    ndarray of shape (r*r, r*r)
+        On the range of :math:`H` (dimension ``r``).
+
+    Raises
+    ------
+    ValueError
+        For an invalid family, ``lr``, ``batch`` or ``sampling``, or ``r > 60``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> round(dense_growth(dense_second_moment_matrix(G, 0.1, 4)), 6) == round(ms_growth(G, 0.1, 4), 6)
+    True
+    """
     return sgd_recursion(hessians, batch, sampling=sampling).dense_matrix(check_positive(lr, "lr"))
 
 
 def dense_growth(T: np.ndarray) -> float:
-    """:math:`\\rho` of a dense Kronecker-form ``T`` on the symmetric subspace."""
+    """:math:`\\rho` of a dense Kronecker-form ``T`` on the symmetric subspace.
+
+    Parameters
+    ----------
+    T : ndarray of shape (d*d, d*d)
+        As returned by :func:`dense_second_moment_matrix`.
+
+    Returns
+    -------
+    float
+        Largest eigenvalue of :math:`PTP`, :math:`P` the projector onto vectorised symmetric matrices.
+    """
     d = int(round(np.sqrt(T.shape[0])))
     P = _sym_basis_projector(d)
     return float(np.linalg.eigvalsh(P @ T @ P)[-1])
@@ -364,10 +647,96 @@ def ms_growth(hessians, lr: float, batch: int, *, sampling: str = "bernoulli") -
 
     Stable in mean square iff the value is < 1. Notion: mean-square; the sampling model is the
     ``sampling`` argument.
+
+    Parameters
+    ----------
+    hessians : HessianFamily or array_like
+        Per-sample Hessians: ``(n, d)`` rank-one factors or an ``(n, d, d)`` PSD stack.
+    lr : float
+        Step size :math:`\\eta > 0`.
+    batch : int
+        (Mean) batch size ``B`` in ``[1, n]``.
+    sampling : {"bernoulli", "without_replacement", "with_replacement"}, default "bernoulli"
+        Batch model (keyword-only).
+
+    Returns
+    -------
+    float
+        :math:`\\rho(T(\\eta))` per step: :math:`\\mathbb E\\|\\delta_k\\|^2` grows like :math:`\\rho^k`.
+
+    Raises
+    ------
+    ValueError
+        For an invalid family, ``lr``, ``batch`` or ``sampling``.
+
+    See Also
+    --------
+    critical_lr, sgd_recursion, rmtcheck.stability.montecarlo.simulate_sgd
+
+    References
+    ----------
+    .. [1] Mulayoff and Michaeli (2024), "Exact Mean Square Linear Stability Analysis for SGD",
+       COLT 2024 [mulayoff2024].
+    .. [2] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], Theorem 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> round(ms_growth(G, 0.1, 4), 6)
+    0.95049
+    >>> round(ms_growth(G, 0.1, 4, sampling="without_replacement"), 6)
+    0.950372
+    >>> ms_growth(G, 0.9, 4) > 1                      # above the critical learning rate
+    True
     """
     return sgd_recursion(hessians, batch, sampling=sampling).growth(lr)
 
 
 def critical_lr(hessians, batch: int, *, sampling: str = "bernoulli") -> float:
-    """Critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1` (mean-square notion)."""
+    """Critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1` (mean-square notion).
+
+    Parameters
+    ----------
+    hessians : HessianFamily or array_like
+        Per-sample Hessians: ``(n, d)`` rank-one factors or an ``(n, d, d)`` PSD stack.
+    batch : int
+        (Mean) batch size ``B`` in ``[1, n]``.
+    sampling : {"bernoulli", "without_replacement", "with_replacement"}, default "bernoulli"
+        Batch model (keyword-only).
+
+    Returns
+    -------
+    float
+        :math:`\\eta^*`; SGD is mean-square stable iff :math:`\\eta < \\eta^*`. At full batch (no noise)
+        :math:`\\eta^* = 2/\\lambda_{\\max}(H)`, and :math:`\\eta^* \\le 2/\\lambda_{\\max}(H)` always
+        [derived; ``proofs/dexter_gd_criterion.py``]. ``inf`` when every member is zero on the range.
+
+    Raises
+    ------
+    ValueError
+        For an invalid family, ``batch`` or ``sampling``.
+
+    See Also
+    --------
+    ms_growth, LinearRecursion.critical_lr, rmtcheck.stability.thresholds.theorem1_lr,
+    rmtcheck.stability.thresholds.theorem2_lr
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], Theorems 1 and 2 (bounds on this quantity).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> G = np.random.default_rng(0).standard_normal((20, 5))
+    >>> round(critical_lr(G, 4), 6)
+    0.672616
+    >>> round(critical_lr(G, 4, sampling="without_replacement"), 6)
+    0.749225
+    >>> print(f"{critical_lr(G, 20):.6f} {2 / as_family(G).lambda_max:.6f}")   # full batch: 2/lambda_max
+    1.047449 1.047449
+    """
     return sgd_recursion(hessians, batch, sampling=sampling).critical_lr()

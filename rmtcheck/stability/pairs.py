@@ -1,9 +1,26 @@
-"""The pair family of descent–ascent unlearning: :math:`D_{ij} = (1-\\alpha)H^r_i - \\alpha H^f_j` over all pairs, matrix-free."""
+"""The pair family of descent–ascent unlearning: :math:`D_{ij} = (1-\\alpha)H^r_i - \\alpha H^f_j` over all pairs, matrix-free.
+
+The authors' code of [1]_ builds every pair explicitly; :class:`PairFamily` evaluates what the exact
+operator and the Monte Carlo need from the retain and forget families alone, through the decomposition
+[derived; ``proofs/chang_khanna_three_axis.py``, item 2]
+
+.. math::
+
+    \\sum_{ij} D_{ij} M D_{ij} = n_f(1-\\alpha)^2 \\sum_i A_i M A_i + n_r\\alpha^2 \\sum_j B_j M B_j
+      - \\alpha(1-\\alpha)\\big[(\\textstyle\\sum_i A_i) M (\\sum_j B_j) + (\\sum_j B_j) M (\\sum_i A_i)\\big].
+
+References
+----------
+.. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective",
+   arXiv:2602.02986 [changkhanna2026].
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
+
 import numpy as np
+
 from rmtcheck._lib.validation import check_unit_interval
 from rmtcheck.stability.families import HessianFamily
 
@@ -18,10 +35,62 @@ _PAIR_DENSE_MAX = 2_000_000  # N * d * d entries above which PairFamily.dense re
 class PairFamily:
     """The signed family :math:`D_{ij} = (1-\\alpha)A_i - \\alpha B_j` over all :math:`N = n_r n_f` pairs.
 
-    Duck-types the part of :class:`~rmtcheck.hessians.HessianFamily` that
-    :class:`~rmtcheck.dynamics.operator.LinearRecursion` and the Monte Carlo use; pair ``(i, j)`` has
+    Implements :class:`~rmtcheck.stability.families.CurvatureFamily`: the part of
+    :class:`~rmtcheck.stability.families.HessianFamily` that
+    :class:`~rmtcheck.stability.operator.LinearRecursion` and the Monte Carlo use; pair ``(i, j)`` has
     flat index ``i * n_f + j``. Nothing of size :math:`N` is formed except where stated
-    (:meth:`dense`, :attr:`top_eigenvalues` and :attr:`diagonals` are :math:`O(N)`-sized).
+    (:meth:`dense`, :attr:`top_eigenvalues` and :attr:`diagonals` are :math:`O(N)`-sized). This is the
+    family of the ``pair_bernoulli`` batch model of
+    :func:`~rmtcheck.stability.unlearning.mixed_recursion` (the pairs of [1]_).
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily
+        Retain Hessians :math:`A_i = H^r_i` (:math:`n_r` members) and forget Hessians
+        :math:`B_j = H^f_j` (:math:`n_f` members), of the same dimension ``d``.
+    alpha : float in [0, 1]
+        Mixing (forget) weight :math:`\\alpha`, keyword-only.
+
+    Attributes
+    ----------
+    retain, forget : HessianFamily
+        The two families.
+    alpha : float
+        The mixing weight.
+    n_r, n_f : int
+        Sizes of the two families; ``n = n_r * n_f`` pairs of dimension ``d``.
+    psd : bool
+        Always ``False`` (pairs are indefinite in general).
+    is_rank_one : bool
+        Always ``False`` (a pair of rank-one members has rank two).
+
+    Raises
+    ------
+    ValueError
+        If the families act on different dimensions or ``alpha`` is not in :math:`[0, 1]`.
+
+    See Also
+    --------
+    rmtcheck.stability.unlearning.mixed_recursion : Builds the pair term for ``pair_bernoulli``.
+    rmtcheck.stability.three_axis.pair_coherence : The pair coherence :math:`\\sigma_{mix}`.
+
+    References
+    ----------
+    .. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective",
+       arXiv:2602.02986 [changkhanna2026].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rmtcheck.stability import as_family
+    >>> rng = np.random.default_rng(0)
+    >>> R, F = as_family(rng.standard_normal((4, 3))), as_family(rng.standard_normal((2, 3)))
+    >>> P = PairFamily(R, F, alpha=0.25)
+    >>> P.n, P.d
+    (8, 3)
+    >>> M = np.eye(3)
+    >>> bool(np.allclose(P.sum_sandwich(M), np.einsum("pab,bc,pcd->ad", P.dense(), M, P.dense())))
+    True
     """
 
     psd = False
@@ -36,10 +105,12 @@ class PairFamily:
 
     @property
     def n(self) -> int:
+        """Number of pairs :math:`N = n_r n_f`."""
         return self.n_r * self.n_f
 
     @property
     def d(self) -> int:
+        """Dimension of every pair."""
         return self.retain.d
 
     def __len__(self) -> int:
@@ -52,10 +123,24 @@ class PairFamily:
 
     @property
     def lambda_max(self) -> float:
+        """Largest eigenvalue of the signed mean :math:`\\bar D` (not a spectral norm)."""
         return float(np.linalg.eigvalsh(self.mean)[-1])
 
     def sum_sandwich(self, M: np.ndarray) -> np.ndarray:
-        """:math:`\\sum_{ij} D_{ij} M D_{ij}` by the decomposition (never forming the pairs). [derived]"""
+        """:math:`\\sum_{ij} D_{ij} M D_{ij}` by the decomposition (never forming the pairs).
+
+        [derived; ``proofs/chang_khanna_three_axis.py``, item 2] Cost: one retain and one forget
+        sandwich plus two products with the sums, :math:`O((n_r + n_f)d^2)` for rank-one families.
+
+        Parameters
+        ----------
+        M : ndarray of shape (d, d) or (k, d, d)
+            A symmetric matrix, or a batch of them.
+
+        Returns
+        -------
+        ndarray of the shape of ``M``
+        """
         M = np.asarray(M)
         if M.ndim == 3:
             return np.stack([self.sum_sandwich(m) for m in M])
@@ -72,17 +157,49 @@ class PairFamily:
         return C3.sum(axis=2), C3.sum(axis=1)
 
     def weighted_apply(self, C: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """Row ``r``: :math:`\\sum_{ij} C_{r,ij} D_{ij} x_r` via the retain and forget marginals of ``C``."""
+        """Row ``r``: :math:`\\sum_{ij} C_{r,ij} D_{ij} x_r` via the retain and forget marginals of ``C``.
+
+        Parameters
+        ----------
+        C : ndarray of shape (runs, N)
+            Pair weights per run (flat pair index ``i * n_f + j``).
+        X : ndarray of shape (runs, d)
+            Current iterates.
+
+        Returns
+        -------
+        ndarray of shape (runs, d)
+        """
         Cr, Cf = self._split(C)
         return (1 - self.alpha) * self.retain.weighted_apply(Cr, X) - self.alpha * self.forget.weighted_apply(Cf, X)
 
     def weighted_sum(self, C: np.ndarray) -> np.ndarray:
-        """:math:`\\sum_{ij} C_{r,ij} D_{ij}` for every row of ``C``."""
+        """:math:`\\sum_{ij} C_{r,ij} D_{ij}` for every row of ``C``.
+
+        Parameters
+        ----------
+        C : ndarray of shape (R, N)
+            Pair weights, one row per sum.
+
+        Returns
+        -------
+        ndarray of shape (R, d, d)
+        """
         Cr, Cf = self._split(C)
         return (1 - self.alpha) * self.retain.weighted_sum(Cr) - self.alpha * self.forget.weighted_sum(Cf)
 
     def dense(self) -> np.ndarray:
-        """The ``(N, d, d)`` stack of pairs (small cross-checks only)."""
+        """The ``(N, d, d)`` stack of pairs (small cross-checks only).
+
+        Returns
+        -------
+        ndarray of shape (N, d, d)
+
+        Raises
+        ------
+        ValueError
+            If the stack would hold more than 2 000 000 entries.
+        """
         if self.n * self.d * self.d > _PAIR_DENSE_MAX:
             raise ValueError(
                 f"dense() would form N*d*d = {self.n * self.d * self.d} entries (max {_PAIR_DENSE_MAX}); "
@@ -129,9 +246,11 @@ class PairFamily:
         return D.reshape(self.n, self.d)
 
     def select_coordinates(self, idx) -> "PairFamily":
+        """The pair family of both families restricted to the coordinates ``idx``."""
         return PairFamily(self.retain.select_coordinates(idx), self.forget.select_coordinates(idx), alpha=self.alpha)
 
     def project(self, U: np.ndarray) -> "PairFamily":
+        """The pair family of :math:`U^\\top A_i U` and :math:`U^\\top B_j U` (orthonormal columns ``U``)."""
         return PairFamily(self.retain.project(U), self.forget.project(U), alpha=self.alpha)
 
     def psd_parts(self) -> list[tuple[HessianFamily, float]] | None:

@@ -1,4 +1,4 @@
-"""Mini-batch sampling models.
+"""Mini-batch sampling models: the one table of batch models, for SGD and for descent–ascent unlearning.
 
 The stochastic Hessian of one step is :math:`\\hat H = \\sum_i c_i H_i` with random weights
 :math:`c_i`. Every model here is exchangeable with :math:`\\mathbb E[\\hat H] = H`, so its second moment is
@@ -11,16 +11,29 @@ fixed by two numbers (``kappa``, ``nu``):
 Writing :math:`a = \\mathbb E[c_i c_j]` (:math:`i\\neq j`) and :math:`b = \\mathbb E[c_i^2]`, one has
 :math:`\\kappa = a n^2 - 1` and :math:`\\nu = b - a`. [derived; ``proofs/sgd_operator.py`` derives all three]
 
-=====================  ====================================  =====================================
-model                  :math:`\\kappa`                         :math:`\\nu`
-=====================  ====================================  =====================================
-``bernoulli``          0                                     :math:`\\frac{1}{nB}(1 - B/n)`
-``without_replacement`` :math:`-p`, :math:`p=\\frac{n-B}{B(n-1)}` :math:`p/n`
-``with_replacement``   :math:`-1/B`                          :math:`1/(nB)`
-=====================  ====================================  =====================================
+=======================  ========================================  =============================
+model                    :math:`\\kappa`                            :math:`\\nu`
+=======================  ========================================  =============================
+``bernoulli``            0                                         :math:`\\frac{1}{nB}(1 - B/n)`
+``without_replacement``  :math:`-p`, :math:`p=\\frac{n-B}{B(n-1)}`  :math:`p/n`
+``with_replacement``     :math:`-1/B`                              :math:`1/(nB)`
+=======================  ========================================  =============================
 
-``bernoulli`` (random batch size, mean ``B``) is what the proofs of Dexter et al. (2024) use;
-``without_replacement`` (exactly ``B`` distinct samples) is what their experiments ran.
+``bernoulli`` (random batch size, mean ``B``) is what the proofs of [1]_ (Theorems 1 and 2) use;
+``without_replacement`` (exactly ``B`` distinct samples) is what their experiments ran. The
+operator with these coefficients is the exact second-moment operator of [2]_.
+
+The mixed (descent–ascent) models of :data:`MIXED_SAMPLINGS` reuse these per family:
+``independent_bernoulli`` and ``without_replacement`` batch the retain and forget sets independently
+(one :class:`SamplingModel` each), ``pair_bernoulli`` is ``bernoulli`` over the :math:`n_r n_f` pairs
+(see :func:`~rmtcheck.stability.unlearning.mixed_recursion`).
+
+References
+----------
+.. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface Geometry",
+   ICLR 2024 [dexter2024], Theorems 1 and 2.
+.. [2] Mulayoff and Michaeli (2024), "Exact Mean Square Linear Stability Analysis for SGD", COLT 2024
+   [mulayoff2024].
 """
 
 from __future__ import annotations
@@ -52,6 +65,23 @@ MIXED_SAMPLINGS = ("independent_bernoulli", "pair_bernoulli", "without_replaceme
 
 
 def check_sampling(name) -> str:
+    """Validate the name of an SGD batch model.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`SAMPLING_MODELS`.
+
+    Returns
+    -------
+    str
+        ``name`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in :data:`SAMPLING_MODELS`.
+    """
     if name not in SAMPLING_MODELS:
         raise ValueError(f"sampling must be one of {SAMPLING_MODELS}; got {name!r}")
     return name
@@ -59,7 +89,11 @@ def check_sampling(name) -> str:
 
 @dataclass(frozen=True)
 class SamplingModel:
-    """A batch model for ``n`` samples with (mean) batch size ``B``.
+    """A batch model for ``n`` samples with (mean) batch size ``B``: its coefficients and its sampler.
+
+    One step's stochastic Hessian is :math:`\\hat H = \\sum_i c_i H_i` with the weights :math:`c` of
+    :meth:`draw`; :attr:`kappa` and :attr:`nu` fix its second moment (module table). Validated on
+    construction; :func:`sampling_model` is the checked factory.
 
     Attributes
     ----------
@@ -67,6 +101,22 @@ class SamplingModel:
         One of :data:`SAMPLING_MODELS`.
     n, B : int
         Population and batch size, ``1 <= B <= n``.
+    kappa, nu : float
+        Coefficients of :math:`HMH` and :math:`\\sum_i H_iMH_i` in the covariance term (properties).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown, ``n < 1`` or ``B`` is not an integer in ``[1, n]``.
+
+    See Also
+    --------
+    sampling_model, rmtcheck.stability.operator.Term
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], Theorem 1 (the ``bernoulli`` model).
     """
 
     name: str
@@ -80,7 +130,10 @@ class SamplingModel:
 
     @property
     def kappa(self) -> float:
-        """Coefficient of :math:`HMH` in the covariance term."""
+        """Coefficient :math:`\\kappa = an^2 - 1` of :math:`HMH` in the covariance term.
+
+        [derived; ``proofs/sgd_operator.py``]
+        """
         B = self.B
         if self.name == "bernoulli":
             return 0.0
@@ -90,7 +143,10 @@ class SamplingModel:
 
     @property
     def nu(self) -> float:
-        """Coefficient of :math:`\\sum_i H_i M H_i` in the covariance term."""
+        """Coefficient :math:`\\nu = b - a` of :math:`\\sum_i H_i M H_i` in the covariance term.
+
+        [derived; ``proofs/sgd_operator.py``]
+        """
         n, B = self.n, self.B
         if self.name == "bernoulli":
             return (1.0 - B / n) / (n * B)
@@ -105,7 +161,23 @@ class SamplingModel:
 
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Weights :math:`c` of shape ``(size, n)`` for ``size`` independent steps or runs."""
+        """Draw batch weights :math:`c` for ``size`` independent steps or runs.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of randomness.
+        size : int
+            Number of independent batches.
+
+        Returns
+        -------
+        ndarray of shape (size, n)
+            ``bernoulli``: :math:`1/B` on each sample with probability :math:`B/n`;
+            ``without_replacement``: :math:`1/B` on exactly ``B`` distinct samples;
+            ``with_replacement``: multiplicity/:math:`B` of ``B`` uniform draws. Every row has mean
+            :math:`\\mathbb E[\\sum_i c_i] = 1` (exactly 1 for the fixed-size models).
+        """
         n, B = self.n, self.B
         if self.name == "bernoulli":
             return (rng.random((size, n)) < B / n) / B
@@ -129,11 +201,47 @@ class SamplingModel:
 
 
 def sampling_model(name: str, n: int, B: int) -> SamplingModel:
-    """Build a :class:`SamplingModel` (validates ``name``, ``n`` and ``B``)."""
+    """Build a validated :class:`SamplingModel`.
+
+    Parameters
+    ----------
+    name : {"bernoulli", "without_replacement", "with_replacement"}
+        The batch model (:data:`SAMPLING_MODELS`).
+    n : int
+        Number of samples, ``n >= 1``.
+    B : int
+        (Mean) batch size, ``1 <= B <= n``.
+
+    Returns
+    -------
+    SamplingModel
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown, ``n`` is not an integer ``>= 1`` or ``B`` not an integer in ``[1, n]``.
+
+    See Also
+    --------
+    SamplingModel
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = sampling_model("without_replacement", 10, 3)
+    >>> round(m.kappa, 6), round(m.nu, 6)          # -p and p/n with p = (n-B)/(B(n-1))
+    (-0.259259, 0.025926)
+    >>> c = m.draw(np.random.default_rng(0), 2)
+    >>> c.shape, c.sum(axis=1).tolist(), (c > 0).sum(axis=1).tolist()
+    ((2, 10), [1.0, 1.0], [3, 3])
+    >>> [round(sampling_model(s, 10, 3).nu, 6) for s in SAMPLING_MODELS]
+    [0.023333, 0.025926, 0.033333]
+    """
     return SamplingModel(check_sampling(name), check_int(n, "n", 1), check_batch(B, n))
 
 
 def check_mixed_sampling(name) -> str:
+    """Validate the name of a descent–ascent batch model (one of :data:`MIXED_SAMPLINGS`); ``ValueError`` otherwise."""
     if name not in MIXED_SAMPLINGS:
         raise ValueError(f"sampling must be one of {MIXED_SAMPLINGS}; got {name!r}")
     return name

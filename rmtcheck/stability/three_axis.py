@@ -1,9 +1,9 @@
-"""Coherence of descent–ascent unlearning along three axes (Chang & Khanna 2026).
+"""Coherence of descent–ascent unlearning along three axes ([1]_), and the pair coherence :math:`\\sigma_{mix}`.
 
 Retain Hessians :math:`A_i = H^r_i` (:math:`n_r`), forget Hessians :math:`B_j = H^f_j` (:math:`n_f`),
 mixing weight :math:`\\alpha`, pairs :math:`D_{ij} = (1-\\alpha)A_i - \\alpha B_j` (:math:`N = n_r n_f`).
 
-Three-axis identity [derived; ``proofs/chang_khanna_three_axis.py``]:
+Three-axis identity [derived; ``proofs/chang_khanna_three_axis.py``, item 1]:
 
 .. math::
 
@@ -13,13 +13,14 @@ Three-axis identity [derived; ``proofs/chang_khanna_three_axis.py``]:
 
 The blocks :math:`S_{rr} = \\sqrt R`, :math:`S_{ff} = \\sqrt F`, :math:`S_{rf} = \\sqrt C` (entrywise; all
 traces of PSD pairs are :math:`\\ge 0`) are reported with scalar summaries: :math:`\\sigma_r`,
-:math:`\\sigma_f` (Dexter coherence of each set), the cross coherence
+:math:`\\sigma_f` (coherence of each set, [2]_, Definition 1), the cross coherence
 :math:`\\sigma_{rf} = \\|S_{rf}\\|_2/\\sqrt{\\max_i\\lambda_{\\max}(A_i)\\max_j\\lambda_{\\max}(B_j)}` and the
 alignment :math:`\\cos\\angle(H_r, H_f) = \\operatorname{Tr}(H_rH_f)/(\\|H_r\\|_F\\|H_f\\|_F) \\in [0, 1]`
 (1 when the mean forget curvature is proportional to the retain one, 0 when their ranges are
 orthogonal).
 
-Pair coherence and the sign convention [paper for the definition; the convention is ours]:
+Pair coherence and the sign convention [paper for the definition ([1]_, the analogue for the pairs of
+the coherence of [2]_, Definition 1); the convention is ours]:
 
 .. math:: S_{(ij),(kl)} = \\sqrt{|\\operatorname{Tr}(D_{ij}D_{kl})|},\\qquad
           \\sigma_{mix} = \\lambda_{\\max}(S)/\\max_{ij}\\|D_{ij}\\|_2 .
@@ -34,12 +35,19 @@ Cost of :func:`pair_coherence`: the three Gram blocks cost :math:`O((n_r+n_f)^2 
 :math:`O((n_r+n_f)^2 d^2)` (dense) instead of the naive :math:`O(N^2 d^2)` pair Gram matrix; exact
 duplicates among members are merged first (an exact reduction by multiplicities); then either the
 :math:`N_u \\times N_u` matrix of unique pairs is built (:math:`N_u \\le` ``dense_max``) or :math:`S` is
-applied matrix-free (``rmtcheck._pair_kernels``: a fused numba loop when numba is installed, cache-sized
+applied matrix-free (:mod:`rmtcheck._lib.pair_kernels`: a fused numba loop when numba is installed, cache-sized
 NumPy blocks otherwise) in :math:`O(N_u^2)` square roots and :math:`O(N_u)` memory per product, inside a
 restarted Lanczos iteration whose Rayleigh/Collatz–Wielandt bracket certifies :math:`\\lambda_{\\max}(S)`
 to ``rtol`` (5–8 products at ``rtol = 1e-6`` on Gaussian families). The square root is entrywise, so
 no Kronecker factorisation of :math:`S` exists: every exact method must evaluate all
 :math:`N_u(N_u+1)/2` distinct entries, :math:`O(N^2)` per product is the floor without duplicates.
+
+References
+----------
+.. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective",
+   arXiv:2602.02986 [changkhanna2026].
+.. [2] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface Geometry",
+   ICLR 2024 [dexter2024], Definition 1.
 """
 
 from __future__ import annotations
@@ -48,10 +56,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from rmtcheck._lib.pair_kernels import negative_mass, pair_product
 from rmtcheck._lib.validation import check_unit_interval
 from rmtcheck.stability.coherence import coherence, coherence_matrix
 from rmtcheck.stability.families import HessianFamily, as_family
-from rmtcheck._lib.pair_kernels import negative_mass, pair_product
 
 __all__ = [
     "coherence_blocks",
@@ -68,7 +76,29 @@ __all__ = [
 
 
 def cross_traces(retain, forget) -> np.ndarray:
-    """:math:`C_{ij} = \\operatorname{Tr}(A_iB_j)`, shape ``(n_r, n_f)``, non-negative for PSD members."""
+    """Cross traces :math:`C_{ij} = \\operatorname{Tr}(A_iB_j)` between retain and forget members.
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
+
+    Returns
+    -------
+    ndarray of shape (n_r, n_f)
+        Non-negative for PSD members; :math:`(a_i^\\top b_j)^2` for rank-one members.
+
+    Raises
+    ------
+    ValueError
+        If the dimensions differ or an input is not a valid family.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cross_traces(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 2.0]])).tolist()
+    [[0.0], [4.0]]
+    """
     r, f = as_family(retain, "retain"), as_family(forget, "forget")
     if r.d != f.d:
         raise ValueError(f"retain and forget must have the same dimension d; got {r.d} and {f.d}")
@@ -82,13 +112,62 @@ def cross_traces(retain, forget) -> np.ndarray:
 
 
 def coherence_blocks(retain, forget) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:math:`(S_{rr}, S_{ff}, S_{rf})` — entrywise square roots of the three trace blocks."""
+    """The three coherence blocks :math:`(S_{rr}, S_{ff}, S_{rf})`: entrywise square roots of the trace blocks.
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
+
+    Returns
+    -------
+    S_rr : ndarray of shape (n_r, n_r)
+        :math:`\\sqrt{\\operatorname{Tr}(A_iA_k)}` (:func:`~rmtcheck.stability.coherence.coherence_matrix`).
+    S_ff : ndarray of shape (n_f, n_f)
+        :math:`\\sqrt{\\operatorname{Tr}(B_jB_l)}`.
+    S_rf : ndarray of shape (n_r, n_f)
+        :math:`\\sqrt{\\operatorname{Tr}(A_iB_l)}`.
+
+    Raises
+    ------
+    ValueError
+        If the dimensions differ or an input is not a valid family.
+
+    See Also
+    --------
+    cross_traces, mixed_coherence
+    """
     r, f = as_family(retain, "retain"), as_family(forget, "forget")
     return coherence_matrix(r), coherence_matrix(f), np.sqrt(np.maximum(cross_traces(r, f), 0.0))
 
 
 def alignment(retain, forget) -> float:
-    """:math:`\\operatorname{Tr}(H_rH_f)/(\\|H_r\\|_F\\|H_f\\|_F) \\in [0, 1]` (cosine of the mean Hessians)."""
+    """Alignment :math:`\\operatorname{Tr}(H_rH_f)/(\\|H_r\\|_F\\|H_f\\|_F) \\in [0, 1]` (cosine of the mean Hessians).
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
+
+    Returns
+    -------
+    float
+        1 when the mean forget curvature is proportional to the retain one, 0 when their ranges are
+        orthogonal (clipped to :math:`[0, 1]` against round-off).
+
+    Raises
+    ------
+    ValueError
+        If the retain or forget Hessians are all zero, or an input is not a valid family.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> alignment(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    0.0
+    >>> alignment(np.array([[1.0, 0.0]]), np.array([[3.0, 0.0]]))
+    1.0
+    """
     r, f = as_family(retain, "retain"), as_family(forget, "forget")
     nr, nf = np.linalg.norm(r.mean), np.linalg.norm(f.mean)
     if nr == 0 or nf == 0:
@@ -97,7 +176,31 @@ def alignment(retain, forget) -> float:
 
 
 def cross_coherence(retain, forget) -> float:
-    """:math:`\\sigma_{rf} = \\|S_{rf}\\|_2 / \\sqrt{\\max_i\\lambda_{\\max}(A_i)\\max_j\\lambda_{\\max}(B_j)}` (0 when orthogonal)."""
+    """Cross coherence :math:`\\sigma_{rf}` between the retain and forget families.
+
+    .. math:: \\sigma_{rf} = \\|S_{rf}\\|_2 / \\sqrt{\\max_i\\lambda_{\\max}(A_i)\\max_j\\lambda_{\\max}(B_j)}
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
+
+    Returns
+    -------
+    float
+        0 when every retain member is orthogonal to every forget member.
+
+    Raises
+    ------
+    ValueError
+        If the retain or forget Hessians are all zero, or an input is not a valid family.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cross_coherence(np.eye(2)[:1], np.eye(2)[1:])
+    0.0
+    """
     r, f = as_family(retain, "retain"), as_family(forget, "forget")
     top = float(np.sqrt(r.top_eigenvalues.max() * f.top_eigenvalues.max()))
     if top <= 0:
@@ -107,7 +210,30 @@ def cross_coherence(retain, forget) -> float:
 
 
 def mixed_spectrum(retain, forget, *, alpha: float) -> np.ndarray:
-    """Ascending eigenvalues of :math:`\\bar D = (1-\\alpha)H_r - \\alpha H_f` (indefinite in general)."""
+    """Ascending eigenvalues of :math:`\\bar D = (1-\\alpha)H_r - \\alpha H_f` (indefinite in general).
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
+    alpha : float in [0, 1]
+        Mixing (forget) weight, keyword-only.
+
+    Returns
+    -------
+    ndarray of shape (d,)
+        A negative eigenvalue means unlearning escapes for every step size (mean part of
+        ``proofs/chang_khanna_dexter_conditions.py``).
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not in :math:`[0, 1]` or an input is not a valid family.
+
+    See Also
+    --------
+    rmtcheck.stability.unlearning.mixed_hessian
+    """
     r, f = as_family(retain, "retain"), as_family(forget, "forget")
     a = check_unit_interval(alpha, "alpha")
     return np.linalg.eigvalsh((1 - a) * r.mean - a * f.mean)
@@ -118,9 +244,29 @@ def mixed_spectrum(retain, forget, *, alpha: float) -> np.ndarray:
 class PairCoherence:
     """Result of :func:`pair_coherence`.
 
-    ``lambda_lower``/``lambda_upper`` bracket :math:`\\lambda_{\\max}(S)` (equal for the dense method);
-    ``negative_fraction`` is the fraction of pair entries with :math:`\\operatorname{Tr}(D_{ij}D_{kl}) < 0`
-    (where the absolute-value convention acted); ``unique_pairs`` the size after merging duplicates.
+    Attributes
+    ----------
+    sigma_mix : float
+        :math:`\\lambda_{\\max}(S)/\\max_{ij}\\|D_{ij}\\|_2`.
+    lambda_max : float
+        :math:`\\lambda_{\\max}(S)` (midpoint of the bracket for the matrix-free method).
+    lambda_lower, lambda_upper : float
+        Certified bracket of :math:`\\lambda_{\\max}(S)` (equal for the dense method).
+    max_pair_norm : float
+        :math:`\\max_{ij}\\|D_{ij}\\|_2`.
+    negative_fraction : float
+        Fraction of the :math:`N^2` pair entries with :math:`\\operatorname{Tr}(D_{ij}D_{kl}) < 0` (where
+        the absolute-value convention acted); NaN when not counted.
+    pairs : int
+        :math:`N = n_r n_f`.
+    unique_pairs : int
+        Nonzero pairs after merging duplicate members.
+    method : {"dense", "matrix-free"}
+        How :math:`\\lambda_{\\max}(S)` was computed.
+    matvecs : int
+        Matrix-free products used (0 for dense).
+    convention : str
+        ``"abs"``: :math:`S = \\sqrt{|\\operatorname{Tr}(D_{ij}D_{kl})|}`.
     """
 
     sigma_mix: float
@@ -136,6 +282,7 @@ class PairCoherence:
     convention: str = "abs"
 
     def to_dict(self) -> dict:
+        """The fields as a plain dict."""
         return asdict(self)
 
 
@@ -176,17 +323,25 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
 
     Parameters
     ----------
-    retain, forget : HessianFamily or arrays
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
     alpha : float in [0, 1]
-    method : {"auto", "dense", "matrix-free"}
+        Mixing (forget) weight, keyword-only.
+    method : {"auto", "dense", "matrix-free"}, default "auto"
         ``auto`` builds the unique-pair matrix when it has at most ``dense_max`` rows.
-    rtol : float
+    rtol : float, default 1e-7
         Relative width of the certified Collatz–Wielandt bracket (matrix-free).
-    block_elems : int
+    dense_max : int, default 3000
+        Largest number of unique pairs for which ``auto`` uses the dense method.
+    block_elems : int, default 65536
         Entries of :math:`S` generated per block by the NumPy back end (8 bytes each; cache-sized).
-    backend : {"auto", "numba", "numpy"}
+    maxiter : int, default 1000
+        Most matrix-free products.
+    workers : int, optional
+        Threads of the NumPy back end (default ``min(4, cpu_count)``).
+    backend : {"auto", "numba", "numpy"}, default "auto"
         Matrix-free kernel; ``auto`` uses numba when installed (``pip install "rmtcheck[fast]"``).
-    count_negative : bool
+    count_negative : bool, default True
         Compute ``negative_fraction`` (one extra pass without square roots; NaN when off).
 
     Returns
@@ -194,7 +349,18 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
     PairCoherence
         ``sigma_mix = lambda_max / max_pair_norm``. Pairs with :math:`D_{ij} = 0` (e.g. identical
         retain and forget members at :math:`\\alpha = 1/2`) have zero rows in :math:`S` and are dropped.
-        ``ValueError`` when every pair vanishes.
+
+    Raises
+    ------
+    ValueError
+        If every pair vanishes, the dimensions differ, ``alpha`` is not in :math:`[0, 1]` or ``method``
+        is unknown; on the matrix-free path also if ``backend`` is unknown, or ``"numba"`` without numba
+        installed.
+
+    See Also
+    --------
+    mixed_coherence : All three axes and :math:`\\sigma_{mix}`.
+    pair_coherence_naive : The :math:`O(N^2 d^2)` baseline.
 
     Notes
     -----
@@ -202,6 +368,24 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
     :math:`O(N_u^2)` per matrix-free product with :math:`O(N_u)` memory, :math:`N_u` = number of unique
     pairs; the naive route (:func:`pair_coherence_naive`) needs :math:`O(N^2 d^2)` time and
     :math:`O(N^2)` memory.
+
+    References
+    ----------
+    .. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026] (definition of :math:`\\sigma_{mix}`; the
+       absolute value is this package's convention).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> R, F = rng.standard_normal((20, 5)), rng.standard_normal((10, 5))
+    >>> pc = pair_coherence(R, F, alpha=0.2)
+    >>> pc.method, pc.pairs, round(pc.sigma_mix, 4), round(pc.negative_fraction, 4)
+    ('dense', 200, 37.9702, 0.3236)
+    >>> mf = pair_coherence(R, F, alpha=0.2, method="matrix-free", backend="numpy", rtol=1e-9)
+    >>> bool(abs(mf.sigma_mix - pc.sigma_mix) <= 1e-8 * pc.sigma_mix)
+    True
     """
     r0, f0 = as_family(retain, "retain"), as_family(forget, "forget")
     a = check_unit_interval(alpha, "alpha")
@@ -308,8 +492,35 @@ def _perron_matrix_free(R, F, C, sw, w, rtol, block_elems, maxiter, workers, bac
 def pair_coherence_naive(retain, forget, *, alpha: float) -> float:
     """The naive baseline: form all :math:`N` pairs and the :math:`N\\times N` Gram of traces.
 
-    :math:`O(N^2 d^2)` time and :math:`O(N^2)` memory; the authors' route (with the absolute value
-    added). For tests and the benchmark ratio only.
+    :math:`O(N^2 d^2)` time and :math:`O(N^2)` memory; the authors' route ([1]_, their code, with the
+    absolute value added). For tests and the benchmark ratio only.
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
+    alpha : float in [0, 1]
+        Mixing (forget) weight, keyword-only.
+
+    Returns
+    -------
+    float
+        :math:`\\sigma_{mix}`, equal to ``pair_coherence(...).sigma_mix`` up to round-off.
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not in :math:`[0, 1]`, the dimensions differ, or the pair stack would exceed
+        2 000 000 entries (:meth:`~rmtcheck.stability.pairs.PairFamily.dense`).
+
+    See Also
+    --------
+    pair_coherence
+
+    References
+    ----------
+    .. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
     """
     from rmtcheck.stability.pairs import PairFamily
 
@@ -322,7 +533,26 @@ def pair_coherence_naive(retain, forget, *, alpha: float) -> float:
 # --------------------------------------------------------------------------- summary
 @dataclass
 class MixedCoherence:
-    """Three-axis summary (see :func:`mixed_coherence`)."""
+    """Three-axis summary of a retain/forget pair of families (see :func:`mixed_coherence`).
+
+    Attributes
+    ----------
+    sigma_retain, sigma_forget : float
+        Coherence :math:`\\sigma_r`, :math:`\\sigma_f` of each family
+        (:func:`~rmtcheck.stability.coherence.coherence`).
+    sigma_cross : float
+        Cross coherence :math:`\\sigma_{rf}` (:func:`cross_coherence`).
+    alignment : float
+        Cosine of the mean Hessians (:func:`alignment`).
+    mixed_lambda_min, mixed_lambda_max : float
+        Extreme eigenvalues of :math:`\\bar D = (1-\\alpha)H_r - \\alpha H_f`.
+    mixed_spectrum : ndarray of shape (d,)
+        All eigenvalues of :math:`\\bar D`, ascending.
+    sigma_mix : float or None
+        Pair coherence (``None`` when computed ``with_pairs=False``).
+    pair : PairCoherence or None
+        The full pair-coherence result.
+    """
 
     sigma_retain: float
     sigma_forget: float
@@ -335,13 +565,62 @@ class MixedCoherence:
     pair: PairCoherence | None
 
     def to_dict(self) -> dict:
+        """The fields as a plain dict (``pair`` as a dict too)."""
         d = asdict(self)
         d["pair"] = None if self.pair is None else self.pair.to_dict()
         return d
 
 
 def mixed_coherence(retain, forget, *, alpha: float, with_pairs: bool = True, **pair_kw) -> MixedCoherence:
-    """:math:`\\sigma_r`, :math:`\\sigma_f`, :math:`\\sigma_{rf}`, alignment, spectrum of :math:`\\bar D`, :math:`\\sigma_{mix}`."""
+    """Coherence of descent–ascent unlearning along the three axes, with the mixed spectrum and :math:`\\sigma_{mix}`.
+
+    Computes :math:`\\sigma_r`, :math:`\\sigma_f`, :math:`\\sigma_{rf}`, the alignment, the spectrum of
+    :math:`\\bar D` and (optionally) the pair coherence :math:`\\sigma_{mix}`.
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        ``(n, d)`` rank-one factors or ``(n, d, d)`` PSD stacks of the same dimension ``d``.
+    alpha : float in [0, 1]
+        Mixing (forget) weight, keyword-only.
+    with_pairs : bool, default True
+        Compute :math:`\\sigma_{mix}` (:func:`pair_coherence`, :math:`O(N^2)` per product for :math:`N`
+        distinct pairs).
+    **pair_kw
+        Passed to :func:`pair_coherence` (``method``, ``rtol``, ``backend``, ...).
+
+    Returns
+    -------
+    MixedCoherence
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not in :math:`[0, 1]`, the dimensions differ, or a family (or every pair) is
+        all zero.
+
+    See Also
+    --------
+    pair_coherence, coherence_blocks, rmtcheck.stability.report.analyse
+
+    References
+    ----------
+    .. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
+    .. [2] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
+       Geometry", ICLR 2024 [dexter2024], Definition 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> R, F = rng.standard_normal((20, 5)), rng.standard_normal((10, 5))
+    >>> mc = mixed_coherence(R, F, alpha=0.2)
+    >>> [round(x, 4) for x in (mc.sigma_retain, mc.sigma_forget, mc.sigma_cross, mc.alignment)]
+    [3.8847, 1.972, 2.1123, 0.6105]
+    >>> round(mc.mixed_lambda_min, 4), round(mc.mixed_lambda_max, 4), round(mc.sigma_mix, 4)
+    (0.0214, 1.3898, 37.9702)
+    """
     r, f = as_family(retain, "retain"), as_family(forget, "forget")
     a = check_unit_interval(alpha, "alpha")
     spec = mixed_spectrum(r, f, alpha=a)

@@ -41,8 +41,26 @@ STUDIES = tuple(sorted((m.name for m in pkgutil.iter_modules(__path__) if m.ispk
 def load(part: str) -> list:
     """Import ``rmtcheck.studies.<study>.<part>`` for every study that has one (in :data:`STUDIES` order).
 
-    ``part`` is ``"statements"`` or ``"figures"`` (importing them registers their records), or ``""``
-    for the study packages themselves (whose ``SWEEPS`` the sweep registry reads).
+    Parameters
+    ----------
+    part : str
+        ``"statements"`` or ``"figures"`` (importing them registers their records), or ``""`` for the
+        study packages themselves (whose ``SWEEPS`` the sweep registry reads).
+
+    Returns
+    -------
+    list of module
+        The imported modules, in :data:`STUDIES` order (studies without ``part`` are skipped).
+
+    See Also
+    --------
+    rmtcheck.verify.catalog.registry : loads the ``statements``.
+    rmtcheck.plotting.figures : loads the ``figures``.
+
+    Examples
+    --------
+    >>> [m.__name__ for m in load("statements")][:2]
+    ['rmtcheck.studies.dexter.statements', 'rmtcheck.studies.chang_khanna.statements']
     """
     out = []
     for study in STUDIES:

@@ -17,10 +17,18 @@ but ``__version__`` and the BLAS thread helper), so experiment modules may run t
 experiments lazily, so importing this package imports no experiment.
 """
 
-from rmtcheck.sweep._seeds import canonical_json, cell_rng, cell_seeds, seed_sequence
-from rmtcheck.sweep._engine import code_version, default_jobs, run_sweep, sweep_map, sweep_option, sweep_options, grid_engine
+from rmtcheck.sweep._engine import (
+    code_version,
+    default_jobs,
+    grid_engine,
+    run_sweep,
+    sweep_map,
+    sweep_option,
+    sweep_options,
+)
 from rmtcheck.sweep._executors import close_executor, executor_from
 from rmtcheck.sweep._registry import Sweep, get_sweep, register_sweep, sweeps
+from rmtcheck.sweep._seeds import canonical_json, cell_rng, cell_seeds, seed_sequence
 from rmtcheck.sweep._store import STORE_ENV, ResultStore, default_store_path
 
 __all__ = [

@@ -43,10 +43,9 @@ import sys
 import time
 from collections.abc import Callable
 
-
 from rmtcheck._lib.threads import limit_blas_globally
-from rmtcheck.sweep._store import ResultStore
 from rmtcheck.sweep._seeds import _np_default, _root_entropy, canonical_json, cell_seeds
+from rmtcheck.sweep._store import ResultStore
 
 __all__ = [
     "run_sweep", "sweep_map", "code_version", "default_jobs",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import numbers
+
 import numpy as np
 
 from rmtcheck._lib.jsonable import jsonable

@@ -17,12 +17,73 @@ forms are re-derived in ``proofs/ascent_*.py``.
   :mod:`.figures` — ``ascent-*``.
 """
 
-from rmtcheck.studies.ascent._block import DA_CASES, BlockSolution, alternating_coordinate_step, block_coefficients, block_count_coefficients, block_design, block_problem, block_solution, block_solution_counts, coordinate_gd, lambert_stationary, lemma3_range
-from rmtcheck.studies.ascent._correlated import CORRELATED_STATUS, CorrelatedSolution, correlated_case, correlated_coefficients, correlated_grad, correlated_hessian, correlated_value, da_along_direction, lemma9_alpha, oracle_margins, solve_convex, solve_da
-from rmtcheck.studies.ascent._metrics import accuracy_and_loss, distance_to_oracle, klom, klom_per_point, margins_from_logits
-from rmtcheck.studies.ascent._objectives import EXP_CLIP, KINDS, LOSSES, AscentProblem, Trajectory, alternating_da, gradient_descent, newton_minimize, safe_exp
-from rmtcheck.studies.ascent._random import hoeffding_bound, hoeffding_experiment, random_forget_block, random_forget_counts
-from rmtcheck.studies.ascent._toy import TOY_COUNTS, TOY_DEFAULT, TOY_FORGET, TOY_VARIANTS, TOY_X, TOY_Y, ToyLoss, toy_claim, toy_finetune, toy_loss, toy_misclassified, toy_multistart, toy_predict
+from rmtcheck.studies.ascent._block import (
+    DA_CASES,
+    BlockSolution,
+    alternating_coordinate_step,
+    block_coefficients,
+    block_count_coefficients,
+    block_design,
+    block_problem,
+    block_solution,
+    block_solution_counts,
+    coordinate_gd,
+    lambert_stationary,
+    lemma3_range,
+)
+from rmtcheck.studies.ascent._correlated import (
+    CORRELATED_STATUS,
+    CorrelatedSolution,
+    correlated_case,
+    correlated_coefficients,
+    correlated_grad,
+    correlated_hessian,
+    correlated_value,
+    da_along_direction,
+    lemma9_alpha,
+    oracle_margins,
+    solve_convex,
+    solve_da,
+)
+from rmtcheck.studies.ascent._metrics import (
+    accuracy_and_loss,
+    distance_to_oracle,
+    klom,
+    klom_per_point,
+    margins_from_logits,
+)
+from rmtcheck.studies.ascent._objectives import (
+    EXP_CLIP,
+    KINDS,
+    LOSSES,
+    AscentProblem,
+    Trajectory,
+    alternating_da,
+    gradient_descent,
+    newton_minimize,
+    safe_exp,
+)
+from rmtcheck.studies.ascent._random import (
+    hoeffding_bound,
+    hoeffding_experiment,
+    random_forget_block,
+    random_forget_counts,
+)
+from rmtcheck.studies.ascent._toy import (
+    TOY_COUNTS,
+    TOY_DEFAULT,
+    TOY_FORGET,
+    TOY_VARIANTS,
+    TOY_X,
+    TOY_Y,
+    ToyLoss,
+    toy_claim,
+    toy_finetune,
+    toy_loss,
+    toy_misclassified,
+    toy_multistart,
+    toy_predict,
+)
 
 __all__ = [
     "DA_CASES", "BlockSolution", "alternating_coordinate_step", "block_coefficients",

@@ -1,10 +1,10 @@
 """Block-orthogonal logistic regression: data generator, per-coordinate reduction, Lambert-W closed
 forms with their branch cases, Lemma 3's range and per-coordinate dynamics.
 
-Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025), Sec. 4.1, Lemmas 2–5 and
-Corollary 1 [paper]; coefficient normalisation, branch assignment and first-step direction [derived]
-(../shared/theory/ascent_failure.md, Sec. 2). The coefficients and Lemma 3's range are lambdified from
-``proofs/ascent_block.py`` (single source of truth).
+Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025) [mavrothalassitis2025],
+Sec. 4.1, Lemmas 2–5 and Corollary 1 [paper]; coefficient normalisation, branch assignment and
+first-step direction [derived] (``proofs/ascent_block.py``). The coefficients and Lemma 3's range are
+lambdified from ``proofs/ascent_block.py`` (single source of truth).
 
 Samples of group :math:`j` live on coordinate :math:`j` only, with :math:`y_i x_{ij} = 1`. Per
 coordinate every objective is :math:`c\\,e^{-w} + \\tfrac{\\lambda}{2}w^2`,
@@ -24,10 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import lambertw
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, check_positive
 from rmtcheck.studies.ascent._objectives import AscentProblem, safe_exp
+
+_special = lazy_module("scipy.special")
 
 __all__ = [
     "DA_CASES",
@@ -63,10 +65,25 @@ def _pos(x, name):
 
 
 def block_coefficients(n_retain, n_forget, retain_j, alpha, forget_weight: float = 1.0):
-    """:math:`(c_D, c_R, c_{DA})` from the sizes :math:`|R|, |F|, |R_j|` and the ratio :math:`\\alpha`
-    (:math:`|F_j| = \\alpha |R_j|`), broadcasting; Lemma 2 [paper], normalisation [derived].
+    """:math:`(c_D, c_R, c_{DA})` from :math:`|R|, |F|, |R_j|` and :math:`\\alpha = |F_j|/|R_j|` (broadcasting).
 
-    .. math:: c_{DA} = \\bigl(1 - \\omega\\alpha|R|/|F|\\bigr)|R_j|/|R|.
+    Lemma 2 [paper]; normalisation [derived; ``proofs/ascent_block.py``]: :math:`c_{DA} = (1 - \\omega\\alpha|R|/|F|)|R_j|/|R|`.
+
+    Parameters
+    ----------
+    n_retain, n_forget, retain_j, alpha : array_like
+        :math:`|R|, |F| > 0`, :math:`0 < |R_j| \\le |R|`, :math:`\\alpha \\ge 0`.
+    forget_weight : float, optional
+        :math:`\\omega \\ge 0` (default 1).
+
+    Returns
+    -------
+    c_pretrain, c_retrain, c_da : ndarray
+        Broadcast coefficient arrays.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 2.
     """
     R, F, Rj = _pos(n_retain, "n_retain"), _pos(n_forget, "n_forget"), _pos(retain_j, "retain_j")
     a = as_finite_array(alpha, "alpha")
@@ -83,7 +100,21 @@ def block_coefficients(n_retain, n_forget, retain_j, alpha, forget_weight: float
 
 
 def block_count_coefficients(retain_counts, forget_counts, forget_weight: float = 1.0):
-    """Coefficients from integer counts per coordinate (coordinates with :math:`|R_j| = 0` allowed)."""
+    """Coefficients from integer counts per coordinate (coordinates with :math:`|R_j| = 0` allowed).
+
+    Parameters
+    ----------
+    retain_counts, forget_counts, forget_weight
+        :math:`|R_j|`, :math:`|F_j|` (shape ``(K,)``; at least one retain and one forget sample), :math:`\\omega`.
+
+    Returns
+    -------
+    c_pretrain, c_retrain, c_da : ndarray, shape (K,)
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 4.1.
+    """
     r = as_finite_array(retain_counts, "retain_counts", ndim=1)
     f = as_finite_array(forget_counts, "forget_counts", ndim=1)
     if r.shape != f.shape or np.any(r < 0) or np.any(f < 0):
@@ -97,10 +128,21 @@ def block_count_coefficients(retain_counts, forget_counts, forget_weight: float 
 def lambert_stationary(c, ridge):
     """Stationary points of :math:`c e^{-w} + \\tfrac{\\lambda}{2}w^2` (vectorised Lambert W).
 
-    Returns ``(w_min, w_max, case)``: ``w_min`` the local minimiser :math:`W_0(c/\\lambda)` or
-    ``-inf`` when none exists (the objective decreases to :math:`-\\infty`), ``w_max`` the local maximum
-    :math:`W_{-1}(c/\\lambda)` for :math:`-\\lambda/e \\le c < 0` (``nan`` otherwise, where no such point
-    exists), and ``case`` an integer index into :data:`DA_CASES`.
+    Parameters
+    ----------
+    c, ridge : array_like
+        Coefficient :math:`c` and ridge :math:`\\lambda > 0` (broadcast).
+
+    Returns
+    -------
+    w_min, w_max, case : ndarray
+        The local minimiser :math:`W_0(c/\\lambda)` (``-inf`` when none: the objective decreases to
+        :math:`-\\infty`), the local maximum :math:`W_{-1}(c/\\lambda)` for :math:`-\\lambda/e \\le c < 0`
+        (``nan`` otherwise) and the index into :data:`DA_CASES`.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 2.
     """
     c = as_finite_array(c, "c")
     lam = _pos(ridge, "ridge")
@@ -110,8 +152,8 @@ def lambert_stationary(c, ridge):
     w0 = np.full(z.shape, -np.inf)
     wm1 = np.full(z.shape, np.nan)
     m0, m1 = case < 2, case == 1
-    w0[m0] = lambertw(z[m0], 0).real  # evaluate each branch only where it exists
-    wm1[m1] = lambertw(z[m1], -1).real
+    w0[m0] = _special.lambertw(z[m0], 0).real  # evaluate each branch only where it exists
+    wm1[m1] = _special.lambertw(z[m1], -1).real
     return w0, wm1, case
 
 
@@ -119,6 +161,20 @@ def lemma3_range(n_retain, n_forget):
     """Lemma 3 [paper]: DA is harmful for :math:`\\alpha` in
 
     .. math:: \\Bigl[\\frac{|F|^2}{|R|(|F|+|D|)},\\ \\frac{|F|}{|R|}\\Bigr].
+
+    Parameters
+    ----------
+    n_retain, n_forget : array_like
+        :math:`|R|, |F| > 0`.
+
+    Returns
+    -------
+    low, high : ndarray
+        The ends of the range.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 3.
     """
     _, rng = _proof_functions()
     lo, hi = rng(_pos(n_retain, "n_retain"), _pos(n_forget, "n_forget"))
@@ -129,12 +185,21 @@ def lemma3_range(n_retain, n_forget):
 class BlockSolution:
     """Exact per-coordinate solutions (arrays broadcast over the inputs).
 
-    ``w_da`` is the DA local minimiser (``-inf`` where DA has no stationary point and runs to
-    :math:`-\\infty`); ``da_case`` indexes :data:`DA_CASES`. ``da_harmful``:
-    :math:`|w_{DA} - w_R| \\ge |w_D - w_R|` (DA does not improve on doing nothing); ``opposite_sides``:
-    Lemma 3's conclusion :math:`w_{DA} \\le w_D \\le w_R`. ``first_step_gradient`` is
-    :math:`L_{DA}'(w_D) = (c_D - c_{DA})e^{-w_D}` and ``first_step_away`` says whether the first DA
-    gradient step from :math:`w_D` increases the distance to the oracle.
+    Attributes
+    ----------
+    c_pretrain, c_retrain, c_da, ridge, w_pretrain, w_retrain : ndarray
+        Coefficients, ridge, :math:`w_D` and the oracle :math:`w_R`.
+    w_da, w_da_max : ndarray
+        DA local minimiser (``-inf``: no stationary point, DA runs to :math:`-\\infty`) and maximum.
+    da_case : ndarray of int
+        Index into :data:`DA_CASES`.
+    da_harmful : ndarray of bool
+        :math:`|w_{DA} - w_R| \\ge |w_D - w_R|` (DA does not improve on doing nothing).
+    opposite_sides : ndarray of bool
+        Lemma 3's conclusion :math:`w_{DA} \\le w_D \\le w_R`.
+    first_step_gradient, first_step_away : ndarray
+        :math:`L_{DA}'(w_D) = (c_D - c_{DA})e^{-w_D}`, and whether the first DA gradient step from
+        :math:`w_D` increases the distance to the oracle.
     """
 
     c_pretrain: np.ndarray
@@ -153,6 +218,7 @@ class BlockSolution:
 
     @property
     def da_case_names(self) -> np.ndarray:
+        """The case names of :attr:`da_case` (from :data:`DA_CASES`)."""
         return np.asarray(DA_CASES, dtype=object)[self.da_case]
 
     def distance(self, which: str = "da") -> np.ndarray:
@@ -176,19 +242,68 @@ def _solve(cD, cR, cDA, ridge) -> BlockSolution:
 
 
 def block_solution(n_retain, n_forget, retain_j, alpha, ridge, forget_weight: float = 1.0) -> BlockSolution:
-    """Closed-form pretrained, retrained and DA solutions (Lemma 2) for the sizes and ratio given."""
+    """Closed-form pretrained, retrained and DA solutions (Lemma 2) for the sizes and ratio given.
+
+    Parameters
+    ----------
+    n_retain, n_forget, retain_j, alpha, ridge, forget_weight
+        As in :func:`block_coefficients`; ridge :math:`\\lambda > 0`.
+
+    Returns
+    -------
+    BlockSolution
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemmas 2–5.
+    """
     return _solve(*block_coefficients(n_retain, n_forget, retain_j, alpha, forget_weight), ridge)
 
 
 def block_solution_counts(retain_counts, forget_counts, ridge, forget_weight: float = 1.0) -> BlockSolution:
-    """Closed-form solutions for a block-orthogonal data set given by its per-coordinate counts."""
+    """Closed-form solutions for a block-orthogonal data set given by its per-coordinate counts.
+
+    Parameters
+    ----------
+    retain_counts, forget_counts, ridge, forget_weight
+        Counts :math:`|R_j|, |F_j|` of shape ``(K,)``, ridge :math:`\\lambda > 0`, :math:`\\omega` (default 1).
+
+    Returns
+    -------
+    BlockSolution
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 4.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = block_solution_counts(np.array([90, 810]), np.array([9, 91]), ridge=0.01)
+    >>> s.da_case_names.tolist()
+    ['global-min', 'no-stationary-point']
+    >>> np.round(s.w_da, 6).tolist()
+    [0.567143, -inf]
+    """
     return _solve(*block_count_coefficients(retain_counts, forget_counts, forget_weight), ridge)
 
 
 def block_design(retain_counts, forget_counts):
-    """The explicit block-orthogonal design: ``(X, y, forget)`` with rows :math:`e_j`, labels +1.
+    """The explicit block-orthogonal design: rows :math:`e_j`, labels +1.
 
-    Coordinate :math:`j` carries ``retain_counts[j]`` retain and ``forget_counts[j]`` forget samples.
+    Parameters
+    ----------
+    retain_counts, forget_counts : array_like of int, shape (K,)
+        Coordinate :math:`j` carries ``retain_counts[j]`` retain and ``forget_counts[j]`` forget samples.
+
+    Returns
+    -------
+    X, y, forget : ndarray
+        Shapes ``(n, K)``, ``(n,)`` and ``(n,)`` (bool).
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 4.1.
     """
     r = np.asarray(retain_counts)
     f = np.asarray(forget_counts)
@@ -207,19 +322,37 @@ def block_design(retain_counts, forget_counts):
 
 
 def block_problem(retain_counts, forget_counts, ridge: float, loss: str = "exp", forget_weight: float = 1.0) -> AscentProblem:
-    """:class:`AscentProblem` on the explicit block-orthogonal design."""
+    """:class:`AscentProblem` on the explicit block-orthogonal design.
+
+    Parameters
+    ----------
+    retain_counts, forget_counts, ridge, loss, forget_weight
+        As in :func:`block_design` and :class:`AscentProblem`.
+
+    Returns
+    -------
+    AscentProblem
+    """
     X, y, forget = block_design(retain_counts, forget_counts)
     return AscentProblem(X, y, forget, loss=loss, ridge=ridge, forget_weight=forget_weight)
 
 
 def coordinate_gd(c, ridge, w0, lr, n_steps: int, record_every: int = 1):
-    """Gradient descent on :math:`c e^{-w} + \\tfrac{\\lambda}{2}w^2`, vectorised over any broadcast
-    shape of ``(c, ridge, w0, lr)``.
+    """Gradient descent on :math:`c e^{-w} + \\tfrac{\\lambda}{2}w^2`, vectorised over broadcast ``(c, ridge, w0, lr)``.
 
-    Returns ``(path, diverged)``: ``path`` of shape ``(n_records, ...)``; a run is frozen as
-    ``diverged`` once it is certain to run off to :math:`-\\infty` (:math:`c < 0` and the iterate is
-    left of the local maximum :math:`W_{-1}(c/\\lambda)`, or there is no stationary point and
-    :math:`w < -1`), so no overflow ever occurs; frozen entries hold ``-inf``.
+    A run is frozen as ``diverged`` once it is certain to run off to :math:`-\\infty` (:math:`c < 0` and
+    the iterate is left of the local maximum :math:`W_{-1}(c/\\lambda)`, or there is no stationary point
+    and :math:`w < -1`), so no overflow ever occurs; frozen entries hold ``-inf``.
+
+    Parameters
+    ----------
+    c, ridge, w0, lr : array_like
+    n_steps, record_every : int
+
+    Returns
+    -------
+    path : ndarray, shape (n_records, ...)
+    diverged : ndarray of bool
     """
     c, lam, w, lr = np.broadcast_arrays(*(np.asarray(v, float) for v in (c, ridge, w0, lr)))
     check_positive(float(np.min(lam)) if lam.size else 1.0, "ridge")
@@ -248,6 +381,15 @@ def alternating_coordinate_step(w, a, b, ridge, lr):
 
     .. math::
         w' = w + \\eta(a e^{-w} - \\lambda w),\\qquad w'' = w' - \\eta(b e^{-w'} + \\lambda w').
+
+    Parameters
+    ----------
+    w, a, b, ridge, lr : array_like
+
+    Returns
+    -------
+    ndarray
+        :math:`w''` [derived; ``proofs/ascent_alternating.py``].
     """
     w1 = w + lr * (a * safe_exp(-w) - ridge * w)
     return w1 - lr * (b * safe_exp(-w1) + ridge * w1)

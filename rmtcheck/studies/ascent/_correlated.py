@@ -1,7 +1,8 @@
 """Two correlated coordinates: stationarity systems, Lemma 6, Lemma 9 and the unbounded direction.
 
-Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025), Sec. 4.2, Lemmas 6 and 9
-[paper]; the existence caveat and the numerics [derived] (../shared/theory/ascent_failure.md, Sec. 3).
+Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025) [mavrothalassitis2025],
+Sec. 4.2, Lemmas 6 and 9 [paper]; the existence caveat and the numerics [derived]
+(``proofs/ascent_correlated.py``).
 Coefficients and Lemma 9's bound are lambdified from ``proofs/ascent_correlated.py``.
 
 Retain samples :math:`(1, \\varepsilon)`, forget samples :math:`(\\varepsilon, 1)`, labels +1. With
@@ -19,10 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import lambertw
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array
 from rmtcheck.studies.ascent._objectives import safe_exp
+
+_special = lazy_module("scipy.special")
 
 __all__ = [
     "CORRELATED_STATUS",
@@ -48,7 +51,23 @@ def _arr(x, name):
 
 
 def correlated_coefficients(n_retain, n_forget, retain_ij, alpha, forget_weight: float = 1.0) -> dict:
-    """``{"pretrain": (c1, c2), "retrain": (c1, 0), "da": (c1, -omega*alpha*R_ij/|F|)}`` [paper]."""
+    """``{"pretrain": (c1, c2), "retrain": (c1, 0), "da": (c1, -omega*alpha*R_ij/|F|)}`` [paper].
+
+    Parameters
+    ----------
+    n_retain, n_forget, retain_ij, alpha : array_like
+        :math:`|R|, |F|, |R_{ij}| > 0`, :math:`\\alpha = |F_{ij}|/|R_{ij}| \\ge 0`.
+    forget_weight : float, optional
+        :math:`\\omega` (default 1).
+
+    Returns
+    -------
+    dict of str to (ndarray, ndarray)
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 4.2.
+    """
     from rmtcheck.proofs.ascent_correlated import coefficient_function
 
     R, F, Rij, a = (_arr(v, n) for v, n in ((n_retain, "n_retain"), (n_forget, "n_forget"),
@@ -69,30 +88,78 @@ def _margins(w, eps):
 
 
 def correlated_value(w, c1, c2, ridge, eps):
-    """:math:`c_1 e^{-x} + c_2 e^{-y} + \\tfrac{\\lambda}{2}\\|w\\|^2` for ``w`` of shape ``(..., 2)``."""
+    """:math:`c_1 e^{-x} + c_2 e^{-y} + \\tfrac{\\lambda}{2}\\|w\\|^2` for ``w`` of shape ``(..., 2)``.
+
+    Parameters
+    ----------
+    w : ndarray, shape (..., 2)
+    c1, c2, ridge, eps : array_like
+        Coefficients, ridge :math:`\\lambda` and correlation :math:`\\varepsilon` (broadcast).
+
+    Returns
+    -------
+    ndarray
+    """
     x, y = _margins(w, eps)
     return c1 * safe_exp(-x) + c2 * safe_exp(-y) + 0.5 * ridge * (w[..., 0] ** 2 + w[..., 1] ** 2)
 
 
 def correlated_grad(w, c1, c2, ridge, eps):
-    """:math:`-c_1e^{-x}(1,\\varepsilon) - c_2e^{-y}(\\varepsilon,1) + \\lambda w`."""
+    """:math:`-c_1e^{-x}(1,\\varepsilon) - c_2e^{-y}(\\varepsilon,1) + \\lambda w`.
+
+    Parameters
+    ----------
+    w : ndarray, shape (..., 2)
+    c1, c2, ridge, eps : array_like
+        Coefficients, ridge :math:`\\lambda` and correlation :math:`\\varepsilon` (broadcast).
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+    """
     x, y = _margins(w, eps)
     A, B = c1 * safe_exp(-x), c2 * safe_exp(-y)
     return np.stack([-A - eps * B + ridge * w[..., 0], -eps * A - B + ridge * w[..., 1]], axis=-1)
 
 
 def correlated_hessian(w, c1, c2, ridge, eps):
-    """Entries ``(h11, h12, h22)`` of :math:`c_1e^{-x}uu^\\top + c_2e^{-y}vv^\\top + \\lambda I`."""
+    """Entries ``(h11, h12, h22)`` of :math:`c_1e^{-x}uu^\\top + c_2e^{-y}vv^\\top + \\lambda I`.
+
+    Parameters
+    ----------
+    w : ndarray, shape (..., 2)
+    c1, c2, ridge, eps : array_like
+        Coefficients, ridge :math:`\\lambda` and correlation :math:`\\varepsilon` (broadcast).
+
+    Returns
+    -------
+    h11, h12, h22 : ndarray
+    """
     x, y = _margins(w, eps)
     A, B = c1 * safe_exp(-x), c2 * safe_exp(-y)
     return A + eps**2 * B + ridge, eps * (A + B), eps**2 * A + B + ridge
 
 
 def oracle_margins(c1, ridge, eps):
-    """Lemma 6 [paper]: :math:`x_R = W_0((1+\\varepsilon^2)c_1/\\lambda)`,
-    :math:`y_R = \\tfrac{2\\varepsilon}{1+\\varepsilon^2}x_R`; returns ``(x_R, y_R, w_R)``."""
+    """Lemma 6 [paper]: the oracle's margins and weights.
+
+    :math:`x_R = W_0((1+\\varepsilon^2)c_1/\\lambda)`, :math:`y_R = \\tfrac{2\\varepsilon}{1+\\varepsilon^2}x_R`.
+
+    Parameters
+    ----------
+    c1, ridge, eps : array_like
+
+    Returns
+    -------
+    x_R, y_R, w_R : ndarray
+        Margins and weights (last axis of ``w_R`` of size 2).
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 6.
+    """
     c1, ridge, eps = np.broadcast_arrays(*(np.asarray(v, float) for v in (c1, ridge, eps)))
-    x = lambertw((1 + eps**2) * c1 / ridge).real
+    x = _special.lambertw((1 + eps**2) * c1 / ridge).real
     y = 2 * eps / (1 + eps**2) * x
     A = c1 * safe_exp(-x)
     return x, y, np.stack([A / ridge, eps * A / ridge], axis=-1)
@@ -104,6 +171,19 @@ def lemma9_alpha(n_retain, n_forget, eps):
     .. math::
         \\alpha \\ge \\max\\Bigl\\{\\frac{1+\\varepsilon^2}{2\\varepsilon}\\frac{|F|^2}{|R|(|D|+|F|)},\\
         \\frac{2\\varepsilon}{1+\\varepsilon^2}\\frac{|F||D|}{|R|(|D|+|F|)}\\Bigr\\}.
+
+    Parameters
+    ----------
+    n_retain, n_forget, eps : array_like
+        Sizes and :math:`\\varepsilon \\in (0, 1]`.
+
+    Returns
+    -------
+    ndarray
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 9.
     """
     from rmtcheck.proofs.ascent_correlated import lemma9_function
 
@@ -146,8 +226,17 @@ def _newton_body(w, c1, c2, ridge, eps, iters):
 
 @dataclass
 class CorrelatedSolution:
-    """Margins and weights of one objective over a grid; ``status`` indexes :data:`CORRELATED_STATUS`
-    (always ``0`` for the convex objectives)."""
+    """Margins and weights of one objective over a grid.
+
+    Attributes
+    ----------
+    w, x, y : ndarray
+        Weights ``(..., 2)`` and margins.
+    status : ndarray of int
+        Index into :data:`CORRELATED_STATUS` (always ``0`` for the convex objectives).
+    grad_norm, min_eig : ndarray
+        Gradient norm and smallest Hessian eigenvalue at ``w``.
+    """
 
     w: np.ndarray
     x: np.ndarray
@@ -169,7 +258,17 @@ def _finish(w, c1, c2, ridge, eps, status):
 
 
 def solve_convex(c1, c2, ridge, eps, iters: int = 60) -> CorrelatedSolution:
-    """Unique minimiser for :math:`c_1, c_2 \\ge 0` (pretraining, retraining) by vectorised Newton."""
+    """Unique minimiser for :math:`c_1, c_2 \\ge 0` (pretraining, retraining) by vectorised Newton.
+
+    Parameters
+    ----------
+    c1, c2, ridge, eps : array_like
+    iters : int, optional
+
+    Returns
+    -------
+    CorrelatedSolution
+    """
     c1, c2, ridge, eps = np.broadcast_arrays(*(np.asarray(v, float) for v in (c1, c2, ridge, eps)))
     if np.any(c2 < 0) or np.any(c1 < 0):
         raise ValueError("solve_convex needs c1, c2 >= 0; use solve_da for descent–ascent")
@@ -186,6 +285,17 @@ def solve_da(c1, c2, ridge, eps, w_start, gd_steps: int = 3000, newton_iters: in
     polishes where the Hessian is positive definite. ``"local-min"`` requires: gradient norm
     :math:`\\le` ``tol``, positive definite Hessian, and the GD iterate within 1e-3 of the polished
     point (GD converges to it). Anything else is ``"not-converged"``.
+
+    Parameters
+    ----------
+    c1, c2, ridge, eps : array_like
+    w_start : array_like, shape (..., 2)
+    gd_steps, newton_iters, w_cap, tol : optional
+
+    Returns
+    -------
+    CorrelatedSolution
+        Diverged runs have ``x = nan`` and ``y = -inf``.
     """
     c1, c2, ridge, eps = np.broadcast_arrays(*(np.asarray(v, float) for v in (c1, c2, ridge, eps)))
     w_start = np.array(np.broadcast_to(w_start, c1.shape + (2,)), float)
@@ -215,10 +325,23 @@ def correlated_case(n_retain, n_forget, retain_ij, alpha, ridge, eps, forget_wei
                     gd_steps: int = 3000) -> dict:
     """Pretrained, oracle and DA solutions over a broadcast grid of parameters.
 
-    Returns plain arrays: margins ``x_*``, ``y_*``, ``status`` (DA), ``below_pretrained``
-    (:math:`x_{DA}\\le x_D` and :math:`y_{DA}\\le y_D`, or DA diverged), ``da_harmful``
-    (:math:`\\|w_{DA} - w_R\\| \\ge \\|w_D - w_R\\|` or DA diverged), the Lemma 9 bound and whether it
-    applies.
+    Parameters
+    ----------
+    n_retain, n_forget, retain_ij, alpha, ridge, eps : array_like
+        Sizes, ratio, ridge and :math:`\\varepsilon \\in (0, 1]`.
+    forget_weight : float, optional
+    gd_steps : int, optional
+
+    Returns
+    -------
+    dict
+        Margins ``x_*``, ``y_*``, ``status`` (DA), ``below_pretrained`` (:math:`x_{DA}\\le x_D` and
+        :math:`y_{DA}\\le y_D`, or DA diverged), ``da_harmful`` (:math:`\\|w_{DA} - w_R\\| \\ge
+        \\|w_D - w_R\\|` or DA diverged), the Lemma 9 bound and whether it applies.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemmas 6 and 9.
     """
     co = correlated_coefficients(n_retain, n_forget, retain_ij, alpha, forget_weight)
     eps_a = _arr(eps, "eps")
@@ -243,9 +366,20 @@ def correlated_case(n_retain, n_forget, retain_ij, alpha, ridge, eps, forget_wei
 
 
 def da_along_direction(c1, c2, ridge, eps, s):
-    """:math:`L_{DA}(s(\\varepsilon, -1))`: the margin :math:`x` vanishes and :math:`y = -s(1-\\varepsilon^2)`,
-    so for :math:`c_2 < 0` the value :math:`c_1 + c_2e^{s(1-\\varepsilon^2)} + \\tfrac{\\lambda}{2}s^2(1+\\varepsilon^2)`
-    tends to :math:`-\\infty` [derived]."""
+    """:math:`L_{DA}(s(\\varepsilon, -1))`, which tends to :math:`-\\infty` for :math:`c_2 < 0` [derived].
+
+    Along :math:`w = s(\\varepsilon, -1)` the margin :math:`x` vanishes and :math:`y = -s(1-\\varepsilon^2)`, so the
+    value is :math:`c_1 + c_2e^{s(1-\\varepsilon^2)} + \\tfrac{\\lambda}{2}s^2(1+\\varepsilon^2)`
+    (``proofs/ascent_correlated.py``).
+
+    Parameters
+    ----------
+    c1, c2, ridge, eps, s : array_like
+
+    Returns
+    -------
+    ndarray
+    """
     s = np.asarray(s, float)
     w = np.stack(np.broadcast_arrays(s * eps, -s), axis=-1)
     return correlated_value(w, c1, c2, ridge, eps)

@@ -1,8 +1,9 @@
 """Objectives of descent–ascent unlearning on a general data matrix, and their gradient dynamics.
 
 Source: Mavrothalassitis, Puigdemont, Levi, Cevher, "Ascent Fails to Forget" (NeurIPS 2025,
-arXiv 2509.26427), Sec. 3 [paper]; normalisations, the logistic variant and the forget weight
-[derived] (../shared/theory/ascent_failure.md, Sec. 1).
+arXiv 2509.26427) [mavrothalassitis2025], Sec. 3 [paper]; the normalisations (each set averaged over its
+own size, ``proofs/ascent_block.py``), the logistic variant and the forget weight :math:`\\omega` are
+[derived] here: they are the one formula below.
 
 With margins :math:`m_i(w) = y_i\\langle w, x_i\\rangle`, a loss :math:`\\ell` (exponential proxy
 :math:`e^{-m}` or logistic :math:`\\log(1 + e^{-m})`) and ridge :math:`\\lambda`, every objective is a
@@ -27,9 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, check_int, check_positive
+
+_special = lazy_module("scipy.special")
 
 __all__ = [
     "LOSSES",
@@ -52,7 +55,18 @@ EXP_CLIP = 700.0
 
 
 def safe_exp(z):
-    """:math:`e^{\\min(z, 700)}`: an overflow-free exponential (values above 700 saturate)."""
+    """:math:`e^{\\min(z, 700)}`: an overflow-free exponential (values above 700 saturate).
+
+    Parameters
+    ----------
+    z : array_like
+        Exponent.
+
+    Returns
+    -------
+    ndarray
+        :math:`e^{\\min(z, 700)}` (:data:`EXP_CLIP`).
+    """
     return np.exp(np.minimum(z, EXP_CLIP))
 
 
@@ -62,13 +76,15 @@ def _loss_terms(m, loss: str):
         e = safe_exp(-m)
         return e, -e, e
     # logistic: log(1 + e^{-m}) = logaddexp(0, -m); derivative -sigma(-m); second sigma(m) sigma(-m)
-    sm = expit(-m)
-    return np.logaddexp(0.0, -m), -sm, sm * expit(m)
+    sm = _special.expit(-m)
+    return np.logaddexp(0.0, -m), -sm, sm * _special.expit(m)
 
 
 @dataclass(frozen=True, eq=False)
 class AscentProblem:
     """Data ``(X, y)`` split into retain and forget sets, with loss, ridge and forget weight.
+
+    Values, gradients and Hessians of the three objectives ``kind`` in :data:`KINDS` (module docstring).
 
     Parameters
     ----------
@@ -79,10 +95,20 @@ class AscentProblem:
     forget : bool array of shape (n,)
         ``True`` for forget samples; at least one retain and one forget sample.
     loss : {"exp", "logistic"}
+        The paper's exponential proxy or the true logistic loss.
     ridge : float
         :math:`\\lambda > 0`.
     forget_weight : float
         :math:`\\omega \\ge 0`, weight of the ascent term in :math:`L_{DA}` (1 in the paper).
+
+    See Also
+    --------
+    gradient_descent, alternating_da, newton_minimize
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Sec. 3.
     """
 
     X: np.ndarray
@@ -125,14 +151,17 @@ class AscentProblem:
     # ------------------------------------------------------------------ basic quantities
     @property
     def n_retain(self) -> int:
+        """Number :math:`|R|` of retain samples."""
         return int((~self.forget).sum())
 
     @property
     def n_forget(self) -> int:
+        """Number :math:`|F|` of forget samples."""
         return int(self.forget.sum())
 
     @property
     def dim(self) -> int:
+        """Dimension :math:`d`."""
         return self.X.shape[1]
 
     def weights(self, kind: str) -> np.ndarray:
@@ -179,9 +208,18 @@ class AscentProblem:
 class Trajectory:
     """A gradient run. ``path`` has shape ``(T+1, ..., d)`` (every ``record_every``-th iterate).
 
-    ``status`` (per batch element): ``"converged"`` (gradient norm below ``tol``), ``"diverged"``
-    (an iterate left the ball ``|w|_inf <= w_cap``: the run went off towards infinity, the expected
-    outcome of DA without minimiser) or ``"max_iter"``.
+    Attributes
+    ----------
+    path : ndarray
+        Recorded iterates.
+    final : ndarray
+        Last iterate of every run, shape ``(..., d)``.
+    status : ndarray of str
+        Per batch element: ``"converged"`` (gradient norm below ``tol``), ``"diverged"`` (an iterate left
+        the ball :math:`\\|w\\|_\\infty \\le` ``w_cap``: the expected outcome of DA without minimiser) or
+        ``"max_iter"``.
+    steps, grad_norm : ndarray
+        Steps taken and final gradient norm per run.
     """
 
     path: np.ndarray
@@ -191,6 +229,7 @@ class Trajectory:
     grad_norm: np.ndarray
 
     def to_dict(self) -> dict:
+        """Everything but ``path``, as a dict."""
         return {"final": self.final, "status": self.status, "steps": self.steps, "grad_norm": self.grad_norm}
 
 
@@ -229,6 +268,26 @@ def gradient_descent(problem: AscentProblem, kind: str, w0, lr: float, max_iter:
     ``w0`` may carry batch dimensions ``(..., d)``; all runs advance together (vectorised) and each
     stops on its own. A run whose iterate leaves :math:`\\|w\\|_\\infty \\le` ``w_cap`` is frozen with
     status ``"diverged"`` ("DA has no minimiser").
+
+    Parameters
+    ----------
+    problem : AscentProblem
+    kind : {"pretrain", "retrain", "da"}
+    w0 : array_like, shape (..., d)
+        Start(s).
+    lr : float
+        Step size :math:`\\eta > 0`.
+    max_iter, tol, w_cap, record_every : optional
+        Iteration cap, gradient-norm tolerance, divergence box, recording stride.
+
+    Returns
+    -------
+    Trajectory
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Sec. 3.
     """
     check_positive(lr, "lr")
     check_int(max_iter, "max_iter", 1)
@@ -240,8 +299,9 @@ def gradient_descent(problem: AscentProblem, kind: str, w0, lr: float, max_iter:
 
 def alternating_da(problem: AscentProblem, w0, lr: float, max_iter: int = 10_000, tol: float = 1e-10,
                    w_cap: float = 1e3, record_every: int = 1) -> Trajectory:
-    """Alternating descent–ascent: a descent step on the retain loss, then an ascent step on the
-    (weighted) forget loss, the ridge descended in both half-steps [derived].
+    """Alternating descent–ascent: a retain descent step, then a (weighted) forget ascent step.
+
+    The ridge is descended in both half-steps [derived]:
 
     .. math::
         w' = w - \\eta(\\nabla \\bar L_R(w) + \\lambda w),\\qquad
@@ -249,6 +309,23 @@ def alternating_da(problem: AscentProblem, w0, lr: float, max_iter: int = 10_000
 
     To first order in :math:`\\eta` this is simultaneous DA with ridge :math:`2\\lambda`
     (``proofs/ascent_alternating.py``). Convergence is measured by the size of the double step.
+
+    Parameters
+    ----------
+    problem : AscentProblem
+    w0 : array_like, shape (..., d)
+    lr : float
+    max_iter, tol, w_cap, record_every : optional
+        As in :func:`gradient_descent`.
+
+    Returns
+    -------
+    Trajectory
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Sec. 3 (alternating GDA).
     """
     check_positive(lr, "lr")
     check_int(max_iter, "max_iter", 1)
@@ -269,8 +346,28 @@ def alternating_da(problem: AscentProblem, w0, lr: float, max_iter: int = 10_000
 def newton_minimize(problem: AscentProblem, kind: str, w0=None, tol: float = 1e-12, max_iter: int = 100):
     """Damped Newton with backtracking for the convex objectives (``pretrain``, ``retrain``).
 
-    Returns ``(w, converged)``; ``converged`` means :math:`\\|\\nabla L\\| \\le` ``tol``. For ``da``
-    the Newton step is only accepted while the Hessian is positive definite (a local minimum search).
+    For ``da`` the Newton step is only accepted while the Hessian is positive definite (a local minimum
+    search).
+
+    Parameters
+    ----------
+    problem : AscentProblem
+    kind : {"pretrain", "retrain", "da"}
+    w0 : array_like, shape (d,), optional
+        Start (default 0).
+    tol, max_iter : optional
+        Gradient-norm tolerance and iteration cap.
+
+    Returns
+    -------
+    w : ndarray, shape (d,)
+    converged : bool
+        :math:`\\|\\nabla L\\| \\le` ``tol``.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Sec. 3.
     """
     w = np.zeros(problem.dim) if w0 is None else np.array(as_finite_array(w0, "w0", ndim=1), float)
     f = problem.value(kind, w)

@@ -1,17 +1,20 @@
 """Random forget sets: Lemma 1 (Hoeffding) and the block-orthogonal random-forget phenomenon.
 
-Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025), Lemma 1 and Sec. 4.1
-[paper]; the Gaussian-mixture test bed and the structured forget sets [derived]
-(../shared/theory/ascent_failure.md, Sec. 1–2).
+Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025) [mavrothalassitis2025],
+Lemma 1 and Sec. 4.1 [paper]; the Gaussian-mixture test bed (:math:`x \\mid y \\sim N(y\\mu, I)`, whose
+population accuracy is :math:`\\Phi(\\langle w,\\mu\\rangle/\\|w\\|)`) and the structured forget sets
+are this package's own [derived] test beds.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, ndtr
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
 from rmtcheck.studies.ascent._block import block_solution_counts
+
+_special = lazy_module("scipy.special")
 
 __all__ = ["hoeffding_bound", "hoeffding_experiment", "random_forget_counts", "random_forget_block"]
 
@@ -21,6 +24,30 @@ def hoeffding_bound(n_forget, eps, n_test=None):
 
     With an empirical test accuracy on ``n_test`` points (two-set version, union bound at
     :math:`\\varepsilon/2` each) [derived]: :math:`2e^{-|F|\\varepsilon^2/2} + 2e^{-n_{test}\\varepsilon^2/2}`.
+
+    Parameters
+    ----------
+    n_forget : array_like
+        :math:`|F|`.
+    eps : array_like
+        Deviation :math:`\\varepsilon`.
+    n_test : int, optional
+        Size of an empirical test set (default: the exact population accuracy).
+
+    Returns
+    -------
+    ndarray
+        The bound, capped at 1.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Lemma 1.
+
+    Examples
+    --------
+    >>> round(float(hoeffding_bound(50, 0.2)), 12)  # 2 exp(-4)
+    0.036631277777
     """
     nf = as_finite_array(n_forget, "n_forget")
     e = as_finite_array(eps, "eps")
@@ -36,7 +63,7 @@ def _fit_logistic(X, Wt, ridge, iters=25):
     cnt = Wt.sum(1, keepdims=True)
     for _ in range(iters):
         m = np.einsum("snd,sd->sn", X, w)
-        sm = expit(-m)
+        sm = _special.expit(-m)
         g = -np.einsum("sn,snd->sd", Wt * sm / cnt, X) + ridge * w
         h = np.einsum("sn,snd,sne->sde", Wt * sm * (1 - sm) / cnt, X, X) + ridge * np.eye(d)
         w = w - np.linalg.solve(h, g[..., None])[..., 0]
@@ -51,7 +78,31 @@ def hoeffding_experiment(n: int = 200, n_forget: int = 50, dim: int = 5, n_split
     :math:`x \\mid y \\sim N(y\\mu, I)`, :math:`\\|\\mu\\| =` ``signal``, splits off a uniformly random
     forget set of size ``n_forget``, fits the ridge-logistic oracle on the rest, and records its
     accuracy on :math:`F`, its exact population accuracy :math:`\\Phi(\\langle w,\\mu\\rangle/\\|w\\|)`
-    and its accuracy on ``n_test`` fresh points. Returns the deviation arrays.
+    and its accuracy on ``n_test`` fresh points.
+
+    Parameters
+    ----------
+    n, n_forget, dim, n_splits : int, optional
+        Data size, forget-set size, dimension, replicates.
+    signal, ridge : float, optional
+        :math:`\\|\\mu\\|` and the oracle's ridge.
+    n_test : int, optional
+        Fresh test points per replicate.
+    rng : int, Generator or None, optional
+
+    Returns
+    -------
+    dict
+        ``acc_forget``, ``acc_population``, ``acc_test`` (one per replicate) and the sizes.
+
+    See Also
+    --------
+    hoeffding_bound
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Lemma 1.
     """
     g = as_generator(rng)
     check_int(n, "n", 4)
@@ -70,7 +121,7 @@ def hoeffding_experiment(n: int = 200, n_forget: int = 50, dim: int = 5, n_split
     w = _fit_logistic(Xl, (~forget).astype(float), ridge)
     m = np.einsum("snd,sd->sn", Xl, w)
     acc_forget = (np.where(forget, m > 0, False).sum(1)) / n_forget
-    acc_pop = ndtr(w @ mu / np.linalg.norm(w, axis=1))
+    acc_pop = _special.ndtr(w @ mu / np.linalg.norm(w, axis=1))
     yt = g.choice([-1.0, 1.0], size=(n_splits, n_test))
     Xt = (yt[..., None] * mu + g.standard_normal((n_splits, n_test, dim))) * yt[..., None]
     acc_test = np.mean(np.einsum("snd,sd->sn", Xt, w) > 0, axis=1)
@@ -86,6 +137,26 @@ def random_forget_counts(retain_plus_forget, n_forget: int, rng=None, structured
     (multivariate hypergeometric). Structured: coordinates are visited in random order and a
     ``fraction`` of each visited coordinate's samples is forgotten until ``n_forget`` is reached (the
     forget set is concentrated on few groups, like forgetting a class).
+
+    Parameters
+    ----------
+    retain_plus_forget : array_like of int, shape (K,)
+        Samples per coordinate.
+    n_forget : int
+    rng : int, Generator or None, optional
+    structured : bool, optional
+    fraction : float, optional
+        Share of a visited coordinate that is forgotten (structured sets).
+    trials : int, optional
+
+    Returns
+    -------
+    ndarray of int, shape (trials, K)
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Sec. 4.1.
     """
     g = as_generator(rng)
     n = np.asarray(retain_plus_forget)
@@ -114,11 +185,31 @@ def random_forget_block(counts, n_forget: int, ridge: float, rng=None, structure
                         fraction: float = 0.5, trials: int = 50) -> dict:
     """Random forget sets in the block-orthogonal model (closed forms, vectorised over trials).
 
-    Returns per trial: the fraction of coordinates where DA has no global minimiser
-    (:math:`c_{DA,j} < 0`) and with no stationary point at all (:math:`c_{DA,j} < -\\lambda/e`),
-    :math:`\\|w_D - w_R\\|`, and the ratio :math:`\\|w_{DA} - w_R\\| / \\|w_D - w_R\\|` over the
-    coordinates where a DA local minimum exists (``inf`` in ``ratio_all`` when some coordinate
-    has none).
+    Parameters
+    ----------
+    counts : array_like of int, shape (K,)
+        Samples per coordinate.
+    n_forget : int
+    ridge : float
+    rng, structured, fraction, trials : optional
+        As in :func:`random_forget_counts`.
+
+    Returns
+    -------
+    dict
+        Per trial: the fraction of coordinates where DA has no global minimiser (:math:`c_{DA,j} < 0`) and
+        with no stationary point at all (:math:`c_{DA,j} < -\\lambda/e`), :math:`\\|w_D - w_R\\|`, and the
+        ratio :math:`\\|w_{DA} - w_R\\| / \\|w_D - w_R\\|` over the coordinates where a DA local minimum exists
+        (``inf`` in ``ratio_all`` when some coordinate has none).
+
+    See Also
+    --------
+    rmtcheck.studies.ascent._block.block_solution_counts
+
+    References
+    ----------
+    .. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+       [mavrothalassitis2025], Sec. 4.1.
     """
     check_positive(ridge, "ridge")
     n = np.asarray(counts)

@@ -1,15 +1,25 @@
 """Case studies of "Ascent Fails to Forget" (Mavrothalassitis et al., NeurIPS 2025): plain data only.
 
-Every function returns dicts of numbers/arrays (JSON-able through :func:`rmtcheck.verify.jsonable`);
-the figures in :mod:`rmtcheck.plotting.ascent` and the ``rmtcheck ascent`` command draw/print them.
+Every function returns dicts of numbers/arrays (JSON-able through :func:`rmtcheck._lib.jsonable.jsonable`);
+the figures in :mod:`rmtcheck.studies.ascent.figures` and the ``rmtcheck ascent`` command draw/print them.
+
+* :func:`block_case`, :func:`block_trajectories` — the block-orthogonal model (Sec. 4.1);
+* :func:`correlated_point`, :func:`alpha_epsilon_window` — two correlated coordinates (Sec. 4.2);
+* :func:`toy_case`, :func:`toy_landscape` — the non-convex toy (Sec. 5);
+* :func:`random_forget_study` — uniform vs structured forget sets and Lemma 1.
+
+References
+----------
+.. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+   [mavrothalassitis2025].
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rmtcheck.studies import ascent as A
 from rmtcheck._lib.validation import as_generator, check_int, check_positive
+from rmtcheck.studies import ascent as A
 
 __all__ = ["block_case", "block_trajectories", "correlated_point", "alpha_epsilon_window", "toy_case",
            "toy_landscape", "random_forget_study"]
@@ -26,6 +36,24 @@ def block_case(n_retain: int = 900, n_forget: int = 100, retain_j: int = 90, alp
 
     ``w_da`` is the DA (local) minimiser, ``None`` when DA has no stationary point (it runs to
     :math:`-\\infty`); ``da_global_min`` says whether it is a global minimiser.
+
+    Parameters
+    ----------
+    n_retain, n_forget, retain_j : int, optional
+        :math:`|R|, |F|, |R_j|`.
+    alpha, ridge : float, optional
+        :math:`\\alpha = |F_j|/|R_j|` and :math:`\\lambda`.
+    n_steps : int, optional
+        Gradient steps of the DA run.
+
+    Returns
+    -------
+    dict
+        JSON-able closed forms, Lemma 3's range, Lemma 4's bound and the DA run's outcome.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemmas 2–5.
     """
     check_positive(ridge, "ridge")
     check_int(n_retain, "retain", 1)
@@ -54,8 +82,27 @@ def block_case(n_retain: int = 900, n_forget: int = 100, retain_j: int = 90, alp
 
 def block_trajectories(n_retain: int = 900, n_forget: int = 100, retain_j: int = 90, ridge: float = 0.01,
                        alphas=None, n_steps: int = 3000, record_every: int = 10) -> dict:
-    """Simultaneous and alternating DA trajectories from :math:`w_D` for several :math:`\\alpha`,
-    vectorised; distances to the oracle over time (``inf`` once a run left for :math:`-\\infty`)."""
+    """Simultaneous and alternating DA trajectories from :math:`w_D` for several :math:`\\alpha`, vectorised.
+
+    Distances to the oracle over time are ``inf`` once a run left for :math:`-\\infty`.
+
+    Parameters
+    ----------
+    n_retain, n_forget, retain_j : int, optional
+    ridge : float, optional
+    alphas : array_like, optional
+        Default: five values around Lemma 3's range.
+    n_steps, record_every : int, optional
+
+    Returns
+    -------
+    dict
+        ``steps``, ``path_da``, ``path_alternating``, ``dist_da``, ``dist_alternating``, ``diverged``, ...
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 4.1.
+    """
     lo, hi = A.lemma3_range(n_retain, n_forget)
     alphas = np.asarray([0.3 * lo, 0.5 * (lo + hi), hi, 1.02 * hi, 1.5 * hi] if alphas is None else alphas, float)
     s = A.block_solution(n_retain, n_forget, retain_j, alphas, ridge)
@@ -80,7 +127,21 @@ def block_trajectories(n_retain: int = 900, n_forget: int = 100, retain_j: int =
 
 def correlated_point(n_retain: int = 900, n_forget: int = 100, retain_ij: int = 90, alpha: float = 0.05,
                      ridge: float = 0.01, eps: float = 0.5) -> dict:
-    """The correlated two-coordinate case at one parameter point (margins, DA status, Lemma 9)."""
+    """The correlated two-coordinate case at one parameter point (margins, DA status, Lemma 9).
+
+    Parameters
+    ----------
+    n_retain, n_forget, retain_ij : int, optional
+    alpha, ridge, eps : float, optional
+
+    Returns
+    -------
+    dict
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemmas 6 and 9.
+    """
     out = A.correlated_case(n_retain, n_forget, retain_ij, alpha, ridge, eps)
     st = int(out["status"])
     return {"model": "correlated", "retain": n_retain, "forget": n_forget, "retain_ij": retain_ij, "alpha": alpha,
@@ -96,9 +157,29 @@ def correlated_point(n_retain: int = 900, n_forget: int = 100, retain_ij: int = 
 
 def alpha_epsilon_window(n_retain: int = 900, n_forget: int = 100, retain_ij: int = 90, ridge: float = 0.01,
                          n_eps: int = 60, n_alpha: int = 80, alpha_max=None, gd_steps: int = 2000) -> dict:
-    """The :math:`(\\varepsilon, \\alpha)` grid of the correlated case (vectorised over the grid):
+    """The :math:`(\\varepsilon, \\alpha)` grid of the correlated case (vectorised over the grid).
+
     DA status, whether DA ends below the pretrained margins / farther from the oracle, and Lemma 9's
-    sufficient bound per :math:`\\varepsilon`."""
+    sufficient bound per :math:`\\varepsilon`.
+
+    Parameters
+    ----------
+    n_retain, n_forget, retain_ij : int, optional
+    ridge : float, optional
+    n_eps, n_alpha : int, optional
+        Grid sizes.
+    alpha_max : float, optional
+        Default :math:`2|F|/|R|`.
+    gd_steps : int, optional
+
+    Returns
+    -------
+    dict
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 9.
+    """
     check_int(n_eps, "n_eps", 2)
     check_int(n_alpha, "n_alpha", 2)
     amax = 2.0 * n_forget / n_retain if alpha_max is None else float(alpha_max)
@@ -113,7 +194,21 @@ def alpha_epsilon_window(n_retain: int = 900, n_forget: int = 100, retain_ij: in
 
 
 def toy_case(variants: bool = True) -> dict:
-    """The toy claim in the default loss form and (optionally) in every variant."""
+    """The toy claim in the default loss form and (optionally) in every variant.
+
+    Parameters
+    ----------
+    variants : bool, optional
+
+    Returns
+    -------
+    dict
+        ``default`` and ``variants`` (:func:`~rmtcheck.studies.ascent._toy.toy_claim` results).
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 5.
+    """
     out = {"default": A.toy_claim(**A.TOY_DEFAULT)}
     if variants:
         import itertools
@@ -123,7 +218,23 @@ def toy_case(variants: bool = True) -> dict:
 
 
 def toy_landscape(grid: int = 161, box: float = 6.0, **form) -> dict:
-    """Loss surfaces of pretraining, retraining and DA over :math:`(a, b)` and their global minima."""
+    """Loss surfaces of pretraining, retraining and DA over :math:`(a, b)` and their global minima.
+
+    Parameters
+    ----------
+    grid : int, optional
+    box : float, optional
+    **form
+        Loss form (:data:`~rmtcheck.studies.ascent._toy.TOY_VARIANTS`).
+
+    Returns
+    -------
+    dict
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 5.
+    """
     form = {**A.TOY_DEFAULT, **form}
     g = np.linspace(-box, box, grid)
     Aa, Bb = np.meshgrid(g, g, indexing="ij")
@@ -139,7 +250,24 @@ def toy_landscape(grid: int = 161, box: float = 6.0, **form) -> dict:
 
 def random_forget_study(n_groups: int = 100, per_group: int = 100, forget_fraction: float = 0.1,
                         ridge: float = 0.01, trials: int = 50, rng=None) -> dict:
-    """Uniform vs structured forget sets in the block model, and Lemma 1's Hoeffding check."""
+    """Uniform vs structured forget sets in the block model, and Lemma 1's Hoeffding check.
+
+    Parameters
+    ----------
+    n_groups, per_group : int, optional
+    forget_fraction, ridge : float, optional
+    trials : int, optional
+    rng : int, Generator or None, optional
+
+    Returns
+    -------
+    dict
+        ``uniform``, ``structured`` and the Hoeffding frequencies and bound.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 1 and Sec. 4.1.
+    """
     g = as_generator(rng)
     s1, s2, s3 = np.random.SeedSequence(int(g.integers(2**63))).spawn(3)
     counts = np.full(n_groups, per_group)

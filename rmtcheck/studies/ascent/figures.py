@@ -1,6 +1,12 @@
 """Figures of "Ascent Fails to Forget" (Mavrothalassitis et al., NeurIPS 2025): DA trajectories in the
 block model, the (epsilon, alpha) window of the correlated case, the toy's basins, and random vs
-structured forget sets. Data come from :mod:`rmtcheck.experiments.ascent`."""
+structured forget sets. Data come from :mod:`rmtcheck.studies.ascent.experiments`.
+
+References
+----------
+.. [1] Mavrothalassitis, Puigdemont, Levi & Cevher (2025), "Ascent Fails to Forget", NeurIPS
+   [mavrothalassitis2025].
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,30 @@ from rmtcheck.plotting.registry import figure, save_figure, style
 
 @figure("ascent-trajectories")
 def fig_trajectories(out_dir, quick: bool = False, seed: int = 0):
-    """Ascent Fails to Forget, block model: distance to the retrained model along simultaneous and alternating descent-ascent."""
+    """Ascent Fails to Forget, block model: distance to the retrained model along simultaneous and alternating descent-ascent.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.ascent.experiments.block_trajectories : the data.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 4.1.
+    """
     from rmtcheck.studies.ascent.experiments import block_trajectories
 
     d = block_trajectories(n_steps=800 if quick else 3000)
@@ -37,7 +66,30 @@ def fig_trajectories(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("ascent-alpha-epsilon-window")
 def fig_window(out_dir, quick: bool = False, seed: int = 0):
-    """Ascent Fails to Forget, correlated case: over (epsilon, alpha), where descent-ascent ends below the pretrained margins or farther from the oracle, with Lemma 9's sufficient bound."""
+    """Ascent Fails to Forget, correlated case: over (epsilon, alpha), where descent-ascent ends below the pretrained margins or farther from the oracle, with Lemma 9's sufficient bound.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.ascent.experiments.alpha_epsilon_window : the data.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 9.
+    """
     from rmtcheck.studies.ascent.experiments import alpha_epsilon_window
 
     d = alpha_epsilon_window(n_eps=25 if quick else 60, n_alpha=30 if quick else 80, gd_steps=800 if quick else 2000)
@@ -63,7 +115,30 @@ def fig_window(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("ascent-toy-basins")
 def fig_toy(out_dir, quick: bool = False, seed: int = 0):
-    """Ascent Fails to Forget, toy example: loss surfaces of pretraining, retraining and descent-ascent over (a, b) with their minima."""
+    """Ascent Fails to Forget, toy example: loss surfaces of pretraining, retraining and descent-ascent over (a, b) with their minima.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.ascent.experiments.toy_landscape : the data.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 5.
+    """
     from rmtcheck.studies.ascent.experiments import toy_landscape
 
     d = toy_landscape(grid=81 if quick else 161)
@@ -85,7 +160,30 @@ def fig_toy(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("ascent-random-forget")
 def fig_random(out_dir, quick: bool = False, seed: int = 0):
-    """Ascent Fails to Forget, block model: uniform versus structured forget sets, and Lemma 1's Hoeffding check."""
+    """Ascent Fails to Forget, block model: uniform versus structured forget sets, and Lemma 1's Hoeffding check.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.ascent.experiments.random_forget_study : the data.
+
+    References
+    ----------
+    .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 1 and Sec. 4.1.
+    """
     from rmtcheck.studies.ascent.experiments import random_forget_study
 
     d = random_forget_study(trials=10 if quick else 50, rng=seed)

@@ -1,10 +1,17 @@
-"""Statements of "Ascent Fails to Forget" (Mavrothalassitis, Puigdemont, Levi, Cevher, NeurIPS 2025).
+"""Statements of "Ascent Fails to Forget" (Mavrothalassitis, Puigdemont, Levi, Cevher, NeurIPS 2025)
+[mavrothalassitis2025].
 
-Group ``ascent``. Every row computes its verdict from :mod:`rmtcheck.ascent`; instances draw
+Group ``ascent``. Every row computes its verdict from :mod:`rmtcheck.studies.ascent`; instances draw
 parameters (sizes, ratios, ridges, seeds) only. Closed-form rows check thousands of parameter tuples
 per instance, vectorised. Rows outside a statement's regime or about an uncertain reconstruction
 (the toy's loss form, the sufficiency of Lemma 9, Lemma 3's range as a necessary condition) are
 ``claimed=False`` and report where the statement fails.
+
+Rows tagged ``derived`` are this package's own: the closed forms and branch cases are proved in
+``proofs/ascent_block.py``, the correlated case and the unbounded direction in
+``proofs/ascent_correlated.py``, the alternating expansion in ``proofs/ascent_alternating.py``; the
+rest are exact numerical identities stated in the row. KLoM is the metric of Georgiev et al. (2024)
+as used in [mavrothalassitis2025], Sec. 6.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import itertools
 
 import numpy as np
 
-from rmtcheck.verify import Outcome, Statement, register
+from rmtcheck.verify.statement import Outcome, Statement, register
 
 SRC = "Mavrothalassitis et al. 2025 (Ascent Fails to Forget)"
 _GRID = 2000  # parameter tuples per instance for the vectorised closed-form rows
@@ -70,6 +77,7 @@ def _check_reduction(inst, rng):
 
 register(Statement(
     id="ascent.block_reduction", source=f"{SRC}, Sec. 4.1 (Lemma 2)",
+    refs=("mavrothalassitis2025",),
     text="On the explicit block-orthogonal design the minimisers of L_D, L_R (Newton on the full objective) "
          "equal the per-coordinate Lambert-W closed forms, and grad L_DA vanishes at the W0 root",
     notion="deterministic", sampling="none", regime="any counts, lambda in [1e-3, 1]", method="exact",
@@ -97,6 +105,7 @@ def _check_scipy(inst, rng):
 
 register(Statement(
     id="ascent.oracle_scipy", source=f"{SRC}, oracle (retraining)",
+    refs=("mavrothalassitis2025",),
     text="The package's retrained oracle equals scipy.optimize's minimiser of the same objective to 1e-8 "
          "(general Gaussian data, exponential or logistic loss)",
     notion="deterministic", sampling="none", regime="random X (n<=80, d<=5), lambda in [0.01, 1]",
@@ -123,6 +132,7 @@ def _check_lemma2(inst, rng):
 
 register(Statement(
     id="ascent.lemma2", source=f"{SRC}, Lemma 2",
+    refs=("mavrothalassitis2025",),
     text="Stationary points of c e^{-w} + (lam/2) w^2 are W_k(c/lam): W0 a minimum; for -lam/e <= c < 0, "
          "W_{-1} a local maximum; none for c < -lam/e",
     notion="deterministic", sampling="none", regime="c in R, lambda in [1e-6, 10]", method="exact",
@@ -149,6 +159,7 @@ def _lemma3_check(inst, rng, where):
 
 register(Statement(
     id="ascent.lemma3", source=f"{SRC}, Lemma 3",
+    refs=("mavrothalassitis2025",),
     text="For |F|^2/(|R|(|F|+|D|)) <= alpha <= |F|/|R|: w_DA <= w_D <= w_R (DA and the oracle on opposite "
          "sides of the pretrained model: doing nothing beats DA)",
     notion="deterministic", sampling="none", regime="alpha in Lemma 3's range; 2000 tuples per instance",
@@ -156,11 +167,13 @@ register(Statement(
     default_instances=5))
 register(Statement(
     id="ascent.lemma3_below", source=f"{SRC}, Lemma 3 (discussion)",
+    refs=("mavrothalassitis2025",),
     text="Below Lemma 3's range DA helps but undershoots: w_D <= w_DA <= w_R",
     notion="deterministic", sampling="none", regime="0 <= alpha < |F|^2/(|R|(|F|+|D|))", method="exact",
     sample=_seed, check=functools.partial(_lemma3_check, where="below"), tag="derived", default_instances=5))
 register(Statement(
     id="ascent.lemma3_range_necessary", source=f"{SRC}, Lemma 3 (converse probe)",
+    refs=("mavrothalassitis2025",),
     text="Above Lemma 3's range (alpha > |F|/|R|) DA improves on doing nothing (|w_DA - w_R| < |w_D - w_R|)",
     notion="deterministic", sampling="none", regime="alpha in (|F|/|R|, 4|F|/|R|)", method="exact",
     sample=_seed, check=functools.partial(_lemma3_check, where="above"), claimed=False, tag="derived",
@@ -195,6 +208,7 @@ def _check_logistic_lemma3(inst, rng):
 
 register(Statement(
     id="ascent.lemma3_logistic", source=f"{SRC}, Lemma 3 with the true logistic loss",
+    refs=("mavrothalassitis2025",),
     text="With log(1+e^{-m}) instead of e^{-m}, DA has a global minimiser on every coordinate and "
          "Lemma 3's ordering w_DA <= w_D <= w_R still holds in the same alpha range",
     notion="deterministic", sampling="none", regime="alpha in Lemma 3's range", method="exact",
@@ -228,6 +242,7 @@ def _check_first_step(inst, rng):
 
 register(Statement(
     id="ascent.first_step", source=f"{SRC}, Sec. 4.1 (first DA step)",
+    refs=("mavrothalassitis2025",),
     text="dL_DA(w_D) = (c_D - c_DA) e^{-w_D}: the first DA gradient step from the pretrained model moves away "
          "from the oracle exactly when alpha lies strictly inside Lemma 3's range",
     notion="deterministic", sampling="none", regime="alpha in (0, 2|F|/|R|)", method="exact",
@@ -249,6 +264,7 @@ def _check_lemma4(inst, rng):
 
 register(Statement(
     id="ascent.lemma4", source=f"{SRC}, Lemma 4",
+    refs=("mavrothalassitis2025",),
     text="|w_D - w_R| <= |ln((1+alpha)|R|/|D|)| for all lambda, alpha > 0",
     notion="deterministic", sampling="none", regime="alpha in [1e-4, 10], lambda in [1e-6, 10]", method="exact",
     sample=_seed, check=_check_lemma4, tag="paper", default_instances=5))
@@ -273,6 +289,7 @@ def _check_lemma5(inst, rng):
 
 register(Statement(
     id="ascent.lemma5", source=f"{SRC}, Lemma 5",
+    refs=("mavrothalassitis2025",),
     text="For alpha >= |F|/|R|, where a DA local minimum exists, |w_R - w_DA| >= W0(|R_j|/(lam |R|))",
     notion="deterministic", sampling="none", regime="alpha >= |F|/|R| and c_DA >= -lam/e", method="exact",
     sample=_seed, check=_check_lemma5, tag="paper", default_instances=5))
@@ -300,6 +317,7 @@ def _check_corollary1(inst, rng):
 
 register(Statement(
     id="ascent.corollary1", source=f"{SRC}, Corollary 1",
+    refs=("mavrothalassitis2025",),
     text="At alpha = |F|/|R|, w_D = w_R and w_DA = 0, so |w_R - w_DA| = W0(|R_j|/(lam|R|)) grows like "
          "ln(1/lam) -> infinity as lam -> 0 while pretraining is exact",
     notion="deterministic", sampling="none", regime="alpha = |F|/|R|, lambda in [1e-14, 1e-2]", method="exact",
@@ -334,6 +352,7 @@ def _check_no_minimiser(inst, rng):
 
 register(Statement(
     id="ascent.da_no_minimiser", source=f"{SRC}, Sec. 4.1 (DA cases)",
+    refs=("mavrothalassitis2025",),
     text="GD on L_DA from w_D runs to -infinity exactly when c_DA < -lam/e; for c_DA >= 0 it converges to "
          "W0(c_DA/lam); for -lam/e <= c_DA < 0 the W0 root is only a local minimum (L_DA is lower far left)",
     notion="deterministic", sampling="none", regime="alpha in [|F|/(2|R|), 3|F|/|R|]", method="exact",
@@ -360,6 +379,7 @@ def _check_alternating(inst, rng):
 
 register(Statement(
     id="ascent.alternating_expansion", source=f"{SRC}, alternating GDA",
+    refs=("mavrothalassitis2025",),
     text="Alternating DA equals simultaneous DA with ridge 2 lam to first order in eta; the eta^2 term is "
          "(a - lam w e^w)(b - lam e^w) e^{-2w} (halving eta divides the remainder by ~8)",
     notion="deterministic", sampling="none", regime="a, b in (0, 1], lambda in [1e-3, 1], w in [-2, 3]",
@@ -396,6 +416,7 @@ def _check_lemma6(inst, rng):
 
 register(Statement(
     id="ascent.lemma6", source=f"{SRC}, Lemma 6",
+    refs=("mavrothalassitis2025",),
     text="Correlated oracle: x_R = W0((1+eps^2)|R_ij|/(lam|R|)), y_R = 2eps/(1+eps^2) x_R (equals Newton's minimiser)",
     notion="deterministic", sampling="none", regime="eps in [0.05, 1], lambda in [1e-3, 1]", method="exact",
     sample=_corr_sample, check=_check_lemma6, tag="paper", default_instances=3))
@@ -417,6 +438,7 @@ def _check_lemma9(inst, rng, where):
 
 register(Statement(
     id="ascent.lemma9", source=f"{SRC}, Lemma 9",
+    refs=("mavrothalassitis2025",),
     text="alpha >= max{(1+eps^2)/(2eps) |F|^2/(|R|(|D|+|F|)), 2eps/(1+eps^2) |F||D|/(|R|(|D|+|F|))} implies "
          "x_D >= x_DA and y_D >= y_DA, checked only where the DA stationary point exists (PD Hessian, GD converges)",
     notion="deterministic", sampling="none", regime="alpha above Lemma 9's bound; DA local minimum exists",
@@ -424,6 +446,7 @@ register(Statement(
     default_instances=2))
 register(Statement(
     id="ascent.lemma9_necessary", source=f"{SRC}, Lemma 9 (converse probe)",
+    refs=("mavrothalassitis2025",),
     text="Below Lemma 9's bound DA still ends below the pretrained margins (Lemma 9 as a necessary condition)",
     notion="deterministic", sampling="none", regime="alpha below Lemma 9's bound; DA local minimum exists",
     method="exact", sample=_corr_sample, check=functools.partial(_check_lemma9, where="below"), claimed=False,
@@ -446,6 +469,7 @@ def _check_unbounded(inst, rng):
 
 register(Statement(
     id="ascent.da_unbounded", source=f"{SRC}, Sec. 4.2 (existence caveat)",
+    refs=("mavrothalassitis2025",),
     text="For eps < 1 and any forget weight > 0, L_DA is unbounded below along w = s(eps, -1), s -> infinity",
     notion="deterministic", sampling="none", regime="eps in [0.05, 0.999]", method="exact",
     sample=_corr_sample, check=_check_unbounded, tag="derived", default_instances=2))
@@ -488,18 +512,21 @@ def _check_toy_variants(inst, rng):
 
 register(Statement(
     id="ascent.toy_pattern", source=f"{SRC}, Sec. 5 (toy example)",
+    refs=("mavrothalassitis2025",),
     text="In the toy (targets {0,1}, unnormalised weighted squares, ridge 0.1||theta||^2) the global minima of "
          "pretraining and retraining misclassify only x=3; the DA global minimum misclassifies only x=4",
     notion="deterministic", sampling="none", regime="loss form TOY_DEFAULT; multistart global minima",
     method="exact", sample=_none, check=_check_toy_default, tag="reconstructed", default_instances=1))
 register(Statement(
     id="ascent.toy_finetune", source=f"{SRC}, Sec. 5 (toy example)",
+    refs=("mavrothalassitis2025",),
     text="Fine-tuning on R (gradient descent to convergence) from the DA minimum stays in its basin "
          "(keeps misclassifying x=4)",
     notion="deterministic", sampling="none", regime="loss form TOY_DEFAULT", method="exact",
     sample=_none, check=_check_toy_finetune, claimed=False, tag="reconstructed", default_instances=1))
 register(Statement(
     id="ascent.toy_variants", source=f"{SRC}, Sec. 5 (toy example, loss-form sensitivity)",
+    refs=("mavrothalassitis2025",),
     text="Both toy claims (classification pattern and fine-tuning) hold in every loss form "
          "(targets 01/pm1 x sum/mean x ridge lambda/half); detail lists the variants that reproduce them",
     notion="deterministic", sampling="none", regime="all 8 loss forms", method="exact",
@@ -524,6 +551,7 @@ def _check_hoeffding(inst, rng):
 
 register(Statement(
     id="ascent.lemma1_hoeffding", source=f"{SRC}, Lemma 1",
+    refs=("mavrothalassitis2025",),
     text="For a uniformly random forget set, P(|acc_F(oracle) - acc(oracle)| > eps) <= 2 exp(-2|F| eps^2)",
     notion="deterministic", sampling="without_replacement",
     regime="Gaussian-mixture logistic regression, exact population accuracy, 300 splits",
@@ -556,6 +584,7 @@ def _check_random(inst, rng):
 
 register(Statement(
     id="ascent.random_forget", source=f"{SRC}, Sec. 4.1 (random forget sets)",
+    refs=("mavrothalassitis2025",),
     text="With a uniformly random F in the block model, pretraining is already near the oracle while DA "
          "ends farther from it (median ||w_DA - w_R|| / ||w_D - w_R|| > 1 over coordinates with a DA "
          "minimum) and some coordinates have no DA minimiser; structured F reported alongside",
@@ -583,6 +612,7 @@ def _check_klom(inst, rng):
 
 register(Statement(
     id="ascent.klom", source="Georgiev et al. 2024 (KLoM), as used by " + SRC,
+    refs=("mavrothalassitis2025",),
     text="KLoM is zero for identical samples, non-negative (<= 1839 models per side) and invariant to "
          "permuting models and points",
     notion="deterministic", sampling="none", regime="2-200 models per side, 1-50 points", method="exact",

@@ -1,28 +1,33 @@
-"""Retain/forget Hessian configurations for descent–ascent unlearning (Chang & Khanna 2026).
+"""Retain/forget Hessian configurations for descent–ascent unlearning (Chang & Khanna 2026 [changkhanna2026]).
 
 * :func:`tightness_construction` — :math:`\\sigma_r` retain members :math:`m_r e_1e_1^\\top` among
   :math:`n_r`, :math:`\\sigma_f` forget members :math:`m_f u u^\\top` among :math:`n_f` with
   :math:`u = \\cos\\theta\\, e_1 + \\sin\\theta\\, e_2`; :math:`m_r = n_r\\lambda_r/\\sigma_r`,
-  :math:`m_f = n_f\\lambda_f/\\sigma_f`. [derived; stability brief Sec. 6]
+  :math:`m_f = n_f\\lambda_f/\\sigma_f`, modelled on [dexter2024], Theorem 2.
+  [derived; ``proofs/chang_khanna_tightness.py``]
 * :func:`rotate_family` / :func:`rotated_forget` — **the forget family is rotated** rigidly by the plane
   rotation :math:`R_\\theta` (:math:`R_\\theta u_0 = \\cos\\theta u_0 + \\sin\\theta v_0`,
   :math:`R_\\theta v_0 = -\\sin\\theta u_0 + \\cos\\theta v_0`, identity on the orthogonal complement) while the
   retain family stays fixed: :math:`B_j(\\theta) = R_\\theta B_j R_\\theta^\\top`.
 * :func:`hessian_test_unlearning` — the authors' Hessian test for unlearning: retain and forget are the
-  *same* Dexter family (:func:`rmtcheck.designs.dexter_construction`), so
+  *same* Dexter family (:func:`rmtcheck.randmat.families.dexter_construction`), so
   :math:`\\bar D = (1-2\\alpha)H` (:math:`0.8H` at :math:`\\alpha = 0.1`). [paper, reconstructed setup]
 * :func:`least_squares_instance` — a non-interpolating optimum: rank-one Gauss–Newton Hessians
   :math:`x_ix_i^\\top` and per-sample gradients :math:`r_ix_i` with least-squares residuals
   (:math:`\\sum_i r_ix_i = 0` over retain :math:`\\cup` forget, so :math:`w^*` is the minimum).
+* :func:`random_unlearning_instance` — random (retain, forget) pairs for the verify rows;
+  :func:`tightness_factor` — the closed-form factors of the tightness construction, lambdified from
+  ``proofs/chang_khanna_tightness.py``.
 """
 
 from __future__ import annotations
 
+from functools import cache as _cache
+
 import numpy as np
 
 from rmtcheck._lib.validation import as_generator, check_int, check_positive
-from rmtcheck.randmat.families import dexter_construction
-from rmtcheck.randmat.families import random_family
+from rmtcheck.randmat.families import dexter_construction, random_family
 from rmtcheck.stability.families import HessianFamily, as_family
 
 __all__ = [
@@ -47,6 +52,38 @@ def tightness_construction(n_r: int, sigma_r: int, lam_r: float, n_f: int, sigma
 
     .. math:: e_1^\\top\\mathbb E[J^2]e_1 = (1-\\eta\\bar d)^2 + \\eta^2\\Big[(1-\\alpha)^2\\lambda_r^2\\frac{n_r/B-1}{\\sigma_r}
               + \\alpha^2\\lambda_f^2\\frac{n_f/B-1}{\\sigma_f}\\Big],\\quad \\bar d = (1-\\alpha)\\lambda_r - \\alpha\\lambda_f .
+
+    Parameters
+    ----------
+    n_r, sigma_r : int
+        Retain samples and retain coherence (:math:`1 \\le \\sigma_r \\le n_r`).
+    lam_r : float
+        :math:`\\lambda_{\\max}(H_r) > 0`.
+    n_f, sigma_f : int
+        Forget samples and forget coherence.
+    lam_f : float
+        :math:`\\lambda_{\\max}(H_f) > 0`.
+    theta : float, optional
+        Angle of the forget direction from :math:`e_1` (default 0).
+    d : int, optional
+        Dimension, :math:`\\ge 2` (default 2).
+
+    Returns
+    -------
+    retain, forget : HessianFamily
+        The two rank-one families.
+
+    See Also
+    --------
+    tightness_factor : the closed-form factors.
+    rotated_forget : rotate the forget family rigidly.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
+    .. [2] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Theorem 2 (the construction it is modelled on).
     """
     n_r, n_f = check_int(n_r, "n_r", 1), check_int(n_f, "n_f", 1)
     sigma_r, sigma_f = check_int(sigma_r, "sigma_r", 1, n_r), check_int(sigma_f, "sigma_f", 1, n_f)
@@ -62,7 +99,42 @@ def tightness_construction(n_r: int, sigma_r: int, lam_r: float, n_f: int, sigma
 
 
 def rotation_matrix(d: int, theta: float, u=None, v=None) -> np.ndarray:
-    """Rotation by ``theta`` in the plane of orthonormal ``u``, ``v`` (default :math:`e_1, e_2`)."""
+    """Rotation by ``theta`` in the plane of orthonormal ``u``, ``v`` (default :math:`e_1, e_2`).
+
+    :math:`R = I + (\\cos\\theta - 1)(uu^\\top + vv^\\top) + \\sin\\theta(vu^\\top - uv^\\top)`, so
+    :math:`Ru = \\cos\\theta u + \\sin\\theta v` and :math:`R` is the identity on the orthogonal complement.
+
+    Parameters
+    ----------
+    d : int
+        Dimension, :math:`\\ge 2`.
+    theta : float
+        Angle (radians).
+    u, v : array_like, optional
+        Orthonormal vectors of length ``d``.
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+        The orthogonal matrix :math:`R_\\theta`.
+
+    Raises
+    ------
+    ValueError
+        ``u`` and ``v`` are not orthonormal.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = rotation_matrix(3, np.pi / 2)
+    >>> np.round(R @ np.array([1.0, 0.0, 0.0]), 12) + 0.0
+    array([0., 1., 0.])
+    """
     d = check_int(d, "d", 2)
     if u is None:
         u = np.eye(d)[0]
@@ -76,7 +148,25 @@ def rotation_matrix(d: int, theta: float, u=None, v=None) -> np.ndarray:
 
 
 def rotate_family(fam, R: np.ndarray) -> HessianFamily:
-    """:math:`R H_i R^\\top` for every member (rank one: :math:`g_i \\mapsto R g_i`)."""
+    """:math:`R H_i R^\\top` for every member (rank one: :math:`g_i \\mapsto R g_i`).
+
+    Parameters
+    ----------
+    fam : HessianFamily or array_like
+        The family (anything :func:`rmtcheck.stability.families.as_family` accepts).
+    R : ndarray, shape (d, d)
+        Orthogonal matrix.
+
+    Returns
+    -------
+    HessianFamily
+        The rotated family (rank one stays rank one).
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
+    """
     fam = as_family(fam)
     if fam.is_rank_one:
         return HessianFamily(factors=np.ascontiguousarray(fam.factors @ R.T))
@@ -85,13 +175,64 @@ def rotate_family(fam, R: np.ndarray) -> HessianFamily:
 
 
 def rotated_forget(forget, theta: float, u=None, v=None) -> HessianFamily:
-    """The forget family rotated by ``theta`` in the plane ``(u, v)`` (the retain family is not touched)."""
+    """The forget family rotated by ``theta`` in the plane ``(u, v)`` (the retain family is not touched).
+
+    Parameters
+    ----------
+    forget : HessianFamily or array_like
+        The forget family.
+    theta : float
+        Angle (radians); 0 leaves the family unchanged.
+    u, v : array_like, optional
+        Orthonormal plane of the rotation (default :math:`e_1, e_2`).
+
+    Returns
+    -------
+    HessianFamily
+        :math:`B_j(\\theta) = R_\\theta B_j R_\\theta^\\top`.
+
+    See Also
+    --------
+    rotation_matrix, rotate_family
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claim (a) (curvature alignment).
+    """
     forget = as_family(forget, "forget")
     return rotate_family(forget, rotation_matrix(forget.d, theta, u, v))
 
 
 def hessian_test_unlearning(n: int, sigma: int, lam: float = 2.0) -> tuple[HessianFamily, HessianFamily]:
-    """Identical retain and forget families: Dexter's Hessian test (``n``, ``sigma``, :math:`\\lambda_{\\max} = \\lambda`)."""
+    """Identical retain and forget families: Dexter's Hessian test (``n``, ``sigma``, :math:`\\lambda_{\\max} = \\lambda`).
+
+    With retain = forget, :math:`\\bar D = (1-2\\alpha)H` (:math:`0.8H` at :math:`\\alpha = 0.1`).
+    [paper, reconstructed setup]
+
+    Parameters
+    ----------
+    n, sigma : int
+        Samples and coherence of the Dexter family.
+    lam : float, optional
+        :math:`\\lambda_{\\max}` (default 2).
+
+    Returns
+    -------
+    retain, forget : HessianFamily
+        The same object twice.
+
+    See Also
+    --------
+    rmtcheck.randmat.families.dexter_construction
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claim (c) (Hessian test for unlearning).
+    .. [2] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1.
+    """
     H = dexter_construction(n, sigma, lam)
     return H, H
 
@@ -101,7 +242,38 @@ def least_squares_instance(n_r: int, n_f: int, d: int, residual_scale: float = 1
 
     :math:`x_i \\sim N(0, I_d)`, residuals :math:`r = (I - X(X^\\top X)^{-1}X^\\top) r_0` with
     :math:`r_0 \\sim N(0, s^2 I)` over all :math:`n_r + n_f > d` samples, so :math:`X^\\top r = 0`: the total
-    gradient vanishes at :math:`w^*` while per-sample gradients :math:`g_i = r_i x_i` do not.
+    gradient vanishes at :math:`w^*` while per-sample gradients :math:`g_i = r_i x_i` do not. [derived;
+    ``proofs/chang_khanna_noise.py``]
+
+    Parameters
+    ----------
+    n_r, n_f, d : int
+        Retain and forget samples and dimension (:math:`n_r + n_f > d`).
+    residual_scale : float, optional
+        :math:`s > 0` (default 1).
+    rng : int, Generator or None, optional
+        Seed or generator.
+
+    Returns
+    -------
+    retain, forget : HessianFamily
+        Rank-one Gauss–Newton Hessians :math:`x_ix_i^\\top`.
+    retain_grads, forget_grads : ndarray
+        Per-sample gradients :math:`r_ix_i` at :math:`w^*`, shapes ``(n_r, d)`` and ``(n_f, d)``.
+
+    Raises
+    ------
+    ValueError
+        :math:`n_r + n_f \\le d`.
+
+    See Also
+    --------
+    rmtcheck.stability.noisy_unlearning.NoisyMixedDynamics : the dynamics with this gradient noise.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026] (reviewers' question: nonzero per-sample gradients at :math:`w^*`).
     """
     n_r, n_f, d = check_int(n_r, "n_r", 1), check_int(n_f, "n_f", 1), check_int(d, "d", 1)
     if n_r + n_f <= d:
@@ -117,7 +289,27 @@ def least_squares_instance(n_r: int, n_f: int, d: int, residual_scale: float = 1
 
 
 def random_unlearning_instance(rng, n_max: int = 20, d_max: int = 6, kinds=None) -> dict:
-    """One random (retain, forget) instance with sizes and family kinds (for the verify rows)."""
+    """One random (retain, forget) instance with sizes and family kinds (for the verify rows).
+
+    Parameters
+    ----------
+    rng : int or Generator
+        Seed or generator.
+    n_max, d_max : int, optional
+        Upper bounds of the sizes and the dimension (defaults 20 and 6).
+    kinds : sequence of str, optional
+        Family kinds of :func:`rmtcheck.randmat.families.random_family` to draw from.
+
+    Returns
+    -------
+    dict
+        ``n_r``, ``n_f``, ``d``, ``retain``, ``forget`` (families) and ``retain_kind``, ``forget_kind``.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
+    """
     rng = as_generator(rng)
     kinds = kinds or ("gaussian", "anisotropic", "clustered", "wishart")
     d = int(rng.integers(2, d_max + 1))
@@ -131,7 +323,6 @@ def random_unlearning_instance(rng, n_max: int = 20, d_max: int = 6, kinds=None)
 
 
 # --------------------------------------------------------------------------- closed forms (from the proofs)
-from functools import cache as _cache
 
 
 @_cache
@@ -147,7 +338,37 @@ def _tightness_fns():
 
 
 def tightness_factor(lr, alpha, lam_r, lam_f, n_r, n_f, sigma_r, sigma_f, batch, orthogonal: bool = False):
-    """Closed-form :math:`e_1^\\top\\mathbb E[J^2]e_1` (aligned) or :math:`e_2^\\top\\mathbb E[J^2]e_2` (orthogonal)
-    under independent bernoulli batches, lambdified from ``proofs/chang_khanna_tightness.py``. [derived]"""
+    """Closed-form factor of the tightness construction under independent bernoulli batches.
+
+    :math:`e_1^\\top\\mathbb E[J^2]e_1` (aligned) or :math:`e_2^\\top\\mathbb E[J^2]e_2` (orthogonal), lambdified
+    from ``proofs/chang_khanna_tightness.py``. [derived]
+
+    Parameters
+    ----------
+    lr, alpha : float or array_like
+        Step size :math:`\\eta` and mixing weight :math:`\\alpha`.
+    lam_r, lam_f : float or array_like
+        :math:`\\lambda_{\\max}` of retain and forget.
+    n_r, n_f, sigma_r, sigma_f : float or array_like
+        Sizes and coherences.
+    batch : float or array_like
+        Batch size :math:`B`.
+    orthogonal : bool, optional
+        The :math:`e_2` factor of the orthogonal construction (default: the aligned :math:`e_1` factor).
+
+    Returns
+    -------
+    float or ndarray
+        The factor; unlearning escapes (mean-square) where it exceeds 1.
+
+    See Also
+    --------
+    tightness_construction
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026].
+    """
     f = _tightness_fns()[1 if orthogonal else 0]
     return f(lr, alpha, lam_r, lam_f, n_r, n_f, sigma_r, sigma_f, batch)

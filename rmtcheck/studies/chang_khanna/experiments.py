@@ -1,4 +1,4 @@
-"""Unlearning stability grids (Chang & Khanna 2026): plain data for the figures, no plotting.
+"""Unlearning stability grids (Chang & Khanna 2026 [changkhanna2026]): plain data for the figures, no plotting.
 
 * :func:`hessian_test_grid` — the authors' Hessian test for unlearning (identical retain and forget
   Dexter families, :math:`\\alpha = 0.1`) over batch size ``B`` and coherence ``sigma``: exact
@@ -26,10 +26,10 @@ import numpy as np
 
 from rmtcheck._lib.validation import as_generator
 from rmtcheck.randmat.families import dexter_construction
-from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, rotated_forget, tightness_construction
-from rmtcheck.stability.unlearning import diagonal_lyapunov, mixed_recursion
-from rmtcheck.stability.montecarlo import BLOWUP_FACTOR, blew_up, simulate
 from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.montecarlo import BLOWUP_FACTOR, blew_up, simulate
+from rmtcheck.stability.unlearning import diagonal_lyapunov, mixed_recursion
+from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, rotated_forget, tightness_construction
 from rmtcheck.sweep import cell_rng, grid_engine, run_sweep
 
 __all__ = [
@@ -37,11 +37,31 @@ __all__ = [
     "hessian_test_cells", "batch_alpha_cells", "alignment_cells", "SAMPLINGS",
 ]
 
+#: The two batch models of the grids: fixed-size batches (the authors' runs) and independent bernoulli.
 SAMPLINGS = ("without_replacement", "independent_bernoulli")
 
 
 def escape_fraction(rec, lr, runs, steps, rng, init="uniform", blowup=BLOWUP_FACTOR) -> float:
-    """Fraction of Monte Carlo runs with :math:`\\max_k\\|\\delta_k\\|^2 \\ge` ``blowup`` :math:`\\|\\delta_0\\|^2` (sample paths)."""
+    """Fraction of Monte Carlo runs with :math:`\\max_k\\|\\delta_k\\|^2 \\ge` ``blowup`` :math:`\\|\\delta_0\\|^2` (sample paths).
+
+    Parameters
+    ----------
+    rec, lr, runs, steps, rng
+        A linear recursion (e.g. :func:`rmtcheck.stability.unlearning.mixed_recursion`), the step size,
+        Monte Carlo runs and steps per run, and the random generator.
+    init, blowup : optional
+        Law of :math:`\\delta_0` (``"uniform"`` or ``"gaussian"``), escape threshold (default 1000).
+
+    Returns
+    -------
+    float
+        The escape fraction.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claims (a) and (c).
+    """
     res = simulate(rec, lr, steps=steps, runs=runs, rng=rng, init=init)
     L = res.log_norms
     return float(np.mean(blew_up(L, blowup)))
@@ -71,7 +91,19 @@ def hessian_test_cells(quick: bool = False, n=100, lr=0.5, alpha=0.1, Bs=None, s
                        mc_steps=1000) -> list[dict]:
     """Cells of :func:`hessian_test_grid`: MC points of the coarse sub-grid, then one exact row per sigma.
 
-    ``quick`` gives the figure's preview grid.
+    Parameters
+    ----------
+    quick : bool, optional
+        The figure's preview grid (:data:`QUICK_PRESETS`).
+    n, lr, alpha : optional
+        Samples, step size and mixing weight (defaults 100, 0.5, 0.1).
+    Bs, sigmas, mc_stride, mc_runs, mc_steps : optional
+        Axes; stride, runs and steps of the Monte Carlo sub-grid.
+
+    Returns
+    -------
+    list of dict
+        JSON-able cells for :func:`unlearning_cell`.
     """
     if quick:
         return hessian_test_cells(n=n, lr=lr, alpha=alpha, **_quick("hessian_test", Bs=Bs, sigmas=sigmas))
@@ -86,7 +118,22 @@ def hessian_test_cells(quick: bool = False, n=100, lr=0.5, alpha=0.1, Bs=None, s
 
 def batch_alpha_cells(quick: bool = False, lr=0.5, Bs=None, alphas=None, mc_stride=4, mc_runs=16,
                       mc_steps=400) -> list[dict]:
-    """Cells of :func:`batch_alpha_grid`: MC points, then one exact row per alpha."""
+    """Cells of :func:`batch_alpha_grid`: MC points, then one exact row per alpha.
+
+    Parameters
+    ----------
+    quick : bool, optional
+        The preview grid.
+    lr : float, optional
+        Step size (default 0.5).
+    Bs, alphas, mc_stride, mc_runs, mc_steps : optional
+        Axes; stride, runs and steps of the Monte Carlo sub-grid.
+
+    Returns
+    -------
+    list of dict
+        JSON-able cells for :func:`unlearning_cell`.
+    """
     if quick:
         return batch_alpha_cells(lr=lr, **_quick("batch_alpha", Bs=Bs, alphas=alphas))
     Bs = np.arange(1, 21) if Bs is None else np.asarray(Bs)
@@ -100,7 +147,22 @@ def batch_alpha_cells(quick: bool = False, lr=0.5, Bs=None, alphas=None, mc_stri
 
 def alignment_cells(quick: bool = False, thetas=None, n_r=50, sigma_r=10, lam_r=2.0, n_f=10, sigma_f=2, lam_f=1.0,
                     alpha=0.1, batch=2, lr=0.3, runs=128, steps=400) -> list[dict]:
-    """Cells of :func:`alignment_curve`: one per rotation angle."""
+    """Cells of :func:`alignment_curve`: one per rotation angle.
+
+    Parameters
+    ----------
+    quick : bool, optional
+        The preview grid.
+    thetas : array_like, optional
+        Rotation angles (default 31 in :math:`[0, \\pi/2]`).
+    n_r, sigma_r, lam_r, n_f, sigma_f, lam_f, alpha, batch, lr, runs, steps : optional
+        As in :func:`alignment_curve`.
+
+    Returns
+    -------
+    list of dict
+        JSON-able cells for :func:`unlearning_cell`.
+    """
     if quick:
         return alignment_cells(n_r=n_r, sigma_r=sigma_r, lam_r=lam_r, n_f=n_f, sigma_f=sigma_f, lam_f=lam_f, alpha=alpha,
                                batch=batch, lr=lr, **_quick("alignment", thetas=thetas))
@@ -115,6 +177,23 @@ def unlearning_cell(params: dict, seed: int) -> dict:
     """The sweep cell of every grid of this module (dispatch on ``params["grid"]`` and ``["kind"]``).
 
     Monte Carlo cells draw from :func:`rmtcheck.sweep.cell_rng` ``(seed)``; exact rows ignore the seed.
+
+    Parameters
+    ----------
+    params : dict
+        One cell of :func:`hessian_test_cells`, :func:`batch_alpha_cells` or :func:`alignment_cells`.
+    seed : int
+        The cell's seed.
+
+    Returns
+    -------
+    dict
+        Escape fraction (``kind="mc"``), or exact growth factors and Lyapunov exponents (``"exact"``).
+
+    Raises
+    ------
+    ValueError
+        Unknown grid or kind.
     """
     grid, kind = params.get("grid"), params.get("kind")
     if grid == "hessian_test":
@@ -164,10 +243,35 @@ def _hessian_test_families(n: int, sigma: int):
 def hessian_test_grid(n=100, lr=0.5, alpha=0.1, Bs=None, sigmas=None, mc_stride=5, mc_runs=10, mc_steps=1000,
                       seed=0, *, quick: bool = False, executor=None, jobs: int | None = None, store=None,
                       progress=None) -> dict:
-    """The unlearning Hessian test over ``(sigma, B)`` (module docstring); runs through the sweep engine
-    (experiment ``"unlearning-hessian-test"``; ``executor``/``jobs``/``store``/``progress`` as in
-    :func:`rmtcheck.sweep.run_sweep`; default inline, no store). The result does not depend on them.
-    ``quick`` applies :data:`QUICK_PRESETS` ``["hessian_test"]``."""
+    """The unlearning Hessian test over ``(sigma, B)`` (module docstring).
+
+    Runs through the sweep engine (experiment ``"unlearning-hessian-test"``); ``quick`` applies
+    :data:`QUICK_PRESETS` ``["hessian_test"]``.
+
+    Parameters
+    ----------
+    n, lr, alpha : optional
+        Samples, step size and mixing weight (defaults 100, 0.5, 0.1).
+    Bs, sigmas, mc_stride, mc_runs, mc_steps : optional
+        Axes (defaults ``1..49``, ``1..50``); stride, runs and steps of the Monte Carlo sub-grid.
+    seed, quick : optional
+        Root seed; the preview preset.
+    executor, jobs, store, progress : optional
+        Sweep-engine options (:func:`rmtcheck.sweep.run_sweep`); the result does not depend on them.
+
+    Returns
+    -------
+    dict
+        ``rho_<sampling>`` and ``lyapunov_<sampling>`` of shape ``(len(sigmas), len(Bs))`` for both
+        :data:`SAMPLINGS`, the Monte Carlo ``mc_escape_fraction`` and the axes.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claim (c).
+    .. [2] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1.
+    """
     if quick:
         return hessian_test_grid(n, lr, alpha, seed=seed, executor=executor, jobs=jobs, store=store, progress=progress,
                                  **_quick("hessian_test", Bs=Bs, sigmas=sigmas))
@@ -205,7 +309,27 @@ def batch_alpha_grid(lr=0.5, Bs=None, alphas=None, mc_stride=4, mc_runs=16, mc_s
                      executor=None, jobs: int | None = None, store=None, progress=None) -> dict:
     """Fixed retain/forget families over ``(alpha, B)``; sweep engine experiment ``"unlearning-batch-alpha"``.
 
-    ``quick`` applies :data:`QUICK_PRESETS` ``["batch_alpha"]``."""
+    Parameters
+    ----------
+    lr : float, optional
+        Step size (default 0.5).
+    Bs, alphas, mc_stride, mc_runs, mc_steps : optional
+        Axes; stride, runs and steps of the Monte Carlo sub-grid.
+    seed, quick : optional
+        Root seed; :data:`QUICK_PRESETS` ``["batch_alpha"]``.
+    executor, jobs, store, progress : optional
+        Sweep-engine options (:func:`rmtcheck.sweep.run_sweep`); the result does not depend on them.
+
+    Returns
+    -------
+    dict
+        Exact ``rho`` and ``lyapunov`` over ``(alpha, B)`` (independent bernoulli), ``mc_escape_fraction``.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claims (a) and (c).
+    """
     if quick:
         return batch_alpha_grid(lr, seed=seed, executor=executor, jobs=jobs, store=store, progress=progress,
                                 **_quick("batch_alpha", Bs=Bs, alphas=alphas))
@@ -230,7 +354,28 @@ def alignment_curve(thetas=None, n_r=50, sigma_r=10, lam_r=2.0, n_f=10, sigma_f=
                     store=None, progress=None) -> dict:
     """Forget family rotated by theta; sweep engine experiment ``"unlearning-alignment"`` (one cell per theta).
 
-    ``quick`` applies :data:`QUICK_PRESETS` ``["alignment"]``."""
+    Parameters
+    ----------
+    thetas : array_like, optional
+        Angles (default 31 in :math:`[0, \\pi/2]`).
+    n_r, sigma_r, lam_r, n_f, sigma_f, lam_f : optional
+        The tightness construction (:func:`~rmtcheck.studies.chang_khanna.constructions.tightness_construction`).
+    alpha, batch, lr, runs, steps, seed, quick : optional
+        Mixing weight, batch size, step size, Monte Carlo size, root seed and the preview preset.
+    executor, jobs, store, progress : optional
+        Sweep-engine options (:func:`rmtcheck.sweep.run_sweep`); the result does not depend on them.
+
+    Returns
+    -------
+    dict
+        Exact growth factors (both :data:`SAMPLINGS`), Monte Carlo Lyapunov exponent with standard error
+        and escape fraction, per angle.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claim (a).
+    """
     if quick:
         return alignment_curve(n_r=n_r, sigma_r=sigma_r, lam_r=lam_r, n_f=n_f, sigma_f=sigma_f, lam_f=lam_f,
                                alpha=alpha, batch=batch, lr=lr, seed=seed, executor=executor, jobs=jobs, store=store,

@@ -1,6 +1,15 @@
 """Figures of Chang & Khanna (2026), "Why Some Models Resist Unlearning": escape (unlearning succeeds)
 vs resistance heatmaps with the exact mean-square (rho(T) = 1) and Lyapunov (exponent = 0) boundaries.
-Data come from :mod:`rmtcheck.experiments.unlearning`."""
+Data come from :mod:`rmtcheck.studies.chang_khanna.experiments`.
+
+* ``unlearning-hessian-test`` (:func:`fig_hessian_test`), ``unlearning-batch-alpha``
+  (:func:`fig_batch_alpha`), ``unlearning-alignment`` (:func:`fig_alignment`).
+
+References
+----------
+.. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+   Perspective", arXiv:2602.02986 [changkhanna2026].
+"""
 
 from __future__ import annotations
 
@@ -18,7 +27,31 @@ def _heat(ax, x, y, logrho, title):
 
 @figure("unlearning-hessian-test")
 def fig_hessian_test(out_dir, quick: bool = False, seed: int = 0):
-    """Chang & Khanna, unlearning Hessian test: escape vs resistance over (B, sigma) at alpha = 0.1 with exact mean-square and Lyapunov boundaries."""
+    """Chang & Khanna, unlearning Hessian test: escape vs resistance over (B, sigma) at alpha = 0.1 with exact mean-square and Lyapunov boundaries.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.chang_khanna.experiments.hessian_test_grid : the data.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claim (c).
+    """
     from rmtcheck.studies.chang_khanna.experiments import hessian_test_grid
 
     d = hessian_test_grid(seed=seed, quick=quick)
@@ -43,7 +76,31 @@ def fig_hessian_test(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("unlearning-batch-alpha")
 def fig_batch_alpha(out_dir, quick: bool = False, seed: int = 0):
-    """Chang & Khanna: escape vs resistance over (B, alpha) for fixed retain/forget families, with the exact boundaries and the critical alpha."""
+    """Chang & Khanna: escape vs resistance over (B, alpha) for fixed retain/forget families, with the exact boundaries and the critical alpha.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.chang_khanna.experiments.batch_alpha_grid : the data.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], critical mixing weight.
+    """
     from rmtcheck.studies.chang_khanna.experiments import batch_alpha_grid
 
     d = batch_alpha_grid(seed=seed, quick=quick)
@@ -67,7 +124,31 @@ def fig_batch_alpha(out_dir, quick: bool = False, seed: int = 0):
 
 @figure("unlearning-alignment")
 def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
-    """Chang & Khanna: growth factor and escape probability as the forget curvature rotates from aligned (theta = 0) to orthogonal."""
+    """Chang & Khanna: growth factor and escape probability as the forget curvature rotates from aligned (theta = 0) to orthogonal.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.chang_khanna.experiments.alignment_curve : the data.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], headline claim (a).
+    """
     from rmtcheck.studies.chang_khanna.experiments import alignment_curve
 
     d = alignment_curve(seed=seed, quick=quick)

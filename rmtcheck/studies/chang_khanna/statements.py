@@ -1,10 +1,16 @@
 """Statements of Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective"
-(arXiv 2602.02986), and the derived facts rmtcheck builds on, checked against the exact mixed
-operators of :mod:`rmtcheck.dynamics.mixed` and Monte Carlo.
+(arXiv 2602.02986) [changkhanna2026], and the derived facts rmtcheck builds on, checked against the
+exact mixed operators of :mod:`rmtcheck.stability.unlearning` and Monte Carlo.
 
 Escape (unlearning succeeds) means divergence: :math:`\\rho(T) > 1` (mean-square) or a positive top
 Lyapunov exponent (almost-sure); each row names one notion. Headline claims that are not theorems are
 registered ``claimed=False`` and report their counterexamples (instance in ``first_violation``).
+
+Rows tagged ``derived`` are this package's own derivations, proved in ``proofs/``: the three-axis
+identity and the pair/independent operators (``proofs/chang_khanna_three_axis.py``), the tightness
+construction, the orthogonal case and alpha = 0 (``proofs/chang_khanna_tightness.py``), the Dexter-type
+escape conditions, after [dexter2024], Theorem 1 (``proofs/chang_khanna_dexter_conditions.py``), and the
+non-interpolating extension (``proofs/chang_khanna_noise.py``).
 """
 
 from __future__ import annotations
@@ -14,14 +20,21 @@ import functools
 import numpy as np
 
 from rmtcheck.stability.coherence import coherence
-from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, least_squares_instance, random_unlearning_instance, rotated_forget, tightness_construction, tightness_factor
-from rmtcheck.stability.sampling import MIXED_SAMPLINGS
-from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
-from rmtcheck.stability.pairs import PairFamily
-from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion, resist_interval
 from rmtcheck.stability.montecarlo import blew_up, second_moment_mc, simulate
+from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
 from rmtcheck.stability.operator import dense_growth, sgd_recursion
-from rmtcheck.stability.three_axis import pair_coherence, pair_coherence_naive, cross_traces
+from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.sampling import MIXED_SAMPLINGS
+from rmtcheck.stability.three_axis import cross_traces, pair_coherence, pair_coherence_naive
+from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion, resist_interval
+from rmtcheck.studies.chang_khanna.constructions import (
+    hessian_test_unlearning,
+    least_squares_instance,
+    random_unlearning_instance,
+    rotated_forget,
+    tightness_construction,
+    tightness_factor,
+)
 from rmtcheck.verify.statement import Outcome, Statement, register
 
 SOURCE = "Chang & Khanna 2026, arXiv 2602.02986"
@@ -59,6 +72,7 @@ def _three_axis_check(inst, rng):
 register(Statement(
     id="chang_khanna.three_axis",
     source=f"{SOURCE}, pair coherence (three-axis identity derived)",
+    refs=("changkhanna2026", "dexter2024"),
     text="Tr(D_ij D_kl) = (1-a)^2 Tr(A_i A_k) + a^2 Tr(B_j B_l) - a(1-a)[Tr(A_i B_l) + Tr(B_j A_k)]; sigma_mix with "
          "|Tr| (absolute-value convention) is finite and equals the naive pair-matrix value",
     notion="deterministic", sampling="none", regime="random PSD retain/forget families, alpha in (0, 1)",
@@ -82,6 +96,7 @@ def _operator_check(inst, rng):
 register(Statement(
     id="chang_khanna.mixed_operator",
     source=f"{SOURCE}, linearised descent-ascent (operators derived)",
+    refs=("changkhanna2026", "mulayoff2024"),
     text="the matrix-free mixed operators (independent bernoulli, pair bernoulli via the pair-sandwich "
          "decomposition, without replacement) have the spectral radius of their dense Kronecker forms",
     notion="mean-square", sampling="pair_bernoulli", regime="random families, d <= 5, all three batch models",
@@ -112,6 +127,7 @@ def _tight_check(inst, rng):
 register(Statement(
     id="chang_khanna.tightness",
     source=f"{SOURCE} (tightness construction, derived)",
+    refs=("changkhanna2026", "dexter2024"),
     text="sigma_r retain and sigma_f forget members on e1: rho(T) = (1-eta dbar)^2 + eta^2[(1-a)^2 lr^2 (n_r/B-1)/sigma_r "
          "+ a^2 lf^2 (n_f/B-1)/sigma_f]; unlearning escapes iff this exceeds 1",
     notion="mean-square", sampling="independent_bernoulli", regime="tightness construction, any eta, alpha, B",
@@ -140,6 +156,7 @@ def _orth_check(inst, rng):
 register(Statement(
     id="chang_khanna.orthogonal_escapes",
     source=f"{SOURCE} (orthogonal forget curvature)",
+    refs=("changkhanna2026",),
     text="forget curvature orthogonal to all retain curvature: rho(T) >= (1 + eta alpha lambda_f)^2 > 1 for every "
          "eta, alpha > 0 (critical eta = 0): unlearning always escapes",
     notion="mean-square", sampling="independent_bernoulli",
@@ -162,6 +179,7 @@ def _alpha0_check(inst, rng):
 register(Statement(
     id="chang_khanna.alpha_zero",
     source=f"{SOURCE} (alpha = 0)",
+    refs=("changkhanna2026",),
     text="alpha = 0 reduces descent-ascent to SGD on the retain set (same mean-square growth, independent "
          "bernoulli = bernoulli, without replacement = without replacement)",
     notion="mean-square", sampling="independent_bernoulli", regime="random families, alpha = 0",
@@ -199,6 +217,7 @@ def _cond_inst(rng):
 register(Statement(
     id="chang_khanna.dexter_terms",
     source=f"{SOURCE} (Dexter-type sufficient escape conditions, derived)",
+    refs=("changkhanna2026", "dexter2024"),
     text="max(r_retain, r_forget, max_k (1 - eta lambda_k(Dbar))^2) >= 1 implies rho(T) >= that maximum "
          "(escape), r_t = (eta w_t lambda_t / sigma_t)^2 (n_t/B - 1)",
     notion="mean-square", sampling="independent_bernoulli", regime="independent bernoulli, condition >= 1",
@@ -209,6 +228,7 @@ register(Statement(
 register(Statement(
     id="chang_khanna.dexter_terms.without_replacement",
     source=f"{SOURCE} (per-term condition outside its batch model)",
+    refs=("changkhanna2026", "dexter2024"),
     text="the per-term Dexter-type condition applied to fixed-size batches without replacement",
     notion="mean-square", sampling="without_replacement", regime="without replacement (kappa < 0: not covered)",
     method="exact", sample=_cond_inst, check=_dexter_terms_check("without_replacement"), tag="derived",
@@ -241,6 +261,7 @@ def _pair_inst(rng):
 register(Statement(
     id="chang_khanna.dexter_pairs",
     source=f"{SOURCE} (pair condition lambda(Dbar) >= (sigma_mix/eta)(N/B-1)^(-1/2), derived by analogy)",
+    refs=("changkhanna2026", "dexter2024"),
     text="r_mix = (eta ||Dbar|| / sigma_mix)^2 (N/B - 1) >= 1 implies rho(T_pair) >= r_mix (hypothesis: the signed "
          "pairs have no square roots, so Dexter's norm-compression proof does not transfer)",
     notion="mean-square", sampling="pair_bernoulli", regime="pair bernoulli, r_mix >= 1, |Tr| convention",
@@ -265,6 +286,7 @@ def _rotation_check(inst, rng):
 register(Statement(
     id="chang_khanna.rotation_monotone",
     source=f"{SOURCE}, headline claim (a)",
+    refs=("changkhanna2026",),
     text="rotating the FORGET family (retain fixed) by theta in the (e1, e2) plane from aligned with the retain "
          "curvature (theta = 0) to orthogonal (pi/2) never decreases the mean-square growth factor",
     notion="mean-square", sampling="independent_bernoulli",
@@ -303,6 +325,7 @@ def _rotation_random_check(inst, rng):
 register(Statement(
     id="chang_khanna.rotation_monotone.random",
     source=f"{SOURCE}, headline claim (a), general families",
+    refs=("changkhanna2026",),
     text="rotating the FORGET family rigidly (its top mean direction first aligned with the retain top direction u, "
          "then rotated towards the retain bottom direction v) never decreases the mean-square growth factor",
     notion="mean-square", sampling="independent_bernoulli", regime="random families, 9 angles in [0, pi/2]",
@@ -340,6 +363,7 @@ def _rotation_mc_check(inst, rng):
 register(Statement(
     id="chang_khanna.rotation_monotone.monte_carlo",
     source=f"{SOURCE}, headline claim (a), escape probability",
+    refs=("changkhanna2026",),
     text="rotating the FORGET family from aligned to orthogonal never decreases the Monte Carlo escape fraction "
          "(runs with ||delta||^2 >= 1000 ||delta_0||^2 within 150 steps)",
     notion="almost-sure", sampling="independent_bernoulli", regime="tightness construction, theta in {0, pi/4, pi/2}",
@@ -372,6 +396,7 @@ def _ht_check(inst, rng):
 register(Statement(
     id="chang_khanna.hessian_test_noise_only",
     source=f"{SOURCE}, headline claim (c): the authors' Hessian test for unlearning",
+    refs=("changkhanna2026", "dexter2024"),
     text="identical retain and forget Dexter families (lambda_max(H) = 2) at alpha = 0.1: Dbar = 0.8 H, the mean "
          "factor max(1 - eta lambda(Dbar))^2 < 1 and the full batch converges at eta in {0.5, 0.8}, so any escape "
          "(rho(T) > 1) comes from batch noise only",
@@ -413,6 +438,7 @@ for _s in MIXED_SAMPLINGS:
     register(Statement(
         id=f"chang_khanna.monte_carlo.{_s}",
         source="rmtcheck (independent check of the exact mixed operator)",
+        refs=("changkhanna2026", "mulayoff2024"),
         text="population Monte Carlo of E[J M J] is below 1 at 0.9 eta* and above 1 at 1.1 eta* (eta* the exact "
              "critical step size of descent-ascent)",
         notion="mean-square", sampling=_s, regime="random families, margins 0.9 / 1.1 eta*, eta* in (0, inf)",
@@ -461,6 +487,7 @@ for _s in MIXED_SAMPLINGS:
     register(Statement(
         id=f"chang_khanna.escape_set_interval.{_s}",
         source=f"{SOURCE} (critical mixing weight)",
+        refs=("changkhanna2026",),
         text="rho(T(alpha)) is convex in alpha on (0, 1], so the resisting mixing weights {alpha: rho < 1} form "
              "one interval and unlearning escapes exactly outside it (for all alpha >= critical_alpha)",
         notion="mean-square", sampling=_s, regime="tightness construction or random families, 41 alphas",
@@ -505,6 +532,7 @@ def _noise_check(inst, rng):
 register(Statement(
     id="chang_khanna.non_interpolating",
     source=f"{SOURCE} (reviewers: per-sample gradients nonzero at w*; derived extension)",
+    refs=("changkhanna2026",),
     text="with per-sample gradients g_i != 0 at w* (least squares), E||delta_k||^2 tends to Tr(M_inf) > 0 (bounded, "
          "not 0) at 0.5 eta* (a fixed point of the exact affine moment map), and grows at the exact rate rho(T) at 1.5 eta*: the divergence threshold is unchanged",
     notion="mean-square", sampling="independent_bernoulli",

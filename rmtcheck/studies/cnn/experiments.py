@@ -1,25 +1,28 @@
 """Descent–ascent unlearning of the two-layer ReLU CNN over a ``(B, alpha)`` grid at several SNRs.
 
-Plain data for :mod:`rmtcheck.plotting.cnn`, the verify rows of :mod:`rmtcheck.verify.cnn` and the sweep
-engine; no plotting here.
+Holds one unlearning cell (:func:`cnn_unlearning_cell`: observed escape vs exact prediction), the grid
+(:func:`cnn_grid_cells`, :func:`cnn_unlearning_grid`, :data:`GRID_PRESETS`) and
+:func:`agreement_rate`. Plain data for :mod:`rmtcheck.studies.cnn.figures`, the verify rows of
+:mod:`rmtcheck.studies.cnn.statements` and the sweep engine; no plotting here. The setting is the
+signal-plus-noise CNN of [changkhanna2026], Sec. 5, and their headline claims (b) and (c).
 
-Pipeline of one ``(snr, rep)`` (cached, :func:`trained_point`)
+Pipeline of one ``(snr, rep)`` (cached, :func:`rmtcheck.studies.cnn.pretrained.trained_point`)
 ---------------------------------------------------------------
-1. Data: :func:`rmtcheck.designs_rmt.signal_noise_patches` (``n`` training samples, label flips with
+1. Data: :func:`rmtcheck.randmat.designs.signal_noise_patches` (``n`` training samples, label flips with
    probability ``flip``; a test set of ``n_test`` with the same :math:`\\mu`).
 2. Training: full-batch GD on the mean logistic loss to near interpolation
-   (:func:`rmtcheck.models.cnn.train`; every margin positive and mean loss :math:`\\le` ``loss_tol``).
+   (:func:`rmtcheck.studies.cnn.training.train`; every margin positive and mean loss :math:`\\le` ``loss_tol``).
    The step is ``train_lr`` in units of :math:`m/\\overline{\\|x\\|^2}` so that it is scale-free under both
    SNR conventions.
 3. Split into retain and forget (``split``): ``random``; ``class`` (forget only samples of observed
    label +1); ``noise`` (the ``n_forget`` samples with the largest noise patch :math:`\\|\\xi_i\\|`);
    ``flipped`` (the label-flipped samples first, then the largest :math:`\\|\\xi_i\\|`).
 4. Per-sample Gauss–Newton Hessians at :math:`W^*` (rank one; the exact Hessians off the ReLU kinks,
-   see :mod:`rmtcheck.models.cnn`), expressed exactly in an orthonormal basis of the span of all
+   see :mod:`rmtcheck.studies.cnn.model`), expressed exactly in an orthonormal basis of the span of all
    ``n`` factors (QR; traces, spectra and the mixed operator are invariant), so every operator works
    in dimension :math:`\\le n` instead of :math:`2md`.
 5. Coherence: :math:`\\sigma_r`, :math:`\\sigma_f`, alignment, :math:`\\sigma_{mix}` (pair coherence,
-   absolute-value convention) from :mod:`rmtcheck.mixed_coherence`.
+   absolute-value convention) from :mod:`rmtcheck.stability.three_axis`.
 6. The model retrained on the retain set alone (same initialisation, same schedule): the gold standard
    for forgetting.
 
@@ -27,9 +30,9 @@ One cell ``(snr, B, alpha, rep)`` (:func:`cnn_unlearning_cell`)
 -----------------------------------------------------------------
 * Step size :math:`\\eta = u\\,\\eta^*_r`, :math:`u` = ``lr_scale`` and :math:`\\eta^*_r` the exact
   mean-square critical step of plain SGD on the retain Hessians at batch 1 without replacement
-  (:func:`rmtcheck.dynamics.operator.critical_lr`), so :math:`\\alpha = 0` is stable at every ``B`` for
+  (:func:`rmtcheck.stability.operator.critical_lr`), so :math:`\\alpha = 0` is stable at every ``B`` for
   :math:`u < 1` and every SNR is compared at the same distance from the retain edge.
-* **Observed**: ``steps`` of descent–ascent on the network (:func:`rmtcheck.models.cnn.descent_ascent`;
+* **Observed**: ``steps`` of descent–ascent on the network (:func:`rmtcheck.studies.cnn.training.descent_ascent`;
   fixed-size batches without replacement, starting at :math:`W^*`). ``obs_dist`` =
   :math:`\\|W_K - W^*\\|_F/\\|W^*\\|_F`; **observed escape** iff ``obs_dist`` :math:`\\ge` ``tau``. Also the
   forget loss rise, forget/retain/test accuracy and the distance to the retrained model before and
@@ -38,11 +41,12 @@ One cell ``(snr, B, alpha, rep)`` (:func:`cnn_unlearning_cell`)
   ``without_replacement`` = what the runs do), two verdicts:
 
   - ``pred_asymptotic``: :math:`\\rho(T) > 1` (Chang & Khanna's notion: the linearised dynamics
-    diverge); :func:`rmtcheck.dynamics.mixed.mixed_recursion`.
+    diverge); :func:`rmtcheck.stability.unlearning.mixed_recursion`.
   - ``pred_horizon``: the exact root-mean-square displacement of the *linearised* run after the same
     ``steps`` (including the per-sample gradients at :math:`W^*`, which are not zero for logistic loss:
-    :class:`rmtcheck.dynamics.mixed.NoisyMixedDynamics`, whose linear part is the same :math:`T`),
-    :math:`\\sqrt{\\mathbb E\\|\\delta_K\\|^2}/\\|W^*\\| \\ge` ``tau``. [derived]
+    :class:`rmtcheck.stability.noisy_unlearning.NoisyMixedDynamics`, whose linear part is the same :math:`T`),
+    :math:`\\sqrt{\\mathbb E\\|\\delta_K\\|^2}/\\|W^*\\| \\ge` ``tau``. [derived;
+    ``proofs/chang_khanna_noise.py``]
 
   Agreement = fraction of cells whose observed verdict equals the predicted one
   (:func:`agreement_rate`), reported per SNR, never asserted.
@@ -50,9 +54,10 @@ One cell ``(snr, B, alpha, rep)`` (:func:`cnn_unlearning_cell`)
 [derived] Whenever some forget curvature lies outside the span of the retain curvature — generic when
 ``d > n`` because the forget samples' noise patches are nearly orthogonal to everything else —
 :math:`\\lambda_{\\min}(\\bar D) < 0` for every :math:`\\alpha > 0` and the exact operator predicts
-asymptotic escape for every :math:`\\alpha > 0` and ``B``; how fast it escapes (and so what a finite run
-sees) is what SNR and coherence change. The cell records :math:`\\lambda_{\\min}(\\bar D)` so this is
-visible in the data.
+asymptotic escape for every :math:`\\alpha > 0` and ``B`` (the mean part of
+``proofs/chang_khanna_dexter_conditions.py``: :math:`\\rho(T) \\ge \\max_k(1-\\eta\\lambda_k(\\bar D))^2 > 1`);
+how fast it escapes (and so what a finite run sees) is what SNR and coherence change. The cell records
+:math:`\\lambda_{\\min}(\\bar D)` so this is visible in the data.
 
 Sweep interface
 ---------------
@@ -72,15 +77,15 @@ import math
 
 import numpy as np
 
+from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
 from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
-from rmtcheck.stability.unlearning import mixed_recursion
 from rmtcheck.stability.three_axis import pair_coherence
-from rmtcheck._lib.threads import single_blas_thread
+from rmtcheck.stability.unlearning import mixed_recursion
 from rmtcheck.studies.cnn import model as _cnn
 from rmtcheck.studies.cnn import training as _training
-from rmtcheck.sweep import cell_rng, cell_seeds, sweep_map, sweep_option
 from rmtcheck.studies.cnn.pretrained import TrainedPoint, _check_params, trained_point
+from rmtcheck.sweep import cell_rng, cell_seeds, sweep_map, sweep_option
 
 __all__ = [
     "GRID_PRESETS", "cnn_unlearning_cell", "cnn_grid_cells", "cnn_unlearning_grid", "agreement_rate",
@@ -99,9 +104,6 @@ GRID_PRESETS = {
     "large": dict(snrs=(0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0), batches=(1, 2, 3, 5, 7, 10),
                   alphas=(0.0, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4), reps=5),
 }
-
-
-# --------------------------------------------------------------------------- training and split
 
 
 # --------------------------------------------------------------------------- one cell
@@ -142,9 +144,25 @@ def _predicted_rms(tp: TrainedPoint, lr, alpha, batch, sampling, steps) -> float
 def cnn_unlearning_cell(params: dict, seed: int) -> dict:
     """One cell: train (cached), unlearn, measure, predict. Returns JSON scalars only.
 
-    ``params`` must contain ``snr``, ``batch``, ``alpha`` and may override any of :data:`CELL_DEFAULTS`
-    and ``train_seed`` (default 0). ``seed`` draws the unlearning batches. BLAS runs single-threaded
-    inside the cell (small GEMMs; see :mod:`rmtcheck._threads`).
+    ``params`` must contain ``snr``, ``batch``, ``alpha`` and may override any of
+    :data:`~rmtcheck.studies.cnn.pretrained.CELL_DEFAULTS` and ``train_seed`` (default 0). ``seed`` draws
+    the unlearning batches. BLAS runs single-threaded inside the cell (small GEMMs; see
+    :mod:`rmtcheck._lib.threads`).
+
+    Parameters
+    ----------
+    params : dict
+    seed : int
+
+    Returns
+    -------
+    dict
+        Observed (``obs_dist``, ``obs_escape``, accuracies, forget loss) and predicted (``rho``,
+        ``pred_asymptotic``, ``pred_rms_dist``, ``pred_horizon``) quantities and the trained point's summary.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], headline claims (b) and (c).
     """
     with single_blas_thread():
         return _cell(params, seed)
@@ -196,7 +214,18 @@ def _cell(params: dict, seed: int) -> dict:
 
 # --------------------------------------------------------------------------- grid
 def serial_map(fn, cells, seeds):
-    """The default ``map_cells``: a plain serial map."""
+    """The default ``map_cells``: a plain serial map.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(cell, seed)``.
+    cells, seeds : sequence
+
+    Returns
+    -------
+    list
+    """
     return [fn(c, s) for c, s in zip(cells, seeds)]
 
 
@@ -204,11 +233,24 @@ def cnn_grid_cells(snrs=None, batches=None, alphas=None, reps: int | None = None
                    quick: bool = False, **fixed) -> list[dict]:
     """All cells ``{snr, batch, alpha, rep, train_seed, **fixed}`` (rep-major, then snr, batch, alpha).
 
-    ``quick=True`` selects the ``"quick"`` preset (what ``rmtcheck sweep run cnn-unlearning --quick`` uses).
-
-    Values not given come from ``GRID_PRESETS[preset]``; ``train_seed`` of replicate ``k`` is
+    Values not given come from ``GRID_PRESETS[preset]`` (``quick=True``: the ``"quick"`` preset, what
+    ``rmtcheck sweep run cnn-unlearning --quick`` uses); ``train_seed`` of replicate ``k`` is
     ``SeedSequence([seed, k]).generate_state(1)[0]`` (shared by every cell of that replicate, so the
     trained network is cached).
+
+    Parameters
+    ----------
+    snrs, batches, alphas : sequence, optional
+    reps : int, optional
+    seed : int, optional
+    preset : str, optional
+    quick : bool, optional
+    **fixed
+        Cell parameters shared by every cell.
+
+    Returns
+    -------
+    list of dict
     """
     if preset not in GRID_PRESETS:
         raise ValueError(f"preset must be one of {tuple(GRID_PRESETS)}; got {preset!r}")
@@ -236,7 +278,24 @@ def cnn_grid_cells(snrs=None, batches=None, alphas=None, reps: int | None = None
 def agreement_rate(predicted, observed) -> float:
     """Fraction of cells where the predicted escape verdict equals the observed one.
 
-    Raises ``ValueError`` for empty or mismatched inputs; never returns NaN.
+    Parameters
+    ----------
+    predicted, observed : array_like of bool
+
+    Returns
+    -------
+    float
+        Never NaN.
+
+    Raises
+    ------
+    ValueError
+        Empty or mismatched inputs.
+
+    Examples
+    --------
+    >>> agreement_rate([True, False, True, True], [True, True, True, False])
+    0.5
     """
     p = np.asarray(predicted, dtype=bool)
     o = np.asarray(observed, dtype=bool)
@@ -251,12 +310,28 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
                         preset: str = "default", **fixed) -> dict:
     """Run the grid and collect arrays indexed ``[snr, alpha, batch]`` (means over replicates).
 
-    Returns a dict with the axes (``snr``, ``alpha``, ``B``), ``records`` (one dict per cell), arrays
-    ``obs_escape_frac``, ``pred_asym_frac``, ``pred_horizon_frac``, ``log_rho``, ``obs_dist``,
-    ``pred_rms_dist``, ``forget_loss_K``, ``forget_acc_K``, ``test_acc_K``, ``dist_retrained_K``,
-    per-SNR ``agreement_asymptotic``/``agreement_horizon`` (over all cells and replicates),
-    escape probabilities over the ``alpha > 0`` cells, coherence summaries per SNR (means over
-    replicates), and ``seed``.
+    Parameters
+    ----------
+    snrs, batches, alphas, reps
+        As in :func:`cnn_grid_cells`.
+    map_cells : callable, optional
+        ``map_cells(fn, cells, seeds)`` (default :func:`serial_map`, or the sweep engine's map when the
+        sweep options ask for jobs or a store).
+    seed, preset, **fixed
+        As in :func:`cnn_grid_cells`.
+
+    Returns
+    -------
+    dict
+        The axes (``snr``, ``alpha``, ``B``), ``records`` (one dict per cell), arrays ``obs_escape_frac``,
+        ``pred_asym_frac``, ``pred_horizon_frac``, ``log_rho``, ``obs_dist``, ``pred_rms_dist``,
+        ``forget_loss_K``, ``forget_acc_K``, ``test_acc_K``, ``dist_retrained_K``, per-SNR
+        ``agreement_asymptotic``/``agreement_horizon``, escape probabilities over the ``alpha > 0`` cells,
+        coherence summaries per SNR and ``seed``.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], headline claims (b) and (c).
     """
     cells = cnn_grid_cells(snrs, batches, alphas, reps, seed, preset, **fixed)
     seeds = cell_seeds(int(seed), len(cells))

@@ -8,13 +8,16 @@
   predictions, and the fraction of runs whose forget loss reached log 2), with the retain coherence
   :math:`\\sigma_r` and the alignment on a second axis.
 
-Data come from :func:`rmtcheck.experiments.cnn_unlearning.cnn_unlearning_grid`. The default heatmap uses
+Data come from :func:`rmtcheck.studies.cnn.experiments.cnn_unlearning_grid`. The default heatmap uses
 the ``default`` grid preset (its smallest honest grid, about 20 s); ``rmtcheck figures --large`` uses the
 ``large`` preset (minutes to tens of minutes; add ``--jobs N`` to spread its cells over processes).
+
+References
+----------
+.. [1] <<CK>>, headline claims (b) and (c).
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 
@@ -33,7 +36,32 @@ def _grid_preset(quick: bool, large: bool = False) -> str:
 
 @figure("cnn-escape-heatmaps")
 def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = False):
-    """ReLU CNN descent-ascent: observed escape over (B, alpha) per SNR with the exact asymptotic and finite-horizon predicted boundaries."""
+    """ReLU CNN descent-ascent: observed escape over (B, alpha) per SNR with the exact asymptotic and finite-horizon predicted boundaries.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+    large : bool, optional
+        The ``large`` grid preset (``rmtcheck figures --large``); excludes ``quick``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.cnn.experiments.cnn_unlearning_grid : the data.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], headline claims (b) and (c).
+    """
     from rmtcheck.studies.cnn.experiments import cnn_unlearning_grid
 
     preset = _grid_preset(quick, large)
@@ -65,7 +93,30 @@ def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = 
 
 @figure("cnn-snr-escape")
 def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
-    """ReLU CNN: escape probability against SNR (observed, both predictions, forgetting) with retain coherence and alignment."""
+    """ReLU CNN: escape probability against SNR (observed, both predictions, forgetting) with retain coherence and alignment.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.cnn.experiments.cnn_unlearning_grid : the data.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], headline claims (b) and (c).
+    """
     from rmtcheck.studies.cnn.experiments import cnn_unlearning_grid
 
     d = cnn_unlearning_grid(preset="curve-quick" if quick else "curve", seed=seed)

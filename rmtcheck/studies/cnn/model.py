@@ -1,6 +1,7 @@
 """The two-layer ReLU CNN on signal-plus-noise patches, in NumPy, with analytic per-sample gradients.
 
-Model [reconstructed; stability brief Sec. 7, after Cao et al. 2022 / Kou et al. 2023]: an input is
+Model [reconstructed; the patch CNN of [changkhanna2026], Sec. 5, after Cao et al. 2022 / Kou et al.
+2023]: an input is
 ``P`` patches :math:`x = [x^{(1)}, \\dots, x^{(P)}] \\in \\mathbb R^{P\\times d}` (``P = 2``: signal
 :math:`y\\mu` and noise :math:`\\xi`), the second layer is fixed to :math:`\\pm 1/m` and
 
@@ -22,12 +23,13 @@ Per-sample Hessians [derived]: :math:`\\nabla^2_W \\ell_i = \\ell''(z_i)\\nabla 
 and :math:`f` is piecewise *linear* in ``W`` (ReLU of a linear form), so :math:`\\nabla^2 f_i = 0` off the
 measure-zero kinks: **the Gauss–Newton Hessian** :math:`H_i = \\ell''(z_i)\\nabla f_i\\nabla f_i^\\top` **is the
 exact per-sample Hessian** wherever it exists. It is held as rank-one factors
-:math:`g_i = \\sqrt{\\ell''(z_i)}\\,\\nabla f_i` (:class:`~rmtcheck.hessians.HessianFamily`).
+:math:`g_i = \\sqrt{\\ell''(z_i)}\\,\\nabla f_i` (:class:`~rmtcheck.stability.families.HessianFamily`).
 
 Everything is vectorised over samples: the per-sample gradient stack is one batched GEMM :math:`(n, 2m, P)\\times(n, P, d)` written once
 :math:`(n, 2, m, P) \\times (n, P, d) \\to (n, 2, m, d)`; the mean gradient never forms the stack.
-:func:`per_sample_grads_loop` and :func:`train_epoch_loop` are the per-sample Python-loop baselines
-of ``benchmarks/bench_cnn.py``.
+:func:`per_sample_grads_loop` (and :func:`rmtcheck.studies.cnn.training.train_epoch_loop`) are the
+per-sample Python-loop baselines of ``benchmarks/bench_cnn.py``. Training and descent–ascent runs are in
+:mod:`rmtcheck.studies.cnn.training`.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
 from rmtcheck.stability.families import HessianFamily
+
+_special = lazy_module("scipy.special")
 
 __all__ = [
     "PatchCNN", "SIGNS", "init_weights", "forward", "margins", "logistic_loss", "logistic_grad",
@@ -52,7 +56,17 @@ SIGNS = np.array([1.0, -1.0])
 
 @dataclass(frozen=True)
 class PatchCNN:
-    """Architecture: patch dimension ``d``, filters per class ``width`` (:math:`m`), ``patches`` (:math:`P`)."""
+    """Architecture: patch dimension ``d``, filters per class ``width`` (:math:`m`), ``patches`` (:math:`P`).
+
+    Parameters
+    ----------
+    d, width, patches : int
+        :math:`d \\ge 1`, :math:`m \\ge 1` (default 10), :math:`P \\ge 1` (default 2: signal and noise).
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], Sec. 5 (the patch CNN).
+    """
 
     d: int
     width: int = 10
@@ -71,8 +85,18 @@ class PatchCNN:
 
 
 def init_weights(model: PatchCNN, rng=None, scale: float | None = None) -> np.ndarray:
-    """Gaussian initialisation :math:`w_{s,r} \\sim N(0, \\sigma_0^2 I_d)`, :math:`\\sigma_0` = ``scale``
-    (default :math:`0.1/\\sqrt d`, small as in the benign-overfitting literature)."""
+    """Gaussian initialisation :math:`w_{s,r} \\sim N(0, \\sigma_0^2 I_d)`, :math:`\\sigma_0` = ``scale``.
+
+    Parameters
+    ----------
+    model : PatchCNN
+    rng, scale : optional
+        Seed or generator; :math:`\\sigma_0` (default :math:`0.1/\\sqrt d`, small as in benign overfitting).
+
+    Returns
+    -------
+    ndarray, shape (2, m, d)
+    """
     g = as_generator(rng)
     s = 0.1 / np.sqrt(model.d) if scale is None else check_positive(scale, "scale")
     return s * g.standard_normal(model.shape)
@@ -114,7 +138,13 @@ def _pre(W, X):
 
 
 def forward(model: PatchCNN, W, X) -> np.ndarray:
-    """:math:`f(W, x_i)` for every sample, shape ``(n,)``."""
+    """:math:`f(W, x_i)` for every sample, shape ``(n,)``.
+
+    Parameters
+    ----------
+    model, W, X
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``.
+    """
     W, X = _check_W(model, W), _check_X(model, X)
     return _forward(W, X)
 
@@ -125,46 +155,72 @@ def _forward(W, X):
 
 
 def margins(model, W, X, y) -> np.ndarray:
-    """:math:`z_i = y_i f(W, x_i)`."""
+    """Margins :math:`z_i = y_i f(W, x_i)`, shape ``(n,)``.
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+    """
     X = _check_X(model, X)
     return _check_y(y, X.shape[0]) * forward(model, W, X)
 
 
 def logistic_loss(z) -> np.ndarray:
-    """:math:`\\ell(z) = \\log(1 + e^{-z})` (``logaddexp``: no overflow)."""
+    """:math:`\\ell(z) = \\log(1 + e^{-z})` (``logaddexp``: no overflow), elementwise on margins ``z``."""
     return np.logaddexp(0.0, -np.asarray(z, dtype=np.float64))
 
 
 def logistic_grad(z) -> np.ndarray:
-    """:math:`\\ell'(z) = -\\operatorname{expit}(-z)` in :math:`(-1, 0)`."""
-    return -expit(-np.asarray(z, dtype=np.float64))
+    """:math:`\\ell'(z) = -\\operatorname{expit}(-z)` in :math:`(-1, 0)`, elementwise on margins ``z``."""
+    return -_special.expit(-np.asarray(z, dtype=np.float64))
 
 
 def logistic_curvature(z) -> np.ndarray:
-    """:math:`\\ell''(z) = \\operatorname{expit}(z)\\operatorname{expit}(-z)` in :math:`(0, 1/4]`."""
+    """:math:`\\ell''(z) = \\operatorname{expit}(z)\\operatorname{expit}(-z)` in :math:`(0, 1/4]`, elementwise."""
     z = np.asarray(z, dtype=np.float64)
-    return expit(z) * expit(-z)
+    return _special.expit(z) * _special.expit(-z)
 
 
 def per_sample_loss(model, W, X, y) -> np.ndarray:
+    """Logistic loss :math:`\\ell(y_i f(W, x_i))` of every sample, shape ``(n,)``.
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+    """
     return logistic_loss(margins(model, W, X, y))
 
 
 def loss(model, W, X, y) -> float:
-    """Mean logistic loss."""
+    """Mean logistic loss (a float).
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+    """
     return float(np.mean(per_sample_loss(model, W, X, y)))
 
 
 def accuracy(model, W, X, y) -> float:
-    """Fraction of samples with :math:`y_i f(W, x_i) > 0`."""
+    """Fraction of samples with :math:`y_i f(W, x_i) > 0` (a float).
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+    """
     return float(np.mean(margins(model, W, X, y) > 0))
 
 
 # --------------------------------------------------------------------------- gradients
 def _grad_f(W, X, coef=None):
-    """Per-sample :math:`c_i\nabla_W f_i`, shape ``(n, 2, m, d)``: one batched GEMM
-    :math:`(n, 2m, P) \times (n, P, d)` with the signs, :math:`1/m` and ``coef`` folded into the small
-    activation array first, so the big output is written once (the cost is memory bandwidth)."""
+    """Per-sample :math:`c_i\\nabla_W f_i`, shape ``(n, 2, m, d)``: one batched GEMM
+    :math:`(n, 2m, P) \\times (n, P, d)` with the signs, :math:`1/m` and ``coef`` folded into the small
+    activation array first, so the big output is written once (the cost is memory bandwidth).
+    """
     n, P, d = X.shape
     two, m, _ = W.shape
     pre = (X.reshape(n * P, d) @ W.reshape(two * m, d).T).reshape(n, P, two * m)
@@ -178,14 +234,34 @@ def _grad_f(W, X, coef=None):
 def grad_f(model: PatchCNN, W, X) -> np.ndarray:
     """Per-sample :math:`\\nabla_W f(W, x_i)`, shape ``(n, 2, m, d)`` (one batched GEMM; no loop over samples).
 
-    At a kink (:math:`\\langle w_{s,r}, x^{(p)}\\rangle = 0` exactly) the ReLU derivative is taken as 0.
+    At a kink (:math:`\\langle w_{s,r}, x^{(p)}\\rangle = 0` exactly) the ReLU derivative is taken as 0
+    (formula [derived] in the module docstring).
+
+    Parameters
+    ----------
+    model, W, X
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``.
+
+    Returns
+    -------
+    ndarray, shape (n, 2, m, d)
     """
     W, X = _check_W(model, W), _check_X(model, X)
     return _grad_f(W, X)
 
 
 def per_sample_grads(model, W, X, y) -> np.ndarray:
-    """Per-sample loss gradients :math:`\\nabla_W\\ell_i = \\ell'(z_i) y_i \\nabla_W f_i`, flattened to ``(n, 2md)``."""
+    """Per-sample loss gradients :math:`\\nabla_W\\ell_i = \\ell'(z_i) y_i \\nabla_W f_i`, flattened to ``(n, 2md)``.
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+
+    Returns
+    -------
+    ndarray, shape (n, 2md)
+    """
     W, X = _check_W(model, W), _check_X(model, X)
     y = _check_y(y, X.shape[0])
     z = y * _forward(W, X)
@@ -193,7 +269,17 @@ def per_sample_grads(model, W, X, y) -> np.ndarray:
 
 
 def per_sample_grads_loop(model, W, X, y) -> np.ndarray:
-    """The per-sample Python-loop baseline of :func:`per_sample_grads` (benchmarks and tests only)."""
+    """The per-sample Python-loop baseline of :func:`per_sample_grads` (benchmarks and tests only).
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+
+    Returns
+    -------
+    ndarray, shape (n, 2md)
+    """
     W, X = _check_W(model, W), _check_X(model, X)
     y = _check_y(y, X.shape[0])
     m = W.shape[1]
@@ -208,8 +294,22 @@ def per_sample_grads_loop(model, W, X, y) -> np.ndarray:
 
 
 def weighted_grad(model, W, X, y, c) -> tuple[np.ndarray, np.ndarray]:
-    """:math:`\\sum_i c_i \\nabla_W \\ell_i` (shape of ``W``) and the margins, without forming the
-    per-sample stack: :math:`\\sum_i c_i \\ell'(z_i) y_i \\frac{s}{m}\\sum_p \\mathbf 1_{isrp} x_i^{(p)}`."""
+    """:math:`\\sum_i c_i \\nabla_W \\ell_i` and the margins, without forming the per-sample stack.
+
+    :math:`\\sum_i c_i \\ell'(z_i) y_i \\frac{s}{m}\\sum_p \\mathbf 1_{isrp} x_i^{(p)}`.
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+    c : array_like, shape (n,)
+        Sample weights.
+
+    Returns
+    -------
+    grad : ndarray, shape (2, m, d)
+    z : ndarray, shape (n,)
+    """
     W, X = _check_W(model, W), _check_X(model, X)
     y = _check_y(y, X.shape[0])
     c = as_finite_array(c, "c", ndim=1)
@@ -230,7 +330,18 @@ def _weighted_grad(W, X, y, c):
 
 
 def loss_and_grad(model, W, X, y) -> tuple[float, np.ndarray]:
-    """Mean logistic loss and its gradient (shape of ``W``)."""
+    """Mean logistic loss and its gradient (shape of ``W``).
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray, shape (2, m, d)
+    """
     W, X = _check_W(model, W), _check_X(model, X)
     y = _check_y(y, X.shape[0])
     n = X.shape[0]
@@ -242,8 +353,24 @@ def loss_and_grad(model, W, X, y) -> tuple[float, np.ndarray]:
 
 # --------------------------------------------------------------------------- Gauss-Newton
 def gn_factors(model, W, X, y) -> np.ndarray:
-    """Rank-one factors :math:`g_i = \\sqrt{\\ell''(z_i)}\\,\\nabla_W f_i`, shape ``(n, 2md)``, so that
-    :math:`H_i = g_i g_i^\\top = \\ell''(z_i)\\nabla f_i\\nabla f_i^\\top` (the exact per-sample Hessian off kinks). [derived]"""
+    """Rank-one factors :math:`g_i = \\sqrt{\\ell''(z_i)}\\,\\nabla_W f_i`, shape ``(n, 2md)``.
+
+    :math:`H_i = g_i g_i^\\top = \\ell''(z_i)\\nabla f_i\\nabla f_i^\\top` is the exact per-sample Hessian off
+    the kinks (:math:`f` is piecewise linear in ``W``). [derived]
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+
+    Returns
+    -------
+    ndarray, shape (n, 2md)
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], Sec. 5 (the patch CNN).
+    """
     W, X = _check_W(model, W), _check_X(model, X)
     y = _check_y(y, X.shape[0])
     z = y * _forward(W, X)
@@ -251,13 +378,15 @@ def gn_factors(model, W, X, y) -> np.ndarray:
 
 
 def gn_hessians(model, W, X, y) -> HessianFamily:
-    """The per-sample Gauss–Newton Hessians as a rank-one :class:`~rmtcheck.hessians.HessianFamily`."""
+    """The per-sample Gauss–Newton Hessians as a rank-one :class:`~rmtcheck.stability.families.HessianFamily`.
+
+    Parameters
+    ----------
+    model, W, X, y
+        :class:`PatchCNN`, weights ``(2, m, d)``, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+
+    Returns
+    -------
+    HessianFamily
+    """
     return HessianFamily.from_factors(gn_factors(model, W, X, y), "gn_factors")
-
-
-# --------------------------------------------------------------------------- training
-
-
-# --------------------------------------------------------------------------- descent-ascent
-
-

@@ -1,15 +1,33 @@
-"""Trained two-layer ReLU CNNs and their retain/forget splits (cached), the starting points of unlearning."""
+"""Trained two-layer ReLU CNNs and their retain/forget splits (cached), the starting points of unlearning.
+
+* :func:`trained_point` / :class:`TrainedPoint` — for one ``(snr, train_seed)``: signal-plus-noise data
+  (:func:`rmtcheck.randmat.designs.signal_noise_patches`), the network trained to near interpolation,
+  the retain/forget split, the model retrained on the retain set alone (the gold standard), the
+  per-sample Gauss–Newton Hessians and gradients at :math:`W^*` projected exactly onto the span of all
+  factors (QR), coherences, and the exact critical step of retain SGD; cached per process;
+* :func:`split_indices` and :data:`SPLITS` — the split kinds;
+* :data:`CELL_DEFAULTS` — the default parameters of one unlearning cell.
+
+The pipeline is described in :mod:`rmtcheck.studies.cnn.experiments`.
+
+References
+----------
+.. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+   Perspective", arXiv:2602.02986 [changkhanna2026], Sec. 5.
+"""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+
 import numpy as np
+
 from rmtcheck._lib.validation import check_int, check_positive
 from rmtcheck.stability.coherence import coherence
-from rmtcheck.stability.sampling import MIXED_SAMPLINGS
-from rmtcheck.stability.operator import critical_lr
 from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.operator import critical_lr
+from rmtcheck.stability.sampling import MIXED_SAMPLINGS
 from rmtcheck.stability.three_axis import alignment
 from rmtcheck.studies.cnn import model as _cnn
 from rmtcheck.studies.cnn import training as _training
@@ -25,7 +43,26 @@ SPLITS = ("random", "class", "noise", "flipped")
 
 @dataclass(frozen=True)
 class TrainedPoint:
-    """The trained network of one ``(snr, train_seed)`` with its split and measured Hessians."""
+    """The trained network of one ``(snr, train_seed)`` with its split and measured Hessians.
+
+    Attributes
+    ----------
+    model : PatchCNN
+    W, W_retrained : ndarray, shape (2, m, d)
+        The trained point :math:`W^*` and the model retrained on the retain set.
+    X, y, flipped, X_test, y_test : ndarray
+        Training data, label-flip mask and test set.
+    retain, forget : ndarray of int
+        Index arrays of the split.
+    H_retain, H_forget : HessianFamily
+        Projected rank-one Gauss–Newton factors (dimension :math:`\\le n`).
+    g_retain, g_forget : ndarray
+        Projected per-sample loss gradients at :math:`W^*`.
+    eta_star : float
+        Critical step of retain SGD at :math:`B = 1`, without replacement.
+    summary : dict
+        JSON scalars: training, coherence, accuracies.
+    """
 
     model: _cnn.PatchCNN
     W: np.ndarray
@@ -48,8 +85,28 @@ class TrainedPoint:
 def split_indices(split: str, n_forget: int, y, flipped, xi_norms, rng) -> tuple[np.ndarray, np.ndarray]:
     """Retain and forget index arrays (sorted) for a split kind in :data:`SPLITS`.
 
-    Raises ``ValueError`` for an unknown kind, ``n_forget`` outside ``[1, n-1]``, or a ``class`` split
-    that asks for more samples than class +1 has.
+    ``random`` (uniform); ``class`` (only samples of observed label +1); ``noise`` (the ``n_forget``
+    samples with the largest noise patch :math:`\\|\\xi_i\\|`); ``flipped`` (the label-flipped samples
+    first, then the largest :math:`\\|\\xi_i\\|`).
+
+    Parameters
+    ----------
+    split : str
+    n_forget : int
+        :math:`1 \\le` ``n_forget`` :math:`\\le n - 1`.
+    y, flipped, xi_norms : array_like, shape (n,)
+        Labels, label-flip mask and noise-patch norms.
+    rng : Generator
+
+    Returns
+    -------
+    retain, forget : ndarray of int
+
+    Raises
+    ------
+    ValueError
+        Unknown kind, ``n_forget`` outside ``[1, n-1]``, or a ``class`` split that asks for more samples
+        than class +1 has.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}; got {split!r}")
@@ -148,7 +205,29 @@ def _trained_cached(snr, n, d, width, flip, vary, noise, n_test, train_lr, train
 
 
 def trained_point(params: dict, train_seed: int = 0) -> TrainedPoint:
-    """Train (or fetch from the per-process cache) the network of ``params`` (needs ``snr``)."""
+    """Train (or fetch from the per-process cache) the network of ``params`` (needs ``snr``).
+
+    Parameters
+    ----------
+    params : dict
+        ``snr`` and any of :data:`CELL_DEFAULTS` (and ``train_seed``).
+    train_seed : int, optional
+        Used when ``params`` has no ``train_seed`` (default 0).
+
+    Returns
+    -------
+    TrainedPoint
+
+    Raises
+    ------
+    ValueError
+        Unknown or invalid parameters.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], Sec. 5.
+    """
     q = _check_params(params)
     q["train_seed"] = params.get("train_seed", train_seed)
     check_int(q["train_seed"], "train_seed", 0)

@@ -1,9 +1,10 @@
 """Statements about the two-layer ReLU CNN on signal-plus-noise data and its descent–ascent unlearning
-(Chang & Khanna 2026, arXiv 2602.02986, headline claims (b) and (c) of the stability brief Sec. 6;
-the model of Sec. 7 [reconstructed]).
+(Chang & Khanna 2026, arXiv 2602.02986 [changkhanna2026], headline claims (b) and (c); the patch CNN of
+their Sec. 5 [reconstructed]).
 
-Claimed rows are exact facts of :mod:`rmtcheck.models.cnn` (analytic gradients, Gauss–Newton = exact
-Hessian for this piecewise-linear network). The paper's empirical claims are registered
+Claimed rows are exact facts of :mod:`rmtcheck.studies.cnn.model` (analytic gradients, Gauss–Newton =
+exact Hessian for this piecewise-linear network [derived]; the derivation is in that module's
+docstring). The paper's empirical claims are registered
 ``claimed=False`` and report what tiny networks actually do: coherence against SNR, whether the
 escape region shrinks as SNR grows, and the agreement rate between the exact mixed operator's
 predicted escape and the escape observed on the network (a number, never asserted).
@@ -59,7 +60,8 @@ def _grad_check(inst, rng):
 
 register(Statement(
     id="cnn.gradient_fd",
-    source="rmtcheck.models.cnn (two-layer ReLU CNN, stability brief Sec. 7)",
+    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026) [derived]",
+    refs=("changkhanna2026",),
     text="the vectorised analytic per-sample gradients of the logistic loss of f = F_+1 - F_-1 equal central "
          "finite differences (1e-6) and the per-sample loop",
     notion="deterministic", sampling="none", regime="random weights and Gaussian patches, n <= 5, d <= 4, m <= 3",
@@ -87,7 +89,8 @@ def _gn_check(inst, rng):
 
 register(Statement(
     id="cnn.gn_exact_hessian",
-    source="rmtcheck.models.cnn (two-layer ReLU CNN, stability brief Sec. 7)",
+    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026) [derived]",
+    refs=("changkhanna2026",),
     text="per-sample Gauss-Newton Hessians l''(z_i) grad f_i grad f_i^T have rank <= 1 and equal the exact per-sample "
          "Hessian (finite differences of the analytic gradient): f is piecewise linear in W",
     notion="deterministic", sampling="none", regime="random weights off the ReLU kinks, n <= 5, d <= 4, m <= 3",
@@ -120,6 +123,7 @@ def _coherence_check(inst, rng):
 register(Statement(
     id="cnn.coherence_rises_with_snr",
     source=f"{SOURCE}, claim (b) (low SNR = memorisation = low coherence)",
+    refs=("changkhanna2026",),
     text=f"for the trained CNN, the retain coherence sigma_r and the retain/forget alignment are larger at SNR {_SNR_HI} "
          f"than at SNR {_SNR_LO} (random split)",
     notion="deterministic", sampling="none", regime="tiny CNN (n=16, d=40, m=4), logistic loss, near interpolation",
@@ -141,6 +145,7 @@ def _shrink_check(inst, rng):
 register(Statement(
     id="cnn.escape_shrinks_with_snr",
     source=f"{SOURCE}, claim (b) (high SNR resists unlearning)",
+    refs=("changkhanna2026",),
     text=f"the observed escape region of descent-ascent on the trained CNN (fraction of (B, alpha > 0) cells with "
          f"||W_K - W*|| >= ||W*||) at SNR {_SNR_HI} is no larger than at SNR {_SNR_LO}",
     notion="almost-sure", sampling="without_replacement",
@@ -163,6 +168,7 @@ def _agreement_check(inst, rng):
 register(Statement(
     id="cnn.prediction_agreement",
     source=f"{SOURCE}, claim (c) (the predicted boundary matches the heatmaps)",
+    refs=("changkhanna2026",),
     text="the exact mixed operator on the measured Gauss-Newton Hessians (rho(T) > 1) predicts the observed escape of "
          "the network in every (SNR, B, alpha) cell; tightness = agreement rate (fraction of matching cells), "
          "detail also gives the finite-horizon prediction's rate",
@@ -184,7 +190,8 @@ def _interp_check(inst, rng):
 
 register(Statement(
     id="cnn.interpolation",
-    source="stability brief Sec. 1 and 7 (interpolation is assumed by the theory)",
+    source="Dexter et al. 2024; Chang & Khanna 2026 (the linear-stability theory assumes interpolation)",
+    refs=("changkhanna2026",),
     text="full-batch GD on the logistic loss brings the CNN to near interpolation (all margins > 0, mean loss <= 0.05) "
          "within 3000 steps, label noise included",
     notion="deterministic", sampling="none", regime="n=16, d=40, m=4, flip=0.1, SNR in [0.02, 1]",

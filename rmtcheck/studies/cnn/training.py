@@ -1,11 +1,38 @@
-"""Training the two-layer ReLU CNN and running descent–ascent unlearning on it."""
+"""Training the two-layer ReLU CNN and running descent–ascent unlearning on it.
+
+* :func:`train` / :class:`TrainResult` — full- or mini-batch gradient descent on the mean logistic loss
+  to near interpolation (the trained point :math:`W^*` of an unlearning cell);
+* :func:`train_epoch_loop` — one epoch with a per-sample Python loop (the baseline of
+  ``benchmarks/bench_cnn.py``);
+* :func:`descent_ascent` / :class:`DescentAscentRun` — the descent–ascent unlearning rule of
+  [changkhanna2026] run on the network from :math:`W^*`.
+
+The network and its gradients are in :mod:`rmtcheck.studies.cnn.model`.
+
+References
+----------
+.. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+   Perspective", arXiv:2602.02986 [changkhanna2026].
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
+
 from rmtcheck._lib.validation import as_generator, check_int, check_positive, check_unit_interval
-from rmtcheck.studies.cnn.model import PatchCNN, _check_W, _check_X, _check_y, _forward, _weighted_grad, init_weights, logistic_loss, per_sample_grads_loop
+from rmtcheck.studies.cnn.model import (
+    PatchCNN,
+    _check_W,
+    _check_X,
+    _check_y,
+    _forward,
+    _weighted_grad,
+    init_weights,
+    logistic_loss,
+    per_sample_grads_loop,
+)
 
 __all__ = [
     "TrainResult", "train", "train_epoch_loop", "descent_ascent", "DescentAscentRun",
@@ -14,8 +41,21 @@ __all__ = [
 
 @dataclass
 class TrainResult:
-    """Outcome of :func:`train`: weights, steps taken, final mean loss, training accuracy, minimum margin,
-    and the loss every ``record_every`` steps."""
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    W : ndarray, shape (2, m, d)
+        Final weights.
+    steps : int
+        Steps taken.
+    loss, train_accuracy, min_margin : float
+        Final mean loss, training accuracy and minimum margin.
+    converged : bool
+        Every margin positive and mean loss at most ``loss_tol``.
+    history : list of float
+        The loss every ``record_every`` steps.
+    """
 
     W: np.ndarray
     steps: int
@@ -33,8 +73,30 @@ def train(model: PatchCNN, X, y, lr: float = 1.0, steps: int = 2000, batch: int 
     Stops when every training margin is positive **and** the mean loss is at most ``loss_tol`` (checked
     on the full set every step for full batch, every ``n // batch`` steps otherwise), or after
     ``steps``. ``batch=None`` is full batch; otherwise batches of ``batch`` samples without replacement
-    from shuffled epochs drawn from ``rng``. ``W0=None`` initialises with :func:`init_weights` from
-    ``rng`` first (same seed, same start).
+    from shuffled epochs drawn from ``rng``. ``W0=None`` initialises with
+    :func:`~rmtcheck.studies.cnn.model.init_weights` from ``rng`` first (same seed, same start).
+
+    Parameters
+    ----------
+    model, X, y
+        :class:`~rmtcheck.studies.cnn.model.PatchCNN`, patches ``(n, P, d)``, labels ``(n,)`` in {-1, +1}.
+    lr : float, optional
+        Step size (default 1).
+    steps : int, optional
+        Maximal number of steps (default 2000).
+    batch : int or None, optional
+        Batch size (``None``: full batch).
+    rng : int, Generator or None, optional
+    W0 : ndarray, optional
+        Initial weights.
+    loss_tol : float, optional
+        Target mean loss (default 0.05).
+    record_every : int, optional
+        Stride of ``history``.
+
+    Returns
+    -------
+    TrainResult
     """
     X = _check_X(model, X)
     n = X.shape[0]
@@ -78,7 +140,20 @@ def train(model: PatchCNN, X, y, lr: float = 1.0, steps: int = 2000, batch: int 
 
 
 def train_epoch_loop(model, W, X, y, lr: float, batch: int) -> np.ndarray:
-    """One epoch of mini-batch GD with the gradient summed by a per-sample Python loop (benchmark baseline)."""
+    """One epoch of mini-batch GD with the gradient summed by a per-sample Python loop (benchmark baseline).
+
+    Parameters
+    ----------
+    model, W, X, y
+        As in :func:`train`; ``W`` the starting weights.
+    lr : float
+    batch : int
+
+    Returns
+    -------
+    ndarray, shape (2, m, d)
+        The weights after the epoch (batches in order, no shuffling).
+    """
     W = _check_W(model, W).copy()
     X = _check_X(model, X)
     y = _check_y(y, X.shape[0])
@@ -103,8 +178,15 @@ def _train_epoch_vec(model, W, X, y, lr, batch):
 class DescentAscentRun:
     """A descent–ascent unlearning run on the network (see :func:`descent_ascent`).
 
-    ``dist`` holds :math:`\\|W_k - W^*\\|_F` at ``k = 0..steps_done`` (recorded every step);
-    ``blew_up`` is True when the run was stopped early because ``dist`` exceeded ``cap``.
+    Attributes
+    ----------
+    W : ndarray, shape (2, m, d)
+        Final weights.
+    dist : ndarray
+        :math:`\\|W_k - W^*\\|_F` at ``k = 0..steps_done`` (recorded every step).
+    steps_done : int
+    blew_up : bool
+        The run was stopped early because ``dist`` exceeded ``cap``.
     """
 
     W: np.ndarray
@@ -115,7 +197,7 @@ class DescentAscentRun:
 
 def descent_ascent(model, W_star, X_r, y_r, X_f, y_f, lr: float, alpha: float, batch: int, steps: int, rng=None,
                    cap: float = 1e6, W_init=None) -> DescentAscentRun:
-    """Descent–ascent unlearning on the network (Chang & Khanna 2026, the rule) [paper]:
+    """Descent–ascent unlearning on the network (Chang & Khanna 2026, the rule) [paper].
 
     .. math:: W \\leftarrow W - \\eta\\Big[(1-\\alpha)\\frac1B\\sum_{i\\in\\mathcal B^r_k}\\nabla\\ell_i
               - \\alpha\\frac1B\\sum_{j\\in\\mathcal B^f_k}\\nabla\\ell_j\\Big],
@@ -123,6 +205,35 @@ def descent_ascent(model, W_star, X_r, y_r, X_f, y_f, lr: float, alpha: float, b
     retain and forget batches of exactly ``B`` drawn uniformly without replacement, independently each
     step (all ``steps`` batches drawn at once from ``rng``). Starts at ``W_init`` (default ``W_star``);
     stops early once :math:`\\|W_k - W^*\\|_F >` ``cap`` (so diverging runs never overflow).
+
+    Parameters
+    ----------
+    model : PatchCNN
+    W_star : ndarray, shape (2, m, d)
+        The trained point :math:`W^*`.
+    X_r, y_r, X_f, y_f : ndarray
+        Retain and forget sets (non-empty).
+    lr, alpha : float
+        Step size :math:`\\eta > 0` and mixing weight :math:`\\alpha \\in [0, 1]`.
+    batch, steps : int
+        :math:`1 \\le B \\le \\min(n_r, n_f)` and the number of steps.
+    rng : int, Generator or None, optional
+    cap : float, optional
+        Escape cap on :math:`\\|W_k - W^*\\|_F` (default 1e6).
+    W_init : ndarray, optional
+
+    Returns
+    -------
+    DescentAscentRun
+
+    See Also
+    --------
+    rmtcheck.stability.unlearning.mixed_recursion : the linearisation of this rule.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
+       Perspective", arXiv:2602.02986 [changkhanna2026], the descent–ascent rule.
     """
     W_star = _check_W(model, W_star)
     X_r, X_f = _check_X(model, X_r), _check_X(model, X_f)

@@ -1,12 +1,12 @@
-"""The "Hessian test" of Dexter et al. (2024), Fig. 1: divergence over batch size and coherence.
+"""The "Hessian test" of Dexter et al. (2024), Fig. 1 [dexter2024]: divergence over batch size and coherence.
 
 :func:`hessian_test_grid` returns, for each learning rate and every cell ``(B, sigma)`` of the grid,
 
 * ``mc_fraction``: the fraction of runs that diverge under the authors' protocol
-  (:class:`rmtcheck.dynamics.DexterProtocol`: without replacement, :math:`w_0\\sim U(0,1)^d`, 1000 steps,
+  (:class:`rmtcheck.stability.montecarlo.DexterProtocol`: without replacement, :math:`w_0\\sim U(0,1)^d`, 1000 steps,
   :math:`\\|w\\|^2 \\ge 1000\\|w_0\\|^2` at some step, 10 runs; a cell diverges when more than half do);
 * ``ms_growth`` (exact, both ``without_replacement`` and ``bernoulli``): :math:`\\rho(T)` from
-  :func:`rmtcheck.dynamics.sgd_recursion` (closed-form diagonal path);
+  :func:`rmtcheck.stability.operator.sgd_recursion` (closed-form diagonal path);
 * ``lyapunov``: the exact top Lyapunov exponent. Every :math:`H_i` is diagonal, so each coordinate
   evolves by i.i.d. scalar multipliers and :math:`\\lambda = \\max_j E\\log|J_{jj}|`, with
   :math:`J_{11} = 1 - \\eta m K/B`, :math:`K \\sim` Hypergeometric(n, σ, B) (Binomial(σ, B/n) for
@@ -28,19 +28,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from rmtcheck.stability import thresholds as th
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck.randmat.families import dexter_construction
+from rmtcheck.stability import thresholds as th
 from rmtcheck.stability.montecarlo import BLOWUP_FACTOR, DexterProtocol, blew_up
 from rmtcheck.stability.operator import sgd_recursion
 from rmtcheck.sweep import cell_rng, grid_engine, run_sweep
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell", "hessian_test_row", "sweep_cells"]
 
 
 def hessian_test_lyapunov(n: int, sigma: int, B: int, lr: float, lam: float = 2.0, sampling: str = "without_replacement") -> float:
-    """Exact top Lyapunov exponent (natural log, per step) of the Hessian-test recursion."""
+    """Exact top Lyapunov exponent (natural log, per step) of the Hessian-test recursion.
+
+    Every member of :func:`rmtcheck.randmat.families.dexter_construction` is diagonal, so each coordinate
+    evolves by i.i.d. scalar multipliers and :math:`\\lambda = \\max_j E\\log|J_{jj}|` with
+    :math:`J_{11} = 1 - \\eta m K/B`, :math:`K \\sim` Hypergeometric(n, σ, B) (Binomial(σ, B/n) for
+    bernoulli) and :math:`J_{jj} = 1 - \\eta m x/B`, :math:`x \\sim` Bernoulli(B/n), for the singletons;
+    :math:`m = \\lambda n/\\sigma`. [derived]
+
+    Parameters
+    ----------
+    n, sigma, B : int
+        Samples, coherence of the family and batch size.
+    lr : float
+        Step size :math:`\\eta`.
+    lam : float, optional
+        :math:`\\lambda_{\\max}` of the mean Hessian (default 2).
+    sampling : {"without_replacement", "bernoulli"}, optional
+        Batch model (default ``"without_replacement"``, the authors' protocol).
+
+    Returns
+    -------
+    float
+        The exponent; ``-inf`` when some multiplier vanishes with positive probability.
+
+    Raises
+    ------
+    ValueError
+        For another ``sampling``.
+
+    References
+    ----------
+    .. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1 (the Hessian test) and Theorems 1–2.
+    """
     m = lam * n / sigma
     if sampling == "without_replacement":
         k = np.arange(0, min(sigma, B) + 1)
@@ -78,6 +113,37 @@ def hessian_test_mc_cell(X, w0, sigma, B, lr, lam=2.0, blowup=BLOWUP_FACTOR, CT=
     ``CT`` (optional) is ``cumsum(X, axis=1)``, shared by every ``sigma`` of one batch size.
     Exponents are clipped at 60 (a factor :math:`e^{60} \\gg` ``blowup``): clipping can only
     affect runs that have already crossed the threshold.
+
+    Parameters
+    ----------
+    X : ndarray of bool, shape (runs, steps, n)
+        Batch membership of every sample at every step (one stream per batch size).
+    w0 : ndarray, shape (runs, n - sigma + 1)
+        Initial points (coordinate 1 and the singleton coordinates).
+    sigma, B : int
+        Coherence and batch size.
+    lr : float
+        Effective step size (the learning rate times the protocol's Hessian factor).
+    lam : float, optional
+        :math:`\\lambda_{\\max}` (default 2).
+    blowup : float, optional
+        Divergence threshold on :math:`\\|w\\|^2/\\|w_0\\|^2` (default the authors' 1000).
+    CT : ndarray of int, optional
+        ``cumsum(X, axis=1)``, to share between cells.
+
+    Returns
+    -------
+    float
+        Fraction of runs that crossed the threshold at some step.
+
+    See Also
+    --------
+    rmtcheck.stability.montecarlo.blew_up : the divergence rule.
+
+    References
+    ----------
+    .. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1 (the Hessian test) and Theorems 1–2.
     """
     runs, steps, n = X.shape
     m = lam * n / sigma
@@ -99,6 +165,23 @@ def hessian_test_mc_cell(X, w0, sigma, B, lr, lam=2.0, blowup=BLOWUP_FACTOR, CT=
 
 @dataclass
 class HessianTestGrid:
+    """Every layer of the Hessian-test heatmap (see the module docstring).
+
+    Attributes
+    ----------
+    B, sigma : ndarray
+        Grid axes (batch sizes, coherences).
+    lrs : tuple of float
+        Learning rates.
+    mc_fraction, ms_growth_wor, ms_growth_bernoulli, lyapunov_wor, theorem1_ratio, theorem2_factor : ndarray
+        Layers of shape ``(len(lrs), len(B), len(sigma))``.
+    n : int
+        Number of samples.
+    lam : float
+        :math:`\\lambda_{\\max}`.
+    seed_entropy : int
+        Root seed entropy of the sweep.
+    """
     B: np.ndarray
     sigma: np.ndarray
     lrs: tuple
@@ -127,6 +210,31 @@ def sweep_cells(quick: bool = False, B_values=None, sigma_values=None, lrs=(0.5,
 
     Cell ``b`` (the ``b``-th batch size) gets the ``b``-th spawned seed, as before the engine existed.
     ``quick`` gives the figure's preview grid (every 4th B and sigma).
+
+    Parameters
+    ----------
+    quick : bool, optional
+        Use :data:`QUICK_PRESET` for the axes not given.
+    B_values, sigma_values : iterable of int, optional
+        Axes (default ``1..49`` and ``1..50``).
+    lrs : tuple of float, optional
+        Learning rates (default ``(0.5, 0.8)``).
+    n : int, optional
+        Samples (default 100).
+    lam : float, optional
+        :math:`\\lambda_{\\max}` (default 2).
+    protocol : DexterProtocol, optional
+        Runs, steps, blow-up factor and Hessian factor of the authors' protocol.
+
+    Returns
+    -------
+    list of dict
+        One JSON-able parameter dict per batch size, for :func:`hessian_test_row`.
+
+    References
+    ----------
+    .. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1 (the Hessian test) and Theorems 1–2.
     """
     if quick:
         B_values = QUICK_PRESET["B_values"] if B_values is None else B_values
@@ -144,7 +252,23 @@ def hessian_test_row(params: dict, seed: int) -> dict:
 
     Draws, from :func:`rmtcheck.sweep.cell_rng` ``(seed)``, one membership stream shared by every
     sigma and learning rate (common random numbers), then one :math:`w_0` per sigma, in order.
-    Returns lists of shape ``(len(lrs), len(sigmas))`` for every layer of :class:`HessianTestGrid`.
+
+    Parameters
+    ----------
+    params : dict
+        One cell of :func:`sweep_cells`.
+    seed : int
+        The cell's seed.
+
+    Returns
+    -------
+    dict
+        Lists of shape ``(len(lrs), len(sigmas))`` for every layer of :class:`HessianTestGrid`.
+
+    References
+    ----------
+    .. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1 (the Hessian test) and Theorems 1–2.
     """
     B, n, lam, lrs, sigmas = int(params["B"]), int(params["n"]), params["lam"], params["lrs"], params["sigmas"]
     runs, steps, blowup, factor = params["runs"], params["steps"], params["blowup"], params["hessian_factor"]
@@ -182,6 +306,39 @@ def hessian_test_grid(B_values=range(1, 50), sigma_values=range(1, 51), lrs=(0.5
     batch size, :func:`hessian_test_row`); ``rng`` is the root seed (int or ``None``), batch size ``b``
     gets the ``b``-th spawned child. ``executor``/``jobs``/``store``/``progress`` are passed to the
     engine (default: inline in this process, no store); the result does not depend on them.
+
+    Parameters
+    ----------
+    B_values, sigma_values : iterable of int, optional
+        Axes (default ``1..49`` and ``1..50``, as in the paper's figure).
+    lrs : tuple of float, optional
+        Learning rates (default ``(0.5, 0.8)``).
+    n : int, optional
+        Samples (default 100).
+    lam : float, optional
+        :math:`\\lambda_{\\max}` (default 2).
+    protocol : DexterProtocol, optional
+        The authors' Monte Carlo protocol.
+    rng : int or None, optional
+        Root seed.
+    quick : bool, optional
+        The preview grid :data:`QUICK_PRESET`.
+    executor, jobs, store, progress : optional
+        Sweep-engine options.
+
+    Returns
+    -------
+    HessianTestGrid
+        Every layer over ``(lr, B, sigma)``.
+
+    See Also
+    --------
+    rmtcheck.studies.dexter.figures.hessian_test : the figure drawn from this grid.
+
+    References
+    ----------
+    .. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1 (the Hessian test) and Theorems 1–2.
     """
     if quick:
         B_values, sigma_values = QUICK_PRESET["B_values"], QUICK_PRESET["sigma_values"]

@@ -1,4 +1,15 @@
-"""Figures for Dexter et al. (2024): the Hessian-test heatmap with exact and theorem boundaries."""
+"""Figures for Dexter et al. (2024): the Hessian-test heatmap with exact and theorem boundaries.
+
+* ``dexter-hessian-test`` (:func:`hessian_test`): the divergence fraction of the authors' Monte Carlo
+  protocol over batch size and coherence, with the exact mean-square boundaries (without replacement,
+  bernoulli), the Lyapunov boundary and the boundaries of Theorems 1 and 2 overlaid. Data from
+  :func:`rmtcheck.studies.dexter.experiments.hessian_test_grid`.
+
+References
+----------
+.. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+   Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1, Theorems 1–2.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +49,31 @@ def _draw_hessian_test(grid, plt):
 
 @figure("dexter-hessian-test")
 def hessian_test(out_dir, quick: bool = False, seed: int = 0):
-    """Dexter et al. (2024) Fig. 1 re-run: divergence over (B, sigma) with exact boundaries overlaid."""
+    """Dexter et al. (2024) Fig. 1 re-run: divergence over (B, sigma) with exact boundaries overlaid.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.dexter.experiments.hessian_test_grid : the data.
+
+    References
+    ----------
+    .. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
+       Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1.
+    """
     from rmtcheck.studies.dexter.experiments import hessian_test_grid
 
     grid = hessian_test_grid(rng=seed, quick=quick)

@@ -1,22 +1,31 @@
 """Statements of Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface
-Geometry" (ICLR 2024), checked against the exact second-moment operator and Monte Carlo.
+Geometry" (ICLR 2024) [dexter2024], checked against the exact second-moment operator [mulayoff2024]
+and Monte Carlo.
 
-Instances are drawn from :func:`rmtcheck.designs.random_family` (rank-one Gaussian, anisotropic,
+Instances are drawn from :func:`rmtcheck.randmat.families.random_family` (rank-one Gaussian, anisotropic,
 clustered, dense Wishart, and the Hessian-test construction) with random ``n``, ``d``, ``B`` and a
 learning rate placed relative to the threshold being tested. Tightness is the exact critical learning
 rate divided by the bound's (1 = the bound is exact).
+
+The closed forms are proved in ``proofs/``: Theorem 1's threshold (``proofs/dexter_theorem1.py``),
+Theorem 2's exact factor (``proofs/dexter_theorem2.py``), the full-batch criterion
+(``proofs/dexter_gd_criterion.py``) and the operator itself (``proofs/sgd_operator.py``). Rows tagged
+``derived`` are this package's own: ``dexter.sandwich`` (AM–GM, ``proofs/dexter_sandwich.py``),
+``dexter.certificate`` (``proofs/dexter_certificate.py``), ``dexter.theorem1.strong``
+(:math:`\\rho(T) \\ge r`, proved on the construction in ``proofs/dexter_theorem1.py``, observed on
+general families) and the Monte Carlo cross-checks of the exact operator.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from rmtcheck.randmat.families import random_family
 from rmtcheck.stability import thresholds as th
 from rmtcheck.stability.coherence import coherence
-from rmtcheck.randmat.families import random_family
-from rmtcheck.studies.dexter.constructions import theorem2_construction
-from rmtcheck.stability.operator import critical_lr, sgd_recursion
 from rmtcheck.stability.montecarlo import second_moment_mc, simulate
+from rmtcheck.stability.operator import critical_lr, sgd_recursion
+from rmtcheck.studies.dexter.constructions import theorem2_construction
 from rmtcheck.verify.statement import Outcome, Statement, register
 
 SOURCE = "Dexter et al. 2024"
@@ -71,7 +80,11 @@ def _equality_check(inst, rng):
     lam = sp.nsimplify(inst["lam"])
     expr = th.expression("theorem2_factor")
     eta1 = th.expression("theorem1_lr")
-    from rmtcheck.proofs._common import B as SB, eta as SE, lam as SL, n as SN, sigma as SS
+    from rmtcheck.proofs._common import B as SB
+    from rmtcheck.proofs._common import eta as SE
+    from rmtcheck.proofs._common import lam as SL
+    from rmtcheck.proofs._common import n as SN
+    from rmtcheck.proofs._common import sigma as SS
 
     at = {SN: n, SB: B, SS: s, SL: lam}
     factor = sp.nsimplify(sp.simplify(expr.subs(SE, eta1.subs(at)).subs(at)))
@@ -82,6 +95,7 @@ def _equality_check(inst, rng):
 register(Statement(
     id="dexter.theorem1.equality",
     source=f"{SOURCE}, Theorem 1 (boundary case)",
+    refs=("dexter2024",),
     text="at r = 1 exactly (the '>=' of Theorem 1) E||delta_k||^2 -> infinity; checked on the construction "
          "with sigma = 1, n = 2B, where T1 = T2",
     notion="mean-square", sampling="bernoulli", regime="r = 1 exactly, sigma = 1, n = 2B (exact rationals)",
@@ -93,6 +107,7 @@ register(Statement(
 register(Statement(
     id="dexter.theorem1",
     source=f"{SOURCE}, Theorem 1",
+    refs=("dexter2024",),
     text="lambda_max(H) >= (sigma/eta)(n/B-1)^(-1/2), i.e. r >= 1, implies E||delta_k||^2 -> infinity "
          "(checked: rho >= 1 at r = 1 and rho > 1 for r > 1)",
     notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, 1 <= B < n, r >= 1",
@@ -104,6 +119,7 @@ for _s in ("without_replacement", "with_replacement"):
     register(Statement(
         id=f"dexter.theorem1.{_s}",
         source=f"{SOURCE}, Theorem 1 (outside its sampling model)",
+        refs=("dexter2024",),
         text="Theorem 1's divergence condition r >= 1 applied to fixed-size batches",
         notion="mean-square", sampling=_s, regime=f"{_s} sampling (not covered by the theorem), r >= 1",
         method="exact", sample=_family_instance, check=_theorem1_check(_s), claimed=False, tag="paper",
@@ -120,6 +136,7 @@ def _b1_instance(rng):
 register(Statement(
     id="dexter.theorem1.without_replacement.B1",
     source=f"{SOURCE}, Theorem 1 (outside its sampling model)",
+    refs=("dexter2024",),
     text="Theorem 1's divergence condition at batch size 1 without replacement (the authors' experiments)",
     notion="mean-square", sampling="without_replacement", regime="without_replacement, B = 1, r >= 1",
     method="exact", sample=_b1_instance, check=_theorem1_check("without_replacement"), claimed=False,
@@ -140,6 +157,7 @@ def _strong_check(inst, rng):
 register(Statement(
     id="dexter.theorem1.strong",
     source=f"{SOURCE}, Theorem 1 (stronger form, observed)",
+    refs=("dexter2024",),
     text="rho(T_bernoulli) >= r = (eta lambda_max / sigma)^2 (n/B - 1) for every eta",
     notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, 1 <= B < n, any eta > 0",
     method="exact", sample=_family_instance, check=_strong_check, tag="derived", default_instances=40,
@@ -172,6 +190,7 @@ def _t2_check(inst, rng):
 register(Statement(
     id="dexter.theorem2",
     source=f"{SOURCE}, Theorem 2 (construction)",
+    refs=("dexter2024",),
     text="H_i = m e1e1^T (i <= sigma): coherence = sigma, lambda_max = lambda, and MS-stable iff "
          "eta lambda (1 + (n/B-1)/sigma) < 2; the operator's e1 factor equals the closed form",
     notion="mean-square", sampling="bernoulli", regime="integer sigma in [1, n], 1 <= B < n",
@@ -195,6 +214,7 @@ def _sandwich_check(inst, rng):
 register(Statement(
     id="dexter.sandwich",
     source=f"{SOURCE}, Theorems 1-2 (sandwich)",
+    refs=("dexter2024",),
     text="eta_2 = 2 sigma/(lambda(sigma+n/B-1)) <= eta_1 = sigma/(lambda sqrt(n/B-1)), ratio "
          "(sigma+n/B-1)/(2 sqrt(n/B-1)) >= 1, and the exact eta* <= eta_1; tightness column = the ratio",
     notion="mean-square", sampling="bernoulli", regime="any PSD family, 1 <= B < n",
@@ -234,6 +254,7 @@ def _certificate_check(inst, rng):
 register(Statement(
     id="dexter.certificate",
     source=f"{SOURCE} (convergence certificate, derived)",
+    refs=("dexter2024", "mulayoff2024"),
     text="lambda_max((I - eta H)^2 + eta^2/(nB) (1 - B/n) sum_i H_i^2) < 1 implies E||delta_k||^2 -> 0",
     notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, certificate < 1",
     method="exact", sample=_family_instance, check=_certificate_check, tag="derived", default_instances=30,
@@ -260,6 +281,7 @@ def _gd_check(inst, rng):
 register(Statement(
     id="dexter.gd_criterion",
     source=f"{SOURCE} (full-batch GD criterion)",
+    refs=("dexter2024",),
     text="B = n (bernoulli or without replacement): eta* = 2/lambda_max(H); for every model and B, eta* <= 2/lambda_max",
     notion="mean-square", sampling="bernoulli", regime="B = n for equality; any B for the inequality",
     method="exact", sample=lambda rng: _family_instance(rng, full_batch=True), check=_gd_check, tag="paper",
@@ -301,6 +323,7 @@ for _s in ("bernoulli", "without_replacement", "with_replacement"):
     register(Statement(
         id=f"dexter.monte_carlo.{_s}",
         source="rmtcheck (independent check of the exact operator)",
+        refs=("dexter2024", "mulayoff2024"),
         text="population Monte Carlo of E[J M J] is below 1 at 0.9 eta* and above 1 at 1.1 eta*",
         notion="mean-square", sampling=_s, regime="random families, margins 0.9 / 1.1 eta*",
         method="monte-carlo", sample=_mc_instance, check=_mc_check(_s), tag="derived", default_instances=4,
@@ -320,7 +343,8 @@ def _lyap_check(inst, rng):
 
 register(Statement(
     id="dexter.ms_implies_as",
-    source="rmtcheck (notions kept apart, stability brief Sec. 1)",
+    source="rmtcheck (mean-square and almost-sure notions kept apart) [derived]",
+    refs=("dexter2024", "mulayoff2024"),
     text="mean-square divergence at 1.1 eta* implies sample-path divergence (top Lyapunov exponent > 0)",
     notion="almost-sure", sampling="without_replacement", regime="random families at 1.1 eta*",
     method="monte-carlo", sample=_mc_instance, check=_lyap_check, claimed=False, tag="derived",

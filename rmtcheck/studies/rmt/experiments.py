@@ -1,27 +1,36 @@
 """Experiments behind the random-matrix coherence figures (plain data, no plotting).
 
 * :func:`noise_histograms` — pure-noise coherence, Gram entries and norms for a few ``(n, d)`` against
-  the floors (:func:`rmtcheck.coherence_laws.noise_floor`, :func:`~rmtcheck.coherence_laws.noise_floor_refined`),
+  the floors (:func:`rmtcheck.randmat.coherence_predictions.noise_floor`,
+  :func:`~rmtcheck.randmat.coherence_predictions.noise_floor_refined`),
   :math:`N(0, 1)` for :math:`G_{ik}/\\sqrt d` and :math:`\\chi^2_d/d` for :math:`\\|g\\|^2/d`;
   :func:`floor_regimes` — relative error of both floors against :math:`d/n^2`.
 * :func:`sigma_vs_snr` — quantile bands of :math:`\\sigma` over SNR for both SNR conventions and both
-  noise models, the prediction :func:`~rmtcheck.coherence_laws.snr_prediction`, and one-sided
+  noise models, the prediction :func:`~rmtcheck.randmat.coherence_predictions.snr_prediction`, and one-sided
   Mann–Whitney tests between consecutive SNRs.
 * :func:`mp_fits` — pooled Gram spectra against Marchenko–Pastur, the spectrum of :math:`|G|`, and
   :math:`\\lambda_{\\max}` against the Bai–Yin edge.
 
 Every function records the seed; grids spawn one child seed per cell.
+
+References
+----------
+.. [1] <<MP>>.
+.. [2] <<D>>, Def. 1 (coherence).
+.. [3] <<CK>>, headline claim (b).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import check_int
 from rmtcheck.randmat.coherence_distribution import coherence_distribution
 from rmtcheck.randmat.coherence_predictions import floor_report, noise_floor, noise_floor_refined, snr_prediction
 from rmtcheck.randmat.marchenko_pastur import gram_edge, gram_mp, mp_ks
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["noise_histograms", "floor_regimes", "sigma_vs_snr", "mp_fits"]
 
@@ -33,7 +42,25 @@ def _children(seed, k):
 
 
 def noise_histograms(sizes=((20, 100), (50, 2000), (100, 1000)), instances: int = 500, seed: int = 0) -> dict:
-    """Pure-noise (isotropic) coherence distributions for each ``(n, d)`` in ``sizes``."""
+    """Pure-noise (isotropic) coherence distributions for each ``(n, d)`` in ``sizes``.
+
+    Parameters
+    ----------
+    sizes : sequence of (int, int), optional
+    instances : int, optional
+        Instances per size.
+    seed : int, optional
+        Root seed (recorded in the output).
+
+    Returns
+    -------
+    dict
+        Per case: sampled ``sigma``, both floors, scaled Gram entries and norms and their KS p-values.
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability ...", ICLR [dexter2024], Def. 1.
+    """
     instances = check_int(instances, "instances", 2)
     out = {"seed": seed, "sizes": [tuple(map(int, s)) for s in sizes], "cases": []}
     for (n, d), child in zip(sizes, _children(seed, len(sizes))):
@@ -50,8 +77,24 @@ def noise_histograms(sizes=((20, 100), (50, 2000), (100, 1000)), instances: int 
 
 def floor_regimes(ns=(10, 30, 100), ratios=(0.3, 1.0, 3.0, 10.0, 30.0), instances: int = 100, seed: int = 0,
                   tol: float = 0.02) -> dict:
-    """Relative error of the leading and refined floors on the grid ``d = ratio * n^2`` (capped at 2e5
-    so that a cell stays below about 2e7 normals)."""
+    """Relative error of the leading and refined floors on the grid ``d = ratio * n^2``.
+
+    ``d`` is capped at 2e5 so that a cell stays below about 2e7 normals.
+
+    Parameters
+    ----------
+    ns, ratios : sequence, optional
+    instances : int, optional
+    seed : int, optional
+        Root seed (recorded in the output).
+    tol : float, optional
+        Relative tolerance of "the floor holds" (default 2%).
+
+    Returns
+    -------
+    dict
+        Arrays of :class:`~rmtcheck.randmat.coherence_predictions.FloorRecord` fields over the grid.
+    """
     sizes = []
     for n in ns:
         for r in ratios:
@@ -69,9 +112,29 @@ def sigma_vs_snr(n: int = 30, d: int = 400, snrs=None, instances: int = 200, see
                  level: float = 1e-3) -> dict:
     """Quantiles of :math:`\\sigma` over an SNR grid for each ``(vary, noise)`` in ``conventions``.
 
-    Returns per convention the quantiles ``q`` (len(_Q), len(snrs)), the mean, the prediction, and the
-    one-sided Mann–Whitney p-values between consecutive SNRs (alternative: larger SNR, larger
-    :math:`\\sigma`); ``increase`` marks rejections at ``level``.
+    Parameters
+    ----------
+    n, d : int, optional
+    snrs : array_like, optional
+        Default 14 values in :math:`[10^{-2}, 1.5]`.
+    instances : int, optional
+    seed : int, optional
+        Root seed (recorded in the output).
+    conventions : sequence of (str, str), optional
+        SNR set through ``"mu"`` or ``"sigma"``, ``"projected"`` or ``"isotropic"`` noise.
+    level : float, optional
+        Test level.
+
+    Returns
+    -------
+    dict
+        Per convention the quantiles ``q`` (len(_Q), len(snrs)), the mean, the prediction, and the
+        one-sided Mann–Whitney p-values between consecutive SNRs (alternative: larger SNR, larger
+        :math:`\\sigma`); ``increase`` marks rejections at ``level``.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], headline claim (b).
     """
     n, d = check_int(n, "n", 2), check_int(d, "d", 2)
     snrs = np.geomspace(1e-2, 1.5, 14) if snrs is None else np.asarray(snrs, float)
@@ -89,8 +152,27 @@ def sigma_vs_snr(n: int = 30, d: int = 400, snrs=None, instances: int = 200, see
 
 
 def mp_fits(sizes=((100, 400), (100, 200), (100, 110)), instances: int = 40, seed: int = 0) -> dict:
-    """Pooled Gram spectra (eigenvalues of :math:`\\Xi\\Xi^\\top/d`) against MP(n/d); the spectrum of
-    :math:`|G|/d`; :math:`\\lambda_{\\max}(G)` against the Bai–Yin edge and Johnstone's centring."""
+    """Pooled Gram spectra against Marchenko–Pastur, and the Bai–Yin edge.
+
+    Eigenvalues of :math:`\\Xi\\Xi^\\top/d` against MP(n/d); the spectrum of :math:`|G|/d`;
+    :math:`\\lambda_{\\max}(G)` against the Bai–Yin edge and Johnstone's centring.
+
+    Parameters
+    ----------
+    sizes : sequence of (int, int), optional
+    instances : int, optional
+    seed : int, optional
+        Root seed (recorded in the output).
+
+    Returns
+    -------
+    dict
+
+    References
+    ----------
+    .. [1] Marčenko & Pastur (1967), "Distribution of Eigenvalues for Some Sets of Random Matrices",
+       Math. USSR-Sbornik [marchenko1967].
+    """
     out = {"seed": seed, "cases": []}
     for (n, d), child in zip(sizes, _children(seed, len(sizes))):
         cd = coherence_distribution("isotropic", instances, n, d, np.random.default_rng(child), spectra=True)

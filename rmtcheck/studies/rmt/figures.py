@@ -1,4 +1,4 @@
-"""Figures of random-matrix coherence (data from :mod:`rmtcheck.experiments.coherence_rmt`).
+"""Figures of random-matrix coherence (data from :mod:`rmtcheck.studies.rmt.experiments`).
 
 * ``rmt-coherence-histograms``: pure-noise coherence histograms with the leading and refined floors,
   Gram entries and norms against their laws, and the floors' relative error against :math:`d/n^2`.
@@ -7,19 +7,49 @@
   prediction; markers where the one-sided Mann–Whitney test does *not* detect an increase.
 * ``rmt-mp-fits``: pooled Gram spectra against Marchenko–Pastur, the spectrum of :math:`|G|` (not MP:
   Perron outlier), and :math:`\\lambda_{\\max}` against the Bai–Yin edge.
+
+References
+----------
+.. [1] <<MP>>.
+.. [2] <<CK>>, headline claim (b).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck.plotting.registry import figure, save_figure, style
+
+stats = lazy_module("scipy.stats")
 
 
 @figure("rmt-coherence-histograms")
 def coherence_histograms(out_dir, quick=False, seed=0):
-    """Pure-noise coherence histograms against the leading and refined floors, Gram entries and norms against their laws."""
+    """Pure-noise coherence histograms against the leading and refined floors, Gram entries and norms against their laws.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.rmt.experiments.noise_histograms, rmtcheck.studies.rmt.experiments.floor_regimes
+
+    References
+    ----------
+    .. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability ...", ICLR [dexter2024], Def. 1 (coherence).
+    """
     from rmtcheck.studies.rmt.experiments import floor_regimes, noise_histograms
 
     h = noise_histograms(instances=150 if quick else 1000, seed=seed)
@@ -83,7 +113,30 @@ def coherence_histograms(out_dir, quick=False, seed=0):
 
 @figure("rmt-sigma-vs-snr")
 def sigma_vs_snr_figure(out_dir, quick=False, seed=0):
-    """Coherence sigma versus SNR (both SNR conventions, both noise models) with bands, the prediction and the Mann-Whitney verdicts."""
+    """Coherence sigma versus SNR (both SNR conventions, both noise models) with bands, the prediction and the Mann-Whitney verdicts.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.rmt.experiments.sigma_vs_snr : the data.
+
+    References
+    ----------
+    .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], headline claim (b).
+    """
     from rmtcheck.studies.rmt.experiments import sigma_vs_snr
 
     r = sigma_vs_snr(n=30, d=400, snrs=np.geomspace(1e-2, 1.5, 8 if quick else 16),
@@ -117,7 +170,31 @@ def sigma_vs_snr_figure(out_dir, quick=False, seed=0):
 
 @figure("rmt-mp-fits")
 def mp_fits_figure(out_dir, quick=False, seed=0):
-    """Gram spectra against Marchenko-Pastur, the spectrum of |G| (a Perron outlier, not MP) and lambda_max against the Bai-Yin edge."""
+    """Gram spectra against Marchenko-Pastur, the spectrum of |G| (a Perron outlier, not MP) and lambda_max against the Bai-Yin edge.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.rmt.experiments.mp_fits : the data.
+
+    References
+    ----------
+    .. [1] Marčenko & Pastur (1967), "Distribution of Eigenvalues for Some Sets of Random Matrices",
+       Math. USSR-Sbornik [marchenko1967].
+    """
     from rmtcheck.studies.rmt.experiments import mp_fits
 
     r = mp_fits(instances=8 if quick else 60, seed=seed)

@@ -1,28 +1,34 @@
 """Verified statements of group ``rmt``: random-matrix predictions for coherence and the patch model.
 
-Stability brief Sec. 7 ([reconstructed]: signal-plus-noise data, the pure-noise floor, norm and
-inner-product concentration, the MP edge of the noise Gram) and Chang & Khanna's headline claim (b)
-("lower SNR → lower coherence"), checked on the linear model's per-sample Gauss–Newton factors
-:math:`g_i = y_i\\mu + \\xi_i` (:func:`rmtcheck.designs_rmt.linear_factors`; the CNN is checked elsewhere).
+The random-matrix facts behind the coherence of [dexter2024] (Def. 1) in the signal-plus-noise setting
+of [changkhanna2026] ([reconstructed]: signal-plus-noise data, the pure-noise floor, norm and
+inner-product concentration, the Marchenko–Pastur [marchenko1967] edge of the noise Gram) and Chang &
+Khanna's headline claim (b) ("lower SNR → lower coherence"), checked on the linear model's per-sample
+Gauss–Newton factors :math:`g_i = y_i\\mu + \\xi_i` (:func:`rmtcheck.randmat.families.linear_factors`;
+the CNN is checked in :mod:`rmtcheck.studies.cnn.statements`). The predictions and bounds are in
+:mod:`rmtcheck.randmat.coherence_predictions`, where the [derived] refinements are derived.
 
 * exact rows (``claimed=True``): identities of the implementation and of the definitions;
 * statistical rows (``method="statistical"``, the test and level are in the text): the refined floor,
   the SNR curve, MP/KS, the Tracy–Widom edge, rigorous concentration bounds (each holds with
   probability ``>= 1 - 1e-3`` per instance), and "sigma increases with SNR" (one-sided Mann–Whitney);
 * ``claimed=False`` rows show where a prediction or idealisation breaks at finite size: the leading floor
-  (max-norm denominator), "noise Hessians are orthogonal" (needs d >> n^2), the brief's inner-product
-  scale with constant 1, the pooled MP test at small n, SNR monotonicity at tiny SNR and pathwise.
+  (max-norm denominator), "noise Hessians are orthogonal" (needs d >> n^2), the reconstructed
+  inner-product scale :math:`\\sigma_p^2\\sqrt{d\\log(n/\\delta)}` with constant 1, the pooled MP test at
+  small n, SNR monotonicity at tiny SNR and pathwise.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck.verify.statement import Outcome, Statement, register
 
-_BRIEF = "stability brief Sec. 7 (RMT facts) [reconstructed]"
-_CK = "Chang & Khanna, arXiv 2602.02986, headline claim (b); stability brief Sec. 6-7"
+stats = lazy_module("scipy.stats")
+
+_BRIEF = "standard random-matrix facts behind coherence [reconstructed]"
+_CK = "Chang & Khanna, arXiv 2602.02986, headline claim (b)"
 _MPS = "Marchenko & Pastur 1967; Bai & Yin 1993; Johnstone 2001, Thm 1.1"
 _LEVEL = 1e-3
 
@@ -37,9 +43,9 @@ def _log_uniform(rng, lo, hi):
 
 # ----------------------------------------------------------------------------- exact rows
 def _conv_check(inst, rng):
-    from rmtcheck.stability.coherence import coherence
-    from rmtcheck.randmat.families import linear_factors
     from rmtcheck.randmat.designs import signal_noise_patches
+    from rmtcheck.randmat.families import linear_factors
+    from rmtcheck.stability.coherence import coherence
 
     kw = dict(flip=inst["flip"], noise=inst["noise"], rng=inst["seed"])
     a = signal_noise_patches(inst["n"], inst["d"], inst["snr"], vary="mu", sigma_p=inst["sigma_p"], **kw)
@@ -56,6 +62,7 @@ def _conv_check(inst, rng):
 register(Statement(
     id="rmt.snr_convention_invariance",
     source=_BRIEF + "; reviewers' request to vary ||mu|| and sigma_p separately",
+    refs=("changkhanna2026",),
     text="With the same seed, data at SNR s made by varying ||mu|| (fixed sigma_p) and by varying sigma_p "
          "(fixed ||mu||) differ by one common factor, so the coherence of the linear factors is identical "
          "(rel. diff <= 1e-9): the two SNR conventions cannot disagree on sigma.",
@@ -70,8 +77,8 @@ register(Statement(
 
 
 def _batch_check(inst, rng):
-    from rmtcheck.stability.coherence import coherence
     from rmtcheck.randmat.coherence_distribution import coherence_distribution
+    from rmtcheck.stability.coherence import coherence
 
     n, d, m = inst["n"], inst["d"], 6
     g = np.random.default_rng(inst["seed"])
@@ -83,7 +90,7 @@ def _batch_check(inst, rng):
         kw = {}
     seed = int(g.integers(2**31))
     cd = coherence_distribution(inst["design"], m, n, d, seed, **kw)
-    # recompute each instance by the definition (rmtcheck.coherence on a HessianFamily)
+    # recompute each instance by the definition (rmtcheck.stability.coherence.coherence on a HessianFamily)
     from rmtcheck.randmat.coherence_distribution import _design_sampler
 
     draw, _ = _design_sampler(inst["design"], n, d, dict(kw))
@@ -96,8 +103,9 @@ def _batch_check(inst, rng):
 register(Statement(
     id="rmt.batched_coherence_exact",
     source="Dexter et al. 2024, Def. 1 (rank one: S = |G G^T|)",
+    refs=("dexter2024",),
     text="coherence_distribution's batched sigma (batched GEMM + certified Collatz-Wielandt power "
-         "iteration) equals rmtcheck.coherence on each instance to 1e-10 (isotropic, anisotropic, patch).",
+         "iteration) equals rmtcheck.stability.coherence on each instance to 1e-10 (isotropic, anisotropic, patch).",
     notion="deterministic", sampling="none", regime="n in [2, 60], d in [1, 300]", method="exact", tag="derived",
     sample=lambda rng: {"seed": _seed(rng), "n": int(rng.integers(2, 60)), "d": int(rng.integers(2, 300)),
                         "design": str(rng.choice(["isotropic", "anisotropic", "patch"])),
@@ -118,6 +126,7 @@ def _absg_check(inst, rng):
 register(Statement(
     id="rmt.absG_dominates_gram",
     source="Perron-Frobenius/Wielandt: rho(A) <= rho(|A|); " + _BRIEF,
+    refs=("dexter2024", "marchenko1967"),
     text="lambda_max(|G|) >= lambda_max(G) for every Gram matrix, so the coherence is at least "
          "lambda_max(G)/max||g_i||^2: the MP/Bai-Yin edge of G is a lower bound for the numerator, not its law.",
     notion="deterministic", sampling="none", regime="any real factors", method="exact", tag="derived",
@@ -154,6 +163,7 @@ def _chi2_check(inst, rng):
 register(Statement(
     id="rmt.noise_norm_chi2",
     source=_BRIEF,
+    refs=("changkhanna2026",),
     text="||xi_i||^2/sigma_p^2 ~ chi^2_{d-1} for projected noise (and xi ⊥ mu to 1e-12) and chi^2_d for "
          "isotropic noise: one-sample KS test of the n norms, p >= 1e-3 (so E||xi||^2 = sigma_p^2 (d-1), not d).",
     notion="deterministic", sampling="none", regime="n in [5, 150], d in [2, 1500]", method="statistical",
@@ -174,6 +184,7 @@ def _normb_check(inst, rng):
 register(Statement(
     id="rmt.norm_concentration",
     source="Laurent & Massart 2000, Lemma 1; " + _BRIEF + " (||xi||^2 ≈ sigma_p^2 d)",
+    refs=("changkhanna2026",),
     text="max_i | ||xi_i||^2/sigma_p^2 - k | <= 2 sqrt(k x) + 2x, x = log(2n/delta), delta = 1e-3 "
          "(k = d-1 projected, d isotropic): a rigorous bound, violated with probability <= 1e-3 per instance.",
     notion="deterministic", sampling="none", regime="any n, d", method="statistical", tag="paper",
@@ -200,6 +211,7 @@ def _ipb_check(inst, rng):
 register(Statement(
     id="rmt.inner_product_bound",
     source="Chernoff bound for sums of Gaussian products [derived]; " + _BRIEF,
+    refs=("changkhanna2026",),
     text="max_{i<k} |<xi_i, xi_k>|/sigma_p^2 <= 2 sqrt(k log(n(n-1)/delta)), delta = 1e-3 (k the noise "
          "dimension; other branch when this exceeds sqrt(2) k): rigorous, violated w.p. <= 1e-3 per instance.",
     notion="deterministic", sampling="none", regime="n >= 2, any d", method="statistical", tag="derived",
@@ -218,7 +230,8 @@ def _brief_ip_check(inst, rng):
 register(Statement(
     id="rmt.brief_inner_scale",
     source=_BRIEF,
-    text="Read with constant 1, the brief's |<xi_i, xi_k>| <= sigma_p^2 sqrt(d log(n/delta)) (delta = 0.05) "
+    refs=("changkhanna2026",),
+    text="Read with constant 1, the reconstructed scale |<xi_i, xi_k>| <= sigma_p^2 sqrt(d log(n/delta)) (delta = 0.05) "
          "bounds the largest noise inner product on each instance (violation: the maximum exceeds it, no test level: a bound that fails on most instances is no bound). It does not: the maximum over n(n-1)/2 pairs is about "
          "sqrt(2 d log(n^2)); the log needs n^2 and a constant 2 (see rmt.inner_product_bound).",
     notion="deterministic", sampling="none", regime="n in [20, 150], d in [50, 1500]", method="statistical",
@@ -255,6 +268,7 @@ def _floor_refined_check(inst, rng):
 register(Statement(
     id="rmt.floor_refined",
     source=_BRIEF + "; refinement [derived] (exact E|<g_i,g_k>|, E max chi^2_d, 2nd-order Perron term)",
+    refs=("dexter2024", "changkhanna2026"),
     text="Pure Gaussian noise g_i ~ N(0, I_d): the mean coherence of 100 instances is within 2% + 4 standard "
          "errors of noise_floor_refined(n, d) for n in [10, 40], d in [2n, 2000] (also where d is not >> n^2; at d ~ n, n = 10 the error reaches 4-7%, and for n < 10 the second-order term is too crude).",
     notion="deterministic", sampling="none", regime="n in [10, 40], d in [2n, 2000]", method="statistical",
@@ -276,6 +290,7 @@ def _floor_leading_check(inst, rng):
 register(Statement(
     id="rmt.floor_leading",
     source=_BRIEF,
+    refs=("dexter2024", "changkhanna2026"),
     text="The leading floor 1 + (n-1) sqrt(2/(pi d)) predicts the mean pure-noise coherence of 100 instances to 2% + 4 SE. It "
          "overestimates it (by 5-45% for n in [10, 40], d in [2n, 2000]): the denominator max_i ||g_i||^2 "
          "exceeds d by about 2 sqrt(d log n); only the refined floor (rmt.floor_refined) is claimed.",
@@ -292,6 +307,7 @@ def _orth_check(inst, rng):
 register(Statement(
     id="rmt.noise_near_orthogonal",
     source=_BRIEF + " (the 'noise memorisation' idealisation: xi_i nearly orthogonal)",
+    refs=("dexter2024", "changkhanna2026"),
     text="Pure-noise Hessians are nearly orthogonal: mean sigma - 1 < 0.1 (20 instances; no test level, a size statement). Holds only for d >> n^2 (the "
          "floor's excess (n-1)sqrt(2/(pi d)) < 0.1 needs d > 64 n^2); sampled with d/n^2 in [0.05, 200].",
     notion="deterministic", sampling="none", regime="n in [3, 12], d/n^2 in [0.05, 200]", method="statistical",
@@ -320,6 +336,7 @@ def _aniso_check(inst, rng):
 register(Statement(
     id="rmt.floor_anisotropic",
     source=_BRIEF + "; d_eff = (tr Sigma)^2 / tr Sigma^2 [derived]",
+    refs=("dexter2024", "changkhanna2026"),
     text="g_i ~ N(0, Sigma) with power-law spectrum i^-a (a in [0, 1]): mean coherence of 60 instances within "
          "3% + 4 SE of noise_floor_refined(n, d_eff) (Satterthwaite approximation).",
     notion="deterministic", sampling="none", regime="n in [10, 40], d in [100, 800], d_eff >= 20",
@@ -332,9 +349,8 @@ register(Statement(
 
 # ----------------------------------------------------------------------------- MP and edge
 def _mp_check(inst, rng):
-    from rmtcheck.randmat.marchenko_pastur import mp_ks
-
     from rmtcheck.randmat.designs import signal_noise_batch
+    from rmtcheck.randmat.marchenko_pastur import mp_ks
 
     n, d = inst["n"], inst["d"]
     g = np.random.default_rng(inst["seed"])
@@ -350,6 +366,7 @@ def _mp_check(inst, rng):
 register(Statement(
     id="rmt.gram_mp_ks",
     source=_MPS + "; " + _BRIEF,
+    refs=("marchenko1967",),
     text="Eigenvalues of Xi Xi^T/(sigma_p^2 (d-1)) of projected noise (n x d) pass KS tests (each of 3 "
          "instances and pooled, p >= 1e-3) against marchenko_pastur(n/(d-1)).",
     notion="deterministic", sampling="none", regime="n in [40, 200], d in [n/2, 4n]", method="statistical",
@@ -373,6 +390,7 @@ def _mp_pooled_check(inst, rng):
 register(Statement(
     id="rmt.gram_mp_small_n_pooled",
     source=_MPS,
+    refs=("marchenko1967",),
     text="MP describes the mean spectrum of small Gram matrices: pooled KS (p >= 1e-3) over 3000 instances at n in [4, 8], "
          "d in [3n, 10n], p >= 1e-3. Fails: the O(1/n) finite-size correction of the mean density is "
          "resolved by the pooled sample (each instance alone passes; see detail).",
@@ -401,6 +419,7 @@ def _edge_check(inst, rng):
 register(Statement(
     id="rmt.gram_edge",
     source=_MPS + "; " + _BRIEF + " (the MP edge applies to G, not |G|)",
+    refs=("marchenko1967",),
     text="lambda_max(Xi Xi^T) lies within 6 Tracy-Widom scales of Johnstone's centring, as does the Bai-Yin "
          "edge (sqrt d + sqrt n)^2; for n >= 20, lambda_max(|G|) lies more than 6 TW scales ABOVE that edge.",
     notion="deterministic", sampling="none", regime="n in [10, 150], d in [n, 20n]", method="statistical",
@@ -425,6 +444,7 @@ def _snr_pred_check(inst, rng):
 register(Statement(
     id="rmt.snr_prediction",
     source=_BRIEF + "; leading-order folded-normal prediction [derived]",
+    refs=("changkhanna2026", "dexter2024"),
     text="Linear factors y_i mu + xi_i of the patch model: mean coherence of 80 instances within 2% + 4 SE of "
          "snr_prediction(n, d, snr, noise) (both noise models).",
     notion="deterministic", sampling="none", regime="n in [10, 40], d in [100, 800], snr in [0.01, 1]",
@@ -447,6 +467,7 @@ def _incr_check(inst, rng):
 register(Statement(
     id="rmt.sigma_increases_with_snr",
     source=_CK,
+    refs=("changkhanna2026",),
     text="Higher SNR -> higher coherence (less memorisation, more stability). Test: 40 patch data sets at each "
          "of snr and 1.5 snr; one-sided Mann-Whitney U (sigma at 1.5 snr stochastically greater) rejects at "
          "level 1e-3. Linear-model factors; SNR set through ||mu|| or sigma_p.",
@@ -462,6 +483,7 @@ register(Statement(
 register(Statement(
     id="rmt.sigma_increases_low_snr",
     source=_CK,
+    refs=("changkhanna2026",),
     text="The same test (one-sided Mann-Whitney, 40 vs 40, level 1e-3) at very low SNR (snr <= d^-3/4 / 2, doubled): no detectable increase. The coherence "
          "sits on the noise floor until ||mu||^2 ~ sigma_p^2 sqrt(d) (SNR ~ d^-1/4); the leading prediction "
          "even dips by O(1/d) near SNR = d^-1/2. So 'lower SNR -> lower coherence' holds in distribution only "
@@ -476,9 +498,9 @@ register(Statement(
 
 
 def _pathwise_check(inst, rng):
-    from rmtcheck.stability.coherence import coherence
-    from rmtcheck.randmat.families import linear_factors
     from rmtcheck.randmat.designs import signal_noise_patches
+    from rmtcheck.randmat.families import linear_factors
+    from rmtcheck.stability.coherence import coherence
 
     grid = np.geomspace(inst["lo"], 2.0, 30)
     sig = np.array([coherence(linear_factors(signal_noise_patches(inst["n"], inst["d"], s, rng=inst["seed"])))
@@ -490,6 +512,7 @@ def _pathwise_check(inst, rng):
 register(Statement(
     id="rmt.sigma_pathwise_monotone",
     source=_CK,
+    refs=("changkhanna2026",),
     text="With the noise held fixed (same seed), sigma is non-decreasing along an SNR grid. False in general: "
          "|y_i y_k ||mu||^2 + <xi_i, xi_k>| first shrinks when the noise inner product has the opposite sign, "
          "and ||g_i||^2 grows; monotonicity holds only in distribution, above the floor.",

@@ -7,5 +7,6 @@
 * :mod:`.statements` — the ``spectral.*`` rows; :mod:`.figures` — ``spectral-*``, ``sragu-evaluation``.
 
 The spectral diagnostics (ESD, MP fit, power-law alpha) are shared maths in :mod:`rmtcheck.randmat`.
-SRAGU's formulas are this package's reconstruction [derived], after [agu2025] and [martin2021].
+SRAGU's formulas are this package's reconstruction [reconstructed] of [partohaghighi2026], after
+[agu2025] and [martin2021].
 """

@@ -8,6 +8,15 @@
 
 The layers shown are a Gaussian matrix (random-like), a Student-t(ν = 1.2) matrix (very heavy tailed),
 a Student-t(ν = 3) matrix, and the layers of the digits MLP trained for the SRAGU evaluation.
+Data: :mod:`rmtcheck.randmat.spectral` (ESD, MP and power-law fits) and
+:func:`rmtcheck.studies.spectral.evaluation.run_evaluation`.
+
+References
+----------
+.. [1] <<MaMa>>, Sec. 5.
+.. [2] <<CSN>>, Sec. 3.
+.. [3] <<MP>>.
+.. [4] <<SR>>.
 """
 
 from __future__ import annotations
@@ -18,8 +27,8 @@ from rmtcheck.plotting.registry import figure, save_figure, style
 
 
 def _example_layers(quick, seed):
-    from rmtcheck.studies.spectral.evaluation import load_dataset
     from rmtcheck.studies.spectral import mlp as M
+    from rmtcheck.studies.spectral.evaluation import load_dataset
 
     g = np.random.default_rng(seed)
     N, Mc = (400, 200) if quick else (1000, 500)
@@ -37,7 +46,32 @@ def _example_layers(quick, seed):
 
 @figure("spectral-layers")
 def spectral_layers(out_dir, quick=False, seed=0):
-    """Layer spectra: ESD with the fitted Marchenko-Pastur density and edge, and the tail CCDF with the fitted power law."""
+    """Layer spectra: ESD with the fitted Marchenko-Pastur density and edge, and the tail CCDF with the fitted power law.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.randmat.spectral.diagnose : the fits.
+
+    References
+    ----------
+    .. [1] Martin & Mahoney (2021), "Implicit Self-Regularization in Deep Neural Networks", JMLR [martin2021], Sec. 5.
+    .. [2] Marčenko & Pastur (1967), "Distribution of Eigenvalues for Some Sets of Random Matrices",
+       Math. USSR-Sbornik [marchenko1967].
+    """
     from rmtcheck.randmat.marchenko_pastur import marchenko_pastur
     from rmtcheck.randmat.spectral import diagnose
 
@@ -86,7 +120,30 @@ def spectral_layers(out_dir, quick=False, seed=0):
 
 @figure("spectral-alpha-xmin")
 def spectral_alpha_xmin(out_dir, quick=False, seed=0):
-    """Power-law exponent alpha and KS distance against x_min for each layer (Clauset-Shalizi-Newman fit)."""
+    """Power-law exponent alpha and KS distance against x_min for each layer (Clauset-Shalizi-Newman fit).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.randmat.powerlaw.fit_powerlaw : the fit.
+
+    References
+    ----------
+    .. [1] Clauset, Shalizi & Newman (2009), "Power-Law Distributions in Empirical Data" [clauset2009], Sec. 3.3.
+    """
     from rmtcheck.randmat.powerlaw import fit_powerlaw
     from rmtcheck.randmat.spectral import esd
 
@@ -116,7 +173,31 @@ def spectral_alpha_xmin(out_dir, quick=False, seed=0):
 
 @figure("sragu-evaluation")
 def sragu_evaluation(out_dir, quick=False, seed=0):
-    """SRAGU vs AGU and baselines on digits: KL to the retrained gold model, disagreement, test accuracy and MIA AUC per forget regime."""
+    """SRAGU vs AGU and baselines on digits: KL to the retrained gold model, disagreement, test accuracy and MIA AUC per forget regime.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        Folder for ``NAME.png``, ``NAME.pdf``, ``NAME.npz`` and ``NAME.csv``.
+    quick : bool, optional
+        Preview size (``rmtcheck figures --quick``).
+    seed : int, optional
+        Root seed of the data.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG, PDF and NPZ paths (:func:`rmtcheck.plotting.registry.save_figure`).
+
+    See Also
+    --------
+    rmtcheck.studies.spectral.evaluation.run_evaluation : the data.
+
+    References
+    ----------
+    .. [1] Partohaghighi et al. (2026), "Statistical Roughness-Informed Machine Unlearning" [partohaghighi2026].
+    .. [2] AGU authors (2025), "Adaptive Gradient Unlearning", Intell. Syst. Appl. [agu2025].
+    """
     from rmtcheck.studies.spectral.evaluation import METHODS, REGIMES, run_evaluation
 
     kw = dict(hidden=(32,), epochs=8, max_passes=5) if quick else {}

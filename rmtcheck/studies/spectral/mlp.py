@@ -1,4 +1,5 @@
-"""A small multilayer perceptron in NumPy with analytic gradients (softmax cross-entropy).
+"""A small multilayer perceptron in NumPy with analytic gradients (softmax cross-entropy): the models
+SRAGU [partohaghighi2026] and AGU [agu2025] unlearn in :mod:`rmtcheck.studies.spectral.evaluation`.
 
 Parameters are a flat list of arrays ``[W_1, b_1, W_2, b_2, ...]`` with ``W_l`` of shape
 ``(d_{l-1}, d_l)``; :func:`layer_of` maps each parameter array to its layer (the unit a spectral gate
@@ -21,9 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import log_softmax, softmax
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
+
+_special = lazy_module("scipy.special")
 
 __all__ = [
     "ACTIVATIONS",
@@ -41,12 +44,20 @@ __all__ = [
     "accuracy",
 ]
 
+#: Hidden activations.
 ACTIVATIONS = ("relu", "tanh")
 
 
 @dataclass(frozen=True)
 class MLP:
-    """Architecture: layer widths ``sizes = (d_in, h_1, ..., n_classes)`` and hidden activation."""
+    """Architecture: layer widths ``sizes = (d_in, h_1, ..., n_classes)`` and hidden activation.
+
+    Parameters
+    ----------
+    sizes : tuple of int
+        At least two positive widths.
+    activation : {"relu", "tanh"}, optional
+    """
 
     sizes: tuple
     activation: str = "relu"
@@ -61,11 +72,23 @@ class MLP:
 
     @property
     def n_layers(self) -> int:
+        """Number of weight layers, ``len(sizes) - 1``."""
         return len(self.sizes) - 1
 
 
 def init_params(model: MLP, rng=None) -> list[np.ndarray]:
-    """He (ReLU) or Glorot (tanh) Gaussian initialisation, zero biases."""
+    """He (ReLU) or Glorot (tanh) Gaussian initialisation, zero biases.
+
+    Parameters
+    ----------
+    model : MLP
+    rng : int, Generator or None, optional
+
+    Returns
+    -------
+    list of ndarray
+        ``[W_1, b_1, W_2, b_2, ...]``.
+    """
     g = as_generator(rng)
     params = []
     for din, dout in zip(model.sizes[:-1], model.sizes[1:]):
@@ -75,11 +98,30 @@ def init_params(model: MLP, rng=None) -> list[np.ndarray]:
 
 
 def layer_of(params) -> np.ndarray:
-    """Layer index of every parameter array (``[0, 0, 1, 1, ...]``)."""
+    """Layer index of every parameter array (``[0, 0, 1, 1, ...]``).
+
+    Parameters
+    ----------
+    params : list of ndarray
+
+    Returns
+    -------
+    ndarray of int
+    """
     return np.arange(len(params)) // 2
 
 
 def weight_matrices(params) -> list[np.ndarray]:
+    """The weight matrices :math:`W_l` of ``params`` (biases dropped).
+
+    Parameters
+    ----------
+    params : list of ndarray
+
+    Returns
+    -------
+    list of ndarray
+    """
     return [params[2 * l] for l in range(len(params) // 2)]
 
 
@@ -114,35 +156,90 @@ def _check_xy(model, X, y=None):
 
 
 def forward(model, params, X) -> np.ndarray:
-    """Logits, shape ``(n, n_classes)``."""
+    """Logits, shape ``(n, n_classes)``.
+
+    Parameters
+    ----------
+    model, params, X
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``.
+
+    Returns
+    -------
+    ndarray
+    """
     X, _ = _check_xy(model, X)
     return _forward_cache(model, params, X)[0][-1]
 
 
 def predict_proba(model, params, X) -> np.ndarray:
-    return softmax(forward(model, params, X), axis=1)
+    """Softmax class probabilities, shape ``(n, n_classes)``.
+
+    Parameters
+    ----------
+    model, params, X
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``.
+
+    Returns
+    -------
+    ndarray
+    """
+    return _special.softmax(forward(model, params, X), axis=1)
 
 
 def per_sample_loss(model, params, X, y) -> np.ndarray:
-    """Cross-entropy of every sample (log-softmax: overflow-safe)."""
+    """Cross-entropy of every sample (log-softmax: overflow-safe).
+
+    Parameters
+    ----------
+    model, params, X, y
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``, integer labels ``(n,)``.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
     X, y = _check_xy(model, X, y)
     z = _forward_cache(model, params, X)[0][-1]
-    return -log_softmax(z, axis=1)[np.arange(y.size), y]
+    return -_special.log_softmax(z, axis=1)[np.arange(y.size), y]
 
 
 def loss(model, params, X, y) -> float:
+    """Mean cross-entropy.
+
+    Parameters
+    ----------
+    model, params, X, y
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``, integer labels ``(n,)``.
+
+    Returns
+    -------
+    float
+    """
     return float(np.mean(per_sample_loss(model, params, X, y)))
 
 
 def loss_and_grad(model, params, X, y, scale: float = 1.0):
-    """Mean cross-entropy (times ``scale``) and its analytic gradient (list like ``params``)."""
+    """Mean cross-entropy (times ``scale``) and its analytic gradient (list like ``params``).
+
+    Parameters
+    ----------
+    model, params, X, y
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``, integer labels ``(n,)``.
+    scale : float, optional
+        Loss scale (default 1).
+
+    Returns
+    -------
+    value : float
+    grads : list of ndarray
+    """
     X, y = _check_xy(model, X, y)
     n = y.size
     if n == 0:
         raise ValueError("X must have at least one row")
     acts, pre = _forward_cache(model, params, X)
     z = acts[-1]
-    logp = log_softmax(z, axis=1)
+    logp = _special.log_softmax(z, axis=1)
     val = -float(np.mean(logp[np.arange(n), y]))
     delta = np.exp(logp)
     delta[np.arange(n), y] -= 1.0
@@ -159,12 +256,23 @@ def loss_and_grad(model, params, X, y, scale: float = 1.0):
 
 
 def per_sample_grad_norms(model, params, X, y) -> np.ndarray:
-    """:math:`\\|\\nabla_\\theta \\ell_i\\|_2` for every sample without materialising per-sample gradients:
-    :math:`\\|\\nabla W_l\\|^2 = \\|a_{l-1}\\|^2\\|\\delta_l\\|^2` (rank one) and :math:`\\|\\nabla b_l\\|^2 = \\|\\delta_l\\|^2`. [derived]"""
+    """:math:`\\|\\nabla_\\theta \\ell_i\\|_2` for every sample without materialising per-sample gradients.
+
+    :math:`\\|\\nabla W_l\\|^2 = \\|a_{l-1}\\|^2\\|\\delta_l\\|^2` (rank one) and :math:`\\|\\nabla b_l\\|^2 = \\|\\delta_l\\|^2`. [derived]
+
+    Parameters
+    ----------
+    model, params, X, y
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``, integer labels ``(n,)``.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
     X, y = _check_xy(model, X, y)
     n = y.size
     acts, pre = _forward_cache(model, params, X)
-    delta = softmax(acts[-1], axis=1)
+    delta = _special.softmax(acts[-1], axis=1)
     delta[np.arange(n), y] -= 1.0
     sq = np.zeros(n)
     for l in range(model.n_layers - 1, -1, -1):
@@ -178,6 +286,17 @@ def per_sample_grad_norms(model, params, X, y) -> np.ndarray:
 
 
 def accuracy(model, params, X, y) -> float:
+    """Fraction of samples whose largest logit is the label (NaN for an empty set).
+
+    Parameters
+    ----------
+    model, params, X, y
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``, integer labels ``(n,)``.
+
+    Returns
+    -------
+    float
+    """
     X, y = _check_xy(model, X, y)
     if y.size == 0:
         return float("nan")
@@ -190,6 +309,27 @@ def train(model, X, y, epochs: int = 30, lr: float = 0.05, batch: int = 32, rng=
 
     ``params=None`` initialises from ``rng`` first (:func:`init_params`), so the same seed gives the
     same initialisation and batch order — the protocol shared by the original and the gold model.
+
+    Parameters
+    ----------
+    model, X, y
+        :class:`MLP`, inputs ``(n, d_in)``, integer labels ``(n,)``.
+    epochs, lr, batch : optional
+        Defaults 30, 0.05, 32.
+    rng : int, Generator or None, optional
+    params : list of ndarray, optional
+        Starting parameters.
+    weight_decay, momentum : float, optional
+        Decay on the weight matrices (default 0) and momentum in :math:`[0, 1)` (default 0.9).
+
+    Returns
+    -------
+    list of ndarray
+        The trained parameters.
+
+    References
+    ----------
+    .. [1] Partohaghighi et al. (2026), "Statistical Roughness-Informed Machine Unlearning" [partohaghighi2026] (the gold model is retrained with the same protocol).
     """
     X, y = _check_xy(model, X, y)
     epochs = check_int(epochs, "epochs", 0)

@@ -1,7 +1,9 @@
-"""AGU and SRAGU unlearning for small MLPs, and their evaluation against a retrained gold model.
+"""AGU and SRAGU unlearning for small MLPs: sensitivities, the spectral gate, the updates and baselines.
 
-Theory brief 3, Secs. 3–5. Only the SRAGU abstract was readable, so its formulas below are **this
-package's reconstruction** (tag [reconstructed]); every choice is a parameter.
+After [agu2025] (AGU: algorithm and reference code) and [partohaghighi2026] (SRAGU). Only the SRAGU
+abstract was readable, so its formulas below are **this package's reconstruction** (tag
+[reconstructed]); every choice is a parameter. The MLP is :mod:`rmtcheck.studies.spectral.mlp`; the
+evaluation against a retrained gold model is :mod:`rmtcheck.studies.spectral.evaluation`.
 
 AGU [paper + reference code]
 ----------------------------
@@ -34,7 +36,7 @@ loss (forgotten points should look like unseen ones; no gold model is consulted)
 SRAGU [paper: mechanism; reconstructed: formulas]
 ------------------------------------------------
 1. :math:`R_j` as in AGU. 2. For each layer :math:`l`, the heavy-tail exponent :math:`\\xi_l` is the CSN
-   :math:`\\hat\\alpha` of :math:`W_l^\\top W_l` (:func:`rmtcheck.spectral.fit_powerlaw`, WeightWatcher
+   :math:`\\hat\\alpha` of :math:`W_l^\\top W_l` (:func:`rmtcheck.randmat.powerlaw.fit_powerlaw`, WeightWatcher
    counting, ``min_tail = max(5, M_l // 3)`` for these small layers). 3. The gate
 
    .. math::
@@ -42,25 +44,12 @@ SRAGU [paper: mechanism; reconstructed: formulas]
        g(\\xi) = \\sigma\\Big(\\frac{\\xi - a}{w}\\Big)\\,\\sigma\\Big(\\frac{b - \\xi}{w}\\Big), \\qquad
        \\nu(\\xi) = \\nu_{\\min} + (\\nu_{\\max} - \\nu_{\\min})\\,\\frac{g(\\xi)}{g\\big(\\tfrac{a+b}{2}\\big)},
 
-   with :math:`\\sigma` the logistic function, band :math:`[a, b] = [2, 6]` (WeightWatcher's), width
+   with :math:`\\sigma` the logistic function, band :math:`[a, b] = [2, 6]` (WeightWatcher's, after [martin2021]), width
    :math:`w = 0.5`, :math:`\\nu_{\\min} = 0.1`, :math:`\\nu_{\\max} = 1`. :math:`\\log g` is a sum of two concave
    functions symmetric about :math:`(a+b)/2`, so :math:`\\nu` is continuous, bounded in
    :math:`[\\nu_{\\min}, \\nu_{\\max}]` and maximal (:math:`= \\nu_{\\max}`) at the band centre. [derived]
 4. :math:`w_j = \\nu_{l(j)} R_j` and the AGU update above. 5. Drift-based stopping as in AGU.
 Within a layer the update direction equals AGU's; only its length is multiplied by :math:`\\nu_l`.
-
-Evaluation [paper: protocol; reconstructed: details]
----------------------------------------------------
-Gold = same architecture, same seed (so the same initialisation draw and batch-order stream), same
-epochs and learning rate, trained on the retain set only. Metrics on the forget set :math:`F` with
-:math:`p` the unlearned and :math:`p^\\star` the gold predictive distributions: disagreement
-:math:`\\frac1{|F|}\\sum 1[\\arg\\max p \\ne \\arg\\max p^\\star]`, mean total variation, mean
-:math:`\\mathrm{KL}(p^\\star\\|p)` and :math:`\\mathrm{KL}(p\\|p^\\star)` (both: KL is asymmetric), forget/retain/
-test accuracy, loss-threshold membership-inference AUC (members = forget points, non-members = test
-points, score = −loss; AUC = P(member loss < non-member loss), ties ½), and unlearning wall-clock
-divided by the gold retraining wall-clock. Forget sets: ``random`` (uniform), ``class`` (every training
-point of one class), ``influence`` (largest per-sample gradient norm at the trained model — a cheap
-proxy for influence, [reconstructed]).
 """
 
 from __future__ import annotations
@@ -82,7 +71,12 @@ __all__ = [
 # ----------------------------------------------------------------------------- the gate
 @dataclass(frozen=True)
 class GateParams:
-    """Parameters of :func:`gate` (band ``[low, high]``, logistic ``width``, range ``[nu_min, nu_max]``)."""
+    """Parameters of :func:`gate` (band ``[low, high]``, logistic ``width``, range ``[nu_min, nu_max]``).
+
+    Defaults: WeightWatcher's band :math:`[2, 6]` [martin2021], width 0.5, :math:`\\nu \\in [0.1, 1]`
+    [reconstructed].
+    Invalid values raise ``ValueError``.
+    """
 
     low: float = 2.0
     high: float = 6.0
@@ -103,9 +97,27 @@ class GateParams:
 
 
 def gate(alpha, params: GateParams = GateParams()) -> np.ndarray:
-    """Spectral stability weight :math:`\\nu(\\alpha)` (module docstring) [reconstructed].
+    """Spectral stability weight :math:`\\nu(\\alpha)` (module docstring) [reconstructed]; NaN alpha gets :math:`\\nu_{\\min}`.
 
-    Non-finite ``alpha`` (a layer whose fit failed) gets :math:`\\nu_{\\min}`.
+    Parameters
+    ----------
+    alpha, params
+        Layer heavy-tail exponents; :class:`GateParams`.
+
+    Returns
+    -------
+    ndarray
+        :math:`\\nu \\in [\\nu_{\\min}, \\nu_{\\max}]`, maximal at the band centre [derived].
+
+    References
+    ----------
+    .. [1] Partohaghighi et al. (2026), "Statistical Roughness-Informed Machine Unlearning" [partohaghighi2026].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(gate([4.0, 2.0, 6.0, 9.0, np.nan]), 3).tolist()  # centre, band edges, outside, failed fit
+    [1.0, 0.566, 0.566, 0.102, 0.1]
     """
     a = np.asarray(alpha, dtype=float)
     p = params
@@ -128,8 +140,21 @@ def _batches(n, batch, g):
 def sensitivities(model, params, Xf, yf, batch: int = 32, loss_scale: float = 1.0, rng=None) -> list[np.ndarray]:
     """AGU sensitivities :math:`R_j = S_j / \\max_k S_k` (arrays shaped like ``params``) [paper].
 
-    Minibatches are consecutive blocks of ``Xf`` (no shuffling, ``rng`` unused unless given: then a
+    Minibatches are consecutive blocks of ``Xf`` (no shuffling, unless ``rng`` is given: then a
     shuffled order). All-zero gradients give all-zero ``R``.
+
+    Parameters
+    ----------
+    model, params, Xf, yf, batch, loss_scale, rng
+        MLP, parameters, forget inputs and labels; minibatch size, loss scale, optional shuffling rng.
+
+    Returns
+    -------
+    list of ndarray
+
+    References
+    ----------
+    .. [1] AGU authors (2025), "Adaptive Gradient Unlearning", Intell. Syst. Appl. [agu2025].
     """
     batch = check_int(batch, "batch", 1)
     n = len(yf)
@@ -148,9 +173,23 @@ def sensitivities(model, params, Xf, yf, batch: int = 32, loss_scale: float = 1.
 
 
 def layer_alphas(params, min_tail=None) -> np.ndarray:
-    """CSN :math:`\\hat\\alpha` of every layer's :math:`W_l^\\top W_l` (NaN when a fit is impossible)."""
-    from rmtcheck.randmat.spectral import esd
+    """CSN :math:`\\hat\\alpha` of every layer's :math:`W_l^\\top W_l` (NaN when a fit is impossible).
+
+    Parameters
+    ----------
+    params, min_tail
+        Parameter list; minimal tail of the fit (default ``max(5, min(W.shape) // 3)``).
+
+    Returns
+    -------
+    ndarray, shape (n_layers,)
+
+    References
+    ----------
+    .. [1] Clauset, Shalizi & Newman (2009), "Power-Law Distributions in Empirical Data" [clauset2009], Sec. 3.
+    """
     from rmtcheck.randmat.powerlaw import fit_powerlaw
+    from rmtcheck.randmat.spectral import esd
 
     out = []
     for W in M.weight_matrices(params):
@@ -165,7 +204,19 @@ def layer_alphas(params, min_tail=None) -> np.ndarray:
 
 @dataclass
 class UnlearnResult:
-    """Outcome of one unlearning run."""
+    """Outcome of one unlearning run.
+
+    Attributes
+    ----------
+    method, params, passes
+        Name, the unlearned parameter list, passes run.
+    drifts : list of float
+        Drift :math:`\\max_j|\\theta_j^{end} - \\theta_j^{start}|` of every pass.
+    stopped : {"drift", "max_passes", "loss_cap", "diverged"}
+    seconds : float
+    weights, alphas, nu, extra : optional
+        Per-parameter :math:`w_j` (AGU: :math:`R_j`; SRAGU: :math:`\\nu_l R_j`), layer alphas, gates, extras.
+    """
 
     method: str
     params: list
@@ -228,7 +279,23 @@ def _ascent(model, params, Xf, yf, weights, lr, max_passes, delta, batch, retain
 
 def agu(model, params, Xf, yf, lr=0.05, max_passes=5, delta=1e-4, batch=32, retain=None, retain_weight=0.0,
         rng=None, loss_cap=None) -> UnlearnResult:
-    """Adaptive Gradient Unlearning (ascent, :math:`w_j = R_j`; module docstring) [paper]."""
+    """Adaptive Gradient Unlearning (ascent, :math:`w_j = R_j`; module docstring) [paper].
+
+    Parameters
+    ----------
+    model, params, Xf, yf, lr, max_passes, delta, batch, rng, loss_cap
+        MLP, parameter list, forget set; step, pass cap, drift tolerance, batch, rng, loss cap.
+    retain, retain_weight : optional
+        ``(X_retain, y_retain)`` and :math:`\\rho` of the optional retain-descent term.
+
+    Returns
+    -------
+    UnlearnResult
+
+    References
+    ----------
+    .. [1] AGU authors (2025), "Adaptive Gradient Unlearning", Intell. Syst. Appl. [agu2025].
+    """
     t0 = time.perf_counter()
     R = sensitivities(model, params, Xf, yf, batch)
     theta, passes, drifts, stopped = _ascent(model, params, Xf, yf, R, lr, max_passes, delta, batch, retain,
@@ -240,7 +307,21 @@ def sragu(model, params, Xf, yf, lr=0.05, max_passes=5, delta=1e-4, batch=32, re
           rng=None, gate_params: GateParams = GateParams(), alphas=None, min_tail=None, loss_cap=None) -> UnlearnResult:
     """SRAGU: AGU with :math:`w_j = \\nu(\\hat\\alpha_{l(j)}) R_j` (module docstring) [reconstructed].
 
-    ``alphas`` (one per layer) overrides the spectral estimate (for experiments and tests).
+    Parameters
+    ----------
+    model, params, Xf, yf, lr, max_passes, delta, batch, rng, loss_cap
+        MLP, parameter list, forget set; step, pass cap, drift tolerance, batch, rng, loss cap.
+    retain, retain_weight, gate_params, alphas, min_tail : optional
+        As in :func:`agu`; gate, per-layer alphas overriding the spectral estimate, the fit's minimal tail.
+
+    Returns
+    -------
+    UnlearnResult
+
+    References
+    ----------
+    .. [1] Partohaghighi et al. (2026), "Statistical Roughness-Informed Machine Unlearning" [partohaghighi2026] (mechanism; formulas [reconstructed]).
+    .. [2] AGU authors (2025), "Adaptive Gradient Unlearning", Intell. Syst. Appl. [agu2025].
     """
     t0 = time.perf_counter()
     R = sensitivities(model, params, Xf, yf, batch)
@@ -257,7 +338,17 @@ def sragu(model, params, Xf, yf, lr=0.05, max_passes=5, delta=1e-4, batch=32, re
 
 
 def gradient_ascent(model, params, Xf, yf, lr=0.05, max_passes=5, delta=1e-4, batch=32, rng=None, loss_cap=None) -> UnlearnResult:
-    """Plain gradient ascent on the forget loss (:math:`w_j = 1`)."""
+    """Plain gradient ascent on the forget loss (:math:`w_j = 1`).
+
+    Parameters
+    ----------
+    model, params, Xf, yf, lr, max_passes, delta, batch, rng, loss_cap
+        MLP, parameter list, forget set; step, pass cap, drift tolerance, batch, rng, loss cap.
+
+    Returns
+    -------
+    UnlearnResult
+    """
     t0 = time.perf_counter()
     out = _ascent(model, params, Xf, yf, None, lr, max_passes, delta, batch, None, 0.0, rng, "ga", loss_cap)
     return UnlearnResult("gradient_ascent", *out, time.perf_counter() - t0)
@@ -265,25 +356,38 @@ def gradient_ascent(model, params, Xf, yf, lr=0.05, max_passes=5, delta=1e-4, ba
 
 def descent_ascent(model, params, Xf, yf, retain, lr=0.05, max_passes=5, delta=1e-4, batch=32,
                    retain_weight=1.0, rng=None, loss_cap=None) -> UnlearnResult:
-    """Ascent on forget minibatches and descent on equally sized retain minibatches (:math:`w_j = 1`)."""
+    """Ascent on forget minibatches and descent on equally sized retain minibatches (:math:`w_j = 1`).
+
+    Parameters
+    ----------
+    model, params, Xf, yf, lr, max_passes, delta, batch, rng, loss_cap
+        MLP, parameter list, forget set; step, pass cap, drift tolerance, batch, rng, loss cap.
+    retain, retain_weight : optional
+        ``(X_retain, y_retain)`` and the descent weight (default 1).
+
+    Returns
+    -------
+    UnlearnResult
+    """
     t0 = time.perf_counter()
     out = _ascent(model, params, Xf, yf, None, lr, max_passes, delta, batch, retain, retain_weight, rng, "da", loss_cap)
     return UnlearnResult("descent_ascent", *out, time.perf_counter() - t0)
 
 
 def finetune(model, params, retain, epochs=3, lr=0.05, batch=32, rng=None) -> UnlearnResult:
-    """Fine-tune on the retain set (SGD with momentum, :func:`rmtcheck.models.mlp.train`)."""
+    """Fine-tune on the retain set (SGD with momentum, :func:`rmtcheck.studies.spectral.mlp.train`).
+
+    Parameters
+    ----------
+    model, params, retain
+        MLP, parameters, ``(X_retain, y_retain)``.
+    epochs, lr, batch, rng : optional
+
+
+    Returns
+    -------
+    UnlearnResult
+    """
     t0 = time.perf_counter()
     theta = M.train(model, retain[0], retain[1], epochs=epochs, lr=lr, batch=batch, rng=rng, params=params)
     return UnlearnResult("finetune", theta, epochs, [], "max_passes", time.perf_counter() - t0)
-
-
-# ----------------------------------------------------------------------------- data and forget sets
-
-
-# ----------------------------------------------------------------------------- metrics
-
-
-# ----------------------------------------------------------------------------- the experiment
-
-

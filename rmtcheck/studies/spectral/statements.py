@@ -1,6 +1,8 @@
 """Verified statements of group ``spectral``: layer spectra, the MP law, AGU/SRAGU and their metrics.
 
-Theory brief 3 (``../shared/theory/spectral_unlearning.md``). Rows on exact identities of the
+Heavy-tailed self-regularisation [martin2021] with the power-law fit of [clauset2009], the
+Marchenko–Pastur law [marchenko1967], AGU [agu2025] and SRAGU [partohaghighi2026] (whose formulas are
+this package's reconstruction, :mod:`rmtcheck.studies.spectral.sragu`). Rows on exact identities of the
 implementation are ``claimed=True, method="exact"``; statistical recoveries are ``method="statistical"``
 with the tolerance stated in the row; the Martin–Mahoney heuristics are registered with a stated
 tolerance, and where finite sizes disagree they are ``claimed=False`` rows reporting the measured values.
@@ -9,9 +11,12 @@ tolerance, and where finite sizes disagree they are ``claimed=False`` rows repor
 from __future__ import annotations
 
 import numpy as np
-from scipy import integrate, stats
 
+from rmtcheck._lib.lazy import lazy_module
 from rmtcheck.verify.statement import Outcome, Statement, register
+
+integrate = lazy_module("scipy.integrate")
+stats = lazy_module("scipy.stats")
 
 _CC = "Clauset, Shalizi & Newman 2009 (arXiv 0706.1062), Sec. 3"
 _MM = "Martin & Mahoney, JMLR 2021 (heavy-tailed self-regularisation), Sec. 5"
@@ -26,8 +31,8 @@ def _seed(rng):
 
 # ----------------------------------------------------------------------------- power law
 def _alpha_invariance_check(inst, rng):
-    from rmtcheck.randmat.spectral import esd
     from rmtcheck.randmat.powerlaw import fit_powerlaw
+    from rmtcheck.randmat.spectral import esd
 
     g = np.random.default_rng(inst["seed"])
     W = g.standard_t(inst["nu"], (inst["N"], inst["M"]))
@@ -49,7 +54,8 @@ def _alpha_invariance_check(inst, rng):
 
 register(Statement(
     id="spectral.alpha_invariance",
-    source=_CC + "; theory brief 3 Sec. 2",
+    source=_CC + "; WeightWatcher convention (Martin & Mahoney 2021)",
+    refs=("clauset2009",),
     text="The fitted alpha (and the whole alpha-vs-xmin curve) is invariant to W -> cW and to W -> W^T.",
     notion="deterministic", sampling="none", regime="any real W, c != 0", method="exact", tag="paper",
     sample=lambda rng: {"seed": _seed(rng), "N": int(rng.integers(60, 200)), "M": int(rng.integers(40, 60)),
@@ -76,6 +82,7 @@ def _xmin_ks_check(inst, rng):
 register(Statement(
     id="spectral.xmin_minimises_ks",
     source=_CC + ".3",
+    refs=("clauset2009",),
     text="The chosen x_min minimises the KS distance over all candidates; the vectorised scan's KS "
          "distances equal scipy.stats.kstest at every candidate.",
     notion="deterministic", sampling="none", regime="continuous data without ties", method="exact", tag="paper",
@@ -101,7 +108,8 @@ def _hill_ww_check(inst, rng):
 
 register(Statement(
     id="spectral.hill_vs_ww",
-    source="Hill 1975; WeightWatcher; theory brief 3 Sec. 2 (off-by-one)",
+    source="Hill 1975; WeightWatcher (off-by-one between the two conventions)",
+    refs=("clauset2009", "martin2021"),
     text="At threshold lambda_(k+1): WW counts k+1 points, Hill k, same log-sum, so "
          "(alpha_ww - 1)/(alpha_hill - 1) = (k+1)/k exactly.",
     notion="deterministic", sampling="none", regime="k >= 1, distinct values", method="exact", tag="derived",
@@ -125,6 +133,7 @@ def _pareto_check(inst, rng):
 register(Statement(
     id="spectral.pareto_recovery",
     source=_CC + ".2 (MLE asymptotics)",
+    refs=("clauset2009",),
     text="Pareto samples (density ~ x^-alpha, n = 2000) with alpha in [1.5, 4.5]: |alpha_hat - alpha| <= "
          "4 * stderr, stderr = (alpha_hat - 1)/sqrt(n_tail), with x_min chosen by the KS scan.",
     notion="deterministic", sampling="none", regime="alpha in [1.5, 4.5], n = 2000", method="statistical",
@@ -146,6 +155,7 @@ def _gauss_check(inst, rng):
 register(Statement(
     id="spectral.gaussian_large_alpha",
     source=_MM + "; WeightWatcher bands (heuristic)",
+    refs=("martin2021",),
     text="Gaussian W gives a large alpha (> 6) and the under-trained flag. Heuristic: at N x M = "
          "500 x 250 with min_tail = 50 the measured alpha is often 3.5-5.5 (the hard MP edge is not a power "
          "law), so this row is not claimed; see detail for the measured values.",
@@ -157,8 +167,8 @@ register(Statement(
 
 
 def _student_check(inst, rng):
-    from rmtcheck.randmat.spectral import esd
     from rmtcheck.randmat.powerlaw import fit_powerlaw
+    from rmtcheck.randmat.spectral import esd
 
     g = np.random.default_rng(inst["seed"])
     al = [fit_powerlaw(esd(g.standard_t(inst["nu"], (inst["N"], inst["M"])))).alpha for _ in range(3)]
@@ -171,6 +181,7 @@ def _student_check(inst, rng):
 register(Statement(
     id="spectral.student_t_alpha",
     source=_MM + " (heuristic alpha = 1 + mu/2 for mu < 2)",
+    refs=("martin2021",),
     text="W with i.i.d. Student-t(nu) entries, nu in [0.8, 1.5]: the median fitted alpha of 3 matrices "
          "(500 x 250) is within 0.3 of 1 + nu/2.",
     notion="deterministic", sampling="none", regime="nu in [0.8, 1.5], 500 x 250", method="statistical",
@@ -182,6 +193,7 @@ register(Statement(
 register(Statement(
     id="spectral.student_t_alpha_near2",
     source=_MM + " (heuristic, finite-size crossover)",
+    refs=("martin2021",),
     text="Same heuristic for nu in [1.7, 1.95] (near the finite-variance boundary): measured alpha "
          "exceeds 1 + nu/2 by more than 0.3 at 500 x 250; not claimed, reports the measured values.",
     notion="deterministic", sampling="none", regime="nu in [1.7, 1.95], 500 x 250", method="statistical",
@@ -207,6 +219,7 @@ def _mp_ks_check(inst, rng):
 register(Statement(
     id="spectral.mp_ks",
     source=_MPS,
+    refs=("marchenko1967",),
     text="Eigenvalues of W^T W / N for Gaussian W (N x M, variance s2) pass a KS test (p >= 1e-3) against "
          "marchenko_pastur(M/N, s2); for M > N against the law of the nonzero eigenvalues.",
     notion="deterministic", sampling="none", regime="q = M/N in [0.1, 4], N*M <= 1.2e5", method="statistical",
@@ -235,6 +248,7 @@ def _mp_edge_check(inst, rng):
 register(Statement(
     id="spectral.mp_edge_fluctuation",
     source=_MPS,
+    refs=("marchenko1967",),
     text="lambda_max(W^T W) of Gaussian W lies within 6 Tracy-Widom scales of Johnstone's centring, and so "
          "does the Bai-Yin edge N * s2 (1 + sqrt(M/N))^2.",
     notion="deterministic", sampling="none", regime="N in [100, 400], M/N in [0.1, 1]", method="statistical",
@@ -263,6 +277,7 @@ def _mp_law_check(inst, rng):
 register(Statement(
     id="spectral.mp_law_consistent",
     source=_MPS + "; closed-form CDF [derived]",
+    refs=("marchenko1967",),
     text="marchenko_pastur(q, s2): pdf integrates to 1, the closed-form cdf equals the quadrature of the pdf, "
          "mean max(1, q) s2, variance q s2^2, cdf(ppf(u)) = u.",
     notion="deterministic", sampling="none", regime="q in [0.05, 5], s2 in [0.1, 10]", method="exact",
@@ -314,7 +329,8 @@ def _grad_fd_check(inst, rng):
 
 register(Statement(
     id="spectral.mlp_gradient_fd",
-    source="theory brief 3 Sec. 3 (analytic gradients of the NumPy MLP)",
+    source="rmtcheck.studies.spectral.mlp (analytic gradients of the NumPy MLP) [derived]",
+    refs=("agu2025", "partohaghighi2026"),
     text="The MLP's analytic cross-entropy gradients equal central finite differences (relative error <= 1e-5; "
          "ReLU kinks are a.s. not hit by Gaussian data).",
     notion="deterministic", sampling="none", regime="tiny MLPs, relu or tanh", method="exact", tag="derived",
@@ -337,6 +353,7 @@ def _sens_check(inst, rng):
 register(Statement(
     id="spectral.agu_sensitivity",
     source=_AGU,
+    refs=("agu2025",),
     text="AGU sensitivities R_j = S_j / max S lie in [0, 1] with max exactly 1 and are invariant to scaling the "
          "loss by c > 0.",
     notion="deterministic", sampling="none", regime="any model with a nonzero forget gradient", method="exact",
@@ -366,6 +383,7 @@ def _frozen_check(inst, rng):
 register(Statement(
     id="spectral.agu_zero_sensitivity_frozen",
     source=_AGU,
+    refs=("agu2025",),
     text="A parameter with zero AGU sensitivity never moves (AGU and SRAGU, no retain term).",
     notion="deterministic", sampling="none", regime="retain_weight = 0", method="exact", tag="derived",
     sample=_tiny_sample, check=_frozen_check, default_instances=4,
@@ -394,6 +412,7 @@ def _stop_check(inst, rng):
 register(Statement(
     id="spectral.agu_stopping_exact",
     source=_AGU + "; drift stopping (delta = 1e-4 in the code)",
+    refs=("agu2025",),
     text="AGU stops after exactly the first pass whose drift max_j |theta_j(end) - theta_j(start)| <= delta, "
          "with the parameters of a run truncated there; otherwise after max_passes.",
     notion="deterministic", sampling="none", regime="same seed for the runs compared", method="exact",
@@ -403,8 +422,8 @@ register(Statement(
 
 
 def _sragu_dir_check(inst, rng):
-    from rmtcheck.studies.spectral.sragu import GateParams, agu, gate, sragu
     from rmtcheck.studies.spectral import mlp as M
+    from rmtcheck.studies.spectral.sragu import GateParams, agu, gate, sragu
 
     model, params, X, y, g = _tiny(inst)
     alphas = g.uniform(1.0, 8.0, model.n_layers)
@@ -433,6 +452,7 @@ def _sragu_dir_check(inst, rng):
 register(Statement(
     id="spectral.sragu_direction",
     source=_SRAGU,
+    refs=("partohaghighi2026", "agu2025"),
     text="Within each layer SRAGU's update direction equals AGU's (cosine 1) and its length is nu_l times "
          "AGU's, so layers with a smaller gate move less.",
     notion="deterministic", sampling="none", regime="one step from the same parameters", method="exact",
@@ -460,6 +480,7 @@ def _gate_check(inst, rng):
 register(Statement(
     id="spectral.sragu_gate",
     source=_SRAGU,
+    refs=("partohaghighi2026", "martin2021"),
     text="The gate nu(alpha) is bounded in [nu_min, nu_max], continuous (Lipschitz on a fine grid), and maximal "
          "(= nu_max) at the band centre, inside the band.",
     notion="deterministic", sampling="none", regime="low < high, width > 0, 0 <= nu_min <= nu_max",
@@ -472,8 +493,8 @@ register(Statement(
 
 
 def _metrics_check(inst, rng):
-    from rmtcheck.studies.spectral.evaluation import compare
     from rmtcheck.studies.spectral import mlp as M
+    from rmtcheck.studies.spectral.evaluation import compare
 
     model, params, X, y, g = _tiny(inst)
     other = M.init_params(model, g)
@@ -488,7 +509,8 @@ def _metrics_check(inst, rng):
 
 register(Statement(
     id="spectral.metrics_gold",
-    source="theory brief 3 Sec. 5",
+    source="SRAGU evaluation against a retrained gold model [reconstructed]",
+    refs=("partohaghighi2026",),
     text="Divergence metrics (disagreement, TV, KL(gold||u), KL(u||gold)) are exactly 0 for the gold model "
          "itself and non-negative otherwise; both KL directions are reported (detail shows they differ).",
     notion="deterministic", sampling="none", regime="any pair of models", method="exact", tag="derived",

@@ -13,7 +13,7 @@ import pytest
 from rmtcheck import paper as P
 from rmtcheck.verify import catalog as VR
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"  # tests/paper/ -> the repository root
 
 
 def _example_code() -> str:

@@ -6,15 +6,26 @@ import json
 import sqlite3
 import sys
 
+import _sweep_helpers as H
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import rmtcheck
-from rmtcheck.sweep import (ResultStore, canonical_json, cell_rng, cell_seeds, code_version, executor_from,
-                            get_sweep, register_sweep, run_sweep, seed_sequence, sweeps)
-
-import _sweep_helpers as H
+from rmtcheck.sweep import (
+    ResultStore,
+    canonical_json,
+    cell_rng,
+    cell_seeds,
+    code_version,
+    executor_from,
+    get_sweep,
+    register_sweep,
+    run_sweep,
+    seed_sequence,
+    sweeps,
+)
 
 
 def cells(n, **extra):

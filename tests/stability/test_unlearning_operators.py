@@ -2,19 +2,31 @@
 
 import numpy as np
 import pytest
+from _families import random_pair
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from _families import random_pair
-
-from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, least_squares_instance, random_unlearning_instance, tightness_construction, tightness_factor
-from rmtcheck.stability.montecarlo import second_moment_mc, simulate
-from rmtcheck.stability.sampling import MIXED_SAMPLINGS
-from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
-from rmtcheck.stability.pairs import PairFamily
-from rmtcheck.stability.unlearning import critical_alpha, diagonal_lyapunov, escape_verdicts, mixed_critical_lr, mixed_growth, mixed_recursion
-from rmtcheck.stability.operator import dense_growth, sgd_recursion
 from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.montecarlo import second_moment_mc, simulate
+from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
+from rmtcheck.stability.operator import dense_growth, sgd_recursion
+from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.sampling import MIXED_SAMPLINGS
+from rmtcheck.stability.unlearning import (
+    critical_alpha,
+    diagonal_lyapunov,
+    escape_verdicts,
+    mixed_critical_lr,
+    mixed_growth,
+    mixed_recursion,
+)
+from rmtcheck.studies.chang_khanna.constructions import (
+    hessian_test_unlearning,
+    least_squares_instance,
+    random_unlearning_instance,
+    tightness_construction,
+    tightness_factor,
+)
 
 
 def _pair(seed, n_r=5, n_f=4, d=3, dense=False):

@@ -2,11 +2,21 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from rmtcheck.stability.coherence import coherence
-from rmtcheck.randmat.designs import PatchData, anisotropic_gaussian, gaussian_batch, haar_orthogonal, isotropic_gaussian, patch_scales, signal_noise_batch, signal_noise_patches
+from rmtcheck.randmat.designs import (
+    PatchData,
+    anisotropic_gaussian,
+    gaussian_batch,
+    haar_orthogonal,
+    isotropic_gaussian,
+    patch_scales,
+    signal_noise_batch,
+    signal_noise_patches,
+)
 from rmtcheck.randmat.families import linear_factors
+from rmtcheck.stability.coherence import coherence
 
 seeds = st.integers(0, 2**32 - 1)
 

@@ -9,12 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import _sweep_helpers as H
 import pytest
 
-import _sweep_helpers as H
 from rmtcheck.sweep import ResultStore, run_sweep
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # tests/ (where _sweep_helpers.py lives), from tests/sweep/
 REPO = TESTS.parent
 N, SLEEP = 16, 0.15
 

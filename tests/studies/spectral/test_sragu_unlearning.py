@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from rmtcheck.studies.spectral import evaluation as E
-from rmtcheck.studies.spectral import sragu as U
 from rmtcheck.studies.spectral import mlp as M
+from rmtcheck.studies.spectral import sragu as U
 
 
 def _setup(seed, n=20):

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 from scipy.stats import ortho_group
 
+from rmtcheck.randmat.families import dexter_construction, gaussian_factors, wishart_stack
 from rmtcheck.stability.coherence import coherence, coherence_batch, coherence_matrix
-from rmtcheck.randmat.families import dexter_construction
-from rmtcheck.studies.dexter.constructions import theorem2_construction
-from rmtcheck.randmat.families import gaussian_factors, wishart_stack
 from rmtcheck.stability.families import HessianFamily
+from rmtcheck.studies.dexter.constructions import theorem2_construction
 
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 15), d=st.integers(1, 6), rank=st.integers(1, 3),

@@ -22,8 +22,8 @@ def test_proof(name):
 def test_thresholds_are_lambdified_from_the_proofs():
     import sympy as sp
 
-    from rmtcheck.stability import thresholds as th
     from rmtcheck.proofs import dexter_theorem2 as theorem2
+    from rmtcheck.stability import thresholds as th
 
     assert sp.simplify(th.expression("theorem2_lr") - theorem2.derive()["critical_lr"]) == 0
     assert th.theorem1_ratio_mp(0.5, 2, 3, 100, 10) == 1  # exact at 50 digits

@@ -2,17 +2,16 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from rmtcheck.randmat.families import dexter_construction, random_family
 from rmtcheck.stability import thresholds as th
 from rmtcheck.stability.coherence import coherence
-from rmtcheck.randmat.families import dexter_construction
-from rmtcheck.studies.dexter.constructions import theorem2_construction
-from rmtcheck.randmat.families import random_family
-from rmtcheck.stability.operator import critical_lr, ms_growth, sgd_recursion
-from rmtcheck.stability.operator import dense_growth
 from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.operator import critical_lr, dense_growth, ms_growth, sgd_recursion
 from rmtcheck.stability.sampling import SAMPLING_MODELS, SamplingModel, sampling_model
+from rmtcheck.studies.dexter.constructions import theorem2_construction
 
 models = st.sampled_from(SAMPLING_MODELS)
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from rmtcheck.randmat.marchenko_pastur import bai_yin_edge, marchenko_pastur, mp_edges, tracy_widom_edge

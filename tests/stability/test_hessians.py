@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from rmtcheck.stability.families import range_coordinates, HessianFamily, as_family
-from rmtcheck.randmat.families import wishart_stack, gaussian_factors
+from rmtcheck.randmat.families import gaussian_factors, wishart_stack
+from rmtcheck.stability.families import HessianFamily, as_family, range_coordinates
 
 
 def test_rejects_nan_nonsymmetric_nonpsd_and_bad_shapes():

@@ -3,7 +3,8 @@ descent–ascent runs and input validation."""
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from rmtcheck.randmat.designs import signal_noise_patches
 from rmtcheck.studies.cnn import model as cnn

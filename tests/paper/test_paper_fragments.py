@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from rmtcheck import paper as P
+from rmtcheck.cli import main
 from rmtcheck.paper.check import _strip_comments
 from rmtcheck.paper.tex import _tt
-from rmtcheck.cli import main
 from rmtcheck.verify import registry
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]  # tests/paper/ -> the repository root
 PAPER = REPO / "paper"
 # cheap rows (< 0.1 s each) covering "holds", a probe that fails, and two groups
 IDS = ["chang_khanna.three_axis", "chang_khanna.rotation_monotone", "spectral.hill_vs_ww",

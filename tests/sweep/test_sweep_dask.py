@@ -7,6 +7,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 import _sweep_helpers as H
+
 from rmtcheck.sweep import close_executor, executor_from, run_sweep
 
 

@@ -1,13 +1,18 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rmtcheck.randmat.families import dexter_construction
-from rmtcheck.randmat.families import random_family
+from rmtcheck.randmat.families import dexter_construction, random_family
 from rmtcheck.stability.montecarlo import DexterProtocol, divergence_fraction, second_moment_mc, simulate_sgd
 from rmtcheck.stability.operator import sgd_recursion
-from rmtcheck.studies.dexter.experiments import _membership, hessian_test_grid, hessian_test_lyapunov, hessian_test_mc_cell
 from rmtcheck.stability.sampling import SAMPLING_MODELS
+from rmtcheck.studies.dexter.experiments import (
+    _membership,
+    hessian_test_grid,
+    hessian_test_lyapunov,
+    hessian_test_mc_cell,
+)
 
 
 @settings(max_examples=6)

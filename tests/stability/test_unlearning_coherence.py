@@ -4,17 +4,24 @@ import json
 
 import numpy as np
 import pytest
+from _families import random_pair
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from _families import random_pair
-
-from rmtcheck.stability.coherence import coherence
 from rmtcheck.randmat.families import dexter_construction
-from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, rotated_forget, tightness_construction
-from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.coherence import coherence
 from rmtcheck.stability.families import HessianFamily
-from rmtcheck.stability.three_axis import alignment, coherence_blocks, cross_coherence, cross_traces, mixed_coherence, pair_coherence, pair_coherence_naive
+from rmtcheck.stability.pairs import PairFamily
+from rmtcheck.stability.three_axis import (
+    alignment,
+    coherence_blocks,
+    cross_coherence,
+    cross_traces,
+    mixed_coherence,
+    pair_coherence,
+    pair_coherence_naive,
+)
+from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, rotated_forget, tightness_construction
 
 
 def _fams(seed, n_r=6, n_f=5, d=3, dense=False):

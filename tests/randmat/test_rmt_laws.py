@@ -2,14 +2,25 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from rmtcheck.stability.coherence import coherence, coherence_batch
 from rmtcheck.randmat.coherence_distribution import coherence_distribution
-from rmtcheck.stability.coherence import coherence_stack, perron_root_batch
-from rmtcheck.randmat.coherence_predictions import effective_dimension, expected_max_chi2, floor_report, inner_product_bound, mean_abs_inner, noise_floor, noise_floor_refined, norm_bound, snr_increase_test, snr_prediction
+from rmtcheck.randmat.coherence_predictions import (
+    effective_dimension,
+    expected_max_chi2,
+    floor_report,
+    inner_product_bound,
+    mean_abs_inner,
+    noise_floor,
+    noise_floor_refined,
+    norm_bound,
+    snr_increase_test,
+    snr_prediction,
+)
 from rmtcheck.randmat.marchenko_pastur import gram_edge, gram_mp, mp_ks
+from rmtcheck.stability.coherence import coherence, coherence_batch, coherence_stack, perron_root_batch
 
 seeds = st.integers(0, 2**32 - 1)
 

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from rmtcheck.studies import ascent as A
 from rmtcheck.cli import main
+from rmtcheck.studies import ascent as A
 from rmtcheck.verify import get, registry, run_statement
 
 
