@@ -60,7 +60,7 @@ def _grad_check(inst, rng):
 
 register(Statement(
     id="cnn.gradient_fd",
-    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026) [derived]",
+    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026)",
     refs=("changkhanna2026",),
     text="the vectorised analytic per-sample gradients of the logistic loss of f = F_+1 - F_-1 equal central "
          "finite differences (1e-6) and the per-sample loop",
@@ -89,7 +89,7 @@ def _gn_check(inst, rng):
 
 register(Statement(
     id="cnn.gn_exact_hessian",
-    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026) [derived]",
+    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026)",
     refs=("changkhanna2026",),
     text="per-sample Gauss-Newton Hessians l''(z_i) grad f_i grad f_i^T have rank <= 1 and equal the exact per-sample "
          "Hessian (finite differences of the analytic gradient): f is piecewise linear in W",

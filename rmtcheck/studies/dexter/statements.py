@@ -343,7 +343,7 @@ def _lyap_check(inst, rng):
 
 register(Statement(
     id="dexter.ms_implies_as",
-    source="rmtcheck (mean-square and almost-sure notions kept apart) [derived]",
+    source="rmtcheck (mean-square and almost-sure notions kept apart)",
     refs=("dexter2024", "mulayoff2024"),
     text="mean-square divergence at 1.1 eta* implies sample-path divergence (top Lyapunov exponent > 0)",
     notion="almost-sure", sampling="without_replacement", regime="random families at 1.1 eta*",

@@ -329,7 +329,7 @@ def _grad_fd_check(inst, rng):
 
 register(Statement(
     id="spectral.mlp_gradient_fd",
-    source="rmtcheck.studies.spectral.mlp (analytic gradients of the NumPy MLP) [derived]",
+    source="rmtcheck.studies.spectral.mlp (analytic gradients of the NumPy MLP)",
     refs=("agu2025", "partohaghighi2026"),
     text="The MLP's analytic cross-entropy gradients equal central finite differences (relative error <= 1e-5; "
          "ReLU kinks are a.s. not hit by Gaussian data).",
@@ -509,7 +509,7 @@ def _metrics_check(inst, rng):
 
 register(Statement(
     id="spectral.metrics_gold",
-    source="SRAGU evaluation against a retrained gold model [reconstructed]",
+    source="SRAGU evaluation against a retrained gold model",
     refs=("partohaghighi2026",),
     text="Divergence metrics (disagreement, TV, KL(gold||u), KL(u||gold)) are exactly 0 for the gold model "
          "itself and non-negative otherwise; both KL directions are reported (detail shows they differ).",
