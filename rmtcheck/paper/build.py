@@ -32,6 +32,20 @@ def build_pdf(paper_dir, main: str = "main.tex", stream=None) -> int:
 
     Returns 0 on success; 3 with installation instructions when no TeX is installed; latexmk's exit
     status otherwise.
+
+    Parameters
+    ----------
+    paper_dir : str or Path
+        The paper's directory (latexmk's working directory).
+    main : str
+        The root ``.tex`` file, relative to ``paper_dir``.
+    stream : file-like, optional
+        Where the installation hint goes when TeX is missing (default: ``sys.stderr``).
+
+    Returns
+    -------
+    int
+        0 on success, 3 when latexmk or pdflatex is missing, else latexmk's exit status.
     """
     stream = sys.stderr if stream is None else stream
     if not tex_available():

@@ -29,6 +29,19 @@ def check_paper(paper_dir, main: str = "main.tex") -> list[str]:
     every ``\\cite`` key, every ``\\rmtstat``/``\\rmtgroup``/``\\rmtfig`` key (defined in ``generated/macros.tex``) and every
     ``\\ref``/``\\Cref``/``\\cref``/``\\autoref`` label exists. Paths resolve relative to ``paper_dir``,
     TeX's working directory.
+
+    Parameters
+    ----------
+    paper_dir : str or Path
+        The paper's directory (holding ``main`` and ``generated/``).
+    main : str
+        The root ``.tex`` file, relative to ``paper_dir``.
+
+    Returns
+    -------
+    list of str
+        One message per problem (``"FILE: ... does not resolve"`` and the like); empty when
+        everything resolves. A missing ``main`` gives a single message.
     """
     paper_dir = Path(paper_dir)
     problems, seen, labels, refs, keys_used, cites, bibs = [], set(), set(), [], [], [], []

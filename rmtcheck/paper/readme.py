@@ -19,7 +19,25 @@ README_BLOCKS = ("gallery", "statements")
 
 
 def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) -> dict[str, str]:
-    """Markdown of the README's generated blocks: ``gallery`` and ``statements``."""
+    """Markdown of the README's generated blocks: ``gallery`` and ``statements``.
+
+    Parameters
+    ----------
+    records : list of dict
+        Verify records for the statement table.
+    figures_dir : str or Path
+        The figures directory (its ``manifest.json`` and PNGs feed the gallery).
+    readme_dir : str or Path, optional
+        The README's directory, for relative image links (default: the parent of ``figures_dir``).
+    complete : bool
+        Add ``not run`` rows for registered statements missing from ``records``
+        (see :func:`~rmtcheck.paper.records.complete_records`).
+
+    Returns
+    -------
+    dict of str to str
+        ``{"gallery": markdown, "statements": markdown}``, ready for :func:`update_readme`.
+    """
     figures_dir = Path(figures_dir)
     readme_dir = figures_dir.parent if readme_dir is None else Path(readme_dir)
     records = complete_records([_clean(r) for r in records]) if complete else [_clean(r) for r in records]
@@ -68,7 +86,22 @@ def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) 
 def update_readme(path, blocks: dict[str, str], before: str = "## Adding your own theorem") -> bool:
     """Replace the ``<!-- BEGIN GENERATED: NAME -->`` … ``<!-- END GENERATED: NAME -->`` blocks of the
     README at ``path`` (inserting missing ones before the heading ``before``, else at the end).
-    Text outside the blocks is never changed. Returns whether the file changed."""
+    Text outside the blocks is never changed. Returns whether the file changed.
+
+    Parameters
+    ----------
+    path : str or Path
+        The README file (rewritten in place, UTF-8, LF line endings, only when it changes).
+    blocks : dict of str to str
+        Block name to its Markdown body (e.g. from :func:`readme_blocks`).
+    before : str
+        Heading line before which missing blocks are inserted (falsy: always append at the end).
+
+    Returns
+    -------
+    bool
+        Whether the file changed (and was written).
+    """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     new = text

@@ -45,7 +45,27 @@ def _clean(rec: dict) -> dict:
 
 
 def verify_records(ids=None, seed: int = 0, instances: int | None = None) -> list[dict]:
-    """Run ``rmtcheck verify`` (all statements, or ``ids``) and return JSON-able records without timings."""
+    """Run ``rmtcheck verify`` (all statements, or ``ids``) and return JSON-able records without timings.
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Statement ids or group prefixes to run (default: all registered statements).
+    seed : int
+        Root seed of the instances.
+    instances : int, optional
+        Instances per statement (default: each statement's own default).
+
+    Returns
+    -------
+    list of dict
+        One record per statement, in registry order, with the verify record keys (no ``seconds``).
+
+    Raises
+    ------
+    ValueError
+        If ``ids`` names an unknown statement, or ``instances`` is below 1.
+    """
     from rmtcheck.verify import run_all
 
     return [_clean(r.to_dict()) for r in run_all(ids, seed=seed, instances=instances)]
@@ -55,7 +75,26 @@ def load_records(path, with_source: bool = False):
     """Records from ``rmtcheck verify --json`` output or from ``paper/generated/verify-results.json``.
 
     With ``with_source=True`` return ``(records, source)``: the provenance string saved with
-    ``verify-results.json`` (``None`` for raw ``verify --json`` output)."""
+    ``verify-results.json`` (``None`` for raw ``verify --json`` output).
+
+    Parameters
+    ----------
+    path : str or Path
+        The JSON file: a list of records, or a dict with ``results`` (and ``source``).
+    with_source : bool
+        Also return the saved provenance string.
+
+    Returns
+    -------
+    list of dict or tuple of (list of dict, str or None)
+        The records reduced to the record keys; with ``with_source``, ``(records, source)``.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read, is not JSON, or is not a list of records with ``id`` and
+        ``verdict``.
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -74,7 +113,19 @@ def load_records(path, with_source: bool = False):
 
 
 def complete_records(records: list[dict]) -> list[dict]:
-    """``records`` plus a ``not run`` record for every registered statement they lack (registry order)."""
+    """``records`` plus a ``not run`` record for every registered statement they lack (registry order).
+
+    Parameters
+    ----------
+    records : list of dict
+        Verify records (each with an ``id``).
+
+    Returns
+    -------
+    list of dict
+        One record per registered statement, in registry order (missing ones with verdict
+        ``"not run"`` and zero counts), followed by the records of statements no longer registered.
+    """
     from rmtcheck.verify import registry
 
     have = {r["id"]: r for r in records}

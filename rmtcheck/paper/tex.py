@@ -26,7 +26,19 @@ _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": 
 
 
 def tex_escape(s) -> str:
-    """Text safe for LaTeX (pdflatex + T1): specials escaped, common Unicode mapped, others replaced."""
+    """Text safe for LaTeX (pdflatex + T1): specials escaped, common Unicode mapped, others replaced.
+
+    Parameters
+    ----------
+    s : object
+        The text (converted with ``str``; ``None`` gives the empty string).
+
+    Returns
+    -------
+    str
+        ASCII LaTeX source: TeX specials escaped, known Unicode characters mapped to LaTeX
+        (e.g. ``α`` to ``$\\alpha$``), any other non-ASCII character replaced by ``?``.
+    """
     out = []
     for ch in "" if s is None else str(s):
         if ch in _SPECIAL:

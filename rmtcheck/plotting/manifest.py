@@ -41,7 +41,18 @@ _DATA_SUFFIXES = (".npz", ".csv")
 
 
 def sha256(path) -> str:
-    """Hex SHA-256 of a file's bytes."""
+    """Hex SHA-256 of a file's bytes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (read in 1 MiB chunks).
+
+    Returns
+    -------
+    str
+        64 lowercase hex digits.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -65,7 +76,27 @@ def package_versions() -> dict[str, str]:
 
 def reproduce_command(name: str, seed: int = 0, quick: bool = False, out: str | os.PathLike | None = None,
                       large: bool = False) -> str:
-    """The one command that regenerates figure ``name``."""
+    """The one command that regenerates figure ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The figure's registered name.
+    seed : int
+        Root seed.
+    quick : bool
+        Add ``--quick``.
+    out : str or PathLike, optional
+        Output directory; added as ``--out`` unless it is ``figures`` (an absolute path inside the
+        working directory is made relative).
+    large : bool
+        Add ``--large``.
+
+    Returns
+    -------
+    str
+        The ``rmtcheck figures --only NAME --seed SEED ...`` command line.
+    """
     cmd = f"rmtcheck figures --only {name} --seed {int(seed)}"
     if quick:
         cmd += " --quick"
@@ -85,7 +116,18 @@ def reproduce_command(name: str, seed: int = 0, quick: bool = False, out: str | 
 
 def figure_description(fn) -> str:
     """One-paragraph description of a figure: the first paragraph of its docstring, else the first
-    sentence of its module's docstring (reST roles such as ``:mod:`x``` reduced to ``x``)."""
+    sentence of its module's docstring (reST roles such as ``:mod:`x``` reduced to ``x``).
+
+    Parameters
+    ----------
+    fn : callable
+        The figure function.
+
+    Returns
+    -------
+    str
+        The description on one line, without backquotes (empty when neither docstring exists).
+    """
     doc = (inspect.getdoc(fn) or "").strip()
     if doc:
         text = " ".join(doc.split("\n\n")[0].split())
@@ -108,7 +150,19 @@ def _default_params(fn) -> dict:
 
 
 def load_manifest(out_dir) -> dict:
-    """The manifest in ``out_dir`` (an empty one when absent or unreadable)."""
+    """The manifest in ``out_dir`` (an empty one when absent or unreadable).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The figures directory holding ``manifest.json``.
+
+    Returns
+    -------
+    dict
+        The manifest, or ``{"format": 1, "figures": {}}`` when the file is missing, unreadable or
+        has no ``figures`` mapping.
+    """
     p = Path(out_dir) / MANIFEST_NAME
     try:
         m = json.loads(p.read_text(encoding="utf-8"))
@@ -130,6 +184,34 @@ class Progress:
 
     On a terminal it redraws one line (``[#####-----] 3/10 name  12.3 s``); otherwise (logs, CI,
     pipes) it prints one line per finished step, so logs stay readable. ``enabled=False`` silences it.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps (at least 1 is used).
+    stream : file-like, optional
+        Where to write (default: ``sys.stderr``).
+    enabled : bool
+        Whether to write anything.
+    width : int
+        Characters of the bar.
+
+    Attributes
+    ----------
+    total : int
+        Number of steps.
+    stream : file-like
+        The output stream.
+    enabled : bool
+        Whether output is written.
+    width : int
+        Characters of the bar.
+    tty : bool
+        Whether ``stream`` is a terminal (redraw one line).
+    done : int
+        Steps finished so far.
+    t0 : float
+        ``time.perf_counter()`` at creation.
     """
 
     def __init__(self, total: int, stream=None, enabled: bool = True, width: int = 24):
@@ -165,7 +247,21 @@ class Progress:
 
 @dataclass
 class FigureRun:
-    """What generating one figure produced."""
+    """What generating one figure produced.
+
+    Attributes
+    ----------
+    name : str
+        The figure's name.
+    paths : list of Path
+        Files the figure wrote (returned ones first, then others from :func:`written_files`).
+    seconds : float
+        Wall time of the figure function.
+    error : str or None
+        ``"ExceptionType: message"`` when it failed (with ``keep_going``), else ``None``.
+    entry : dict or None
+        Its manifest entry (``None`` when it failed).
+    """
 
     name: str
     paths: list = field(default_factory=list)

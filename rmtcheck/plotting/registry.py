@@ -69,7 +69,18 @@ def record_params(**params) -> None:
 
 
 def recorded_params(reset: bool = False) -> dict:
-    """The parameters recorded since the last reset (``reset=True`` clears them afterwards)."""
+    """The parameters recorded since the last reset (``reset=True`` clears them afterwards).
+
+    Parameters
+    ----------
+    reset : bool
+        Clear the recorded parameters after reading them.
+
+    Returns
+    -------
+    dict
+        A copy of the parameters recorded by :func:`record_params` / :func:`save_figure`.
+    """
     out = dict(_RECORDED)
     if reset:
         _RECORDED.clear()
@@ -78,7 +89,18 @@ def recorded_params(reset: bool = False) -> dict:
 
 def written_files(reset: bool = False) -> list[Path]:
     """Every file :func:`save_figure` wrote since the last reset (including the CSV, which
-    :func:`save_figure` does not return, so that callers expecting PNG, PDF, NPZ keep working)."""
+    :func:`save_figure` does not return, so that callers expecting PNG, PDF, NPZ keep working).
+
+    Parameters
+    ----------
+    reset : bool
+        Clear the list after reading it.
+
+    Returns
+    -------
+    list of Path
+        The written files, in write order.
+    """
     out = list(_WRITTEN)
     if reset:
         _WRITTEN.clear()
@@ -104,7 +126,20 @@ def style():
 
 
 def write_npz(path, data: dict) -> Path:
-    """``np.savez`` with fixed zip timestamps, so identical data give identical bytes."""
+    """``np.savez`` with fixed zip timestamps, so identical data give identical bytes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file to write (overwritten).
+    data : dict
+        Array name to array-like (stored as ``NAME.npy``, sorted by name, no pickles).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     import zipfile
 
     path = Path(path)
@@ -138,6 +173,18 @@ def write_csv(path, data: dict) -> Path:
     columns are empty; booleans are written 0/1, floats in their shortest round-trip form), arrays
     in sorted key order: identical data give identical bytes. Read it back with e.g.
     ``pandas.read_csv(path).query("array == 'rho'")``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.csv`` file to write (overwritten, UTF-8, LF line endings).
+    data : dict
+        Array name to array-like.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     path = Path(path)
     arrays = {k: np.asarray(data[k]) for k in sorted(data)}
@@ -162,6 +209,24 @@ def save_figure(fig, out_dir, name: str, data: dict | None = None, params: dict 
     (the CSV is listed by :func:`written_files` and in the manifest).
 
     ``params`` are recorded for the manifest (as :func:`record_params`).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    out_dir : str or Path
+        Output directory (created if missing).
+    name : str
+        Base name of the files.
+    data : dict, optional
+        Arrays behind the figure, for the NPZ (and the CSV, up to :data:`CSV_MAX_ELEMENTS` values).
+    params : dict, optional
+        Parameters to record for the manifest.
+
+    Returns
+    -------
+    list of Path
+        The PNG and PDF paths, plus the NPZ path when ``data`` is given.
     """
     import matplotlib.pyplot as plt
 
@@ -185,7 +250,27 @@ def save_figure(fig, out_dir, name: str, data: dict | None = None, params: dict 
 
 def zero_contour(ax, x, y, Z, color, ls, label) -> None:
     """Draw the level set ``Z = 0`` (a predicted boundary) when ``Z`` changes sign on a grid of at least
-    2 x 2 cells, and always add a legend entry, so a boundary outside the grid is still named."""
+    2 x 2 cells, and always add a legend entry, so a boundary outside the grid is still named.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes to draw on.
+    x, y : array_like
+        Grid coordinates, as for ``ax.contour``.
+    Z : array_like
+        Values on the grid (2-D); the curve is ``Z = 0``.
+    color : color
+        Line colour.
+    ls : str
+        Line style.
+    label : str
+        Legend label.
+
+    Returns
+    -------
+    None
+    """
     Z = np.asarray(Z)
     if Z.shape[0] >= 2 and Z.shape[1] >= 2 and np.nanmin(Z) < 0 < np.nanmax(Z):
         ax.contour(x, y, Z, levels=[0.0], colors=color, linestyles=ls, linewidths=1.2)

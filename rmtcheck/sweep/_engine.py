@@ -60,7 +60,19 @@ __all__ = [
 
 # ------------------------------------------------------------------------------------- code version
 def code_version(fn: Callable) -> str:
-    """``"<package version>+<sha256 of fn's module source, 12 hex>"`` (see the module docstring)."""
+    """``"<package version>+<sha256 of fn's module source, 12 hex>"`` (see the module docstring).
+
+    Parameters
+    ----------
+    fn : callable
+        The cell function; its module's source is hashed (its qualified name and bytecode when no
+        source is available).
+
+    Returns
+    -------
+    str
+        ``"<rmtcheck version>+<12 hex digits>"``.
+    """
     from rmtcheck import __version__
 
     mod = sys.modules.get(getattr(fn, "__module__", None) or "")
@@ -194,6 +206,13 @@ def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: c
     list of dict
         ``results[i]`` is cell ``i``'s result (decoded from its JSON, so a resumed sweep returns
         exactly what an uninterrupted one does).
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments: an empty ``experiment``, a non-callable ``fn``, cells that are not a
+        list of distinct JSON-serialisable dicts, both ``executor`` and ``jobs``, a bad ``jobs``,
+        ``max_in_flight`` or seed.
     """
     if not isinstance(experiment, str) or not experiment.strip():
         raise ValueError(f"experiment must be a non-empty string; got {experiment!r}")
@@ -295,6 +314,23 @@ def sweep_map(experiment: str, **engine) -> Callable:
     ``sweep_map("cnn-unlearning", jobs=2, store="s.sqlite")`` as ``map_cells`` and the grid runs on
     the engine (executor, store, resume) with exactly its own seeds, so its results are unchanged.
     ``engine`` takes ``executor``, ``jobs``, ``store``, ``progress``, ``code_version``, ``max_in_flight``.
+
+    Parameters
+    ----------
+    experiment : str
+        Name under which the cells are stored.
+    **engine
+        Keyword arguments passed on to :func:`run_sweep` (only those listed above).
+
+    Returns
+    -------
+    callable
+        ``map_cells(fn, cells, seeds) -> list of dict``, the results in cell order.
+
+    Raises
+    ------
+    ValueError
+        If ``engine`` holds any other keyword.
     """
     allowed = {"executor", "jobs", "store", "progress", "code_version", "max_in_flight"}
     bad = set(engine) - allowed

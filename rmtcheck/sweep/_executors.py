@@ -29,6 +29,12 @@ def executor_from(jobs: int | None = None, scheduler: str | None = None, *,
     -------
     concurrent.futures.Executor
         Release it with :func:`close_executor` (shuts a pool down; closes a Dask client too).
+
+    Raises
+    ------
+    ValueError
+        If ``jobs`` is not an int >= 1, ``scheduler`` is not a non-empty string, dask.distributed is
+        not installed, or the scheduler cannot be reached.
     """
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1):
         raise ValueError(f"jobs must be an integer >= 1; got {jobs!r}")
@@ -49,7 +55,17 @@ def executor_from(jobs: int | None = None, scheduler: str | None = None, *,
 
 
 def close_executor(executor: cf.Executor) -> None:
-    """Shut an executor from :func:`executor_from` down (and close its Dask client, if any)."""
+    """Shut an executor from :func:`executor_from` down (and close its Dask client, if any).
+
+    Parameters
+    ----------
+    executor : concurrent.futures.Executor
+        The executor; waits for pending work, then closes its ``_client`` when it has one.
+
+    Returns
+    -------
+    None
+    """
     executor.shutdown(wait=True)
     client = getattr(executor, "_client", None)
     if client is not None:

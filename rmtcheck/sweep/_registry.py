@@ -20,6 +20,21 @@ __all__ = ["register_sweep", "get_sweep", "sweeps", "Sweep"]
 
 @dataclass
 class Sweep:
+    """A registered sweepable experiment (see the module docstring).
+
+    Attributes
+    ----------
+    name : str
+        The name used by ``rmtcheck sweep run NAME``.
+    cells_fn : callable or str
+        Cell builder ``cells_fn(quick=False) -> list[dict]``, or a ``"module:attribute"`` string
+        resolved on first use.
+    cell_fn : callable or str
+        Module-level cell function ``cell_fn(params, seed) -> dict``, or a ``"module:attribute"`` string.
+    description : str
+        One line for ``rmtcheck sweep list``.
+    """
+
     name: str
     cells_fn: Callable | str
     cell_fn: Callable | str
@@ -51,7 +66,30 @@ _REGISTRY: dict[str, Sweep] = {}
 
 
 def register_sweep(name: str, cells_fn, cell_fn, description: str = "") -> Sweep:
-    """Register (or replace) a sweepable experiment under ``name``; returns the record."""
+    """Register (or replace) a sweepable experiment under ``name``; returns the record.
+
+    Parameters
+    ----------
+    name : str
+        Non-empty name without whitespace.
+    cells_fn : callable or str
+        Cell builder ``cells_fn(quick=False) -> list[dict]`` or a ``"module:attribute"`` string.
+    cell_fn : callable or str
+        Cell function ``cell_fn(params, seed) -> dict`` or a ``"module:attribute"`` string.
+    description : str
+        One-line description for ``rmtcheck sweep list``.
+
+    Returns
+    -------
+    Sweep
+        The registered record.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is empty or contains whitespace, or a function is neither callable nor a
+        ``"module:attribute"`` string.
+    """
     if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name):
         raise ValueError(f"sweep name must be a non-empty string without spaces; got {name!r}")
     for arg, f in (("cells_fn", cells_fn), ("cell_fn", cell_fn)):
@@ -90,7 +128,23 @@ def sweeps() -> dict[str, Sweep]:
 
 
 def get_sweep(name: str) -> Sweep:
-    """The sweep registered as ``name``; ValueError naming the known ones otherwise."""
+    """The sweep registered as ``name``; ValueError naming the known ones otherwise.
+
+    Parameters
+    ----------
+    name : str
+        A registered sweep name (the studies' built-ins are loaded first).
+
+    Returns
+    -------
+    Sweep
+        The registered record.
+
+    Raises
+    ------
+    ValueError
+        If no sweep is registered under ``name``.
+    """
     _load_studies()
     try:
         return _REGISTRY[name]

@@ -29,7 +29,25 @@ def _np_default(o):
 
 
 def canonical_json(obj, name: str = "params") -> str:
-    """Canonical JSON (sorted keys, no spaces, no NaN/inf) of a cell's parameters; ValueError if impossible."""
+    """Canonical JSON (sorted keys, no spaces, no NaN/inf) of a cell's parameters; ValueError if impossible.
+
+    Parameters
+    ----------
+    obj : object
+        The value to encode (NumPy scalars and arrays are converted).
+    name : str
+        What ``obj`` is, for the error message.
+
+    Returns
+    -------
+    str
+        The canonical JSON text.
+
+    Raises
+    ------
+    ValueError
+        If ``obj`` is not JSON-serialisable or holds NaN or infinities.
+    """
     try:
         return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False, default=_np_default)
     except (TypeError, ValueError) as exc:
@@ -55,13 +73,48 @@ def _root_entropy(seed) -> int:
 
 
 def cell_seeds(seed, n: int) -> list[int]:
-    """The integer seeds of ``n`` cells: :math:`s_i = \\mathrm{entropy} + i\\,2^{128}` (module docstring)."""
+    """The integer seeds of ``n`` cells: :math:`s_i = \\mathrm{entropy} + i\\,2^{128}` (module docstring).
+
+    Parameters
+    ----------
+    seed : int, SeedSequence or None
+        Root seed: an int in [0, 2**128), a plain ``SeedSequence`` (integer entropy, no spawn key,
+        default pool size), or ``None`` for fresh entropy.
+    n : int
+        Number of cells.
+
+    Returns
+    -------
+    list of int
+        The ``n`` cell seeds, for :func:`cell_rng` / :func:`seed_sequence`.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is of another type, out of range, or an unsupported ``SeedSequence``.
+    """
     root = _root_entropy(seed)
     return [root + (i << _SEED_BITS) for i in range(int(n))]
 
 
 def seed_sequence(seed: int) -> np.random.SeedSequence:
-    """The ``SeedSequence`` of a cell seed: ``SeedSequence(seed).spawn(n)[i]`` of the root seed."""
+    """The ``SeedSequence`` of a cell seed: ``SeedSequence(seed).spawn(n)[i]`` of the root seed.
+
+    Parameters
+    ----------
+    seed : int
+        A cell seed from :func:`cell_seeds` (a non-negative int).
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+        Entropy ``seed mod 2**128`` and spawn key ``(seed >> 128,)``.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative int.
+    """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative int (a cell seed from run_sweep); got {seed!r}")
     seed = int(seed)
@@ -69,5 +122,21 @@ def seed_sequence(seed: int) -> np.random.SeedSequence:
 
 
 def cell_rng(seed: int) -> np.random.Generator:
-    """The cell's generator: exactly ``default_rng(SeedSequence(root).spawn(n)[i])``."""
+    """The cell's generator: exactly ``default_rng(SeedSequence(root).spawn(n)[i])``.
+
+    Parameters
+    ----------
+    seed : int
+        A cell seed from :func:`cell_seeds` (a non-negative int).
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``default_rng(seed_sequence(seed))``.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative int.
+    """
     return np.random.default_rng(seed_sequence(seed))

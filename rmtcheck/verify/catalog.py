@@ -27,7 +27,23 @@ def registry() -> dict[str, Statement]:
 
 
 def get(statement_id: str) -> Statement:
-    """The statement registered as ``statement_id`` (``ValueError`` naming the known ids otherwise)."""
+    """The statement registered as ``statement_id`` (``ValueError`` naming the known ids otherwise).
+
+    Parameters
+    ----------
+    statement_id : str
+        A registered statement id.
+
+    Returns
+    -------
+    Statement
+        The registered statement.
+
+    Raises
+    ------
+    ValueError
+        If no statement is registered as ``statement_id``.
+    """
     reg = registry()
     if statement_id not in reg:
         raise ValueError(f"unknown statement id {statement_id!r}; known: {sorted(reg)}")

@@ -20,6 +20,37 @@ __all__ = ["StatementResult", "run_statement", "run_all", "exit_status"]
 
 @dataclass
 class StatementResult:
+    """The outcome of checking one statement (a row of ``rmtcheck verify``).
+
+    Attributes
+    ----------
+    id, source, text, tag, notion, sampling, regime, method : str
+        Copied from the :class:`~rmtcheck.verify.statement.Statement`.
+    claimed : bool
+        Whether the statement is claimed in its regime (``False``: a probe).
+    instances : int
+        Instances checked (not skipped).
+    skipped : int
+        Instances outside the regime.
+    violations : int
+        Checked instances that violate the statement.
+    verdict : str
+        ``"holds"``, ``"VIOLATED"``, ``"fails (as expected)"``, ``"no counterexample found"`` or
+        ``"no instance in regime"``.
+    tightness_min, tightness_median, tightness_max : float or None
+        Range and median of the finite tightness values (``None`` when there are none).
+    first_violation : dict or None
+        Index, seed, instance and detail of the first violation.
+    threshold : str or None
+        The statement's threshold as text.
+    seed : int
+        Root seed of the run.
+    seconds : float
+        Wall time.
+    details : list
+        Per-instance details (only with ``keep_details``).
+    """
+
     id: str
     source: str
     text: str
@@ -85,6 +116,27 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
 
     Instance ``k`` uses the ``k``-th child of ``SeedSequence([seed, crc32(id)])``, so one row can be
     reproduced alone with ``rmtcheck verify --only ID --seed SEED``.
+
+    Parameters
+    ----------
+    stmt : Statement
+        The statement to check.
+    seed : int
+        Root seed.
+    instances : int, optional
+        Number of instances (default: ``stmt.default_instances``).
+    keep_details : bool
+        Keep each checked instance's detail in ``details``.
+
+    Returns
+    -------
+    StatementResult
+        Counts, verdict, tightness summary and first violation.
+
+    Raises
+    ------
+    ValueError
+        If ``instances`` is below 1.
     """
     n_inst = stmt.default_instances if instances is None else int(instances)
     if n_inst < 1:
@@ -137,7 +189,29 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
 
 
 def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | None = None, groups=None) -> list[StatementResult]:
-    """Run the selected statements (all by default) in registry order."""
+    """Run the selected statements (all by default) in registry order.
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Statement ids, or prefixes selecting every id under ``PREFIX.`` (default: all).
+    seed : int
+        Root seed.
+    instances : int, optional
+        Instances per statement (default: each statement's own).
+    groups : collection of str, optional
+        Keep only statements of these groups.
+
+    Returns
+    -------
+    list of StatementResult
+        One result per selected statement, in registry order.
+
+    Raises
+    ------
+    ValueError
+        If an id matches no statement, or ``instances`` is below 1.
+    """
     reg = registry()
     if ids:
         ids = list(ids)
@@ -153,5 +227,16 @@ def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | No
 
 
 def exit_status(results: list[StatementResult]) -> int:
-    """1 when a claimed statement is violated by exact/symbolic computation, else 0."""
+    """1 when a claimed statement is violated by exact/symbolic computation, else 0.
+
+    Parameters
+    ----------
+    results : list of StatementResult
+        Results of :func:`run_all`.
+
+    Returns
+    -------
+    int
+        The process exit status: 1 if any result's ``fails_run`` is true, else 0.
+    """
     return int(any(r.fails_run for r in results))
