@@ -319,15 +319,17 @@ def test_imports_point_down_only():
 _REASON = {"layering": "import against the layering", "lines": f"module over {MAX_LINES} lines"}
 
 
-@pytest.mark.parametrize(("kind", "item"), [
-    pytest.param(kind, item, id=f"{kind}:{item}", marks=pytest.mark.xfail(
-        strict=True, reason=f"known violation in the package code (reported, not fixed here): {_REASON[kind]}: {item}"))
-    for kind in sorted(KNOWN_VIOLATIONS) for item in sorted(KNOWN_VIOLATIONS[kind])])
-def test_known_violation_is_fixed(kind, item):
-    """Fails (xfail) while the violation is there; passes -- a strict XPASS, an error -- once it is fixed:
-    then delete ``item`` from :data:`KNOWN_VIOLATIONS`."""
-    found = FINDERS[kind]()
-    assert item not in found, "\n".join(found[item])
+# one strict xfail per known violation (none at present: then the test is not defined at all)
+if any(KNOWN_VIOLATIONS.values()):
+    @pytest.mark.parametrize(("kind", "item"), [
+        pytest.param(kind, item, id=f"{kind}:{item}", marks=pytest.mark.xfail(
+            strict=True, reason=f"known violation in the package code (reported, not fixed here): {_REASON[kind]}: {item}"))
+        for kind in sorted(KNOWN_VIOLATIONS) for item in sorted(KNOWN_VIOLATIONS[kind])])
+    def test_known_violation_is_fixed(kind, item):
+        """Fails (xfail) while the violation is there; passes -- a strict XPASS, an error -- once it is fixed:
+        then delete ``item`` from :data:`KNOWN_VIOLATIONS`."""
+        found = FINDERS[kind]()
+        assert item not in found, "\n".join(found[item])
 
 
 def test_no_import_cycles_at_module_level():

@@ -64,7 +64,8 @@ import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int
-from rmtcheck.randmat.marchenko_pastur import mp, mp_edges, tracy_widom_edge
+from rmtcheck.randmat import marchenko_pastur as _mplaw
+from rmtcheck.randmat.marchenko_pastur import mp_edges, tracy_widom_edge
 from rmtcheck.randmat.powerlaw import PowerLawFit, fit_powerlaw
 
 sla = lazy_module("scipy.linalg")
@@ -275,11 +276,11 @@ def fit_mp(evals, n_rows, n_cols, normalized: bool = False, method: str = "ks", 
     med = float(np.median(x))
     if med <= 0:
         raise ValueError("evals has median 0: the matrix is (numerically) of rank < M/2; no MP bulk to fit")
-    s0 = med / float(mp.median(q))
+    s0 = med / float(_mplaw.mp.median(q))
     k = np.arange(M)
 
     def ks(s2):
-        F = mp.cdf(x, q, scale=s2)
+        F = _mplaw.mp.cdf(x, q, scale=s2)
         return float(np.max(np.maximum(F - k / M, (k + 1) / M - F)))
 
     if method == "median":

@@ -28,6 +28,15 @@ References
 
 from __future__ import annotations
 
+from rmtcheck._lib.validation import check_batch, check_positive
+from rmtcheck.stability import thresholds as th
+from rmtcheck.stability.coherence import coherence
+from rmtcheck.stability.families import as_family
+from rmtcheck.stability.montecarlo import simulate
+from rmtcheck.stability.operator import sgd_recursion
+from rmtcheck.stability.three_axis import mixed_coherence
+from rmtcheck.stability.unlearning import escape_verdicts, mixed_critical_lr, resist_interval
+
 
 def stability_report(hessians, lr: float, batch: int, *, sampling: str = "bernoulli", seed: int = 0,
                      runs: int = 64, steps: int = 400) -> dict:
@@ -97,12 +106,6 @@ def stability_report(hessians, lr: float, batch: int, *, sampling: str = "bernou
     >>> stability_report(G, 0.5, 20, runs=8, steps=50)["range_dim"]
     4
     """
-    from rmtcheck._lib.validation import check_batch, check_positive
-    from rmtcheck.stability import thresholds as th
-    from rmtcheck.stability.coherence import coherence
-    from rmtcheck.stability.families import as_family
-    from rmtcheck.stability.montecarlo import simulate
-    from rmtcheck.stability.operator import sgd_recursion
 
     fam = as_family(hessians, "FILE")
     lr = check_positive(lr, "--lr")
@@ -200,9 +203,6 @@ def analyse(retain, forget, lr: float, batch: int, *, alpha: float, sampling: st
     >>> [round(a, 6) for a in out["resist_interval"]], round(out["critical_lr"], 6)
     ([0.0, 0.206029], 0.4981)
     """
-    from rmtcheck.stability.families import as_family
-    from rmtcheck.stability.three_axis import mixed_coherence
-    from rmtcheck.stability.unlearning import escape_verdicts, mixed_critical_lr, resist_interval
 
     R, F = as_family(retain, "retain"), as_family(forget, "forget")
     mc = mixed_coherence(R, F, alpha=alpha, with_pairs=with_pairs)

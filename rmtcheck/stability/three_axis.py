@@ -60,6 +60,7 @@ from rmtcheck._lib.pair_kernels import negative_mass, pair_product
 from rmtcheck._lib.validation import check_unit_interval
 from rmtcheck.stability.coherence import coherence, coherence_matrix
 from rmtcheck.stability.families import HessianFamily, as_family
+from rmtcheck.stability.pairs import PairFamily
 
 __all__ = [
     "coherence_blocks",
@@ -310,7 +311,6 @@ def _blocks(r, f, alpha):
 
 
 def _pair_norms(r, f, alpha):
-    from rmtcheck.stability.pairs import PairFamily
 
     return PairFamily(r, f, alpha=alpha).top_eigenvalues.reshape(r.n, f.n)
 
@@ -522,7 +522,6 @@ def pair_coherence_naive(retain, forget, *, alpha: float) -> float:
     .. [1] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability
        Perspective", arXiv:2602.02986 [changkhanna2026].
     """
-    from rmtcheck.stability.pairs import PairFamily
 
     r, f = as_family(retain, "retain"), as_family(forget, "forget")
     P = PairFamily(r, f, alpha=check_unit_interval(alpha, "alpha"))

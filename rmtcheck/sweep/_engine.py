@@ -43,6 +43,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from rmtcheck import __version__
 from rmtcheck._lib.threads import limit_blas_globally
 from rmtcheck.sweep._seeds import _np_default, _root_entropy, canonical_json, cell_seeds
 from rmtcheck.sweep._store import ResultStore
@@ -73,7 +74,6 @@ def code_version(fn: Callable) -> str:
     str
         ``"<rmtcheck version>+<12 hex digits>"``.
     """
-    from rmtcheck import __version__
 
     mod = sys.modules.get(getattr(fn, "__module__", None) or "")
     src = None

@@ -15,6 +15,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
+from rmtcheck import studies
+
 __all__ = ["register_sweep", "get_sweep", "sweeps", "Sweep"]
 
 
@@ -109,7 +111,6 @@ def _load_studies() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from rmtcheck import studies
 
     builtin = {}
     for pkg in studies.load(""):

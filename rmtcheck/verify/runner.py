@@ -45,6 +45,8 @@ class StatementResult:
         The statement's threshold as text.
     seed : int
         Root seed of the run.
+    refs : list of str
+        BibTeX keys of ``paper/references.bib`` the statement cites (:attr:`Statement.refs`).
     seconds : float
         Wall time.
     details : list
@@ -70,6 +72,7 @@ class StatementResult:
     first_violation: dict | None = None
     threshold: str | None = None
     seed: int = 0
+    refs: list = field(default_factory=list)
     seconds: float = 0.0
     details: list = field(default_factory=list)
 
@@ -183,6 +186,7 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
         first_violation=first,
         threshold=_threshold_text(stmt.threshold),
         seed=seed,
+        refs=list(stmt.refs),
         seconds=time.perf_counter() - t0,
         details=details,
     )

@@ -83,3 +83,16 @@ def test_grid_is_deterministic_and_consistent():
         np.testing.assert_array_equal(v, b.as_dict()[k])
     # the exact MS boundary lies below the Lyapunov one: MS divergence wherever Lyapunov > 0
     assert np.all((a.lyapunov_wor > 0) <= (a.ms_growth_wor > 1))
+
+
+def test_blow_up_rule_first_passage_and_both_scales():
+    from rmtcheck.stability.montecarlo import BLOWUP_FACTOR, blew_up
+
+    sq = np.array([[1.0, 999.0, 2.0], [2.0, 2000.0, 1.0], [1.0, 5.0, 1000.0], [4.0, 1.0, 3999.0]])
+    expect = [False, True, True, False]  # run 2 returns below after crossing: first passage still counts
+    assert blew_up(sq, scale="squared").tolist() == expect
+    assert blew_up(0.5 * np.log(sq)).tolist() == expect  # the log-norm scale decides the same
+    assert blew_up(sq, 10.0, scale="squared").all() and not blew_up(sq, 1500.0, scale="squared").any()
+    assert BLOWUP_FACTOR == 1000.0
+    with pytest.raises(ValueError, match="scale"):
+        blew_up(sq, scale="linear")

@@ -226,3 +226,21 @@ def test_bad_inputs_raise_value_errors():
         mixed_recursion(R, HessianFamily.from_factors(np.ones((3, 4))), 2, alpha=0.1)
     with pytest.raises(ValueError, match="range"):
         NoisyMixedDynamics(HessianFamily.from_factors(np.eye(3)[:2]), HessianFamily.from_factors(np.eye(3)[:2]), np.ones((2, 3)), np.ones((2, 3)), 1, alpha=0.1)
+
+
+@pytest.mark.parametrize("sampling", ["pair_bernoulli", "independent_bernoulli", "without_replacement"])
+def test_mixed_recursion_works_on_the_common_range(sampling):
+    """Curvature only in 3 of 6 coordinates: every batch model (the pair family too) is restricted to the
+    range of (1-a)H_r + aH_f, and its growth equals that of the explicitly projected families."""
+    rng = np.random.default_rng(4)
+    G = np.zeros((6, 6)); G[:, :3] = rng.standard_normal((6, 3))
+    K = np.zeros((4, 6)); K[:, :3] = rng.standard_normal((4, 3))
+    rec = mixed_recursion(G, K, 2, alpha=0.2, sampling=sampling)
+    assert rec.range_dim == 3 and rec.restricted
+    assert (rec.sampling, rec.alpha, rec.batch) == (sampling, 0.2, 2)
+    ref = mixed_recursion(G[:, :3], K[:, :3], 2, alpha=0.2, sampling=sampling)
+    assert not ref.restricted
+    lr = 0.2 * mixed_critical_lr(G, K, 2, alpha=0.2, sampling=sampling)
+    g = rec.growth(lr)
+    assert g < 1  # unrestricted, the null directions would give exactly 1
+    assert g == pytest.approx(ref.growth(lr), rel=1e-10)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rmtcheck._lib.validation import check_int, check_positive
+from rmtcheck.randmat.designs import signal_noise_patches
 from rmtcheck.stability.coherence import coherence
 from rmtcheck.stability.families import HessianFamily
 from rmtcheck.stability.operator import critical_lr
@@ -153,7 +154,6 @@ def _check_params(p: dict) -> dict:
 @functools.lru_cache(maxsize=64)
 def _trained_cached(snr, n, d, width, flip, vary, noise, n_test, train_lr, train_steps, loss_tol, split, n_forget,
                     train_seed) -> TrainedPoint:
-    from rmtcheck.randmat.designs import signal_noise_patches
 
     ss = np.random.SeedSequence(int(train_seed))
     s_data, s_test, s_init, s_split = ss.spawn(4)

@@ -23,6 +23,22 @@ from __future__ import annotations
 import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck.randmat.coherence_distribution import _design_sampler, coherence_distribution
+from rmtcheck.randmat.coherence_predictions import (
+    brief_inner_product_scale,
+    effective_dimension,
+    expected_max_chi2,
+    inner_product_bound,
+    noise_floor,
+    noise_floor_refined,
+    norm_bound,
+    snr_increase_test,
+    snr_prediction,
+)
+from rmtcheck.randmat.designs import signal_noise_batch, signal_noise_patches
+from rmtcheck.randmat.families import linear_factors
+from rmtcheck.randmat.marchenko_pastur import gram_edge, mp_ks
+from rmtcheck.stability.coherence import coherence
 from rmtcheck.verify.statement import Outcome, Statement, register
 
 stats = lazy_module("scipy.stats")
@@ -43,9 +59,6 @@ def _log_uniform(rng, lo, hi):
 
 # ----------------------------------------------------------------------------- exact rows
 def _conv_check(inst, rng):
-    from rmtcheck.randmat.designs import signal_noise_patches
-    from rmtcheck.randmat.families import linear_factors
-    from rmtcheck.stability.coherence import coherence
 
     kw = dict(flip=inst["flip"], noise=inst["noise"], rng=inst["seed"])
     a = signal_noise_patches(inst["n"], inst["d"], inst["snr"], vary="mu", sigma_p=inst["sigma_p"], **kw)
@@ -77,8 +90,6 @@ register(Statement(
 
 
 def _batch_check(inst, rng):
-    from rmtcheck.randmat.coherence_distribution import coherence_distribution
-    from rmtcheck.stability.coherence import coherence
 
     n, d, m = inst["n"], inst["d"], 6
     g = np.random.default_rng(inst["seed"])
@@ -91,7 +102,6 @@ def _batch_check(inst, rng):
     seed = int(g.integers(2**31))
     cd = coherence_distribution(inst["design"], m, n, d, seed, **kw)
     # recompute each instance by the definition (rmtcheck.stability.coherence.coherence on a HessianFamily)
-    from rmtcheck.randmat.coherence_distribution import _design_sampler
 
     draw, _ = _design_sampler(inst["design"], n, d, dict(kw))
     X = draw(np.random.default_rng(seed), m)
@@ -137,7 +147,6 @@ register(Statement(
 
 # ----------------------------------------------------------------------------- concentration
 def _noise(inst):
-    from rmtcheck.randmat.designs import signal_noise_patches
 
     return signal_noise_patches(inst["n"], inst["d"], inst["snr"], sigma_p=inst["sigma_p"], noise=inst["noise"],
                                 mu=np.random.default_rng(inst["seed"] + 1).standard_normal(inst["d"]),
@@ -172,7 +181,6 @@ register(Statement(
 
 
 def _normb_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import norm_bound
 
     data = _noise(inst)
     k = inst["d"] - 1 if inst["noise"] == "projected" else inst["d"]
@@ -200,7 +208,6 @@ def _inner(inst):
 
 
 def _ipb_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import inner_product_bound
 
     k = inst["d"] - 1 if inst["noise"] == "projected" else inst["d"]
     mx = _inner(inst)
@@ -220,7 +227,6 @@ register(Statement(
 
 
 def _brief_ip_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import brief_inner_product_scale
 
     mx = _inner(inst)
     b = brief_inner_product_scale(inst["n"], inst["d"], 0.05)
@@ -243,7 +249,6 @@ register(Statement(
 
 # ----------------------------------------------------------------------------- floors
 def _mean_sigma(design, m, n, d, seed, **kw):
-    from rmtcheck.randmat.coherence_distribution import coherence_distribution
 
     s = coherence_distribution(design, m, n, d, seed, **kw).sigma
     return float(s.mean()), float(s.std(ddof=1) / np.sqrt(m))
@@ -255,7 +260,6 @@ def _floor_sample(rng):
 
 
 def _floor_refined_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import noise_floor_refined
 
     mean, se = _mean_sigma("isotropic", inst["m"], inst["n"], inst["d"], inst["seed"])
     pred = noise_floor_refined(inst["n"], inst["d"])
@@ -277,7 +281,6 @@ register(Statement(
 
 
 def _floor_leading_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import expected_max_chi2, noise_floor
 
     mean, se = _mean_sigma("isotropic", inst["m"], inst["n"], inst["d"], inst["seed"])
     pred = noise_floor(inst["n"], inst["d"])
@@ -319,7 +322,6 @@ register(Statement(
 
 
 def _aniso_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import effective_dimension, noise_floor_refined
 
     g = np.random.default_rng(inst["seed"])
     d = inst["d"]
@@ -349,8 +351,6 @@ register(Statement(
 
 # ----------------------------------------------------------------------------- MP and edge
 def _mp_check(inst, rng):
-    from rmtcheck.randmat.designs import signal_noise_batch
-    from rmtcheck.randmat.marchenko_pastur import mp_ks
 
     n, d = inst["n"], inst["d"]
     g = np.random.default_rng(inst["seed"])
@@ -378,8 +378,6 @@ register(Statement(
 
 
 def _mp_pooled_check(inst, rng):
-    from rmtcheck.randmat.coherence_distribution import coherence_distribution
-    from rmtcheck.randmat.marchenko_pastur import mp_ks
 
     cd = coherence_distribution("isotropic", inst["m"], inst["n"], inst["d"], inst["seed"], spectra=True)
     r = mp_ks(cd.gram_eigs, inst["n"], inst["d"])
@@ -403,7 +401,6 @@ register(Statement(
 
 
 def _edge_check(inst, rng):
-    from rmtcheck.randmat.marchenko_pastur import gram_edge
 
     n, d = inst["n"], inst["d"]
     g = np.random.default_rng(inst["seed"])
@@ -432,7 +429,6 @@ register(Statement(
 
 # ----------------------------------------------------------------------------- SNR
 def _snr_pred_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import snr_prediction
 
     mean, se = _mean_sigma("patch", 80, inst["n"], inst["d"], inst["seed"], snr=inst["snr"], noise=inst["noise"])
     pred = snr_prediction(inst["n"], inst["d"], inst["snr"], inst["noise"])
@@ -456,7 +452,6 @@ register(Statement(
 
 
 def _incr_check(inst, rng):
-    from rmtcheck.randmat.coherence_predictions import snr_increase_test
 
     r = snr_increase_test(inst["n"], inst["d"], inst["snr"], inst["snr"] * inst["factor"], 40,
                           np.random.SeedSequence(inst["seed"]), vary=inst["vary"], noise=inst["noise"], level=_LEVEL)
@@ -498,9 +493,6 @@ register(Statement(
 
 
 def _pathwise_check(inst, rng):
-    from rmtcheck.randmat.designs import signal_noise_patches
-    from rmtcheck.randmat.families import linear_factors
-    from rmtcheck.stability.coherence import coherence
 
     grid = np.geomspace(inst["lo"], 2.0, 30)
     sig = np.array([coherence(linear_factors(signal_noise_patches(inst["n"], inst["d"], s, rng=inst["seed"])))

@@ -24,6 +24,9 @@ from __future__ import annotations
 import numpy as np
 
 from rmtcheck.plotting.registry import figure, save_figure, style
+from rmtcheck.randmat.marchenko_pastur import marchenko_pastur
+from rmtcheck.randmat.powerlaw import fit_powerlaw
+from rmtcheck.randmat.spectral import diagnose, esd
 
 
 def _example_layers(quick, seed):
@@ -72,8 +75,6 @@ def spectral_layers(out_dir, quick=False, seed=0):
     .. [2] Marčenko & Pastur (1967), "Distribution of Eigenvalues for Some Sets of Random Matrices",
        Math. USSR-Sbornik [marchenko1967].
     """
-    from rmtcheck.randmat.marchenko_pastur import marchenko_pastur
-    from rmtcheck.randmat.spectral import diagnose
 
     layers = _example_layers(quick, seed)
     res = [diagnose(W, name=k, bootstrap=0 if quick else 200, rng=seed, min_tail=max(5, min(50, min(W.shape) // 3)))
@@ -144,8 +145,6 @@ def spectral_alpha_xmin(out_dir, quick=False, seed=0):
     ----------
     .. [1] Clauset, Shalizi & Newman (2009), "Power-Law Distributions in Empirical Data" [clauset2009], Sec. 3.3.
     """
-    from rmtcheck.randmat.powerlaw import fit_powerlaw
-    from rmtcheck.randmat.spectral import esd
 
     layers = _example_layers(quick, seed)
     data = {}

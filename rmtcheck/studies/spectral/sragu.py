@@ -60,6 +60,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rmtcheck._lib.validation import as_generator, check_int, check_positive
+from rmtcheck.randmat.powerlaw import fit_powerlaw
+from rmtcheck.randmat.spectral import esd
 from rmtcheck.studies.spectral import mlp as M
 
 __all__ = [
@@ -188,8 +190,6 @@ def layer_alphas(params, min_tail=None) -> np.ndarray:
     ----------
     .. [1] Clauset, Shalizi & Newman (2009), "Power-Law Distributions in Empirical Data" [clauset2009], Sec. 3.
     """
-    from rmtcheck.randmat.powerlaw import fit_powerlaw
-    from rmtcheck.randmat.spectral import esd
 
     out = []
     for W in M.weight_matrices(params):

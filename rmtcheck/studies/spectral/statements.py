@@ -13,6 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck.randmat.marchenko_pastur import marchenko_pastur, mp_edges, tracy_widom_edge
+from rmtcheck.randmat.powerlaw import fit_powerlaw, hill_alpha, powerlaw_alpha_at
+from rmtcheck.randmat.spectral import diagnose, esd
 from rmtcheck.verify.statement import Outcome, Statement, register
 
 integrate = lazy_module("scipy.integrate")
@@ -31,8 +34,6 @@ def _seed(rng):
 
 # ----------------------------------------------------------------------------- power law
 def _alpha_invariance_check(inst, rng):
-    from rmtcheck.randmat.powerlaw import fit_powerlaw
-    from rmtcheck.randmat.spectral import esd
 
     g = np.random.default_rng(inst["seed"])
     W = g.standard_t(inst["nu"], (inst["N"], inst["M"]))
@@ -65,7 +66,6 @@ register(Statement(
 
 
 def _xmin_ks_check(inst, rng):
-    from rmtcheck.randmat.powerlaw import fit_powerlaw
 
     g = np.random.default_rng(inst["seed"])
     x = g.lognormal(0.0, inst["sigma"], inst["n"])
@@ -92,7 +92,6 @@ register(Statement(
 
 
 def _hill_ww_check(inst, rng):
-    from rmtcheck.randmat.powerlaw import hill_alpha, powerlaw_alpha_at
 
     g = np.random.default_rng(inst["seed"])
     x = np.sort(g.pareto(2.0, inst["n"]) + 1.0)
@@ -119,7 +118,6 @@ register(Statement(
 
 
 def _pareto_check(inst, rng):
-    from rmtcheck.randmat.powerlaw import fit_powerlaw
 
     g = np.random.default_rng(inst["seed"])
     a = inst["alpha"]
@@ -144,7 +142,6 @@ register(Statement(
 
 
 def _gauss_check(inst, rng):
-    from rmtcheck.randmat.spectral import diagnose
 
     g = np.random.default_rng(inst["seed"])
     d = diagnose(g.standard_normal((inst["N"], inst["M"])), bootstrap=0)
@@ -167,8 +164,6 @@ register(Statement(
 
 
 def _student_check(inst, rng):
-    from rmtcheck.randmat.powerlaw import fit_powerlaw
-    from rmtcheck.randmat.spectral import esd
 
     g = np.random.default_rng(inst["seed"])
     al = [fit_powerlaw(esd(g.standard_t(inst["nu"], (inst["N"], inst["M"])))).alpha for _ in range(3)]
@@ -205,7 +200,6 @@ register(Statement(
 
 # ----------------------------------------------------------------------------- MP law
 def _mp_ks_check(inst, rng):
-    from rmtcheck.randmat.marchenko_pastur import marchenko_pastur
 
     g = np.random.default_rng(inst["seed"])
     N, M, s2 = inst["N"], inst["M"], inst["s2"]
@@ -231,7 +225,6 @@ register(Statement(
 
 
 def _mp_edge_check(inst, rng):
-    from rmtcheck.randmat.marchenko_pastur import mp_edges, tracy_widom_edge
 
     g = np.random.default_rng(inst["seed"])
     N, M, s2 = inst["N"], inst["M"], inst["s2"]
@@ -260,7 +253,6 @@ register(Statement(
 
 
 def _mp_law_check(inst, rng):
-    from rmtcheck.randmat.marchenko_pastur import marchenko_pastur
 
     q, s2 = inst["q"], inst["s2"]
     d = marchenko_pastur(q, s2)
