@@ -2,10 +2,11 @@
 
 Layers (imports point down only)::
 
-    _lib (0)  <-  stability (1), randmat (1)  <-  studies/<study> (2)  <-  verify, plotting, sweep (3)
+    _lib (0)  <-  stability (1), randmat (1), curvature (1)  <-  studies/<study> (2)  <-  verify, plotting, sweep (3)
               <-  paper (4), cli (4)
 
-* ``randmat`` may import ``stability``; ``stability`` never imports ``randmat``;
+* ``randmat`` and ``curvature`` may import ``stability``; ``stability`` imports neither, and ``randmat`` and
+  ``curvature`` do not import each other;
 * a study imports another study only as ``chang_khanna -> dexter``; ``cli`` may import ``paper`` (the
   ``rmtcheck paper`` command), never the reverse; otherwise units of equal rank do not import each other;
 * a study may also import the record modules ``rmtcheck.verify.statement``, ``rmtcheck.plotting.registry``
@@ -32,13 +33,15 @@ PKG = REPO / "rmtcheck"
 PROOFS = REPO / "proofs"
 MAX_LINES = 400
 
-RANK = {"_lib": 0, "stability": 1, "randmat": 1, "studies": 2, "verify": 3, "plotting": 3, "sweep": 3,
+RANK = {"_lib": 0, "stability": 1, "randmat": 1, "curvature": 1, "studies": 2, "verify": 3, "plotting": 3, "sweep": 3,
         "paper": 4, "cli": 4}
 EXEMPT = {"rmtcheck", "rmtcheck.__main__"}
 #: the imports between different units of the same rank that are allowed, as (importer, imported) units;
+#: ``curvature -> stability`` because the model adapters return the stability layer's ``SampleCurvature``;
 #: ``cli -> paper`` because ``rmtcheck paper`` is the command line of :mod:`rmtcheck.paper` (both rank 4;
 #: the reverse, ``paper -> cli``, stays forbidden, so the imports still point one way)
-SAME_RANK_OK = {("randmat", "stability"), ("studies.chang_khanna", "studies.dexter"), ("cli", "paper")}
+SAME_RANK_OK = {("randmat", "stability"), ("curvature", "stability"), ("studies.chang_khanna", "studies.dexter"),
+                ("studies.real_models", "studies.spectral"), ("cli", "paper")}
 #: what any study module may import from the machinery layer (exact module names)
 STUDY_RECORD_MODULES = {"rmtcheck.verify.statement", "rmtcheck.plotting.registry", "rmtcheck.sweep",
                         "rmtcheck.sweep._engine", "rmtcheck.sweep._seeds", "rmtcheck.sweep._registry"}

@@ -73,9 +73,9 @@ def jsonable(x, max_array: int | None = 64, nonfinite: str = "encode", fallback=
             return None
         return "inf" if v > 0 else "-inf"
     if hasattr(x, "factors") and hasattr(x, "stack"):  # a HessianFamily: shape, and entries when small
-        arr = x.factors if x.factors is not None else x.stack
+        kind = "factors" if x.factors is not None else ("blocks" if x.blocks is not None else "stack")
         out = {"n": int(x.n), "d": int(x.d), "rank_one": x.factors is not None}
-        out["factors" if x.factors is not None else "stack"] = rec(arr)
+        out[kind] = rec(getattr(x, kind))
         return out
     if hasattr(x, "free_symbols"):  # SymPy expression
         return str(x)

@@ -1,16 +1,19 @@
 """``rmtcheck unlearn-stability``: does descent–ascent unlearning escape the pre-trained minimum?
 
-Reads per-sample Hessians of the retain and forget sets (``.npy``: ``(n, d)`` rank-one factors or
-``(n, d, d)`` stacks) and reports the three coherence axes, the signed mixed Hessian, the exact
-mean-square growth factor (escape = unlearning succeeds when > 1), the critical mixing weight and
-step size, and the Lyapunov exponent (almost-sure notion).
+Reads per-sample curvature of the retain and forget sets: two files (``.npy``: ``(n, d)`` rank-one factors or
+``(n, d, d)`` stacks; ``.npz``: ``factors`` ``(n, d)`` or ``(n, d, k)``), or ONE ``.npz`` holding the joint
+``gram`` of the retain samples followed by the forget samples (the cross block carries their alignment) with
+``k`` and ``n_retain``. Reports the input form and space used, the three coherence axes, the signed mixed
+Hessian, the exact mean-square growth factor (escape = unlearning succeeds when > 1), the critical mixing
+weight and step size, and the Lyapunov exponent (almost-sure notion).
 """
 
 from __future__ import annotations
 
 import json
 
-from rmtcheck.stability.report import analyse
+from rmtcheck.cli._inputs import SPACE_HELP, load_input
+from rmtcheck.stability.report import SPACES, analyse
 from rmtcheck.stability.sampling import MIXED_SAMPLINGS
 
 
@@ -18,13 +21,15 @@ def add_parser(subparsers):
     p = subparsers.add_parser(
         "unlearn-stability", help="escape vs resistance of descent-ascent unlearning (Chang & Khanna 2026)",
         description=__doc__.split("\n\n")[1])
-    p.add_argument("retain", help="RETAIN.npy: (n_r, d) rank-one factors or (n_r, d, d) Hessians")
-    p.add_argument("forget", help="FORGET.npy: (n_f, d) rank-one factors or (n_f, d, d) Hessians")
+    p.add_argument("retain", help="RETAIN.npy/.npz: retain factors or Hessians, or the joint .npz (gram + n_retain)")
+    p.add_argument("forget", nargs="?", default=None,
+                   help="FORGET.npy/.npz: forget factors or Hessians (omit with a joint .npz)")
     p.add_argument("--lr", type=float, required=True, help="step size eta > 0")
     p.add_argument("--batch", type=int, required=True, help="batch size B")
     p.add_argument("--alpha", type=float, required=True, help="mixing (forget) weight in [0, 1]")
     p.add_argument("--sampling", choices=MIXED_SAMPLINGS, default="independent_bernoulli",
                    help="batch model (default independent_bernoulli)")
+    p.add_argument("--space", choices=SPACES, default="auto", help=SPACE_HELP)
     p.add_argument("--no-pairs", action="store_true", help="skip sigma_mix (O(N^2) per product for N distinct pairs)")
     p.add_argument("--steps", type=int, default=400, help="Monte Carlo steps for the Lyapunov exponent (400)")
     p.add_argument("--runs", type=int, default=128, help="Monte Carlo runs for the Lyapunov exponent (128)")
@@ -34,27 +39,21 @@ def add_parser(subparsers):
     return p
 
 
-def _load(path, name):
-    import numpy as np
-
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{name}: cannot read {path!r} as a .npy array ({exc})") from exc
-
-
 def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
 
-    rec = analyse(_load(args.retain, "retain"), _load(args.forget, "forget"), args.lr, args.batch, alpha=args.alpha,
-                  sampling=args.sampling, with_pairs=not args.no_pairs, steps=args.steps, runs=args.runs,
-                  seed=args.seed)
+    retain = load_input(args.retain, "RETAIN")
+    forget = None if args.forget is None else load_input(args.forget, "FORGET")
+    rec = analyse(retain, forget, args.lr, args.batch, alpha=args.alpha, sampling=args.sampling,
+                  with_pairs=not args.no_pairs, steps=args.steps, runs=args.runs, seed=args.seed, space=args.space)
+    rec["input"]["files"] = [f for f in (args.retain, args.forget) if f is not None]
     if args.json:
         print(json.dumps(jsonable(rec), indent=2))
         return 0
     verdict = "ESCAPES (unlearning succeeds)" if rec["escapes"] else "RESISTS (converges)"
     as_v = {True: "escapes", False: "resists", None: "undecided"}[rec["escapes_almost_sure"]]
     lines = [
+        f"input: {rec['input']['summary']}",
         f"sampling            {rec['sampling']}   (eta={args.lr}, B={args.batch}, alpha={args.alpha})",
         f"coherence           sigma_r={rec['sigma_retain']:.4g}  sigma_f={rec['sigma_forget']:.4g}  "
         f"sigma_rf={rec['sigma_cross']:.4g}  alignment={rec['alignment']:.4g}",
@@ -64,6 +63,7 @@ def run(args) -> int:
         f"mean-square         rho(T)={rec['ms_growth']:.6g}  -> {verdict}",
         f"almost-sure         Lyapunov={rec['lyapunov']:.4g} ({rec['lyapunov_method']})  -> {as_v}",
         f"boundary            critical alpha={rec['critical_alpha']:.6g}   critical eta={rec['critical_lr']:.6g}",
+        f"computed on         {rec['computed_on']}",
     ]
     print("\n".join(lines))
     return 0

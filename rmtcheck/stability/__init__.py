@@ -1,7 +1,8 @@
 """What every study shares about the linear stability of SGD and of descent–ascent unlearning.
 
 Families and sampling
-    :class:`HessianFamily`, :func:`as_family` (``families``); :class:`PairFamily` (``pairs``);
+    :class:`HessianFamily` (dense stacks, rank-one factors or factor blocks ``(n, d, k)``), :func:`as_family`
+    (``families``); :class:`PairFamily` (``pairs``);
     :class:`CurvatureFamily`, the interface both satisfy (``families``); :class:`SamplingModel`,
     :func:`sampling_model`, :data:`SAMPLING_MODELS`, :data:`MIXED_SAMPLINGS` (``sampling``: one table
     of batch models, SGD and mixed).
@@ -16,6 +17,12 @@ Descent–ascent unlearning
     :func:`mixed_recursion`, :func:`mixed_hessian`, :func:`mixed_growth`, :func:`mixed_critical_lr`,
     :func:`critical_alpha`, :func:`resist_interval`, :func:`escape_verdicts`, :func:`diagonal_lyapunov`
     (``unlearning``); :class:`NoisyMixedDynamics` (``noisy_unlearning``).
+Gram space and real models
+    :class:`SampleCurvature`, :func:`gram_coordinates`, :func:`gram_family`, :func:`gram_pair`,
+    :func:`curvature_family`, :func:`load_curvature`, :func:`save_curvature` (``gram``: every exact quantity
+    from the Gram matrix :math:`K = F^\\top F`, at a cost set by the number of samples, not of parameters);
+    :class:`Recipe`, :func:`preflight`, :class:`PreflightReport`, :func:`forecast` (``preflight``: will a
+    gradient-ascent unlearning run forget, stay or collapse?).
 Monte Carlo
     :func:`simulate`, :func:`simulate_sgd`, :func:`second_moment_mc`, :class:`DexterProtocol`,
     :func:`divergence_fraction`, :func:`blew_up` (``montecarlo``: the one blow-up rule).
@@ -57,4 +64,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "montecarlo": ["simulate", "simulate_sgd", "second_moment_mc", "MonteCarloResult", "SecondMomentEstimate",
                    "DexterProtocol", "divergence_fraction", "blew_up"],
     "report": ["stability_report", "analyse"],
+    "gram": ["SampleCurvature", "gram_coordinates", "gram_family", "gram_pair", "curvature_family", "load_curvature",
+             "save_curvature"],
+    "preflight": ["Recipe", "PreflightReport", "preflight", "forecast"],
 })

@@ -1,13 +1,16 @@
 """Per-sample Hessian families: the one container every operator, coherence and Monte Carlo routine takes.
 
-A family :math:`\\{H_i\\}_{i=1}^n \\subset \\mathbb{S}_+^d` is held either as a dense stack of shape
-``(n, d, d)`` or as rank-one factors ``G`` of shape ``(n, d)`` with :math:`H_i = g_i g_i^\\top`
-(Gauss–Newton Hessians of MSE at interpolation [1]_, Sec. 2). Every operator and
-coherence routine takes a :class:`HessianFamily`, so the rank-one speed-ups live here only:
+A family :math:`\\{H_i\\}_{i=1}^n \\subset \\mathbb{S}_+^d` is held as a dense stack of shape
+``(n, d, d)``, as rank-one factors ``G`` of shape ``(n, d)`` with :math:`H_i = g_i g_i^\\top`
+(Gauss–Newton Hessians of MSE at interpolation [1]_, Sec. 2), or as factor blocks ``F`` of shape
+``(n, d, k)`` with :math:`H_i = F_i F_i^\\top` (the Gauss–Newton curvature of a loss with ``k`` outputs,
+e.g. :math:`F_i = J_i^\\top \\Lambda_i^{1/2}` for cross-entropy). Every operator and coherence routine
+takes a :class:`HessianFamily`, so the low-rank speed-ups live here only:
 
 * :math:`\\sum_i H_i M H_i = G^\\top \\operatorname{diag}(g_i^\\top M g_i)\\, G` costs
   :math:`O(nd^2)` instead of :math:`O(nd^3)`;
-* :math:`\\operatorname{Tr}(H_i H_j) = (g_i^\\top g_j)^2`, so the coherence matrix is :math:`|G G^\\top|`.
+* :math:`\\operatorname{Tr}(H_i H_j) = (g_i^\\top g_j)^2`, so the coherence matrix is :math:`|G G^\\top|`;
+  for blocks :math:`\\operatorname{Tr}(H_i H_j) = \\|F_i^\\top F_j\\|_F^2`, a block norm of the Gram matrix.
 
 Families may also be *signed* (``psd=False``): the pair matrices
 :math:`D_{ij} = (1-\\alpha)H^r_i - \\alpha H^f_j` of descent–ascent unlearning are symmetric but
@@ -118,7 +121,9 @@ class HessianFamily:
     factors : ndarray of shape (n, d) or None
         Rank-one factors :math:`g_i` (``H_i = g_i g_i^T``) when the family is rank one.
     stack : ndarray of shape (n, d, d) or None
-        The dense stack otherwise.
+        The dense stack, when neither factors nor blocks are held.
+    blocks : ndarray of shape (n, d, k) or None
+        Factor blocks :math:`F_i` (``H_i = F_i F_i^T``, ``k >= 2``); see :meth:`from_blocks`.
     psd : bool, default True
         Whether the members are positive semi-definite (``False`` for signed families).
     n, d : int
@@ -152,6 +157,7 @@ class HessianFamily:
     factors: np.ndarray | None = None
     stack: np.ndarray | None = None
     psd: bool = True
+    blocks: np.ndarray | None = None
     _extra: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ constructors
@@ -199,6 +205,45 @@ class HessianFamily:
         if G.shape[0] < 1 or G.shape[1] < 1:
             raise ValueError(f"{name} must have shape (n, d) with n, d >= 1; got {G.shape}")
         return cls(factors=np.ascontiguousarray(G))
+
+    @classmethod
+    def from_blocks(cls, F, name: str = "factors") -> "HessianFamily":
+        """Low-rank family :math:`H_i = F_i F_i^\\top` from blocks ``F`` of shape ``(n, d, k)``.
+
+        Parameters
+        ----------
+        F : array_like of shape (n, d, k)
+            One block per member (e.g. :math:`F_i = J_i^\\top \\Lambda_i^{1/2}`, the Gauss–Newton factor of a
+            loss with ``k`` outputs). ``k = 1`` gives the rank-one family of :meth:`from_factors`.
+        name : str, default "factors"
+            Name of the argument in error messages.
+
+        Returns
+        -------
+        HessianFamily
+            A PSD family held as blocks (``k >= 2``) or as rank-one factors (``k = 1``).
+
+        Raises
+        ------
+        ValueError
+            If ``F`` is not a finite 3-D numeric array with ``n, d, k >= 1``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> F = np.random.default_rng(0).standard_normal((6, 4, 2))
+        >>> fam = HessianFamily.from_blocks(F)
+        >>> fam.n, fam.d, fam.k
+        (6, 4, 2)
+        >>> bool(np.allclose(fam.mean, np.einsum("iak,ibk->ab", F, F) / 6))
+        True
+        """
+        F = as_finite_array(F, name, ndim=3)
+        if min(F.shape) < 1:
+            raise ValueError(f"{name} must have shape (n, d, k) with n, d, k >= 1; got {F.shape}")
+        if F.shape[2] == 1:
+            return cls(factors=np.ascontiguousarray(F[:, :, 0]))
+        return cls(blocks=np.ascontiguousarray(F))
 
     @classmethod
     def from_stack(cls, H, name: str = "hessians", psd: bool = True, atol: float = 0.0) -> "HessianFamily":
@@ -274,23 +319,52 @@ class HessianFamily:
         return self.factors is not None
 
     @property
+    def is_blocks(self) -> bool:
+        """Whether the family is held as factor blocks (``H_i = F_i F_i^T``, ``k >= 2``)."""
+        return self.blocks is not None
+
+    @property
+    def k(self) -> int | None:
+        """Columns per member factor (1 for rank one, ``k`` for blocks, ``None`` for a dense stack)."""
+        return 1 if self.is_rank_one else (self.blocks.shape[2] if self.is_blocks else None)
+
+    @property
     def n(self) -> int:
         """Number of members."""
-        return (self.factors if self.is_rank_one else self.stack).shape[0]
+        return self._held.shape[0]
 
     @property
     def d(self) -> int:
         """Dimension of every member."""
-        return (self.factors if self.is_rank_one else self.stack).shape[-1]
+        return self._held.shape[1]
+
+    @property
+    def _held(self) -> np.ndarray:
+        return self.factors if self.is_rank_one else (self.blocks if self.is_blocks else self.stack)
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The block columns as rows, shape ``(n*k, d)`` (sample-major): :math:`F = [F_1 \\cdots F_n]^\\top`."""
+        return np.ascontiguousarray(self.blocks.transpose(0, 2, 1).reshape(-1, self.d))
+
+    def member_apply(self, x: np.ndarray) -> np.ndarray:
+        """:math:`H_i x` for every member, shape ``(n, d)``."""
+        if self.is_rank_one:
+            return self.factors * (self.factors @ x)[:, None]
+        if self.is_blocks:
+            return np.einsum("idk,ik->id", self.blocks, np.einsum("idk,d->ik", self.blocks, x))
+        return self.stack @ x
 
     def __len__(self) -> int:
         return self.n
 
     def dense(self) -> np.ndarray:
-        """The ``(n, d, d)`` stack (materialised for rank-one families)."""
+        """The ``(n, d, d)`` stack (materialised for rank-one and block families)."""
         if self.is_rank_one:
             G = self.factors
             return G[:, :, None] * G[:, None, :]
+        if self.is_blocks:
+            return self.blocks @ self.blocks.transpose(0, 2, 1)
         return self.stack
 
     # ------------------------------------------------------------------ spectra
@@ -301,12 +375,18 @@ class HessianFamily:
             ev = np.zeros((self.n, self.d))
             ev[:, -1] = np.einsum("ij,ij->i", self.factors, self.factors)
             return ev
+        if self.is_blocks:  # the nonzero eigenvalues of F_i F_i^T are those of F_i^T F_i
+            small = np.clip(np.linalg.eigvalsh(self.blocks.transpose(0, 2, 1) @ self.blocks), 0.0, None)
+            m = min(self.k, self.d)
+            ev = np.zeros((self.n, self.d))
+            ev[:, self.d - m:] = small[:, self.k - m:]
+            return ev
         return np.linalg.eigvalsh(self.stack)
 
     @cached_property
     def top_eigenvalues(self) -> np.ndarray:
         """:math:`\\lambda_{\\max}(H_i)` for every member (for signed families: spectral norms)."""
-        if self.is_rank_one:
+        if self.is_rank_one or self.is_blocks:
             return self.eigenvalues[:, -1].copy()
         ev = self.eigenvalues
         if self.psd:
@@ -316,8 +396,8 @@ class HessianFamily:
     @cached_property
     def mean(self) -> np.ndarray:
         """:math:`H = \\frac1n \\sum_i H_i`."""
-        if self.is_rank_one:
-            G = self.factors
+        if self.is_rank_one or self.is_blocks:
+            G = self.factors if self.is_rank_one else self.rows
             return (G.T @ G) / self.n
         return self.stack.mean(axis=0)
 
@@ -338,6 +418,9 @@ class HessianFamily:
         if self.is_rank_one:
             K = self.factors @ self.factors.T
             return K * K
+        if self.is_blocks:
+            K = (self.rows @ self.rows.T).reshape(self.n, self.k, self.n, self.k)
+            return np.einsum("iajb,iajb->ij", K, K)
         flat = self.stack.reshape(self.n, -1)
         return flat @ flat.T  # Tr(H_i H_j) = <H_i, H_j>_F for symmetric matrices
 
@@ -365,6 +448,11 @@ class HessianFamily:
             G = self.factors
             q = np.einsum("ij,ij->i", G @ M, G)
             return (G.T * q) @ G
+        if self.is_blocks:
+            R, (n, k, d) = self.rows, (self.n, self.k, self.d)
+            R3 = R.reshape(n, k, d)
+            W = np.einsum("iad,ibd->iab", (R @ M).reshape(n, k, d), R3)  # F_i^T M F_i
+            return R.T @ (W @ R3).reshape(n * k, d)
         n, d = self.n, self.d
         A = (self.stack.reshape(n * d, d) @ M).reshape(n, d, d)  # H_i M
         # sum_i (H_i M) H_i = [H_1 M | ... | H_n M] @ [H_1; ...; H_n]
@@ -394,6 +482,9 @@ class HessianFamily:
         if self.is_rank_one:
             G = self.factors
             return ((X @ G.T) * C) @ G
+        if self.is_blocks:
+            R = self.rows
+            return ((X @ R.T) * np.repeat(C, self.k, axis=1)) @ R
         n, d = self.n, self.d
         HX = (X @ self.stack.reshape(n * d, d).T).reshape(X.shape[0], n, d)  # H_i x_r (H_i symmetric)
         return np.einsum("ri,rid->rd", C, HX)
@@ -413,6 +504,9 @@ class HessianFamily:
         if self.is_rank_one:
             G = self.factors
             return (G.T[None, :, :] * C[:, None, :]) @ G
+        if self.is_blocks:
+            R = self.rows
+            return (R.T[None, :, :] * np.repeat(C, self.k, axis=1)[:, None, :]) @ R
         return (C @ self.stack.reshape(self.n, -1)).reshape(C.shape[0], self.d, self.d)
 
     def sum_squares(self) -> np.ndarray:
@@ -424,6 +518,8 @@ class HessianFamily:
         if self.is_rank_one:
             G = self.factors
             return (G.T * np.einsum("ij,ij->i", G, G)) @ G
+        if self.is_blocks:
+            return self.sum_sandwich(np.eye(self.d))
         return np.einsum("iab,ibc->ac", self.stack, self.stack)
 
     @cached_property
@@ -431,6 +527,8 @@ class HessianFamily:
         """True when every member is diagonal in the standard basis."""
         if self.is_rank_one:
             return bool(np.all(np.count_nonzero(self.factors, axis=1) <= 1))
+        if self.is_blocks:  # diagonal when each F_i has at most one nonzero row (other cases: generic path)
+            return bool(np.all(np.count_nonzero(np.any(self.blocks != 0, axis=2), axis=1) <= 1))
         off = self.stack - self.diagonals[:, :, None] * np.eye(self.d)
         return not np.any(off)
 
@@ -439,6 +537,8 @@ class HessianFamily:
         """Diagonal entries of every member, shape ``(n, d)``."""
         if self.is_rank_one:
             return self.factors**2
+        if self.is_blocks:
+            return (self.blocks**2).sum(axis=2)
         return np.einsum("ijj->ij", self.stack).copy()
 
     # ------------------------------------------------------------------ transforms
@@ -457,6 +557,8 @@ class HessianFamily:
         """
         if self.is_rank_one:
             return HessianFamily(factors=np.ascontiguousarray(self.factors[:, idx]))
+        if self.is_blocks:
+            return HessianFamily(blocks=np.ascontiguousarray(self.blocks[:, idx, :]))
         return HessianFamily(stack=np.ascontiguousarray(self.stack[:, idx][:, :, idx]), psd=self.psd)
 
     def project(self, U: np.ndarray) -> "HessianFamily":
@@ -474,6 +576,8 @@ class HessianFamily:
         """
         if self.is_rank_one:
             return HessianFamily(factors=np.ascontiguousarray(self.factors @ U), psd=self.psd)
+        if self.is_blocks:
+            return HessianFamily(blocks=np.ascontiguousarray(U.T @ self.blocks))
         S = np.einsum("ab,iac,cd->ibd", U, self.stack, U, optimize=True)
         return HessianFamily(stack=0.5 * (S + np.swapaxes(S, 1, 2)), psd=self.psd)
 
@@ -491,6 +595,8 @@ class HessianFamily:
         """
         if self.is_rank_one:
             return HessianFamily(factors=self.factors[idx])
+        if self.is_blocks:
+            return HessianFamily(blocks=self.blocks[idx])
         return HessianFamily(stack=self.stack[idx], psd=self.psd)
 
     def psd_parts(self) -> list[tuple["HessianFamily", float]] | None:
@@ -555,9 +661,12 @@ def as_family(H, name: str = "hessians", psd: bool = True) -> HessianFamily:
     if arr.ndim == 2:
         return HessianFamily.from_factors(arr, name)
     if arr.ndim == 3:
+        if arr.shape[1] != arr.shape[2]:
+            return HessianFamily.from_blocks(arr, name)
         return HessianFamily.from_stack(arr, name, psd=psd)
     raise ValueError(
-        f"{name} must be an (n, d) array of rank-one factors or an (n, d, d) stack; got shape {arr.shape}"
+        f"{name} must be an (n, d) array of rank-one factors, an (n, d, d) stack or (n, d, k) factor blocks "
+        f"(k != d); got shape {arr.shape}"
     )
 
 
@@ -614,10 +723,35 @@ def range_coordinates(parts, *, diagonal: bool | None = None):
         mass = sum(c * f.diagonals.sum(axis=0) for f, c in parts)
         keep = np.flatnonzero(mass > 1e-12 * max(mass.max(), np.finfo(float).tiny))
         return None if keep.size == d else keep
+    rows = sum(f.n * (f.k or d) for f, c in parts if c > 0)
+    if all(f.k is not None for f, _ in parts) and rows < d:
+        return _gram_range(parts)
     S = sum(c * f.mean for f, c in parts)
+    if not np.any(S - np.diag(np.diag(S))):  # diagonal mean (e.g. Gram coordinates): its diagonal is its spectrum
+        w = np.diag(S)
+        keep = np.abs(w) > 1e-10 * max(np.abs(w).max(), np.finfo(float).tiny)
+        return None if keep.all() else np.flatnonzero(keep)
     w, V = np.linalg.eigh(S)
     keep = np.abs(w) > 1e-10 * max(np.abs(w).max(), np.finfo(float).tiny)
     return None if keep.all() else V[:, keep]
+
+
+def _gram_range(parts) -> np.ndarray:
+    """Orthonormal basis of :math:`\\operatorname{range}(\\sum_k c_k \\bar H_k)` for factored families, from the
+    Gram matrix of the weighted factor rows when there are fewer rows than dimensions: :math:`O(m^2 d)` for
+    ``m`` rows instead of the :math:`O(d^3)` eigendecomposition of the mean. [derived; ``proofs/gram_space.py``:
+    with :math:`F^\\top F = V S V^\\top`, :math:`Q = F V S^{-1/2}` is an orthonormal basis of
+    :math:`\\operatorname{range}(F)`, and :math:`\\operatorname{range}(\\sum_k c_k F_k F_k^\\top) = \\operatorname{range}(F)`
+    for :math:`c_k > 0`.] The basis diagonalises the weighted mean."""
+    F = np.concatenate([np.sqrt(c / f.n) * (f.factors if f.is_rank_one else f.rows) for f, c in parts if c > 0])
+    w, V = np.linalg.eigh(F @ F.T)
+    keep = w > 1e-10 * max(w.max(initial=0.0), np.finfo(float).tiny)
+    d = parts[0][0].d
+    if not keep.any():
+        return np.zeros(0, dtype=np.intp)
+    Q = (F.T @ V[:, keep]) / np.sqrt(w[keep])
+    Q = np.linalg.qr(Q)[0]  # orthogonality of F V S^{-1/2} degrades like eps cond(K): restore it
+    return Q if Q.shape[1] < d else None
 
 
 def restrict(family, coords):

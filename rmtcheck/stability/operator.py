@@ -66,6 +66,7 @@ import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import check_positive
+from rmtcheck.stability import _secular
 from rmtcheck.stability.families import CurvatureFamily, as_family, range_coordinates, restrict
 from rmtcheck.stability.sampling import SamplingModel, sampling_model
 
@@ -198,7 +199,30 @@ class LinearRecursion:
         if self.coords is not None:
             self.d = len(self.coords) if self.coords.ndim == 1 else self.coords.shape[1]
         self.mean = sum(t.weight * t.family.mean for t in terms)
+        if _should_rotate(terms, self.mean):
+            terms, self.coords = self._rotate(terms)
+            self.terms = terms
+        # a diagonal mean (e.g. Gram coordinates, where it is diagonal by construction) makes the mean part of
+        # T a Hadamard product, O(d^2) instead of two GEMMs
+        self._dbar = _diagonal_of(self.mean)
+        self._hbar = [_diagonal_of(t.family.mean) if t.model.kappa else None for t in terms]
         self._v0 = None
+        self._secular_state = {}
+
+    def _rotate(self, terms):
+        """Rotate into the eigenbasis of the mean (the secular route then applies; module notes)."""
+        w, U = np.linalg.eigh(self.mean)
+        live = [t for t in terms if t.weight]
+        out = []
+        for t in terms:
+            fam = t.family.project(U)
+            if len(live) == 1 and t is live[0]:
+                fam.__dict__["mean"] = np.diag(w / t.weight)  # exact: the mean is w_t times the family's
+            out.append(Term(fam, t.weight, t.model))
+        self.mean = np.diag(w)
+        c = self.coords
+        coords = U if c is None else (np.eye(self.d_full)[:, c] @ U if c.ndim == 1 else c @ U)
+        return out, coords
 
     # ----------------------------------------------------------------- properties
     @property
@@ -208,7 +232,22 @@ class LinearRecursion:
 
     def mean_lambda_max(self) -> float:
         """Largest eigenvalue of the mean :math:`\\bar D` (on the range; 0.0 when the range is empty)."""
-        return float(np.linalg.eigvalsh(self.mean)[-1]) if self.d else 0.0
+        return float(self._mean_eigh()[0][-1]) if self.d else 0.0
+
+    def _mean_eigh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ascending eigendecomposition of the mean (read off the diagonal when it is diagonal)."""
+        if self._dbar is None:
+            return np.linalg.eigh(self.mean)
+        order = np.argsort(self._dbar, kind="stable")
+        return self._dbar[order], np.eye(self.d)[:, order]
+
+    def _mean_part(self, M: np.ndarray, lr: float) -> np.ndarray:
+        """:math:`(I - \\eta \\bar D) M (I - \\eta \\bar D)`."""
+        if self._dbar is not None:
+            a = 1.0 - lr * self._dbar
+            return a[:, None] * M * a[None, :]
+        A = np.eye(self.d) - lr * self.mean
+        return A @ M @ A
 
     @property
     def restricted(self) -> bool:
@@ -230,14 +269,13 @@ class LinearRecursion:
         -------
         ndarray of shape (d, d)
         """
-        A = np.eye(self.d) - lr * self.mean
-        out = A @ M @ A
-        for t in self.terms:
+        out = self._mean_part(M, lr)
+        for t, hb in zip(self.terms, self._hbar):
             c = lr * lr * t.weight * t.weight
             if t.model.kappa:
                 Hb = t.family.mean
-                out += (c * t.model.kappa) * (Hb @ M @ Hb)
-            if t.model.nu:
+                out += (c * t.model.kappa) * (hb[:, None] * M * hb[None, :] if hb is not None else Hb @ M @ Hb)
+            if t.model.nu and c:
                 out += (c * t.model.nu) * t.family.sum_sandwich(M)
         return out
 
@@ -314,6 +352,8 @@ class LinearRecursion:
         d = self.d
         if d * (d + 1) // 2 <= _SMALL_SYM_DIM:
             return _perron_explicit(lambda M: self.apply(M, lr), d)
+        if _secular.applicable(self):
+            return _secular.perron(self, lr, self._secular_state)
         op = self.operator(lr)
         # Warm start from the previous Perron vector, mixed with the identity and a fixed generic
         # symmetric matrix: a warm start lying in an invariant subspace (e.g. one diagonal entry of a
@@ -352,8 +392,16 @@ class LinearRecursion:
         :math:`T(\\eta)(V) = (I-\\eta\\bar D)V(I-\\eta\\bar D) + \\eta^2 N(V)`. It equals
         :math:`\\mathbb E\\operatorname{Tr}(V\\Delta V\\Delta)` for the batch fluctuation :math:`\\Delta`, which is
         :math:`\\ge 0` for PSD :math:`V`."""
-        A1 = np.eye(self.d) - self.mean
-        return float(np.vdot(V, self.apply(V, 1.0) - A1 @ V @ A1))
+        out = 0.0  # computed term by term: apply(V, 1) - mean_part(V, 1) cancels catastrophically when |D| << 1
+        for t, hb in zip(self.terms, self._hbar):
+            c = t.weight * t.weight
+            if t.model.kappa and c:
+                Hb = t.family.mean
+                N = hb[:, None] * V * hb[None, :] if hb is not None else Hb @ V @ Hb
+                out += c * t.model.kappa * float(np.vdot(V, N))
+            if t.model.nu and c:
+                out += c * t.model.nu * float(np.vdot(V, t.family.sum_sandwich(V)))
+        return out
 
     def _brent_critical(self, hi: float, rtol: float) -> float:
         """Brent's method on :math:`(\\rho(T(\\eta)) - 1)/\\eta`, non-decreasing in :math:`\\eta`
@@ -395,7 +443,7 @@ class LinearRecursion:
         """
         if self.d == 0:
             return float("inf")
-        lam, U = np.linalg.eigh(self.mean)
+        lam, U = self._mean_eigh()
         scale = max(float(np.abs(lam).max()), np.finfo(float).tiny)
         if lam[0] < -1e-12 * scale:
             return 0.0  # a negative curvature direction of the mean: (1 + eta|lam|)^2 > 1 for all eta
@@ -417,7 +465,7 @@ class LinearRecursion:
         # q_V <= rho for every V and q_V is tangent to rho at the eta where V is the Perron vector:
         # iterating eta <- root(q_{V(eta)}) decreases monotonically onto eta* (faster than Newton,
         # whose tangent line lies below q_V).
-        v = np.linalg.eigh(self.mean)[1][:, -1]
+        v = U[:, -1]
         eta = min(hi, self._quadratic_root(np.outer(v, v)))
         for _ in range(200):
             rho, V = self._perron(eta)
@@ -461,6 +509,27 @@ class LinearRecursion:
                 Hs = t.family.dense()
                 T += c * t.model.nu * np.einsum("iab,icd->acbd", Hs, Hs).reshape(d * d, d * d)
         return T
+
+
+_ROTATE_MIN_D = 8  # below this (36 symmetric coordinates) T is solved explicitly and nothing is rotated
+
+
+def _should_rotate(terms, mean) -> bool:
+    """Rotate a factored recursion of dimension >= ``_ROTATE_MIN_D`` whose mean is not diagonal, when the
+    rotated mean part is a Hadamard product: one live term, or no batch-correlation (``kappa``) term."""
+    d = mean.shape[0]
+    if d < _ROTATE_MIN_D or _diagonal_of(mean) is not None:
+        return False
+    if any(getattr(t.family, "k", None) is None for t in terms):
+        return False
+    live = [t for t in terms if t.weight]
+    return len(live) == 1 or not any(t.model.kappa for t in live)
+
+
+def _diagonal_of(A: np.ndarray) -> np.ndarray | None:
+    """The diagonal of ``A`` if ``A`` is exactly diagonal, else ``None``."""
+    dg = np.diag(A).copy()
+    return dg if not np.any(A - np.diag(dg)) else None
 
 
 def _perron_explicit(apply, d: int) -> tuple[float, np.ndarray]:

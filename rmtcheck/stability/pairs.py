@@ -226,12 +226,39 @@ class PairFamily:
             det = -(p * q - a * (1 - a) * c)  # = -a(1-a)(|a|^2|b|^2 - (a.b)^2) <= 0
             disc = np.sqrt(np.maximum(tr * tr / 4 - det, 0.0))
             return np.maximum(np.abs(tr / 2 + disc), np.abs(tr / 2 - disc)).ravel()
+        if self.retain.k is not None and self.forget.k is not None:
+            return self._factored_norms()
         out = np.empty(self.n)
         A, Bm = self.retain.dense(), self.forget.dense()
         for i in range(self.n_r):
             ev = np.linalg.eigvalsh((1 - a) * A[i][None] - a * Bm)
             out[i * self.n_f:(i + 1) * self.n_f] = np.maximum(np.abs(ev[:, 0]), np.abs(ev[:, -1]))
         return out
+
+    def _factored_norms(self) -> np.ndarray:
+        """:math:`\\|D_{ij}\\|_2` for factored members. With :math:`X = [F_i\\ E_j]` and
+        :math:`C = \\mathrm{diag}((1-\\alpha) I, -\\alpha I)`, :math:`D_{ij} = X C X^\\top` has the nonzero
+        eigenvalues of the :math:`2k \\times 2k` matrix :math:`C X^\\top X` (a block of the Gram matrix;
+        ``proofs/gram_space.py``), which are real; one retain member at a time."""
+        a, r, f = self.alpha, self.retain, self.forget
+        R3 = (r.factors[:, None, :] if r.is_rank_one else r.blocks.transpose(0, 2, 1))  # (n_r, k_r, d)
+        E3 = (f.factors[:, None, :] if f.is_rank_one else f.blocks.transpose(0, 2, 1))
+        Krr, Kff = R3 @ R3.transpose(0, 2, 1), E3 @ E3.transpose(0, 2, 1)
+        kr, kf = R3.shape[1], E3.shape[1]
+        c = np.concatenate([np.full(kr, 1 - a), np.full(kf, -a)])
+        out = np.empty((r.n, f.n))
+        for i in range(r.n):  # eig(C X^T X) = eig(K^{1/2} C K^{1/2}), K = X^T X: symmetric, exact zeros stay zero
+            Kif = np.einsum("ad,jbd->jab", R3[i], E3)  # F_i^T E_j, (n_f, k_r, k_f)
+            K = np.empty((f.n, kr + kf, kr + kf))
+            K[:, :kr, :kr] = Krr[i]
+            K[:, :kr, kr:] = Kif
+            K[:, kr:, :kr] = Kif.transpose(0, 2, 1)
+            K[:, kr:, kr:] = Kff
+            w, U = np.linalg.eigh(K)
+            S = (U * np.sqrt(np.clip(w, 0.0, None))[:, None, :]) @ U.transpose(0, 2, 1)
+            ev = np.linalg.eigvalsh(S * c[None, None, :] @ S)
+            out[i] = np.maximum(np.abs(ev[:, 0]), np.abs(ev[:, -1]))
+        return out.ravel()
 
     @cached_property
     def is_diagonal(self) -> bool:

@@ -105,6 +105,13 @@ def cross_traces(retain, forget) -> np.ndarray:
         raise ValueError(f"retain and forget must have the same dimension d; got {r.d} and {f.d}")
     if r.is_rank_one and f.is_rank_one:
         return (r.factors @ f.factors.T) ** 2
+    if r.k is not None and f.k is not None:  # Tr(F_i F_i^T F_j F_j^T) = |F_i^T F_j|_F^2
+        Rr = r.factors if r.is_rank_one else r.rows
+        Rf = f.factors if f.is_rank_one else f.rows
+        C = (Rr @ Rf.T).reshape(r.n, r.k, f.n, f.k)
+        return np.einsum("iajb,iajb->ij", C, C)
+    if r.is_blocks or f.is_blocks:
+        r, f = (HessianFamily(stack=x.dense()) if x.is_blocks else x for x in (r, f))
     if r.is_rank_one:
         return np.einsum("ia,jab,ib->ij", r.factors, f.stack, r.factors, optimize=True)
     if f.is_rank_one:
@@ -298,6 +305,8 @@ def _unique_members(fam: HessianFamily):
         G *= sgn[:, None]
         U, counts = np.unique(G, axis=0, return_counts=True)
         return HessianFamily(factors=np.ascontiguousarray(U)), counts.astype(float)
+    if fam.is_blocks:  # equal members can have rotated blocks; no de-duplication (an optimisation only)
+        return fam, np.ones(fam.n)
     U, counts = np.unique(fam.stack.reshape(fam.n, -1), axis=0, return_counts=True)
     return HessianFamily(stack=np.ascontiguousarray(U.reshape(-1, fam.d, fam.d)), psd=fam.psd), counts.astype(float)
 
@@ -397,10 +406,13 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
     f, wf = _unique_members(f0)
     norms = _pair_norms(r, f, a)
     top = float(norms.max())
-    if top <= 0:
-        raise ValueError("every pair D_ij = (1-alpha)H^r_i - alpha H^f_j is zero: sigma_mix is undefined")
+    # pairs that vanish up to round-off of the members' scale count as zero (their ratio would be round-off)
+    scale = max((1 - a) * float(r.top_eigenvalues.max()), a * float(f.top_eigenvalues.max()))
+    if top <= 1e-12 * scale or top <= 0:
+        raise ValueError("every pair D_ij = (1-alpha)H^r_i - alpha H^f_j is zero (up to round-off): sigma_mix is "
+                         "undefined")
     R, F, C = _blocks(r, f, a)
-    keep = (norms > 1e-14 * top).ravel()
+    keep = (norms > max(1e-14 * top, 1e-12 * scale)).ravel()
     w = (wr[:, None] * wf[None, :]).ravel()
     sw = np.sqrt(w) * keep
     nu = int(keep.sum())

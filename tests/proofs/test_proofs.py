@@ -11,7 +11,7 @@ MODULES = sorted(m.name for m in pkgutil.iter_modules(proofs.__path__) if not m.
 
 
 def test_all_core_proofs_present():
-    assert {"sgd_operator", "dexter_theorem1", "dexter_theorem2", "dexter_sandwich", "dexter_gd_criterion", "dexter_certificate"} <= set(MODULES)
+    assert {"sgd_operator", "dexter_theorem1", "dexter_theorem2", "dexter_sandwich", "dexter_gd_criterion", "dexter_certificate", "gram_space"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -15,8 +15,9 @@ def test_rejects_nan_nonsymmetric_nonpsd_and_bad_shapes():
         HessianFamily.from_stack(A)
     with pytest.raises(ValueError, match="positive semi-definite"):
         HessianFamily.from_stack(-np.eye(3)[None].repeat(2, 0))
+    assert as_family(np.ones((2, 3, 4))).is_blocks  # (n, d, k) with k != d: factor blocks
     with pytest.raises(ValueError, match="shape"):
-        as_family(np.zeros((2, 3, 4)))
+        as_family(np.zeros((2, 3, 4, 5)))
     with pytest.raises(ValueError, match="shape"):
         as_family(np.zeros(5))
     # signed families are allowed on request

@@ -50,6 +50,27 @@ One cell ``(snr, B, alpha, rep)`` (:func:`cnn_unlearning_cell`)
 
   Agreement = fraction of cells whose observed verdict equals the predicted one
   (:func:`agreement_rate`), reported per SNR, never asserted.
+* **Pre-flight forecast** (:func:`rmtcheck.stability.preflight.forecast`, what ``rmtcheck preflight`` runs):
+  the curvature of :math:`W^*` is built the way a user of the pre-flight check builds it
+  (:func:`trained_curvature`: the output Jacobians :math:`\\nabla_W f_i` through
+  :func:`rmtcheck.curvature.gauss_newton_factors` with the binary cross-entropy of the logit, which is the
+  logistic loss of the margin; rank-one factors, gradient coefficients and per-sample losses, then the range
+  coordinates of the joint Gram matrix), independently of the QR projection behind ``pred_horizon``. The
+  :class:`~rmtcheck.stability.preflight.Recipe` is the cell's run (``lr``, ``B``, ``steps``, :math:`\\alpha`,
+  ``sampling``) with the loss-rise thresholds ``forget_rise`` :math:`= \\log 2 - L_f(W^*)` and ``retain_rise``
+  :math:`= \\log 2 - L_r(W^*)`, so the verdict asks whether a mean loss reaches :math:`\\log 2` (chance level)
+  within ``steps``:
+
+  - ``forecast_verdict``: the pre-flight rule (:func:`loss_verdict`) on the forecast *mean* losses at step
+    ``K``: **collapse** (retain loss :math:`\\ge \\log 2`), **leave** (forget loss :math:`\\ge \\log 2`, retain
+    below) or **stay**; ``pred_forecast`` = verdict is not ``stay``.
+  - Its observed counterpart is the **same rule on the network's losses** after the run (``obs_verdict``,
+    ``obs_left`` = not ``stay``; ``obs_left`` is ``forgot`` or the retain loss reached :math:`\\log 2`), not
+    the distance escape ``obs_escape``: the forecast predicts losses, and its distance is
+    ``pred_rms_dist`` (the same dynamics; the tests check that they agree to rounding), so a distance verdict
+    from it would repeat ``pred_horizon``. ``agreement_forecast`` compares ``pred_forecast`` with
+    ``obs_left``; ``agreement_forecast_distance`` (with ``obs_escape``) is recorded for comparison with the
+    other two.
 
 [derived] Whenever some forget curvature lies outside the span of the retain curvature — generic when
 ``d > n`` because the forget samples' noise patches are nearly orthogonal to everything else —
@@ -79,7 +100,11 @@ import numpy as np
 
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
+from rmtcheck.curvature import gauss_newton_factors
+from rmtcheck.stability.families import HessianFamily
+from rmtcheck.stability.gram import SampleCurvature
 from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
+from rmtcheck.stability.preflight import Recipe, forecast
 from rmtcheck.stability.three_axis import pair_coherence
 from rmtcheck.stability.unlearning import mixed_recursion
 from rmtcheck.studies.cnn import model as _cnn
@@ -89,7 +114,7 @@ from rmtcheck.sweep import cell_rng, cell_seeds, sweep_map, sweep_option
 
 __all__ = [
     "GRID_PRESETS", "cnn_unlearning_cell", "cnn_grid_cells", "cnn_unlearning_grid", "agreement_rate",
-    "serial_map",
+    "serial_map", "trained_curvature", "loss_verdict", "cell_forecast",
 ]
 
 
@@ -141,6 +166,117 @@ def _predicted_rms(tp: TrainedPoint, lr, alpha, batch, sampling, steps) -> float
     return float(np.exp(0.5 * logm[-1]))
 
 
+_LOG2 = math.log(2.0)
+#: stands for a forecast value past the point where the forecast stopped (overflow, or both rises beyond 1e4
+#: times their thresholds): the run has long left the quadratic region; keeps the records finite JSON
+_FC_BIG = 1e300
+_FC_CACHE: dict = {}
+
+
+def trained_curvature(tp: TrainedPoint) -> tuple[SampleCurvature, int]:
+    """The pre-flight curvature of the trained point: retain samples, then forget samples.
+
+    Built as a user of :func:`rmtcheck.stability.preflight.preflight` would: the output Jacobians
+    :math:`\\nabla_W f_i` (:func:`rmtcheck.studies.cnn.model.grad_f`) and logits :math:`f_i` through
+    :func:`rmtcheck.curvature.gauss_newton_factors` with ``loss="bce"`` and targets :math:`(y_i + 1)/2`
+    (binary cross-entropy of the logit = logistic loss of the margin :math:`y_i f_i`). Rank-one factors
+    :math:`\\sqrt{\\ell''}\\,\\nabla f_i` (the exact per-sample Hessians off the ReLU kinks), gradient
+    coefficients and per-sample losses; no use of the QR projection held by ``tp``.
+
+    Parameters
+    ----------
+    tp : TrainedPoint
+
+    Returns
+    -------
+    curvature : SampleCurvature
+        ``k = 1``, factors of shape ``(n, 2md, 1)``, ``coef``, ``losses``.
+    n_retain : int
+        The first ``n_retain`` samples are the retain set.
+    """
+    idx = np.concatenate([tp.retain, tp.forget])
+    X, y = tp.X[idx], tp.y[idx]
+    J = _cnn.grad_f(tp.model, tp.W, X).reshape(idx.size, 1, -1)
+    z = _cnn.forward(tp.model, tp.W, X)
+    return gauss_newton_factors(J, z[:, None], (y > 0).astype(float), "bce"), int(tp.retain.size)
+
+
+def _forecast_inputs(tp: TrainedPoint):
+    """Retain/forget families, gradients (Gram range coordinates) and mean losses; cached per trained point."""
+    key = id(tp)
+    if key not in _FC_CACHE:
+        if len(_FC_CACHE) > 256:
+            _FC_CACHE.clear()
+        curv, n_r = trained_curvature(tp)
+        G, g = curv.coordinates()
+        fams = (HessianFamily.from_factors(G[:n_r, :, 0], "retain factors"),
+                HessianFamily.from_factors(G[n_r:, :, 0], "forget factors"))
+        L = curv.losses
+        _FC_CACHE[key] = (tp, fams, (g[:n_r], g[n_r:]), (float(L[:n_r].mean()), float(L[n_r:].mean())))
+    return _FC_CACHE[key][1:]
+
+
+def loss_verdict(forget_rise: float, retain_rise: float, forget_thr: float, retain_thr: float) -> str:
+    """The pre-flight verdict rule on loss rises: ``"collapse"``, ``"leave"`` or ``"stay"``.
+
+    ``collapse`` if the retain rise reaches ``retain_thr``; else ``leave`` if the forget rise reaches
+    ``forget_thr``; else ``stay`` (the rule of :func:`rmtcheck.stability.preflight.preflight`). The cell
+    applies it to the forecast mean losses and to the network's losses alike.
+
+    Examples
+    --------
+    >>> loss_verdict(0.9, 0.1, 0.6, 0.6), loss_verdict(0.9, 0.7, 0.6, 0.6), loss_verdict(0.1, 0.1, 0.6, 0.6)
+    ('leave', 'collapse', 'stay')
+    """
+    if retain_rise >= retain_thr:
+        return "collapse"
+    return "leave" if forget_rise >= forget_thr else "stay"
+
+
+def _fin(x) -> float:
+    x = float(x)
+    return min(x, _FC_BIG) if np.isfinite(x) else _FC_BIG
+
+
+def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, sampling: str, steps: int) -> dict:
+    """Pre-flight forecast of one cell's run (module notes): verdict and the forecast numbers at step ``steps``.
+
+    Parameters
+    ----------
+    tp : TrainedPoint
+    lr, alpha, batch, sampling, steps
+        The run (:class:`~rmtcheck.stability.preflight.Recipe`).
+
+    Returns
+    -------
+    dict
+        JSON scalars: ``forecast_verdict``, ``pred_forecast`` (verdict is not ``stay``), the forecast mean and
+        sd of the forget and retain losses at step ``steps`` (``fc_forget_loss_K``, ``fc_forget_loss_sd_K``,
+        ``fc_retain_loss_K``, ``fc_retain_loss_sd_K``), ``fc_rms_dist`` (:math:`\\sqrt{E\\|\\delta_K\\|^2}/\\|W^*\\|`),
+        ``fc_steps`` (steps before the forecast stopped; ``steps`` when it did not), ``fc_log_reach``
+        (:math:`\\log\\max` of each rise over its threshold, :math:`\\ge 0` iff ``pred_forecast``), the thresholds
+        ``forget_rise_thr``, ``retain_rise_thr`` and the mean retain loss at :math:`W^*` ``retain_loss_0``.
+        Values past a stopped forecast read ``1e300``.
+    """
+    (R, F), (gr, gf), L0 = _forecast_inputs(tp)
+    # rises to log 2 (chance level); the floor only matters for a point whose mean loss already exceeds log 2
+    thr_r, thr_f = max(_LOG2 - L0[0], 1e-12), max(_LOG2 - L0[1], 1e-12)
+    recipe = Recipe(lr=lr, batch=batch, steps=steps, alpha=alpha, sampling=sampling, forget_rise=thr_f,
+                    retain_rise=thr_r)
+    fc = forecast(R, F, gr, gf, L0, recipe)
+    df, dr = fc["forget_loss_mean"][-1] - L0[1], fc["retain_loss_mean"][-1] - L0[0]
+    verdict = loss_verdict(df, dr, thr_f, thr_r)
+    reach = max(_fin(df) / thr_f, _fin(dr) / thr_r, 1e-300)
+    return dict(
+        forecast_verdict=verdict, pred_forecast=verdict != "stay",
+        fc_forget_loss_K=_fin(fc["forget_loss_mean"][-1]), fc_forget_loss_sd_K=_fin(fc["forget_loss_sd"][-1]),
+        fc_retain_loss_K=_fin(fc["retain_loss_mean"][-1]), fc_retain_loss_sd_K=_fin(fc["retain_loss_sd"][-1]),
+        fc_rms_dist=_fin(fc["distance_rms"][-1] / tp.summary["norm_W"]), fc_steps=int(np.sum(np.isfinite(fc["distance_rms"]))) - 1,
+        fc_log_reach=float(math.log(min(reach, _FC_BIG))), forget_rise_thr=thr_f, retain_rise_thr=thr_r,
+        retain_loss_0=L0[0],
+    )
+
+
 def cnn_unlearning_cell(params: dict, seed: int) -> dict:
     """One cell: train (cached), unlearn, measure, predict. Returns JSON scalars only.
 
@@ -157,8 +293,10 @@ def cnn_unlearning_cell(params: dict, seed: int) -> dict:
     Returns
     -------
     dict
-        Observed (``obs_dist``, ``obs_escape``, accuracies, forget loss) and predicted (``rho``,
-        ``pred_asymptotic``, ``pred_rms_dist``, ``pred_horizon``) quantities and the trained point's summary.
+        Observed (``obs_dist``, ``obs_escape``, accuracies, forget and retain loss, ``obs_verdict``,
+        ``obs_left``) and predicted (``rho``, ``pred_asymptotic``, ``pred_rms_dist``, ``pred_horizon``, and
+        the pre-flight forecast of :func:`cell_forecast`: ``forecast_verdict``, ``pred_forecast``, ``fc_*``;
+        see there) quantities and the trained point's summary.
 
     References
     ----------
@@ -188,6 +326,7 @@ def _cell(params: dict, seed: int) -> dict:
     lam_min = float(np.linalg.eigvalsh(rec.mean)[0])
     pred_rms = _predicted_rms(tp, lr, alpha, B, q["sampling"], steps) / nW
     sigma_mix = _sigma_mix(tp, alpha) if alpha > 0 else None
+    fcd = cell_forecast(tp, lr, alpha, B, q["sampling"], steps)
 
     run = _training.descent_ascent(model, W, X[r], y[r], X[f], y[f], lr, alpha, B, steps, rng=cell_rng(seed), cap=1e4 * nW)
     Wk = run.W
@@ -204,11 +343,15 @@ def _cell(params: dict, seed: int) -> dict:
         forget_loss_K=_cnn.loss(model, Wk, X[f], y[f]), forget_acc_K=_cnn.accuracy(model, Wk, X[f], y[f]),
         retain_acc_K=_cnn.accuracy(model, Wk, X[r], y[r]), test_acc_K=_cnn.accuracy(model, Wk, tp.X_test, tp.y_test),
         dist_retrained_K=float(np.linalg.norm(Wk - Wre) / nre),
-        sigma_mix=sigma_mix,
-        **{k: v for k, v in tp.summary.items() if k != "snr"},
+        sigma_mix=sigma_mix, retain_loss_K=_cnn.loss(model, Wk, X[r], y[r]),
+        **{k: v for k, v in tp.summary.items() if k != "snr"}, **fcd,
     )
     out["forget_loss_rise"] = out["forget_loss_K"] - out["forget_loss_0"]
-    out["forgot"] = bool(out["forget_loss_K"] >= math.log(2.0))
+    out["forgot"] = bool(out["forget_loss_K"] >= _LOG2)
+    out["obs_verdict"] = loss_verdict(out["forget_loss_K"] - out["forget_loss_0"],
+                                      out["retain_loss_K"] - out["retain_loss_0"], out["forget_rise_thr"],
+                                      out["retain_rise_thr"])
+    out["obs_left"] = out["obs_verdict"] != "stay"
     return out
 
 
@@ -324,9 +467,14 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     -------
     dict
         The axes (``snr``, ``alpha``, ``B``), ``records`` (one dict per cell), arrays ``obs_escape_frac``,
-        ``pred_asym_frac``, ``pred_horizon_frac``, ``log_rho``, ``obs_dist``, ``pred_rms_dist``,
-        ``forget_loss_K``, ``forget_acc_K``, ``test_acc_K``, ``dist_retrained_K``, per-SNR
-        ``agreement_asymptotic``/``agreement_horizon``, escape probabilities over the ``alpha > 0`` cells,
+        ``pred_asymptotic_frac``, ``pred_horizon_frac``, ``pred_forecast_frac``, ``obs_left_frac``,
+        ``forgot_frac``, ``log_rho``, ``obs_dist``, ``pred_rms_dist``, ``fc_log_reach``, the observed and
+        forecast losses at step ``K``, ``forget_acc_K``, ``test_acc_K``, ``dist_retrained_K``; per SNR
+        ``agreement_asymptotic`` and ``agreement_horizon`` (with ``obs_escape``), ``agreement_forecast``
+        (``pred_forecast`` with ``obs_left``: both "a mean loss reaches log 2", module notes),
+        ``agreement_forecast_distance`` (``pred_forecast`` with ``obs_escape``) and
+        ``agreement_forecast_verdict`` (three-way verdicts equal); the same pooled over SNR (``*_all``);
+        escape probabilities over the ``alpha > 0`` cells (``p_escape_*``, ``p_left_obs``, ``p_forgot``),
         coherence summaries per SNR and ``seed``.
 
     References
@@ -345,8 +493,10 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     A = sorted({c["alpha"] for c in cells})
     Bs = sorted({c["batch"] for c in cells})
     shape = (len(S), len(A), len(Bs))
-    keys = ("obs_escape", "pred_asymptotic", "pred_horizon", "log_rho", "obs_dist", "pred_rms_dist", "forget_loss_K",
-            "forget_acc_K", "test_acc_K", "dist_retrained_K", "forgot", "mixed_lambda_min")
+    fracs = ("obs_escape", "pred_asymptotic", "pred_horizon", "forgot", "pred_forecast", "obs_left")
+    keys = fracs + ("log_rho", "obs_dist", "pred_rms_dist", "forget_loss_K", "forget_acc_K", "test_acc_K",
+                    "dist_retrained_K", "mixed_lambda_min", "retain_loss_K", "fc_forget_loss_K", "fc_retain_loss_K",
+                    "fc_log_reach")
     acc = {k: np.zeros(shape) for k in keys}
     cnt = np.zeros(shape)
     for rec in records:
@@ -357,11 +507,12 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     out = {"snr": np.array(S), "alpha": np.array(A), "B": np.array(Bs), "seed": int(seed), "records": records,
            "count": cnt}
     for key in keys:
-        out[key + ("_frac" if key in ("obs_escape", "pred_asymptotic", "pred_horizon", "forgot") else "")] = acc[key] / cnt
+        out[key + ("_frac" if key in fracs else "")] = acc[key] / cnt
     per = {}
-    for name in ("agreement_asymptotic", "agreement_horizon", "p_escape_obs", "p_escape_pred_asym",
-                 "p_escape_pred_horizon", "p_forgot", "sigma_r", "sigma_f", "alignment", "sigma_mix", "test_acc_0",
-                 "dist_retrained_0", "mean_obs_dist"):
+    for name in ("agreement_asymptotic", "agreement_horizon", "agreement_forecast", "agreement_forecast_distance",
+                 "agreement_forecast_verdict", "p_escape_obs", "p_escape_pred_asym", "p_escape_pred_horizon",
+                 "p_escape_pred_forecast", "p_left_obs", "p_forgot", "sigma_r", "sigma_f", "alignment", "sigma_mix",
+                 "test_acc_0", "dist_retrained_0", "mean_obs_dist"):
         per[name] = np.full(len(S), np.nan)
     for i, s in enumerate(S):
         rs = [r for r in records if r["snr"] == s]
@@ -369,10 +520,15 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
         obs = [r["obs_escape"] for r in rs]
         per["agreement_asymptotic"][i] = agreement_rate([r["pred_asymptotic"] for r in rs], obs)
         per["agreement_horizon"][i] = agreement_rate([r["pred_horizon"] for r in rs], obs)
+        per["agreement_forecast"][i] = agreement_rate([r["pred_forecast"] for r in rs], [r["obs_left"] for r in rs])
+        per["agreement_forecast_distance"][i] = agreement_rate([r["pred_forecast"] for r in rs], obs)
+        per["agreement_forecast_verdict"][i] = np.mean([r["forecast_verdict"] == r["obs_verdict"] for r in rs])
         if pos:
             per["p_escape_obs"][i] = np.mean([r["obs_escape"] for r in pos])
             per["p_escape_pred_asym"][i] = np.mean([r["pred_asymptotic"] for r in pos])
             per["p_escape_pred_horizon"][i] = np.mean([r["pred_horizon"] for r in pos])
+            per["p_escape_pred_forecast"][i] = np.mean([r["pred_forecast"] for r in pos])
+            per["p_left_obs"][i] = np.mean([r["obs_left"] for r in pos])
             per["p_forgot"][i] = np.mean([r["forgot"] for r in pos])
             per["mean_obs_dist"][i] = np.mean([r["obs_dist"] for r in pos])
             per["sigma_mix"][i] = np.mean([r["sigma_mix"] for r in pos])
@@ -382,6 +538,9 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     allobs = [r["obs_escape"] for r in records]
     out["agreement_asymptotic_all"] = agreement_rate([r["pred_asymptotic"] for r in records], allobs)
     out["agreement_horizon_all"] = agreement_rate([r["pred_horizon"] for r in records], allobs)
+    out["agreement_forecast_all"] = agreement_rate([r["pred_forecast"] for r in records],
+                                                   [r["obs_left"] for r in records])
+    out["agreement_forecast_distance_all"] = agreement_rate([r["pred_forecast"] for r in records], allobs)
     forgot = np.array([r["forgot"] for r in records])
     esc = np.array(allobs)
     out["escape_forgot_agreement"] = float(np.mean(forgot == esc))

@@ -3,10 +3,15 @@
 * ``cnn-escape-heatmaps``: per SNR, the observed escape fraction (``||W_K - W*|| >= tau ||W*||``) over
   batch size ``B`` and mixing weight ``alpha``, with the boundaries predicted by the exact mixed operator
   on the measured Gauss–Newton Hessians: asymptotic (:math:`\\rho(T) = 1`, solid) and finite-horizon
-  (RMS displacement of the linearised run = tau, dashed); the agreement rates are in the titles.
-* ``cnn-snr-escape``: escape probability over the ``alpha > 0`` cells against SNR (observed, both
-  predictions, and the fraction of runs whose forget loss reached log 2), with the retain coherence
-  :math:`\\sigma_r` and the alignment on a second axis.
+  (RMS displacement of the linearised run = tau, dashed), both judged against the distance escape; and the
+  pre-flight forecast's boundary (:func:`rmtcheck.stability.preflight.forecast`: the forecast mean forget or
+  retain loss reaches log 2 at step K, dotted), judged against the network's losses (crosses: cells where
+  the observed forget or retain loss reached log 2 in most replicates). The three agreement rates are in
+  the titles (``asym``, ``K``, ``fc``).
+* ``cnn-snr-escape``: escape probability over the ``alpha > 0`` cells against SNR (observed, the three
+  predictions, and the fraction of runs whose forget or retain loss reached log 2), with the retain coherence
+  :math:`\\sigma_r` and the alignment on a second axis; each prediction's pooled agreement rate with its
+  observation is in its legend entry.
 
 Data come from :func:`rmtcheck.studies.cnn.experiments.cnn_unlearning_grid`. The default heatmap uses
 the ``default`` grid preset (its smallest honest grid, about 20 s); ``rmtcheck figures --large`` uses the
@@ -36,7 +41,7 @@ def _grid_preset(quick: bool, large: bool = False) -> str:
 
 @figure("cnn-escape-heatmaps")
 def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = False):
-    """ReLU CNN descent-ascent: observed escape over (B, alpha) per SNR with the exact asymptotic and finite-horizon predicted boundaries.
+    """ReLU CNN descent-ascent: observed escape over (B, alpha) per SNR with the exact asymptotic, finite-horizon and pre-flight forecast boundaries.
 
     Parameters
     ----------
@@ -76,24 +81,29 @@ def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = 
                                rasterized=True)
             zero_contour(ax, Bs, A, d["log_rho"][i], "k", "-", r"predicted $\rho(T) = 1$")
             zero_contour(ax, Bs, A, np.log(np.maximum(d["pred_rms_dist"][i], 1e-300) / d["records"][0]["tau"]), "0.35", "--",
-                     "predicted, horizon K")
+                     "predicted, horizon K: rms dist = tau")
+            zero_contour(ax, Bs, A, d["fc_log_reach"][i], "C6", ":", "forecast: mean loss = log 2 at K")
+            jj, kk = np.nonzero(d["obs_left_frac"][i] > 0.5)
+            ax.scatter(Bs[kk], A[jj], marker="x", s=12, c="C6", lw=0.8, clip_on=False, zorder=3,
+                       label="observed loss >= log 2")
             ax.set_title(f"SNR {S[i]:g}\nagree: asym {d['agreement_asymptotic'][i]:.2f}, "
-                         f"K {d['agreement_horizon'][i]:.2f}", fontsize=6.5)
+                         f"K {d['agreement_horizon'][i]:.2f}, fc {d['agreement_forecast'][i]:.2f}", fontsize=6.5)
             ax.set_xlabel("batch size B")
             ax.set_xscale("log")
         axes[0].set_ylabel(r"mixing weight $\alpha$")
-        axes[0].legend(fontsize=5, loc="upper left")
-        fig.subplots_adjust(top=0.78, right=0.86, wspace=0.12)
+        axes[0].legend(fontsize=5, loc="upper left", frameon=True, framealpha=0.85)
+        fig.subplots_adjust(top=0.74, right=0.86, wspace=0.12)
         fig.colorbar(im, cax=fig.add_axes([0.88, 0.18, 0.015, 0.58]), label="observed escape fraction")
         r0 = d["records"][0]
         fig.suptitle(f"Descent-ascent on a ReLU CNN (n={r0['n_retain'] + r0['n_forget']}, {r0['split']} split, "
-                     f"eta = {r0['lr_scale']:g} eta*_r, K = {r0['steps']})", fontsize=7, y=0.995)
+                     f"eta = {r0['lr_scale']:g} eta*_r, K = {r0['steps']})\nagree: asym and K with the observed "
+                     "escape (distance), fc with the observed loss >= log 2", fontsize=7, y=0.995)
         return save_figure(fig, out_dir, "cnn-escape-heatmaps", _arrays(d))
 
 
 @figure("cnn-snr-escape")
 def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
-    """ReLU CNN: escape probability against SNR (observed, both predictions, forgetting) with retain coherence and alignment.
+    """ReLU CNN: escape probability against SNR (observed, the three predictions, forgetting) with retain coherence and alignment.
 
     Parameters
     ----------
@@ -122,11 +132,15 @@ def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
     d = cnn_unlearning_grid(preset="curve-quick" if quick else "curve", seed=seed)
     S = d["snr"]
     with style() as plt:
-        fig, ax = plt.subplots(figsize=(4.4, 3.0))
-        ax.plot(S, d["p_escape_obs"], "o-", label="observed escape")
-        ax.plot(S, d["p_escape_pred_asym"], "s--", label=r"predicted, $\rho(T) > 1$")
-        ax.plot(S, d["p_escape_pred_horizon"], "^:", label="predicted, horizon K")
-        ax.plot(S, d["p_forgot"], "x-", color="0.5", lw=0.8, label="forget loss >= log 2")
+        fig, ax = plt.subplots(figsize=(4.4, 3.9))
+        ax.plot(S, d["p_escape_obs"], "o-", label=r"observed escape: $\|W_K - W^*\| \geq \tau\|W^*\|$")
+        ax.plot(S, d["p_escape_pred_asym"], "s--",
+                label=rf"predicted: $\rho(T) > 1$ (agree {d['agreement_asymptotic_all']:.2f})")
+        ax.plot(S, d["p_escape_pred_horizon"], "^:",
+                label=rf"predicted: rms dist at K $\geq \tau$ (agree {d['agreement_horizon_all']:.2f})")
+        ax.plot(S, d["p_left_obs"], "x-", color="0.5", lw=0.8, label=r"observed: a loss $\geq \log 2$ at K")
+        ax.plot(S, d["p_escape_pred_forecast"], "d-.", color="C3",
+                label=rf"pre-flight forecast: mean loss $\geq \log 2$ at K (agree {d['agreement_forecast_all']:.2f})")
         ax.set_xscale("log")
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("SNR")
@@ -137,6 +151,7 @@ def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
         ax2.set_ylabel("coherence", color="C4")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, fontsize=5.5, loc="center left")
+        ax.legend(h1 + h2, l1 + l2, fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2,
+                  title="agree: with the distance escape; forecast: with a loss >= log 2", title_fontsize=5.5)
         fig.tight_layout()
         return save_figure(fig, out_dir, "cnn-snr-escape", _arrays(d))

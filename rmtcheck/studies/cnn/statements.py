@@ -6,8 +6,10 @@ Claimed rows are exact facts of :mod:`rmtcheck.studies.cnn.model` (analytic grad
 exact Hessian for this piecewise-linear network [derived]; the derivation is in that module's
 docstring). The paper's empirical claims are registered
 ``claimed=False`` and report what tiny networks actually do: coherence against SNR, whether the
-escape region shrinks as SNR grows, and the agreement rate between the exact mixed operator's
-predicted escape and the escape observed on the network (a number, never asserted).
+escape region shrinks as SNR grows, the agreement rate between the exact mixed operator's
+predicted escape and the escape observed on the network, and the agreement rate of the pre-flight
+forecast (:func:`rmtcheck.stability.preflight.forecast`: does a mean loss reach log 2 within the run?) with
+the network's losses (numbers, never asserted).
 Every row uses tiny networks (``n = 16``, ``d = 40``, ``m = 4``) so that the group runs in seconds.
 """
 
@@ -175,6 +177,37 @@ register(Statement(
     notion="mean-square", sampling="without_replacement",
     regime="tiny CNN, SNR in {0.03, 1}, B in {1, 4}, alpha in {0.05, 0.3}, 100 steps, escape = ||W_K - W*|| >= ||W*||",
     method="monte-carlo", sample=_seed_inst, check=_agreement_check, claimed=False, tag="paper", default_instances=2,
+))
+
+
+def _forecast_check(inst, rng):
+    g = _tiny_grid(inst["seed"])
+    a_fc = float(g["agreement_forecast_all"])
+    recs = g["records"]
+    return Outcome(violated=a_fc < 1.0, tightness=a_fc,
+                   detail={"agreement_forecast": a_fc,
+                           "per_snr_forecast": [float(v) for v in g["agreement_forecast"]],
+                           "agreement_forecast_vs_distance_escape": float(g["agreement_forecast_distance_all"]),
+                           "agreement_asymptotic": float(g["agreement_asymptotic_all"]),
+                           "agreement_horizon": float(g["agreement_horizon_all"]),
+                           "verdicts_forecast": [r["forecast_verdict"] for r in recs],
+                           "verdicts_observed": [r["obs_verdict"] for r in recs],
+                           "snrs": [_SNR_LO, _SNR_HI]})
+
+
+register(Statement(
+    id="cnn.forecast_agreement",
+    source="rmtcheck.stability.preflight.forecast (the pre-flight check) on the CNN of Chang & Khanna 2026, claim (c)",
+    refs=("changkhanna2026", "dexter2024"),
+    text="the pre-flight finite-horizon forecast (exact mean of the linearised run with gradient forcing on the "
+         "network's Gauss-Newton curvature, through the quadratic loss model) predicts in every (SNR, B, alpha) cell "
+         "whether the network's mean forget or retain loss reaches log 2 within K steps (verdict leave/collapse vs "
+         "stay, the same rule on forecast and observed losses); tightness = agreement rate, detail also gives the "
+         "other two predictions' rates (against the distance escape)",
+    notion="mean-square", sampling="without_replacement",
+    regime="tiny CNN, SNR in {0.03, 1}, B in {1, 4}, alpha in {0.05, 0.3}, 100 steps, "
+           "left = forget or retain loss >= log 2 at step K",
+    method="monte-carlo", sample=_seed_inst, check=_forecast_check, claimed=False, tag="derived", default_instances=2,
 ))
 
 

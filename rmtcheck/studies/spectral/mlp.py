@@ -40,6 +40,7 @@ __all__ = [
     "loss",
     "loss_and_grad",
     "per_sample_grad_norms",
+    "output_jacobian",
     "train",
     "accuracy",
 ]
@@ -283,6 +284,55 @@ def per_sample_grad_norms(model, params, X, y) -> np.ndarray:
             h = pre[l - 1]
             delta = back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
     return np.sqrt(sq)
+
+
+def output_jacobian(model, params, X) -> np.ndarray:
+    """Per-sample Jacobian of the logits with respect to every parameter, shape ``(n, n_classes, d)``.
+
+    Column order: the arrays of ``params`` flattened in turn (row-major), ``[W_1, b_1, W_2, b_2, ...]``, so
+    ``d = sum(p.size for p in params)``. Back-propagation of each output unit
+    :math:`e_j` [derived]: :math:`\\partial z_j/\\partial W_l = a_{l-1} \\otimes \\delta^{(j)}_l`,
+    :math:`\\partial z_j/\\partial b_l = \\delta^{(j)}_l` with :math:`\\delta^{(j)}_L = e_j` and
+    :math:`\\delta^{(j)}_{l-1} = (\\delta^{(j)}_l W_l^\\top) \\odot \\phi'(h_{l-1})`; the Gauss–Newton factors
+    of :func:`rmtcheck.curvature.gauss_newton_factors` take it as is. Memory :math:`O(n\\, m\\, d)`.
+
+    Parameters
+    ----------
+    model, params, X
+        :class:`MLP`, parameter list ``[W_1, b_1, ...]``, inputs ``(n, d_in)``.
+
+    Returns
+    -------
+    ndarray of shape (n, n_classes, d)
+
+    Examples
+    --------
+    >>> model = MLP((3, 4, 2), "tanh")
+    >>> params = init_params(model, rng=0)
+    >>> X = np.random.default_rng(1).standard_normal((5, 3))
+    >>> J = output_jacobian(model, params, X)
+    >>> J.shape                                   # d = 3*4 + 4 + 4*2 + 2
+    (5, 2, 26)
+    >>> step = 1e-6 * np.eye(26)[7]               # a finite difference along parameter 7 (in W_1)
+    >>> shifted = [p + s.reshape(p.shape) for p, s in zip(params, np.split(step, [12, 16, 24]))]
+    >>> fd = (forward(model, shifted, X) - forward(model, params, X)) / 1e-6
+    >>> bool(np.allclose(J[:, :, 7], fd, atol=1e-5))
+    True
+    """
+    X, _ = _check_xy(model, X)
+    acts, pre = _forward_cache(model, params, X)
+    n, m = X.shape[0], model.sizes[-1]
+    delta = np.broadcast_to(np.eye(m), (n, m, m))
+    blocks = [None] * len(params)
+    for l in range(model.n_layers - 1, -1, -1):
+        a = acts[l]
+        blocks[2 * l] = np.einsum("ip,ijq->ijpq", a, delta).reshape(n, m, -1)
+        blocks[2 * l + 1] = delta
+        if l > 0:
+            back = delta @ params[2 * l].T
+            h = pre[l - 1][:, None, :]
+            delta = back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
+    return np.concatenate(blocks, axis=2)
 
 
 def accuracy(model, params, X, y) -> float:

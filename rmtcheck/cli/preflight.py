@@ -1,0 +1,195 @@
+"""``rmtcheck preflight``: before unlearning with gradient ascent, will the run forget, do nothing, or collapse?
+
+Takes a trained model and its retain and forget data — a saved curvature ``.npz`` (``gram`` or ``factors``,
+``coef``, ``losses``, ``n_retain``, ``k``), the package's NumPy MLP (``--mlp WEIGHTS.npz``) or a PyTorch model
+(``--torch-model module:factory --weights CKPT``) with ``--data DATA.npz`` (``X_retain``, ``y_retain``,
+``X_forget``, ``y_forget``) — and a recipe (``--lr``, ``--batch``, ``--steps``, ``--alpha``: 1 is gradient
+ascent, below 1 descent–ascent), and reports the coherences, the critical learning rate and mixing weight
+under both notions (mean-square, almost-sure), the finite-horizon forecast of the forget and retain losses,
+and a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+MODEL_HELP = "exactly one of --curvature, --mlp or --torch-model"
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("preflight", help="will a gradient-ascent unlearning run forget, stay or collapse?",
+                              description=__doc__.split("\n\n")[1])
+    src = p.add_argument_group("model and data (" + MODEL_HELP + ")")
+    src.add_argument("--curvature", metavar="FILE.npz", help="saved curvature: gram or factors, coef, losses, n_retain")
+    src.add_argument("--mlp", metavar="WEIGHTS.npz", help="NumPy MLP: sizes, activation, W0, b0, W1, b1, ...")
+    src.add_argument("--torch-model", metavar="MODULE:FACTORY", help="a Python callable returning the torch.nn.Module")
+    src.add_argument("--weights", metavar="CKPT", help="weights for --torch-model (.pt with weights_only, .safetensors)")
+    src.add_argument("--data", metavar="DATA.npz", help="X_retain, y_retain, X_forget, y_forget")
+    src.add_argument("--loss", choices=("mse", "bce", "ce"), default="ce", help="training loss (default ce)")
+    src.add_argument("--params", nargs="+", help="torch: parameter names or prefixes to take the curvature over")
+    p.add_argument("--lr", type=float, required=True, help="step size eta > 0")
+    p.add_argument("--batch", type=int, required=True, help="batch size B of the retain and forget batches")
+    p.add_argument("--steps", type=int, required=True, help="number of unlearning steps")
+    p.add_argument("--alpha", type=float, default=1.0, help="forget weight: 1 = gradient ascent (default), <1 GDA")
+    p.add_argument("--sampling", choices=("independent_bernoulli", "without_replacement"),
+                   default="independent_bernoulli", help="batch model (default independent_bernoulli)")
+    p.add_argument("--forget-rise", type=float, default=0.5, help="forget-loss rise that counts as leaving (0.5)")
+    p.add_argument("--retain-rise", type=float, default=0.5, help="retain-loss rise that counts as collapse (0.5)")
+    p.add_argument("--no-almost-sure", action="store_true", help="skip the Lyapunov Monte Carlo (almost-sure notion)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo (0)")
+    p.add_argument("--plot", metavar="FILE", help="write the forecast against the learning rate (.png or .pdf)")
+    p.add_argument("--json", action="store_true", help="print one JSON record")
+    p.set_defaults(func=run)
+    return p
+
+
+def _npz(path, what: str) -> dict:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        raise ValueError(f"{what}: no such file {path!r}") from None
+    except (OSError, ValueError, EOFError, AttributeError) as exc:
+        raise ValueError(f"{what}: cannot read {path!r} as a NumPy .npz archive of plain arrays "
+                         f"({type(exc).__name__}); save it with numpy.savez") from None
+
+
+def _data(path) -> tuple:
+    if path is None:
+        raise ValueError("--data DATA.npz is required with --mlp or --torch-model")
+    z = _npz(path, "--data")
+    missing = [k for k in ("X_retain", "y_retain", "X_forget", "y_forget") if k not in z]
+    if missing:
+        raise ValueError(f"--data {path!r} lacks {missing}; it must hold X_retain, y_retain, X_forget, y_forget")
+    return z["X_retain"], z["y_retain"], z["X_forget"], z["y_forget"]
+
+
+def _from_curvature(args):
+    from rmtcheck.stability.gram import SampleCurvature, load_curvature
+
+    z = load_curvature(args.curvature, name="--curvature")
+    for key in ("coef", "losses", "n_retain"):
+        if z.get(key) is None:
+            raise ValueError(f"--curvature {args.curvature!r} lacks {key!r}; save coef, losses and n_retain with the "
+                             "curvature (rmtcheck.stability.gram.save_curvature)")
+    F = z.get("factors")
+    if F is not None and F.ndim == 2:
+        F = F[:, :, None]
+    cur = SampleCurvature(k=z["k"], factors=F, gram=z.get("gram"), coef=z["coef"], losses=z["losses"])
+    return cur, z["n_retain"]
+
+
+def _from_mlp(args):
+    from rmtcheck.curvature import gauss_newton_factors
+    from rmtcheck.studies.spectral import mlp
+
+    w = _npz(args.mlp, "--mlp")
+    if "sizes" not in w:
+        raise ValueError(f"--mlp {args.mlp!r} lacks 'sizes' (the layer widths d_in, ..., n_classes)")
+    model = mlp.MLP(tuple(int(s) for s in w["sizes"]), str(w["activation"]) if "activation" in w else "relu")
+    params = []
+    for layer in range(model.n_layers):
+        for key in (f"W{layer}", f"b{layer}"):
+            if key not in w:
+                raise ValueError(f"--mlp {args.mlp!r} lacks {key!r} (layers W0, b0, ..., W{model.n_layers - 1}, "
+                                 f"b{model.n_layers - 1})")
+            params.append(np.asarray(w[key], dtype=float))
+    Xr, yr, Xf, yf = _data(args.data)
+    X, y = np.concatenate([Xr, Xf]), np.concatenate([yr, yf])
+    J = mlp.output_jacobian(model, params, X)
+    form = "gram" if J.shape[1] * X.shape[0] < J.shape[2] else "factors"
+    return gauss_newton_factors(J, mlp.forward(model, params, X), y, "ce", form=form, root="factored"), len(yr)
+
+
+def _from_torch(args):
+    import importlib
+
+    from rmtcheck.curvature import load_into, load_state_dict, torch_curvature
+
+    mod, _, attr = args.torch_model.partition(":")
+    if not attr:
+        raise ValueError(f"--torch-model must be MODULE:FACTORY (e.g. mypkg.models:make_net); got {args.torch_model!r}")
+    try:
+        factory = getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"--torch-model {args.torch_model!r}: {exc}") from None
+    model = factory()
+    if args.weights:
+        load_into(model, load_state_dict(args.weights))
+    Xr, yr, Xf, yf = _data(args.data)
+    X, y = np.concatenate([Xr, Xf]), np.concatenate([yr, yf])
+    root = "factored" if args.loss == "ce" else "symmetric"
+    return torch_curvature(model, X, y, loss=args.loss, params=args.params, root=root), len(yr)
+
+
+def _plot(report, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = report.lr_curve
+    fig, ax = plt.subplots(figsize=(3.4, 2.6), constrained_layout=True)
+    for key, label, color in (("forget", "forget loss", "C3"), ("retain", "retain loss", "C0")):
+        y, sd = np.asarray(c[f"{key}_rise"]), np.asarray(c[f"{key}_sd"])
+        ok = np.isfinite(y) & np.isfinite(sd)
+        x, y, sd = np.asarray(c["lr"])[ok], y[ok], sd[ok]
+        ax.plot(x, y, "o-", color=color, ms=3, label=f"{label} rise (forecast, mean $\\pm$ sd)")
+        ax.fill_between(x, y - sd, y + sd, color=color, alpha=0.2, lw=0)
+    r = report.recipe
+    ax.axhline(r["forget_rise"], color="C3", ls=":", lw=1, label="leave threshold")
+    ax.axhline(r["retain_rise"], color="C0", ls="--", lw=1, label="collapse threshold")
+    ax.axvline(r["lr"], color="k", lw=0.8, label=r"recipe $\eta$")
+    ax.set_xscale("log")
+    ax.set_yscale("symlog", linthresh=1e-3 * min(r["forget_rise"], r["retain_rise"]))
+    ax.set(xlabel=r"learning rate $\eta$", ylabel=f"loss rise after {r['steps']} steps")
+    ax.set_title(f"{r['method']}, B={r['batch']}, $\\alpha$={r['alpha']:g}", fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    fig.savefig(path, metadata={"Software": None} if str(path).endswith(".png") else {"CreationDate": None})
+    plt.close(fig)
+
+
+def run(args) -> int:
+    from rmtcheck._lib.jsonable import jsonable
+    from rmtcheck.stability.preflight import Recipe, preflight
+
+    chosen = [a for a in (args.curvature, args.mlp, args.torch_model) if a]
+    if len(chosen) != 1:
+        raise ValueError(f"give {MODEL_HELP}; got {len(chosen)}")
+    recipe = Recipe(lr=args.lr, batch=args.batch, steps=args.steps, alpha=args.alpha, sampling=args.sampling,
+                    forget_rise=args.forget_rise, retain_rise=args.retain_rise)
+    print("preflight: per-sample curvature", file=sys.stderr, flush=True)
+    load = _from_curvature if args.curvature else (_from_mlp if args.mlp else _from_torch)
+    cur, n_retain = load(args)
+    rep = preflight(cur, n_retain, recipe, rng=args.seed, almost_sure=not args.no_almost_sure, progress=True)
+    if args.plot:
+        _plot(rep, args.plot)
+    if args.json:
+        print(json.dumps(jsonable(rep.to_dict(), max_array=None), indent=2))
+        return 0
+    fmt = lambda v, f=".4g": "n/a" if v is None else format(v, f)  # noqa: E731
+    fc = rep.forecast
+    lines = [
+        f"input               {rep.n_retain} retain + {rep.n_forget} forget samples, "
+        f"{rep.n_params if rep.n_params else '?'} parameters, Gram rank {rep.rank}",
+        f"recipe              {rep.recipe['method']}: eta={args.lr:g}, B={args.batch}, alpha={args.alpha:g}, "
+        f"{args.steps} steps, {args.sampling}",
+        f"coherence           sigma_r={rep.sigma_retain:.4g}  sigma_f={rep.sigma_forget:.4g}  "
+        f"sigma_mix={fmt(rep.sigma_mix)}",
+        f"mean-square         rho(T)={rep.ms_growth:.6g}; critical eta={fmt(rep.critical_lr['mean-square'])}, "
+        f"critical alpha={fmt(rep.critical_alpha['mean-square'])}",
+        f"almost-sure         Lyapunov={fmt(rep.lyapunov['value'])} (Monte Carlo); critical eta="
+        f"{fmt(rep.critical_lr['almost-sure'])}, critical alpha={fmt(rep.critical_alpha['almost-sure'])}",
+        f"forecast            forget loss {fc['forget_loss_0']:.4g} -> {fc['forget_loss_mean'][-1]:.4g} "
+        f"(sd {fc['forget_loss_sd'][-1]:.3g}); retain loss {fc['retain_loss_0']:.4g} -> "
+        f"{fc['retain_loss_mean'][-1]:.4g} (sd {fc['retain_loss_sd'][-1]:.3g})",
+        f"boundaries          leave at eta~{fmt(rep.lr_curve['leave_lr'])}, collapse at eta~"
+        f"{fmt(rep.lr_curve['collapse_lr'])} (forecast over {args.steps} steps)",
+        f"verdict             {rep.verdict.upper()}: {rep.sentence}",
+    ]
+    lines += [f"note                {n}" for n in rep.notes]
+    print("\n".join(lines))
+    return 0

@@ -1,0 +1,368 @@
+"""Pre-flight check for gradient-ascent unlearning: will this run forget, do nothing, or collapse?
+
+Given the per-sample curvature of a trained model on its retain and forget samples
+(:class:`~rmtcheck.stability.gram.SampleCurvature`, from :mod:`rmtcheck.curvature`) and an unlearning
+recipe — gradient ascent (GA, :math:`\\alpha = 1`) or descent–ascent (GDA) with step size :math:`\\eta`, batch
+size ``B``, forget weight :math:`\\alpha` and a number of steps — :func:`preflight` reports
+
+* the coherences :math:`\\sigma_r`, :math:`\\sigma_f` and :math:`\\sigma_{mix}` [1]_, [2]_;
+* the critical learning rate and the critical :math:`\\alpha` under both notions — mean-square (exact
+  :math:`\\rho(T)`) and almost-sure (the sign of the top Lyapunov exponent, Monte Carlo) — for the linearised
+  update at the trained point;
+* the finite-horizon forecast of the forget and retain losses over the given steps (mean and spread):
+  the exact first and second moments of the linearised run with the per-sample gradients at the trained
+  point as forcing (:class:`~rmtcheck.stability.noisy_unlearning.NoisyMixedDynamics`), pushed through the
+  quadratic model of each loss, :math:`L(\\delta) \\approx L_0 + \\bar g^\\top\\delta + \\tfrac12\\delta^\\top\\bar H\\delta`
+  with the Gauss–Newton :math:`\\bar H`; the spread assumes :math:`\\delta` Gaussian with those moments
+  (a closure, not exact);
+* a plain verdict from the forecast at the last step: **collapse** (retain loss rises by at least
+  ``retain_rise``), **leave** (forget loss rises by at least ``forget_rise``, retain below its threshold) or
+  **stay**; and the same forecast over a range of step sizes, with the step sizes where each threshold is
+  first crossed (the predicted boundaries).
+
+Everything is computed in the range coordinates of the joint Gram matrix, so the cost depends on the number
+of samples, not on the number of parameters. The forecast is a linearisation: it says when the run leaves
+the region where the quadratic model holds, not what happens after.
+
+References
+----------
+.. [1] Dexter et al. (2024), "A Precise Characterization of SGD Stability Using Loss Surface Geometry",
+   ICLR 2024 [dexter2024].
+.. [2] Chang and Khanna (2026), "Why Some Models Resist Unlearning: A Linear Stability Perspective",
+   arXiv:2602.02986 [changkhanna2026].
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from rmtcheck._lib.validation import as_generator, check_int, check_positive, check_unit_interval
+from rmtcheck.stability.coherence import coherence
+from rmtcheck.stability.gram import SampleCurvature
+from rmtcheck.stability.montecarlo import simulate
+from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
+from rmtcheck.stability.sampling import check_mixed_sampling
+from rmtcheck.stability.three_axis import pair_coherence
+from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion
+
+__all__ = ["Recipe", "PreflightReport", "preflight", "forecast"]
+
+_PAIRS_MAX = 250_000  # sigma_mix is skipped (reported as None, with the reason) above this many pairs
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """An unlearning run: :math:`w \\leftarrow w - \\eta[(1-\\alpha)\\hat g_r - \\alpha\\hat g_f]` for ``steps`` steps.
+
+    Attributes
+    ----------
+    lr : float
+        Step size :math:`\\eta > 0`.
+    batch : int
+        Batch size ``B`` of both the retain and the forget batches.
+    steps : int
+        Number of steps.
+    alpha : float, default 1.0
+        Forget weight; 1.0 is plain gradient ascent on the forget set (GA), below 1 descent–ascent (GDA).
+    sampling : {"independent_bernoulli", "without_replacement"}, default "without_replacement"
+        Batch model (fixed-size batches without replacement is what unlearning code runs).
+    forget_rise, retain_rise : float, default 0.5 and 0.5
+        Loss rises (in the loss's units, nats for cross-entropy) that count as leaving the minimum and as
+        collapse of the retain loss.
+    """
+
+    lr: float
+    batch: int
+    steps: int
+    alpha: float = 1.0
+    sampling: str = "without_replacement"
+    forget_rise: float = 0.5
+    retain_rise: float = 0.5
+
+    def __post_init__(self):
+        check_positive(self.lr, "lr")
+        check_int(self.batch, "batch", 1)
+        check_int(self.steps, "steps", 1)
+        check_unit_interval(self.alpha, "alpha")
+        if check_mixed_sampling(self.sampling) == "pair_bernoulli":
+            raise ValueError("sampling must be 'independent_bernoulli' or 'without_replacement' for a pre-flight "
+                             "forecast (pair_bernoulli has no gradient forcing model)")
+        check_positive(self.forget_rise, "forget_rise")
+        check_positive(self.retain_rise, "retain_rise")
+
+    @property
+    def method(self) -> str:
+        """``"GA"`` (:math:`\\alpha = 1`) or ``"GDA"``."""
+        return "GA" if self.alpha == 1.0 else "GDA"
+
+
+@dataclass
+class PreflightReport:
+    """What :func:`preflight` found (``to_dict`` for JSON). Notions are named in every key."""
+
+    recipe: dict
+    n_retain: int
+    n_forget: int
+    n_params: int | None
+    rank: int
+    sigma_retain: float
+    sigma_forget: float
+    sigma_mix: float | None
+    ms_growth: float
+    lyapunov: dict
+    critical_lr: dict
+    critical_alpha: dict
+    forecast: dict
+    verdict: str
+    sentence: str
+    lr_curve: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The report as plain Python (arrays as lists)."""
+        out = asdict(self)
+        for key in ("forecast", "lr_curve"):
+            out[key] = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in out[key].items()}
+        return out
+
+
+def _families(curv: SampleCurvature, n_retain: int, rtol: float):
+    from rmtcheck.stability.gram import _family
+
+    if not isinstance(curv, SampleCurvature):
+        raise ValueError("curvature must be a SampleCurvature (from rmtcheck.curvature or "
+                         "rmtcheck.stability.gram.SampleCurvature); got " + type(curv).__name__)
+    if curv.coef is None or curv.losses is None:
+        raise ValueError("curvature needs coef (gradient coefficients) and losses for a forecast; build it with "
+                         "rmtcheck.curvature (torch_curvature or gauss_newton_factors), which sets both")
+    n_r = check_int(n_retain, "n_retain", 1, curv.n - 1)
+    G, g = curv.coordinates(rtol)
+    return _family(G[:n_r]), _family(G[n_r:]), g[:n_r], g[n_r:], G.shape[1]
+
+
+def forecast(retain, forget, g_retain, g_forget, losses, recipe: Recipe, *, lr: float | None = None) -> dict:
+    """Finite-horizon forecast of the mean and spread of the forget and retain losses (module notes).
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily
+        Per-sample curvature in common coordinates.
+    g_retain, g_forget : ndarray of shape (n_r, r) and (n_f, r)
+        Per-sample gradients in the same coordinates.
+    losses : tuple of (float, float)
+        Mean retain and forget losses at the trained point.
+    recipe : Recipe
+    lr : float, optional
+        Overrides ``recipe.lr``.
+
+    Returns
+    -------
+    dict
+        ``steps`` (0..K), ``forget_loss_mean``, ``forget_loss_sd``, ``retain_loss_mean``, ``retain_loss_sd``
+        and ``distance_rms`` (:math:`\\sqrt{E\\|\\delta\\|^2}`), arrays over the steps; ``inf`` after the forecast
+        overflows or once both rises exceed ``1e4`` times their thresholds (the run has long left the quadratic
+        region; the verdict is already decided).
+    """
+    lr = recipe.lr if lr is None else lr
+    a = recipe.alpha
+    # every coordinate is kept (the Gram coordinates are already a range): a gradient component along a direction
+    # of (numerically) no curvature drifts as the random walk it is, and a weight-0 family's gradient is inert
+    dyn = NoisyMixedDynamics(retain, forget, g_retain, g_forget, recipe.batch, alpha=a, sampling=recipe.sampling,
+                             restrict_to_range=False)
+    rec = dyn.rec
+    (Hr, Hf), (gr, gf) = (rec.terms[0].family.mean, rec.terms[1].family.mean), dyn.grads
+    gbar = (gr.mean(axis=0), gf.mean(axis=0))
+    d, K = dyn.d, recipe.steps
+    M, m = np.zeros((d, d)), np.zeros(d)
+    out = {key: np.full(K + 1, np.inf) for key in ("forget_loss_mean", "forget_loss_sd", "retain_loss_mean",
+                                                   "retain_loss_sd", "distance_rms")}
+    L0 = {"retain": float(losses[0]), "forget": float(losses[1])}
+    for k in range(K + 1):
+        if k:
+            M, m = dyn.step(M, m, lr)
+        tr = float(np.trace(M))
+        if not np.isfinite(tr) or tr > 1e100 or _far_past(out, k - 1, L0, recipe):
+            break  # the run has long left the quadratic region: the rest stays inf
+        S = M - np.outer(m, m)
+        out["distance_rms"][k] = np.sqrt(max(tr, 0.0))
+        for name, H, gb in (("retain", Hr, gbar[0]), ("forget", Hf, gbar[1])):
+            b = gb + H @ m
+            mean = L0[name] + gb @ m + 0.5 * (float(np.vdot(H, M)))
+            HS = H @ S
+            var = float(b @ S @ b) + 0.5 * float(np.vdot(HS, HS.T))
+            out[f"{name}_loss_mean"][k] = mean
+            out[f"{name}_loss_sd"][k] = np.sqrt(max(var, 0.0))
+    out["steps"] = np.arange(K + 1)
+    return out
+
+
+def _far_past(out: dict, k: int, L0: dict, recipe: Recipe, factor: float = 1e4) -> bool:
+    """Both forecast rises already exceed ``factor`` times their thresholds at step ``k``."""
+    return k >= 0 and (out["forget_loss_mean"][k] - L0["forget"] > factor * recipe.forget_rise
+                       and out["retain_loss_mean"][k] - L0["retain"] > factor * recipe.retain_rise)
+
+
+def _verdict(fc: dict, recipe: Recipe, L0: tuple) -> tuple[str, str, float, float]:
+    dr = float(fc["retain_loss_mean"][-1] - L0[0])
+    df = float(fc["forget_loss_mean"][-1] - L0[1])
+    if dr >= recipe.retain_rise:
+        v = "collapse"
+        s = (f"this run will collapse the retain loss (forecast +{dr:.3g} >= {recipe.retain_rise:g} over "
+             f"{recipe.steps} steps; forget loss {df:+.3g})")
+    elif df >= recipe.forget_rise:
+        v = "leave"
+        s = (f"this run will leave the minimum: forget loss forecast {df:+.3g} >= {recipe.forget_rise:g} over "
+             f"{recipe.steps} steps, retain loss {dr:+.3g} (below {recipe.retain_rise:g})")
+    else:
+        v = "stay"
+        s = (f"this run will stay at the minimum: forget loss forecast {df:+.3g} < {recipe.forget_rise:g} "
+             f"over {recipe.steps} steps (retain {dr:+.3g})")
+    return v, s, df, dr
+
+
+def _as_lyapunov(rec, lr, steps, runs, rng) -> tuple[float, float]:
+    res = simulate(rec, lr, steps=steps, runs=runs, rng=rng)
+    return float(res.lyapunov), float(res.lyapunov_stderr)
+
+
+def _as_sign(rec, lr, steps, runs, rng) -> int:
+    """Sign of the Lyapunov exponent at three standard errors (0: undecided, i.e. at the boundary)."""
+    lam, se = _as_lyapunov(rec, lr, steps, runs, rng)
+    return 1 if lam - 3 * se > 0 else (-1 if lam + 3 * se < 0 else 0)
+
+
+def _bisect(sign, lo: float, hi: float, iters: int, geometric: bool) -> float | None:
+    """Bisection for the sign change of ``sign`` (-1, 0 undecided, +1) on ``[lo, hi]``; an undecided point is
+    taken as the boundary (it lies within the Monte Carlo's resolution of it)."""
+    if sign(lo) >= 0:
+        return lo
+    if sign(hi) < 0:
+        return None
+    for _ in range(iters):
+        mid = np.sqrt(lo * hi) if geometric else 0.5 * (lo + hi)
+        s = sign(mid)
+        if s == 0:
+            return float(mid)
+        lo, hi = (lo, mid) if s > 0 else (mid, hi)
+    return float(np.sqrt(lo * hi) if geometric else 0.5 * (lo + hi))
+
+
+def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=None, mc_steps: int = 200,
+              mc_runs: int = 64, rng=None, almost_sure: bool = True, progress: bool = False,
+              rank_rtol: float = 1e-10) -> PreflightReport:
+    """Pre-flight check of an unlearning recipe on a trained model (module notes).
+
+    Parameters
+    ----------
+    curvature : SampleCurvature
+        Per-sample curvature, gradient coefficients and losses of the retain samples followed by the forget
+        samples (``rmtcheck.curvature.torch_curvature`` or ``gauss_newton_factors`` on the concatenated data).
+    n_retain : int
+        Number of retain samples (the first ``n_retain``).
+    recipe : Recipe
+        The run to check.
+    lrs : array_like, optional
+        Step sizes of the forecast curve (default: 13 log-spaced from ``lr/30`` to ``30 lr``).
+    mc_steps, mc_runs : int, default 200 and 64
+        Size of each Lyapunov Monte Carlo (almost-sure notion).
+    rng : None, int, SeedSequence or Generator, optional
+        Seed of the Monte Carlo.
+    almost_sure : bool, default True
+        Compute the almost-sure quantities (Monte Carlo; the slow part).
+    progress : bool, default False
+        Report the stages on stderr.
+    rank_rtol : float, default 1e-10
+        Eigenvalues of the joint Gram matrix below this fraction of the largest are dropped (the numerical
+        rank; exact by default). A larger value, e.g. 1e-6, drops directions of negligible mean curvature and
+        makes multi-class models much cheaper; the report records it.
+
+    Returns
+    -------
+    PreflightReport
+
+    Raises
+    ------
+    ValueError
+        Bad curvature (no gradients or losses), ``n_retain`` outside ``[1, n - 1]``, or a batch larger than a set.
+    """
+    say = (lambda msg: print(f"preflight: {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
+    rng = as_generator(rng)
+    say("range coordinates of the Gram matrix")
+    notes = []
+    R, F, gr, gf, r = _families(curvature, n_retain, rank_rtol)
+    if rank_rtol > 1e-10:
+        notes.append(f"Gram eigenvalues below {rank_rtol:g} of the largest dropped (approximation)")
+    check_int(recipe.batch, "batch", 1, min(R.n, F.n))
+    L = np.asarray(curvature.losses, dtype=float)
+    L0 = (float(L[:R.n].mean()), float(L[R.n:].mean()))
+    say("coherences")
+    sig_r, sig_f = coherence(R), coherence(F)
+    sig_mix = None
+    if recipe.alpha > 0 and R.n * F.n <= _PAIRS_MAX:
+        sig_mix = float(pair_coherence(R, F, alpha=recipe.alpha).sigma_mix)
+    elif recipe.alpha > 0:
+        notes.append(f"sigma_mix skipped: {R.n * F.n} pairs > {_PAIRS_MAX}")
+    a, B, s = recipe.alpha, recipe.batch, recipe.sampling
+    say("mean-square growth and critical values")
+    rec = mixed_recursion(R, F, B, alpha=a, sampling=s)
+    rho = rec.growth(recipe.lr)
+    crit_lr = {"mean-square": mixed_critical_lr(R, F, B, alpha=a, sampling=s), "almost-sure": None}
+    crit_a = {"mean-square": critical_alpha(R, F, recipe.lr, B, sampling=s), "almost-sure": None}
+    lyap = {"notion": "almost-sure", "value": None, "stderr": None, "method": "monte-carlo", "steps": mc_steps,
+            "runs": mc_runs}
+    if almost_sure:
+        say("almost-sure (Lyapunov Monte Carlo)")
+        lam, se = _as_lyapunov(rec, recipe.lr, mc_steps, mc_runs, rng)
+        lyap.update(value=lam, stderr=se)
+        if a == 1.0:  # J = I + eta H_f >= I: |delta| never shrinks, every eta > 0 escapes (exact)
+            crit_lr["almost-sure"] = 0.0
+        else:
+            sgn = lambda eta: _as_sign(rec, eta, mc_steps, mc_runs, rng)  # noqa: E731
+            top = crit_lr["mean-square"]
+            hi = 64.0 * (top if np.isfinite(top) and top > 0 else recipe.lr)
+            crit_lr["almost-sure"] = _bisect(sgn, hi / 4096.0, hi, 8, geometric=True)
+        sga = lambda al: _as_sign(mixed_recursion(R, F, B, alpha=al, sampling=s), recipe.lr, mc_steps,  # noqa: E731
+                                  mc_runs, rng)
+        crit_a["almost-sure"] = _bisect(sga, 0.0, 1.0, 10, geometric=False)
+        notes.append("almost-sure critical values: sign of the Monte Carlo Lyapunov exponent at 3 standard errors, "
+                     "bisection to a factor 1.03 in lr and 1e-3 in alpha (exactly 0 for gradient ascent, J >= I)")
+    say(f"finite-horizon forecast ({recipe.steps} steps)")
+    fc = forecast(R, F, gr, gf, L0, recipe)
+    verdict, sentence, df, dr = _verdict(fc, recipe, L0)
+    lrs = np.geomspace(recipe.lr / 30, recipe.lr * 30, 13) if lrs is None else np.asarray(lrs, dtype=float)
+    curve = {"lr": lrs, "forget_rise": [], "forget_sd": [], "retain_rise": [], "retain_sd": []}
+    for i, eta in enumerate(lrs):
+        say(f"forecast curve {i + 1}/{len(lrs)} (lr={eta:.3g})")
+        f = forecast(R, F, gr, gf, L0, recipe, lr=float(check_positive(eta, "lrs")))
+        curve["forget_rise"].append(float(f["forget_loss_mean"][-1] - L0[1]))
+        curve["forget_sd"].append(float(f["forget_loss_sd"][-1]))
+        curve["retain_rise"].append(float(f["retain_loss_mean"][-1] - L0[0]))
+        curve["retain_sd"].append(float(f["retain_loss_sd"][-1]))
+    curve = {k: np.asarray(v) for k, v in curve.items()}
+    curve["leave_lr"] = _first_crossing(lrs, curve["forget_rise"], recipe.forget_rise)
+    curve["collapse_lr"] = _first_crossing(lrs, curve["retain_rise"], recipe.retain_rise)
+    fc.update(forget_rise=df, retain_rise=dr, forget_loss_0=L0[1], retain_loss_0=L0[0])
+    return PreflightReport(
+        recipe={**asdict(recipe), "method": recipe.method}, n_retain=R.n, n_forget=F.n, n_params=curvature.n_params,
+        rank=r, sigma_retain=float(sig_r), sigma_forget=float(sig_f), sigma_mix=sig_mix, ms_growth=float(rho),
+        lyapunov=lyap, critical_lr=crit_lr, critical_alpha=crit_a, forecast=fc, verdict=verdict, sentence=sentence,
+        lr_curve=curve, notes=notes)
+
+
+def _first_crossing(x, y, level) -> float | None:
+    """Smallest ``x`` where ``y`` reaches ``level`` (log-linear interpolation), ``None`` if never."""
+    y = np.asarray(y, dtype=float)
+    hit = np.flatnonzero(y >= level)
+    if not hit.size:
+        return None
+    i = int(hit[0])
+    if i == 0:
+        return float(x[0])
+    y0, y1 = y[i - 1], y[i]
+    if not np.isfinite(y1):
+        return float(np.sqrt(x[i - 1] * x[i]))
+    t = (level - y0) / (y1 - y0)
+    return float(np.exp(np.log(x[i - 1]) + t * (np.log(x[i]) - np.log(x[i - 1]))))
