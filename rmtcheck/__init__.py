@@ -21,6 +21,10 @@ Descent–ascent unlearning
     ``(retain, forget, lr, batch, *, alpha, sampling)``.
 Reports
     :func:`stability_report`, :func:`analyse` (what ``rmtcheck stability`` / ``unlearn-stability`` print).
+Real models
+    :class:`SampleCurvature`, :func:`gram_family`, :func:`gram_pair`, :func:`curvature_family` (every exact
+    quantity from the Gram matrix); :class:`Recipe`, :func:`preflight` (will a gradient-ascent run forget,
+    stay or collapse?); the curvature of a model: :func:`gauss_newton_factors`, :func:`torch_curvature`.
 Random matrices
     :data:`marchenko_pastur`, :func:`mp_edges`, :func:`signal_noise_patches`, :class:`PatchData`,
     :func:`anisotropic_gaussian`, :func:`coherence_distribution`, :func:`noise_floor`,
@@ -30,7 +34,7 @@ Sweeps
     :func:`run_sweep`, :class:`ResultStore`.
 
 Subpackages: :mod:`rmtcheck.stability` (the shared stability maths), :mod:`rmtcheck.randmat`
-(random-matrix tools), :mod:`rmtcheck.studies` (one folder per paper), :mod:`rmtcheck.verify`,
+(random-matrix tools), :mod:`rmtcheck.curvature` (per-sample curvature of trained models), :mod:`rmtcheck.studies` (one folder per paper), :mod:`rmtcheck.verify`,
 :mod:`rmtcheck.plotting` (not imported here), :mod:`rmtcheck.sweep`, :mod:`rmtcheck.paper`,
 :mod:`rmtcheck.cli`.
 """
@@ -51,6 +55,9 @@ __getattr__, __dir__, __all__ = attach(__name__, {
                              "resist_interval", "escape_verdicts"],
     "stability.three_axis": ["mixed_coherence", "pair_coherence", "coherence_blocks"],
     "stability.report": ["stability_report", "analyse"],
+    "stability.gram": ["SampleCurvature", "gram_family", "gram_pair", "curvature_family"],
+    "stability.preflight": ["Recipe", "preflight"],
+    "curvature": ["gauss_newton_factors", "torch_curvature"],
     "randmat.marchenko_pastur": ["marchenko_pastur", "mp_edges"],
     "randmat.spectral": ["diagnose", "diagnose_layers"],
     "randmat.powerlaw": ["fit_powerlaw"],

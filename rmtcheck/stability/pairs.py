@@ -32,6 +32,9 @@ __all__ = [
 _PAIR_DENSE_MAX = 2_000_000  # N * d * d entries above which PairFamily.dense refuses
 
 
+_DIRECT_NORM_D = 64  # up to this dimension pair norms come from the dense members (exact zeros stay 0)
+
+
 class PairFamily:
     """The signed family :math:`D_{ij} = (1-\\alpha)A_i - \\alpha B_j` over all :math:`N = n_r n_f` pairs.
 
@@ -226,7 +229,7 @@ class PairFamily:
             det = -(p * q - a * (1 - a) * c)  # = -a(1-a)(|a|^2|b|^2 - (a.b)^2) <= 0
             disc = np.sqrt(np.maximum(tr * tr / 4 - det, 0.0))
             return np.maximum(np.abs(tr / 2 + disc), np.abs(tr / 2 - disc)).ravel()
-        if self.retain.k is not None and self.forget.k is not None:
+        if self.retain.k is not None and self.forget.k is not None and self.d > _DIRECT_NORM_D:
             return self._factored_norms()
         out = np.empty(self.n)
         A, Bm = self.retain.dense(), self.forget.dense()
@@ -239,7 +242,9 @@ class PairFamily:
         """:math:`\\|D_{ij}\\|_2` for factored members. With :math:`X = [F_i\\ E_j]` and
         :math:`C = \\mathrm{diag}((1-\\alpha) I, -\\alpha I)`, :math:`D_{ij} = X C X^\\top` has the nonzero
         eigenvalues of the :math:`2k \\times 2k` matrix :math:`C X^\\top X` (a block of the Gram matrix;
-        ``proofs/gram_space.py``), which are real; one retain member at a time."""
+        ``proofs/gram_space.py``), which are real; one retain member at a time. Through the Gram matrix a pair
+        that vanishes comes out at about :math:`\\sqrt{\\epsilon}\\,\\|H\\|` rather than 0, so families of
+        dimension at most ``_DIRECT_NORM_D`` use the dense members instead."""
         a, r, f = self.alpha, self.retain, self.forget
         R3 = (r.factors[:, None, :] if r.is_rank_one else r.blocks.transpose(0, 2, 1))  # (n_r, k_r, d)
         E3 = (f.factors[:, None, :] if f.is_rank_one else f.blocks.transpose(0, 2, 1))
