@@ -260,7 +260,8 @@ class PairFamily:
             K[:, kr:, :kr] = Kif.transpose(0, 2, 1)
             K[:, kr:, kr:] = Kff
             w, U = np.linalg.eigh(K)
-            S = (U * np.sqrt(np.clip(w, 0.0, None))[:, None, :]) @ U.transpose(0, 2, 1)
+            w = np.where(w > 1e-12 * w[:, -1:], w, 0.0)  # round-off null directions: exactly 0, not sqrt(eps)
+            S = (U * np.sqrt(w)[:, None, :]) @ U.transpose(0, 2, 1)
             ev = np.linalg.eigvalsh(S * c[None, None, :] @ S)
             out[i] = np.maximum(np.abs(ev[:, 0]), np.abs(ev[:, -1]))
         return out.ravel()
