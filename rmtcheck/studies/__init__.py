@@ -31,7 +31,7 @@ import pkgutil
 
 __all__ = ["STUDIES", "load"]
 
-_ORDER = ("dexter", "chang_khanna", "ascent", "spectral", "cnn", "rmt")
+_ORDER = ("dexter", "chang_khanna", "ascent", "spectral", "cnn", "rmt", "real_models")
 #: The study folders, in the order their verify groups, figures and sweeps are listed: the built-in ones
 #: first, then any other folder here (a new study needs no registration), alphabetically.
 STUDIES = tuple(sorted((m.name for m in pkgutil.iter_modules(__path__) if m.ispkg),
