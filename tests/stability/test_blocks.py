@@ -20,14 +20,15 @@ from rmtcheck.stability import (
     HessianFamily,
     PairFamily,
     as_family,
-    coherence,
-    coherence_matrix,
     critical_lr,
     ms_growth,
     second_moment_mc,
     sgd_recursion,
     simulate,
 )
+
+# coherence is also the name of a submodule: import the functions from it, not through the package
+from rmtcheck.stability.coherence import coherence, coherence_matrix
 from rmtcheck.stability.families import range_coordinates, restrict
 from rmtcheck.stability.three_axis import coherence_blocks, cross_traces
 

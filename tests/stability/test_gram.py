@@ -26,8 +26,6 @@ from scipy.optimize import brentq
 from rmtcheck.stability import (
     HessianFamily,
     NoisyMixedDynamics,
-    coherence,
-    coherence_matrix,
     critical_alpha,
     critical_lr,
     escape_verdicts,
@@ -40,6 +38,9 @@ from rmtcheck.stability import (
     second_moment_mc,
     sgd_recursion,
 )
+
+# coherence is also the name of a submodule: import the functions from it, not through the package
+from rmtcheck.stability.coherence import coherence, coherence_matrix
 from rmtcheck.stability.gram import (
     SampleCurvature,
     curvature_family,
