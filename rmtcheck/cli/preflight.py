@@ -39,6 +39,11 @@ def add_parser(subparsers):
     p.add_argument("--forget-rise", type=float, default=0.5, help="forget-loss rise that counts as leaving (0.5)")
     p.add_argument("--retain-rise", type=float, default=0.5, help="retain-loss rise that counts as collapse (0.5)")
     p.add_argument("--no-almost-sure", action="store_true", help="skip the Lyapunov Monte Carlo (almost-sure notion)")
+    p.add_argument("--no-critical-alpha", action="store_true",
+                   help="skip the mean-square critical alpha (a root search; the slow part on multi-class models)")
+    p.add_argument("--rank-rtol", type=float, default=1e-10,
+                   help="drop Gram eigenvalues below this fraction of the largest (default 1e-10: exact; 1e-6 is "
+                        "much faster on multi-class models and recorded in the report)")
     p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo (0)")
     p.add_argument("--plot", metavar="FILE", help="write the forecast against the learning rate (.png or .pdf)")
     p.add_argument("--json", action="store_true", help="print one JSON record")
@@ -164,7 +169,8 @@ def run(args) -> int:
     print("preflight: per-sample curvature", file=sys.stderr, flush=True)
     load = _from_curvature if args.curvature else (_from_mlp if args.mlp else _from_torch)
     cur, n_retain = load(args)
-    rep = preflight(cur, n_retain, recipe, rng=args.seed, almost_sure=not args.no_almost_sure, progress=True)
+    rep = preflight(cur, n_retain, recipe, rng=args.seed, almost_sure=not args.no_almost_sure, progress=True,
+                    rank_rtol=args.rank_rtol, critical_alpha_ms=not args.no_critical_alpha)
     if args.plot:
         _plot(rep, args.plot)
     if args.json:

@@ -279,10 +279,13 @@ class SampleCurvature:
 
     def coordinates(self, rtol: float = _RTOL) -> tuple[np.ndarray, np.ndarray | None]:
         """Factors and gradients in range coordinates: ``G`` of shape (n, r, k) and rows :math:`G_i c_i` (n, r);
-        ``rtol`` as in :func:`gram_coordinates`."""
-        G, _ = gram_coordinates(self.gram_matrix(), self.k, name=f"Gram matrix ({self.form})", rtol=rtol)
-        g = None if self.coef is None else np.einsum("irk,ik->ir", G, self.coef)
-        return G, g
+        ``rtol`` as in :func:`gram_coordinates`. Computed once per ``rtol`` and kept (do not modify the arrays)."""
+        cache = self.__dict__.setdefault("_coordinates", {})  # one eigendecomposition per rtol (frozen instance)
+        if rtol not in cache:
+            G, _ = gram_coordinates(self.gram_matrix(), self.k, name=f"Gram matrix ({self.form})", rtol=rtol)
+            g = None if self.coef is None else np.einsum("irk,ik->ir", G, self.coef)
+            cache[rtol] = (G, g)
+        return cache[rtol]
 
 
 def load_curvature(path, *, name: str = "curvature") -> dict:

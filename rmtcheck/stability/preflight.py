@@ -252,7 +252,7 @@ def _bisect(sign, lo: float, hi: float, iters: int, geometric: bool) -> float | 
 
 def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=None, mc_steps: int = 200,
               mc_runs: int = 64, rng=None, almost_sure: bool = True, progress: bool = False,
-              rank_rtol: float = 1e-10) -> PreflightReport:
+              rank_rtol: float = 1e-10, critical_alpha_ms: bool = True) -> PreflightReport:
     """Pre-flight check of an unlearning recipe on a trained model (module notes).
 
     Parameters
@@ -278,6 +278,10 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
         Eigenvalues of the joint Gram matrix below this fraction of the largest are dropped (the numerical
         rank; exact by default). A larger value, e.g. 1e-6, drops directions of negligible mean curvature and
         makes multi-class models much cheaper; the report records it.
+    critical_alpha_ms : bool, default True
+        Compute the mean-square critical :math:`\\alpha` (a root search over :math:`\\alpha`, often most of the
+        run time on multi-class models); ``False`` reports it as None. The Gram eigendecomposition is kept on
+        ``curvature``, so repeated calls on the same curvature (other recipes) do not redo it.
 
     Returns
     -------
@@ -310,7 +314,8 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
     rec = mixed_recursion(R, F, B, alpha=a, sampling=s)
     rho = rec.growth(recipe.lr)
     crit_lr = {"mean-square": mixed_critical_lr(R, F, B, alpha=a, sampling=s), "almost-sure": None}
-    crit_a = {"mean-square": critical_alpha(R, F, recipe.lr, B, sampling=s), "almost-sure": None}
+    crit_a = {"mean-square": critical_alpha(R, F, recipe.lr, B, sampling=s) if critical_alpha_ms else None,
+              "almost-sure": None}
     lyap = {"notion": "almost-sure", "value": None, "stderr": None, "method": "monte-carlo", "steps": mc_steps,
             "runs": mc_runs}
     if almost_sure:
