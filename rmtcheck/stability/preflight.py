@@ -210,15 +210,15 @@ def _verdict(fc: dict, recipe: Recipe, L0: tuple) -> tuple[str, str, float, floa
     df = float(fc["forget_loss_mean"][-1] - L0[1])
     if dr >= recipe.retain_rise:
         v = "collapse"
-        s = (f"this run will collapse the retain loss (forecast +{dr:.3g} >= {recipe.retain_rise:g} over "
+        s = (f"linearised forecast: this run will collapse the retain loss (forecast +{dr:.3g} >= {recipe.retain_rise:g} over "
              f"{recipe.steps} steps; forget loss {df:+.3g})")
     elif df >= recipe.forget_rise:
         v = "leave"
-        s = (f"this run will leave the minimum: forget loss forecast {df:+.3g} >= {recipe.forget_rise:g} over "
+        s = (f"linearised forecast: this run will leave the minimum: forget loss forecast {df:+.3g} >= {recipe.forget_rise:g} over "
              f"{recipe.steps} steps, retain loss {dr:+.3g} (below {recipe.retain_rise:g})")
     else:
         v = "stay"
-        s = (f"this run will stay at the minimum: forget loss forecast {df:+.3g} < {recipe.forget_rise:g} "
+        s = (f"linearised forecast: this run will stay at the minimum: forget loss forecast {df:+.3g} < {recipe.forget_rise:g} "
              f"over {recipe.steps} steps (retain {dr:+.3g})")
     return v, s, df, dr
 
