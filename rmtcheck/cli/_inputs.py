@@ -63,8 +63,29 @@ def _scalar(value, key: str, name: str) -> int:
     return int(v.reshape(-1)[0])
 
 
-def _check_npz(path: Path, name: str) -> None:
-    """Refuse object arrays and malformed archives from the member headers (no data read), check ``k``/``n_retain``."""
+def read_arrays(path, name: str) -> dict:
+    """Every array of an ``.npz`` archive, after refusing object arrays and malformed members from their headers.
+
+    Parameters
+    ----------
+    path : str or Path
+    name : str
+        What the file is (the argument), named in every error message.
+
+    Returns
+    -------
+    dict of str to ndarray
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{name}: no such file {str(path)!r}")
+    _npz_members(path, name)
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _npz_members(path: Path, name: str) -> list[str]:
+    """The array names of an archive, refusing object arrays and malformed members from the headers."""
     try:
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.namelist() if m.endswith(".npy")]
@@ -79,7 +100,12 @@ def _check_npz(path: Path, name: str) -> None:
         if "pickled object" in str(exc):
             raise
         raise ValueError(f"{name} holds an unreadable array ({exc}): {_SAVE}") from None
-    keys = sorted(m[:-4] for m in members)
+    return sorted(m[:-4] for m in members)
+
+
+def _check_npz(path: Path, name: str) -> None:
+    """Refuse object arrays and malformed archives from the member headers (no data read), check ``k``/``n_retain``."""
+    keys = _npz_members(path, name)
     if ("factors" in keys) == ("gram" in keys):
         hint = " (numpy.savez(path, G) names the array arr_0)" if "arr_0" in keys else ""
         raise ValueError(f"{name} must hold exactly one of the arrays 'factors' (n, d[, k]) or 'gram' (n*k, n*k); "

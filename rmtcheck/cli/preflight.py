@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
+
+from rmtcheck.cli._inputs import _check_npz, read_arrays
 
 MODEL_HELP = "exactly one of --curvature, --mlp or --torch-model"
 
@@ -51,21 +54,10 @@ def add_parser(subparsers):
     return p
 
 
-def _npz(path, what: str) -> dict:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise ValueError(f"{what}: no such file {path!r}") from None
-    except (OSError, ValueError, EOFError, AttributeError) as exc:
-        raise ValueError(f"{what}: cannot read {path!r} as a NumPy .npz archive of plain arrays "
-                         f"({type(exc).__name__}); save it with numpy.savez") from None
-
-
 def _data(path) -> tuple:
     if path is None:
         raise ValueError("--data DATA.npz is required with --mlp or --torch-model")
-    z = _npz(path, "--data")
+    z = read_arrays(path, "--data")
     missing = [k for k in ("X_retain", "y_retain", "X_forget", "y_forget") if k not in z]
     if missing:
         raise ValueError(f"--data {path!r} lacks {missing}; it must hold X_retain, y_retain, X_forget, y_forget")
@@ -75,6 +67,8 @@ def _data(path) -> tuple:
 def _from_curvature(args):
     from rmtcheck.stability.gram import SampleCurvature, load_curvature
 
+    if Path(args.curvature).is_file():  # object arrays and malformed members are refused from the headers first
+        _check_npz(Path(args.curvature), "--curvature")
     z = load_curvature(args.curvature, name="--curvature")
     for key in ("coef", "losses", "n_retain"):
         if z.get(key) is None:
@@ -91,7 +85,7 @@ def _from_mlp(args):
     from rmtcheck.curvature import gauss_newton_factors
     from rmtcheck.studies.spectral import mlp
 
-    w = _npz(args.mlp, "--mlp")
+    w = read_arrays(args.mlp, "--mlp")
     if "sizes" not in w:
         raise ValueError(f"--mlp {args.mlp!r} lacks 'sizes' (the layer widths d_in, ..., n_classes)")
     model = mlp.MLP(tuple(int(s) for s in w["sizes"]), str(w["activation"]) if "activation" in w else "relu")

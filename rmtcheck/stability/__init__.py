@@ -66,5 +66,5 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "report": ["stability_report", "analyse"],
     "gram": ["SampleCurvature", "gram_coordinates", "gram_family", "gram_pair", "curvature_family", "load_curvature",
              "save_curvature"],
-    "preflight": ["Recipe", "PreflightReport", "preflight", "forecast"],
+    "preflight": ["Recipe", "PreflightReport", "preflight", "forecast", "first_crossing"],
 })

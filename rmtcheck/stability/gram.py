@@ -214,8 +214,13 @@ def curvature_family(F, *, space: str = "auto", name: str = "factors") -> Hessia
     n, d, k = F3.shape
     if space == "parameter" or (space == "auto" and n * k >= d):
         return HessianFamily.from_blocks(F3, name)
-    R = F3.transpose(0, 2, 1).reshape(n * k, d)
+    R = _rows(F3)
     return gram_family(R @ R.T, k, name=f"Gram matrix of {name}")
+
+
+def _rows(F3: np.ndarray) -> np.ndarray:
+    """Block columns as rows, ``(n k, d)`` sample-major: :math:`F^\\top` with :math:`F = [F_1 \\cdots F_n]`."""
+    return F3.transpose(0, 2, 1).reshape(-1, F3.shape[1])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,7 +279,7 @@ class SampleCurvature:
         """:math:`K = F^\\top F` (computed from the factors when needed)."""
         if self.gram is not None:
             return self.gram
-        R = self.factors.transpose(0, 2, 1).reshape(self.n * self.k, -1)
+        R = _rows(self.factors)
         return R @ R.T
 
     def coordinates(self, rtol: float = _RTOL) -> tuple[np.ndarray, np.ndarray | None]:

@@ -20,6 +20,7 @@ import numpy as np
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive
 from rmtcheck.stability.families import as_family
+from rmtcheck.stability.operator import sym_basis
 from rmtcheck.stability.sampling import check_mixed_sampling
 from rmtcheck.stability.unlearning import mixed_recursion
 
@@ -309,18 +310,11 @@ class NoisyMixedDynamics:
             X = 0.5 * (X + X.T)
             return (X - self.rec.apply(X, lr)).ravel()
 
-        if d <= 30:  # small: the symmetric-coordinate matrix of I - T, solved directly (CG stalls near rho = 1)
-            iu = np.triu_indices(d)
-            cols = []
-            for a_, b_ in zip(*iu):
-                E = np.zeros((d, d))
-                E[a_, b_] = E[b_, a_] = 1.0
-                cols.append(mv(E.ravel()).reshape(d, d)[iu])
-            y = np.linalg.lstsq(np.column_stack(cols), R[iu], rcond=None)[0]
-            X = np.zeros((d, d))
-            X[iu] = y
-            X = X + X.T - np.diag(np.diag(X))
-            return X, m
+        if d <= 30:  # small: I - T in an orthonormal basis of Sym(d), solved directly (CG stalls near rho = 1)
+            E = sym_basis(d)
+            A = np.einsum("pab,qab->pq", E, np.array([mv(e.ravel()).reshape(d, d) for e in E]))
+            y = np.linalg.lstsq(A, np.einsum("pab,ab->p", E, R), rcond=None)[0]
+            return np.einsum("p,pab->ab", y, E), m
         op = _spla.LinearOperator((d * d, d * d), matvec=mv, dtype=float)
         x, info = _spla.cg(op, R.ravel(), rtol=1e-13, atol=0.0, maxiter=100 * d * d + 1000)
         if info != 0:  # near rho(T) = 1, 1e-13 is below what round-off allows: accept what round-off permits

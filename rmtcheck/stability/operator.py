@@ -269,10 +269,15 @@ class LinearRecursion:
         -------
         ndarray of shape (d, d)
         """
-        out = self._mean_part(M, lr)
+        return self._mean_part(M, lr) + (lr * lr) * self._noise(M)
+
+    def _noise(self, M: np.ndarray) -> np.ndarray:
+        """The batch-noise part :math:`N(M)` of :math:`T(\\eta)(M) = (I-\\eta\\bar D)M(I-\\eta\\bar D) + \\eta^2 N(M)`,
+        :math:`N(M) = \\sum_t w_t^2[\\kappa_t \\bar H_t M \\bar H_t + \\nu_t \\sum_i H_{t,i} M H_{t,i}]`."""
+        out = np.zeros_like(M, dtype=float)
         for t, hb in zip(self.terms, self._hbar):
-            c = lr * lr * t.weight * t.weight
-            if t.model.kappa:
+            c = t.weight * t.weight
+            if t.model.kappa and c:
                 Hb = t.family.mean
                 out += (c * t.model.kappa) * (hb[:, None] * M * hb[None, :] if hb is not None else Hb @ M @ Hb)
             if t.model.nu and c:
@@ -392,16 +397,8 @@ class LinearRecursion:
         :math:`T(\\eta)(V) = (I-\\eta\\bar D)V(I-\\eta\\bar D) + \\eta^2 N(V)`. It equals
         :math:`\\mathbb E\\operatorname{Tr}(V\\Delta V\\Delta)` for the batch fluctuation :math:`\\Delta`, which is
         :math:`\\ge 0` for PSD :math:`V`."""
-        out = 0.0  # computed term by term: apply(V, 1) - mean_part(V, 1) cancels catastrophically when |D| << 1
-        for t, hb in zip(self.terms, self._hbar):
-            c = t.weight * t.weight
-            if t.model.kappa and c:
-                Hb = t.family.mean
-                N = hb[:, None] * V * hb[None, :] if hb is not None else Hb @ V @ Hb
-                out += c * t.model.kappa * float(np.vdot(V, N))
-            if t.model.nu and c:
-                out += c * t.model.nu * float(np.vdot(V, t.family.sum_sandwich(V)))
-        return out
+        # N(V) directly: apply(V, 1) - mean_part(V, 1) would cancel catastrophically when |D| << 1
+        return float(np.vdot(V, self._noise(V)))
 
     def _brent_critical(self, hi: float, rtol: float) -> float:
         """Brent's method on :math:`(\\rho(T(\\eta)) - 1)/\\eta`, non-decreasing in :math:`\\eta`
@@ -532,8 +529,8 @@ def _diagonal_of(A: np.ndarray) -> np.ndarray | None:
     return dg if not np.any(A - np.diag(dg)) else None
 
 
-def _perron_explicit(apply, d: int) -> tuple[float, np.ndarray]:
-    """Largest eigenvalue of a symmetric map on Sym(d) via an orthonormal basis (tiny ``d`` only)."""
+def sym_basis(d: int) -> np.ndarray:
+    """An orthonormal (Frobenius) basis of Sym(d), shape ``(d(d+1)/2, d, d)`` (small ``d`` only)."""
     basis = []
     for i in range(d):
         for j in range(i, d):
@@ -543,7 +540,12 @@ def _perron_explicit(apply, d: int) -> tuple[float, np.ndarray]:
             else:
                 E[i, j] = E[j, i] = np.sqrt(0.5)
             basis.append(E)
-    B = np.array(basis)
+    return np.array(basis)
+
+
+def _perron_explicit(apply, d: int) -> tuple[float, np.ndarray]:
+    """Largest eigenvalue of a symmetric map on Sym(d) via an orthonormal basis (tiny ``d`` only)."""
+    B = sym_basis(d)
     TB = np.array([apply(E) for E in B])
     A = np.einsum("pab,qab->pq", B, TB)
     w, v = np.linalg.eigh(0.5 * (A + A.T))

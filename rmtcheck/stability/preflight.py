@@ -48,7 +48,7 @@ from rmtcheck.stability.sampling import check_mixed_sampling
 from rmtcheck.stability.three_axis import pair_coherence
 from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion
 
-__all__ = ["Recipe", "PreflightReport", "preflight", "forecast"]
+__all__ = ["Recipe", "PreflightReport", "preflight", "forecast", "first_crossing"]
 
 _PAIRS_MAX = 250_000  # sigma_mix is skipped (reported as None, with the reason) above this many pairs
 
@@ -347,8 +347,8 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
         curve["retain_rise"].append(float(f["retain_loss_mean"][-1] - L0[0]))
         curve["retain_sd"].append(float(f["retain_loss_sd"][-1]))
     curve = {k: np.asarray(v) for k, v in curve.items()}
-    curve["leave_lr"] = _first_crossing(lrs, curve["forget_rise"], recipe.forget_rise)
-    curve["collapse_lr"] = _first_crossing(lrs, curve["retain_rise"], recipe.retain_rise)
+    curve["leave_lr"] = first_crossing(lrs, curve["forget_rise"], recipe.forget_rise)
+    curve["collapse_lr"] = first_crossing(lrs, curve["retain_rise"], recipe.retain_rise)
     fc.update(forget_rise=df, retain_rise=dr, forget_loss_0=L0[1], retain_loss_0=L0[0])
     return PreflightReport(
         recipe={**asdict(recipe), "method": recipe.method}, n_retain=R.n, n_forget=F.n, n_params=curvature.n_params,
@@ -357,9 +357,16 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
         lr_curve=curve, notes=notes)
 
 
-def _first_crossing(x, y, level) -> float | None:
-    """Smallest ``x`` where ``y`` reaches ``level`` (log-linear interpolation), ``None`` if never."""
-    y = np.asarray(y, dtype=float)
+def first_crossing(x, y, level) -> float | None:
+    """Smallest ``x`` where ``y`` reaches ``level`` (log-linear interpolation between the two points around the
+    first crossing; the geometric mean when the upper value is infinite), ``None`` if never.
+
+    Examples
+    --------
+    >>> first_crossing([1.0, 2.0, 4.0], [0.0, 0.25, 1.0], 0.5) > 2.0
+    True
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     hit = np.flatnonzero(y >= level)
     if not hit.size:
         return None

@@ -76,6 +76,10 @@ def test_incomplete_files_are_named(trained, capsys, tmp_path):
     np.savez(noc, gram=np.eye(4), k=1)
     assert main(["preflight", "--curvature", str(noc)] + RECIPE) == 2
     assert "coef" in capsys.readouterr().err
+    obj = tmp_path / "obj.npz"
+    np.savez(obj, gram=np.array([object()], dtype=object), k=1)
+    assert main(["preflight", "--curvature", str(obj)] + RECIPE) == 2
+    assert "pickled object array" in capsys.readouterr().err
     now = tmp_path / "w.npz"
     np.savez(now, sizes=np.array([5, 6, 2]), W0=np.zeros((5, 6)))
     assert main(["preflight", "--mlp", str(now), "--data", str(data)] + RECIPE) == 2

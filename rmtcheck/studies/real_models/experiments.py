@@ -56,13 +56,13 @@ from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
 from rmtcheck.stability.families import HessianFamily
 from rmtcheck.stability.gram import SampleCurvature
-from rmtcheck.stability.preflight import Recipe, forecast, preflight
+from rmtcheck.stability.preflight import Recipe, first_crossing, forecast, preflight
 from rmtcheck.studies.real_models import models as _m
 from rmtcheck.studies.real_models.data import FORGET_KINDS, check_dataset, check_kind, forget_split, load_dataset
 from rmtcheck.sweep import cell_seeds, seed_sequence, sweep_map, sweep_option
 
 __all__ = ["PRESETS", "DATASET_SETTINGS", "CELL_DEFAULTS", "grid_lrs", "trained_model", "real_models_cell",
-           "real_models_cells", "real_models_grid", "first_crossing", "serial_map"]
+           "real_models_cells", "real_models_grid", "serial_map"]
 
 #: Per data set: hidden width and the smallest grid step size (the grid is ``lr_lo * sqrt(2)**k``).
 DATASET_SETTINGS = {
@@ -99,29 +99,6 @@ def _fine(lrs, density: int) -> np.ndarray:
     pts = np.concatenate([lo * 2.0 ** (np.arange(m + 1) / density), np.asarray(lrs, dtype=float)])
     pts = np.sort(pts)
     return pts[np.concatenate([[True], np.diff(np.log(pts)) > 1e-9])]
-
-
-def first_crossing(x, y, level) -> float | None:
-    """Smallest ``x`` where ``y`` reaches ``level`` (log-linear interpolation between the two points around the
-    first crossing; the geometric mean when the upper value is infinite), ``None`` if never.
-
-    Examples
-    --------
-    >>> first_crossing([1.0, 2.0, 4.0], [0.0, 0.25, 1.0], 0.5) > 2.0
-    True
-    """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    hit = np.flatnonzero(y >= level)
-    if not hit.size:
-        return None
-    i = int(hit[0])
-    if i == 0:
-        return float(x[0])
-    y0, y1 = y[i - 1], y[i]
-    if not np.isfinite(y1):
-        return float(np.sqrt(x[i - 1] * x[i]))
-    t = (level - y0) / (y1 - y0)
-    return float(np.exp(np.log(x[i - 1]) + t * (np.log(x[i]) - np.log(x[i - 1]))))
 
 
 # --------------------------------------------------------------------------- the trained model
