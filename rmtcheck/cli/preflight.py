@@ -47,6 +47,10 @@ def add_parser(subparsers):
     p.add_argument("--rank-rtol", type=float, default=1e-10,
                    help="drop Gram eigenvalues below this fraction of the largest (default 1e-10: exact; 1e-6 is "
                         "much faster on multi-class models and recorded in the report)")
+    p.add_argument("--forecast", choices=("auto", "tangent", "quadratic"), default="auto",
+                   help="forecast model: tangent (run the recipe on the linearised network with the exact loss; "
+                        "auto when the curvature has the Jacobian Gram) or quadratic (exact moments, quadratic loss)")
+    p.add_argument("--forecast-runs", type=int, default=64, help="simulated runs of the tangent forecast (64)")
     p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo (0)")
     p.add_argument("--plot", metavar="FILE", help="write the forecast against the learning rate (.png or .pdf)")
     p.add_argument("--json", action="store_true", help="print one JSON record")
@@ -77,7 +81,9 @@ def _from_curvature(args):
     F = z.get("factors")
     if F is not None and F.ndim == 2:
         F = F[:, :, None]
-    cur = SampleCurvature(k=z["k"], factors=F, gram=z.get("gram"), coef=z["coef"], losses=z["losses"])
+    cur = SampleCurvature(k=z["k"], factors=F, gram=z.get("gram"), coef=z["coef"], losses=z["losses"],
+                          loss=z.get("loss"), outputs=z.get("outputs"), targets=z.get("targets"),
+                          jacobian_gram=z.get("jacobian_gram"))
     return cur, z["n_retain"]
 
 
@@ -136,7 +142,8 @@ def _plot(report, path) -> None:
         y, sd = np.asarray(c[f"{key}_rise"]), np.asarray(c[f"{key}_sd"])
         ok = np.isfinite(y) & np.isfinite(sd)
         x, y, sd = np.asarray(c["lr"])[ok], y[ok], sd[ok]
-        ax.plot(x, y, "o-", color=color, ms=3, label=f"{label} rise (forecast, mean $\\pm$ sd)")
+        stat = "median" if c["model"] == "tangent" else "mean"
+        ax.plot(x, y, "o-", color=color, ms=3, label=f"{label} rise ({c['model']} forecast, {stat} $\\pm$ sd)")
         ax.fill_between(x, y - sd, y + sd, color=color, alpha=0.2, lw=0)
     r = report.recipe
     ax.axhline(r["forget_rise"], color="C3", ls=":", lw=1, label="leave threshold")
@@ -164,7 +171,8 @@ def run(args) -> int:
     load = _from_curvature if args.curvature else (_from_mlp if args.mlp else _from_torch)
     cur, n_retain = load(args)
     rep = preflight(cur, n_retain, recipe, rng=args.seed, almost_sure=not args.no_almost_sure, progress=True,
-                    rank_rtol=args.rank_rtol, critical_alpha_ms=not args.no_critical_alpha)
+                    rank_rtol=args.rank_rtol, critical_alpha_ms=not args.no_critical_alpha,
+                    forecast_model=args.forecast, forecast_runs=args.forecast_runs)
     if args.plot:
         _plot(rep, args.plot)
     if args.json:
@@ -172,6 +180,7 @@ def run(args) -> int:
         return 0
     fmt = lambda v, f=".4g": "n/a" if v is None else format(v, f)  # noqa: E731
     fc = rep.forecast
+    stat = "median" if fc["model"] == "tangent" else "mean"
     lines = [
         f"input               {rep.n_retain} retain + {rep.n_forget} forget samples, "
         f"{rep.n_params if rep.n_params else '?'} parameters, Gram rank {rep.rank}",
@@ -183,9 +192,9 @@ def run(args) -> int:
         f"critical alpha={fmt(rep.critical_alpha['mean-square'])}",
         f"almost-sure         Lyapunov={fmt(rep.lyapunov['value'])} (Monte Carlo); critical eta="
         f"{fmt(rep.critical_lr['almost-sure'])}, critical alpha={fmt(rep.critical_alpha['almost-sure'])}",
-        f"forecast            forget loss {fc['forget_loss_0']:.4g} -> {fc['forget_loss_mean'][-1]:.4g} "
-        f"(sd {fc['forget_loss_sd'][-1]:.3g}); retain loss {fc['retain_loss_0']:.4g} -> "
-        f"{fc['retain_loss_mean'][-1]:.4g} (sd {fc['retain_loss_sd'][-1]:.3g})",
+        f"forecast            {fc['model']} model, {stat}: forget loss {fc['forget_loss_0']:.4g} -> "
+        f"{fc[f'forget_loss_{stat}'][-1]:.4g} (sd {fc['forget_loss_sd'][-1]:.3g}); retain loss "
+        f"{fc['retain_loss_0']:.4g} -> {fc[f'retain_loss_{stat}'][-1]:.4g} (sd {fc['retain_loss_sd'][-1]:.3g})",
         f"boundaries          leave at eta~{fmt(rep.lr_curve['leave_lr'])}, collapse at eta~"
         f"{fmt(rep.lr_curve['collapse_lr'])} (forecast over {args.steps} steps)",
         f"verdict             {rep.verdict.upper()}: {rep.sentence}",

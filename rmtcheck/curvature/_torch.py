@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rmtcheck._lib.validation import check_int
-from rmtcheck.curvature._losses import _check_loss, _check_root, _check_targets, _check_width, _terms
+from rmtcheck.stability._loss_terms import _check_loss, _check_root, _check_targets, _check_width, _terms
 from rmtcheck.stability.gram import SampleCurvature
 
 __all__ = ["torch_curvature", "DEFAULT_MAX_MEMORY"]
@@ -178,12 +178,14 @@ class _Rows:
     """Computes the rows of :math:`F^\\top` (``k`` per sample, ``d`` columns) for a range of samples."""
 
     def __init__(self, torch, model, state, buffers, names, X, S, loss, dtype):
+        """``S`` the output-Hessian roots ``(n, m, k)``, or None for the rows of :math:`J` itself (``m`` per sample)."""
         from torch.func import functional_call, jacrev, vmap
 
         self.torch, self.X, self.loss, self.chunk, self.names = torch, X, loss, 1, names
-        self.S = torch.as_tensor(S, dtype=dtype, device=X.device)
+        self.S = None if S is None else torch.as_tensor(S, dtype=dtype, device=X.device)
+        self.dtype, self.device = dtype, X.device
         self.sizes = [state[nm].numel() for nm in names]
-        self.d, self.k = sum(self.sizes), S.shape[2]
+        self.d, self.k = sum(self.sizes), (None if S is None else S.shape[2])
         fixed = {nm: t for nm, t in state.items() if nm not in set(names)}
 
         def f(sel, x):
@@ -208,17 +210,18 @@ class _Rows:
         return {nm: self.torch.stack([p[nm] for p in per]) for nm in self.names}
 
     def __call__(self, a: int, b: int):
-        torch, k, d = self.torch, self.k, self.d
-        dtype = self.S.dtype
-        out = torch.empty(((b - a) * k, d), dtype=dtype, device=self.S.device)
-        view = out.view(b - a, k, d)
+        torch, d = self.torch, self.d
+        out = view = None  # allocated at the first chunk
         for s in range(a, b, self.chunk):
             e = min(b, s + self.chunk)
             jac = self._jacobians(self.X[s:e])
             off = 0
             for nm, size in zip(self.names, self.sizes):
                 Jp = jac[nm].reshape(e - s, -1, size)
-                view[s - a:e - a, :, off:off + size] = Jp if self.loss == "mse" else \
+                if out is None:
+                    out = torch.empty(((b - a) * self.k, d), dtype=self.dtype, device=self.device)
+                    view = out.view(b - a, self.k, d)
+                view[s - a:e - a, :, off:off + size] = Jp if self.S is None or self.loss == "mse" else \
                     torch.einsum("cmk,cmp->ckp", self.S[s:e], Jp)
                 off += size
             del jac
@@ -254,8 +257,18 @@ def _gram(rows: _Rows, n: int, plan: _Plan) -> np.ndarray:
     return K
 
 
+def _gn_from_jacobian_gram(KJ: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """:math:`K_{ab} = S_a^\\top (J_a J_b^\\top) S_b` for every pair of samples, from the Jacobian Gram ``(n m, n m)``."""
+    n, m, k = S.shape
+    X = KJ.reshape(n * m, n, m).transpose(1, 0, 2) @ S          # (n, n m, k): columns of sample b times S_b
+    X = X.transpose(1, 0, 2).reshape(n, m, n * k)                # rows of sample a
+    K = (S.transpose(0, 2, 1) @ X).reshape(n * k, n * k)
+    return 0.5 * (K + K.T)
+
+
 def torch_curvature(model, X, y, *, loss: str, params=None, chunk: int | None = None, form: str = "auto",
-                    dtype=None, max_memory: int = DEFAULT_MAX_MEMORY, root: str = "symmetric") -> SampleCurvature:
+                    dtype=None, max_memory: int = DEFAULT_MAX_MEMORY, root: str = "symmetric",
+                    tangent: bool = True) -> SampleCurvature:
     """Per-sample Gauss–Newton curvature of a PyTorch model: factors :math:`F_i` or the Gram matrix :math:`F^\\top F`.
 
     Parameters
@@ -288,12 +301,18 @@ def torch_curvature(model, X, y, *, loss: str, params=None, chunk: int | None = 
         for each panel. Peak memory is about 1.5 times the budget plus the model's own activations.
     root : {"symmetric", "factored"}, default "symmetric"
         The square root of the output Hessian for ``"ce"`` (:func:`rmtcheck.curvature.hessian_sqrt`).
+    tangent : bool, default True
+        Also return the outputs, the targets and the Jacobian Gram :math:`J J^\\top` (``(n m, n m)``), the
+        linearised model of the pre-flight's tangent forecast. In the ``"gram"`` form it costs nothing extra:
+        :math:`J J^\\top` is contracted instead of :math:`F^\\top F`, and :math:`K_{ab} = S_a^\\top (J J^\\top)_{ab} S_b`
+        follows from it (``S`` the output-Hessian roots).
 
     Returns
     -------
     SampleCurvature
         ``k`` (``m``; 1 for ``"bce"``), ``factors`` or ``gram``, ``coef`` (:math:`\\nabla_\\theta \\ell_i = F_i c_i`
-        over the chosen parameters), the per-sample ``losses``, ``n_params = d`` (chosen parameters) and ``loss``.
+        over the chosen parameters), the per-sample ``losses``, ``n_params = d`` (chosen parameters) and ``loss``;
+        with ``tangent``, ``outputs``, ``targets`` and ``jacobian_gram``.
 
     Raises
     ------
@@ -345,17 +364,31 @@ def torch_curvature(model, X, y, *, loss: str, params=None, chunk: int | None = 
         probe = chunk if chunk is not None else 256
         f = _forward_outputs(torch, model, {**state, **buffers}, X, check_int(probe, "chunk", 1))
         _check_width(f.shape[1], loss, "the model")
-        t = _terms(f, _check_targets(y, n, f.shape[1], loss, "y"), loss, root)
-        rows = _Rows(torch, model, state, buffers, names, X, t.sqrt, loss, dtype)
-        plan = _plan(n, rows.k, rows.d, torch.finfo(dtype).bits // 8, form, chunk, max_memory)
+        yv = _check_targets(y, n, f.shape[1], loss, "y")
+        t = _terms(f, yv, loss, root)
+        rows = _Rows(torch, model, state, buffers, names, X, None if tangent else t.sqrt, loss, dtype)
+        m, k = f.shape[1], t.sqrt.shape[2]
+        rows.k = rows.k or m
+        plan = _plan(n, max(m, k), rows.d, torch.finfo(dtype).bits // 8, form, chunk, max_memory)
         rows.chunk = plan.chunk
+        kw = {}
         if plan.form == "factors":
-            R = rows(0, n).cpu().double().numpy()
-            kw = {"factors": np.ascontiguousarray(R.reshape(n, rows.k, rows.d).transpose(0, 2, 1))}
+            R = rows(0, n)
+            if tangent:
+                kw["jacobian_gram"] = _self_gram(R)
+                R = R.view(n, m, rows.d) if loss == "mse" else \
+                    torch.einsum("cmk,cmp->ckp", torch.as_tensor(t.sqrt, dtype=dtype, device=R.device), R.view(n, m, rows.d))
+            R = R.cpu().double().numpy()
+            kw["factors"] = np.ascontiguousarray(R.reshape(n, k, rows.d).transpose(0, 2, 1))
+        elif tangent:
+            kw["jacobian_gram"] = _gram(rows, n, plan)
+            kw["gram"] = kw["jacobian_gram"] if loss == "mse" else _gn_from_jacobian_gram(kw["jacobian_gram"], t.sqrt)
         else:
-            kw = {"gram": _gram(rows, n, plan)}
-    arr = next(iter(kw.values()))
-    if not np.all(np.isfinite(arr)):
+            kw["gram"] = _gram(rows, n, plan)
+        if tangent:
+            kw.update(outputs=f, targets=yv)
+    arr = kw["factors"] if "factors" in kw else kw["gram"]
+    if not np.all(np.isfinite(arr)) or ("jacobian_gram" in kw and not np.all(np.isfinite(kw["jacobian_gram"]))):
         raise ValueError("the model's Jacobians on X contain NaN or inf (a non-differentiable point such as "
                          "sqrt(0) or an overflow); check the model and X")
-    return SampleCurvature(k=rows.k, coef=t.coef, losses=t.losses, n_params=rows.d, loss=loss, **kw)
+    return SampleCurvature(k=k, coef=t.coef, losses=t.losses, n_params=rows.d, loss=loss, **kw)

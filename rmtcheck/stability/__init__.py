@@ -21,8 +21,9 @@ Gram space and real models
     :class:`SampleCurvature`, :func:`gram_coordinates`, :func:`gram_family`, :func:`gram_pair`,
     :func:`curvature_family`, :func:`load_curvature`, :func:`save_curvature` (``gram``: every exact quantity
     from the Gram matrix :math:`K = F^\\top F`, at a cost set by the number of samples, not of parameters);
-    :class:`Recipe`, :func:`preflight`, :class:`PreflightReport`, :func:`forecast` (``preflight``: will a
-    gradient-ascent unlearning run forget, stay or collapse?).
+    :class:`Recipe`, :func:`preflight`, :class:`PreflightReport`, :func:`tangent_forecast` (the recipe run on
+    the linearised network with the exact loss), :func:`forecast` (exact moments, quadratic loss)
+    (``preflight``: will a gradient-ascent unlearning run forget, stay or collapse?).
 Monte Carlo
     :func:`simulate`, :func:`simulate_sgd`, :func:`second_moment_mc`, :class:`DexterProtocol`,
     :func:`divergence_fraction`, :func:`blew_up` (``montecarlo``: the one blow-up rule).
@@ -66,5 +67,5 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "report": ["stability_report", "analyse"],
     "gram": ["SampleCurvature", "gram_coordinates", "gram_family", "gram_pair", "curvature_family", "load_curvature",
              "save_curvature"],
-    "preflight": ["Recipe", "PreflightReport", "preflight", "forecast", "first_crossing"],
+    "preflight": ["Recipe", "PreflightReport", "preflight", "forecast", "tangent_forecast", "first_crossing"],
 })

@@ -246,6 +246,16 @@ class SampleCurvature:
         ``d``.
     loss : str or None
         The loss (``"mse"``, ``"bce"`` or ``"ce"``).
+    outputs : ndarray of shape (n, m) or None
+        Model outputs :math:`f_i` at the trained point (logits for ``"bce"`` and ``"ce"``).
+    targets : ndarray or None
+        The loss's targets: ``(n, m)`` reals (``"mse"``), ``(n,)`` zeros and ones (``"bce"``) or integer labels
+        (``"ce"``).
+    jacobian_gram : ndarray of shape (n*m, n*m) or None
+        :math:`J J^\\top`, the Gram matrix of the output Jacobians (the empirical tangent kernel), sample-major.
+        With ``outputs``, ``targets`` and ``loss`` it defines the linearised model
+        :math:`f_i(\\theta_0 + \\delta) = f_i + J_i \\delta` on which the pre-flight's tangent forecast runs the
+        recipe with the exact loss (:func:`rmtcheck.stability.preflight.tangent_forecast`).
     """
 
     k: int
@@ -255,6 +265,9 @@ class SampleCurvature:
     losses: np.ndarray | None = None
     n_params: int | None = None
     loss: str | None = None
+    outputs: np.ndarray | None = None
+    targets: np.ndarray | None = None
+    jacobian_gram: np.ndarray | None = None
 
     def __post_init__(self):
         if (self.factors is None) == (self.gram is None):
@@ -264,6 +277,16 @@ class SampleCurvature:
             raise ValueError(f"coef must have shape (n, k) = {(n, self.k)}; got {np.shape(self.coef)}")
         if self.losses is not None and np.shape(self.losses) != (n,):
             raise ValueError(f"losses must have shape (n,) = {(n,)}; got {np.shape(self.losses)}")
+        if self.jacobian_gram is not None:
+            if self.outputs is None or self.targets is None or self.loss is None:
+                raise ValueError("jacobian_gram needs outputs, targets and loss (the linearised model); "
+                                 "build the curvature with rmtcheck.curvature, which sets all four")
+            m = np.shape(self.outputs)[1] if np.ndim(self.outputs) == 2 else -1
+            if np.shape(self.outputs) != (n, m) or np.shape(self.jacobian_gram) != (n * m, n * m):
+                raise ValueError(f"outputs must have shape (n, m) with n = {n} and jacobian_gram (n*m, n*m); got "
+                                 f"{np.shape(self.outputs)} and {np.shape(self.jacobian_gram)}")
+            if np.shape(self.targets)[:1] != (n,):
+                raise ValueError(f"targets must have one row per sample (n = {n}); got shape {np.shape(self.targets)}")
 
     @property
     def n(self) -> int:
@@ -292,6 +315,41 @@ class SampleCurvature:
             cache[rtol] = (G, g)
         return cache[rtol]
 
+    def tangent_features(self) -> np.ndarray:
+        """A factor :math:`\\Phi` ``(n, m, p)`` of the Jacobian Gram, :math:`\\Phi_i \\Phi_j^\\top = J_i J_j^\\top`, with
+        ``p`` its numerical rank (pivoted Cholesky, LAPACK ``dpstrf`` at its default tolerance). The rows are
+        the output Jacobians in an orthonormal basis of their span, so :math:`\\|\\delta\\|` in these coordinates
+        is the parameter distance. Computed once and kept; ``None`` without ``jacobian_gram``."""
+        if self.jacobian_gram is None:
+            return None
+        if "_tangent" not in self.__dict__:
+            Phi = _psd_factor(self.jacobian_gram, "jacobian_gram")
+            self.__dict__["_tangent"] = Phi.reshape(self.n, -1, Phi.shape[1])
+        return self.__dict__["_tangent"]
+
+
+def _psd_factor(K, name: str) -> np.ndarray:
+    """``Phi`` of shape (N, p), :math:`\\Phi\\Phi^\\top = K` to rounding, ``p`` the numerical rank (pivoted Cholesky)."""
+    from scipy.linalg import lapack
+
+    K, _ = _check_gram(K, 1, name)
+    if float(np.abs(K).max()) == 0.0:
+        raise ValueError(f"{name} is zero: the model's outputs do not depend on its parameters")
+    c, piv, rank, info = lapack.dpstrf(K, lower=1)
+    if info < 0:
+        raise ValueError(f"{name}: LAPACK dpstrf failed (info={info})")
+    L = np.tril(c)[:, :rank]
+    Phi = np.empty_like(L)
+    Phi[piv - 1] = L
+    # O(N p) checks (the full residual would cost O(N^2 p)): the trace and four fixed probes
+    V = np.random.default_rng(0).standard_normal((K.shape[0], 4))
+    err = max(abs(float(np.trace(K)) - float(np.vdot(Phi, Phi))),
+              float(np.abs(np.einsum("ij,ij->j", V, K @ V) - ((Phi.T @ V) ** 2).sum(axis=0)).max()))
+    if err > 1e-6 * float(np.trace(K)) * (1 + np.sqrt(K.shape[0])):
+        raise ValueError(f"{name} is not positive semi-definite (pivoted Cholesky residual {err:.3g}); "
+                         "a Gram matrix J J^T has no negative eigenvalues — check how it was assembled")
+    return Phi
+
 
 def load_curvature(path, *, name: str = "curvature") -> dict:
     """Read a curvature ``.npz``: ``factors`` (n, d[, k]) or ``gram`` (n*k, n*k) with ``k``, optional ``n_retain``.
@@ -306,7 +364,7 @@ def load_curvature(path, *, name: str = "curvature") -> dict:
     -------
     dict
         ``form`` (``"factors"`` or ``"gram"``), ``k``, ``n_retain`` (or None) and the array under its name;
-        ``coef`` and ``losses`` when present.
+        ``coef``, ``losses``, ``loss``, ``outputs``, ``targets`` and ``jacobian_gram`` when present.
 
     Raises
     ------
@@ -348,9 +406,11 @@ def load_curvature(path, *, name: str = "curvature") -> dict:
         out["k"] = int(data["k"]) if "k" in data else 1
     if "n_retain" in data:
         out["n_retain"] = int(data["n_retain"])
-    for key in ("coef", "losses"):
+    for key in ("coef", "losses", "outputs", "targets", "jacobian_gram"):
         if key in data:
             out[key] = data[key]
+    if "loss" in data:
+        out["loss"] = str(data["loss"])
     return out
 
 
@@ -378,9 +438,11 @@ def save_curvature(path, curvature: SampleCurvature, n_retain: int | None = None
         raise ValueError(f"curvature must be a SampleCurvature; got {type(curvature).__name__}")
     out = {"k": np.asarray(curvature.k)}
     out[curvature.form] = curvature.factors if curvature.factors is not None else curvature.gram
-    for key in ("coef", "losses"):
+    for key in ("coef", "losses", "outputs", "targets", "jacobian_gram"):
         if getattr(curvature, key) is not None:
             out[key] = getattr(curvature, key)
+    if curvature.loss is not None:
+        out["loss"] = np.asarray(curvature.loss)
     if n_retain is not None:
         out["n_retain"] = np.asarray(check_int(n_retain, "n_retain", 1, curvature.n - 1))
     np.savez(path, **out)

@@ -9,20 +9,35 @@ size ``B``, forget weight :math:`\\alpha` and a number of steps — :func:`prefl
 * the critical learning rate and the critical :math:`\\alpha` under both notions — mean-square (exact
   :math:`\\rho(T)`) and almost-sure (the sign of the top Lyapunov exponent, Monte Carlo) — for the linearised
   update at the trained point;
-* the finite-horizon forecast of the forget and retain losses over the given steps (mean and spread):
-  the exact first and second moments of the linearised run with the per-sample gradients at the trained
-  point as forcing (:class:`~rmtcheck.stability.noisy_unlearning.NoisyMixedDynamics`), pushed through the
-  quadratic model of each loss, :math:`L(\\delta) \\approx L_0 + \\bar g^\\top\\delta + \\tfrac12\\delta^\\top\\bar H\\delta`
-  with the Gauss–Newton :math:`\\bar H`; the spread assumes :math:`\\delta` Gaussian with those moments
-  (a closure, not exact);
+* the finite-horizon forecast of the forget and retain losses over the given steps (mean and spread), by
+  one of two models (``forecast_model``):
+
+  - **tangent** (the default when the curvature carries the Jacobian Gram :math:`JJ^\\top`, as the adapters of
+    :mod:`rmtcheck.curvature` return it): the network is linearised in its parameters,
+    :math:`f_i(\\theta_0 + \\delta) = f_i + J_i\\delta`, and the recipe itself — the same batch model, the
+    exact loss (softmax cross-entropy, logistic or squared error) on the linearised outputs — is run
+    ``forecast_runs`` times (:func:`tangent_forecast`). The parameter-space iterate stays in the span of the
+    Jacobian rows, so the runs take place in the coordinates of a factor :math:`\\Phi` of :math:`JJ^\\top`
+    (:meth:`~rmtcheck.stability.gram.SampleCurvature.tangent_features`) and cost :math:`O(B\\,m\\,p)` per
+    step and run (``p`` the rank of :math:`JJ^\\top`), not :math:`O(d)`. Monte Carlo, but of the model only:
+    what it leaves out is the change of the Jacobian along the run.
+  - **quadratic**: the exact first and second moments of the linearised run with the per-sample gradients
+    at the trained point as forcing (:class:`~rmtcheck.stability.noisy_unlearning.NoisyMixedDynamics`),
+    pushed through the quadratic model of each loss,
+    :math:`L(\\delta) \\approx L_0 + \\bar g^\\top\\delta + \\tfrac12\\delta^\\top\\bar H\\delta` with the
+    Gauss–Newton :math:`\\bar H`; the spread assumes :math:`\\delta` Gaussian with those moments (a closure,
+    not exact). Exact in its model, but a cross-entropy rises faster than its quadratic model once the
+    forget margins shrink, so this forecast places the boundary late (measured on the real-model study:
+    ``rmtcheck.studies.real_models``).
 * a plain verdict from the forecast at the last step: **collapse** (retain loss rises by at least
   ``retain_rise``), **leave** (forget loss rises by at least ``forget_rise``, retain below its threshold) or
-  **stay**; and the same forecast over a range of step sizes, with the step sizes where each threshold is
-  first crossed (the predicted boundaries).
+  **stay** — on the median run for the tangent model, on the mean for the quadratic one; and the same
+  forecast over a range of step sizes, with the step sizes where each threshold is first crossed (the
+  predicted boundaries).
 
-Everything is computed in the range coordinates of the joint Gram matrix, so the cost depends on the number
-of samples, not on the number of parameters. The forecast is a linearisation: it says when the run leaves
-the region where the quadratic model holds, not what happens after.
+Everything is computed in coordinates of the Gram matrices, so the cost depends on the number of samples,
+not on the number of parameters. Both forecasts are linearisations of the network at the trained point: they
+say when the run leaves the minimum, not what the network does long after.
 
 References
 ----------
@@ -40,6 +55,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from rmtcheck._lib.validation import as_generator, check_int, check_positive, check_unit_interval
+from rmtcheck.stability._loss_terms import _check_loss, _check_outputs, _check_targets, _value_grad
 from rmtcheck.stability.coherence import coherence
 from rmtcheck.stability.gram import SampleCurvature
 from rmtcheck.stability.montecarlo import simulate
@@ -48,7 +64,7 @@ from rmtcheck.stability.sampling import check_mixed_sampling
 from rmtcheck.stability.three_axis import pair_coherence
 from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion
 
-__all__ = ["Recipe", "PreflightReport", "preflight", "forecast", "first_crossing"]
+__all__ = ["Recipe", "PreflightReport", "preflight", "forecast", "tangent_forecast", "first_crossing"]
 
 _PAIRS_MAX = 250_000  # sigma_mix is skipped (reported as None, with the reason) above this many pairs
 
@@ -196,6 +212,7 @@ def forecast(retain, forget, g_retain, g_forget, losses, recipe: Recipe, *, lr: 
             out[f"{name}_loss_mean"][k] = mean
             out[f"{name}_loss_sd"][k] = np.sqrt(max(var, 0.0))
     out["steps"] = np.arange(K + 1)
+    out["model"] = "quadratic"
     return out
 
 
@@ -204,22 +221,188 @@ def _far_past(out: dict, k: int, L0: dict, recipe: Recipe, factor: float = 1e4) 
     return k >= 0 and (out["forget_loss_mean"][k] - L0["forget"] > factor * recipe.forget_rise
                        and out["retain_loss_mean"][k] - L0["retain"] > factor * recipe.retain_rise)
 
+_BLOWUP = 1e12  # a simulated run whose linearised outputs exceed this in absolute value has diverged
+
+
+def _draw(g: np.random.Generator, runs: int, N: int, B: int, sampling: str) -> tuple[np.ndarray, np.ndarray]:
+    """Batch indices ``(runs, b)`` into a set of ``N`` samples and their weights (``1/B`` per member, 0 padding)."""
+    if sampling == "without_replacement":
+        idx = np.argpartition(g.random((runs, N)), B - 1, axis=1)[:, :B] if B < N else np.tile(np.arange(N), (runs, 1))
+        return idx, np.full(idx.shape, 1.0 / B)
+    member = g.random((runs, N)) < B / N  # independent Bernoulli(B/N) membership
+    width = max(int(member.sum(axis=1).max()), 1)
+    idx = np.argsort(~member, axis=1, kind="stable")[:, :width]
+    return idx, np.take_along_axis(member, idx, axis=1) / B
+
+
+def _set_losses(Phi, f, y, loss, delta) -> np.ndarray:
+    """Mean loss of one set for every run: ``(runs,)``, the outputs ``f + Phi delta``."""
+    n, m, p = Phi.shape
+    Z = f[None] + (delta @ Phi.reshape(n * m, p).T).reshape(-1, n, m)
+    yy = np.broadcast_to(y, (Z.shape[0],) + y.shape).reshape((-1,) + y.shape[1:])
+    return _value_grad(Z.reshape(-1, m), yy, loss)[0].reshape(-1, n).mean(axis=1)
+
+
+def tangent_forecast(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lr: float | None = None,
+                     runs: int = 64, rng=None, record=None) -> dict:
+    """Forecast by running the recipe on the linearised network with the exact loss (module notes).
+
+    The outputs are :math:`f_i + \\Phi_i\\delta` with :math:`\\Phi` a factor of the Jacobian Gram
+    (:meth:`~rmtcheck.stability.gram.SampleCurvature.tangent_features`) and :math:`\\delta` the parameter change in
+    the orthonormal coordinates of the span of the Jacobian rows; each step draws the retain and forget
+    batches of ``recipe.sampling`` and takes
+    :math:`\\delta \\leftarrow \\delta - \\eta[(1-\\alpha)\\hat g_r - \\alpha \\hat g_f]` with the exact per-sample
+    gradients :math:`\\Phi_i^\\top \\partial\\ell_i/\\partial f`. A run whose outputs pass ``1e12`` in absolute value
+    is stopped and counts as an infinite rise of both losses.
+
+    Parameters
+    ----------
+    curvature : SampleCurvature
+        With ``outputs``, ``targets``, ``loss`` and ``jacobian_gram`` (the adapters of :mod:`rmtcheck.curvature`
+        set them); retain samples first.
+    n_retain : int
+        Number of retain samples.
+    recipe : Recipe
+    lr : float, optional
+        Overrides ``recipe.lr``.
+    runs : int, default 64
+        Simulated runs.
+    rng : None, int, SeedSequence or Generator, optional
+        Draws the batches. The same seed gives the same batches at every ``lr`` (common random numbers, so a
+        curve over ``lr`` is smooth).
+    record : sequence of int, optional
+        Steps at which the losses are recorded (default: about 20 steps from 0 to ``steps``, the last included).
+
+    Returns
+    -------
+    dict
+        ``model`` (``"tangent"``), ``runs``, ``steps`` (the recorded steps), per recorded step
+        ``forget_loss_mean``, ``forget_loss_sd``, ``forget_loss_median``, the same for ``retain`` and
+        ``distance_rms`` (:math:`\\sqrt{E\\|\\delta\\|^2}` over the runs, the parameter distance); at the last step
+        ``forget_rise_runs`` and ``retain_rise_runs`` (one per run) and ``fractions`` (of the runs whose
+        verdict is stay, leave and collapse, by the rule of the pre-flight verdict). ``inf`` wherever a run
+        diverged.
+
+    Raises
+    ------
+    ValueError
+        A curvature without the linearised model (build it with :mod:`rmtcheck.curvature`), ``n_retain`` outside
+        ``[1, n - 1]``, a batch larger than a set it samples, or bad ``runs``/``record``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rmtcheck.curvature import gauss_newton_factors
+    >>> g = np.random.default_rng(0)
+    >>> J, z = g.standard_normal((40, 1, 30)), 3 * g.standard_normal((40, 1))
+    >>> cur = gauss_newton_factors(J, z, (z[:, 0] > 0).astype(float), "bce")   # a perfectly fitted logit
+    >>> fc = tangent_forecast(cur, 30, Recipe(lr=1.0, batch=5, steps=10), runs=16, rng=0)
+    >>> fc["model"], int(fc["steps"][-1]), bool(fc["forget_loss_median"][-1] > fc["forget_loss_median"][0])
+    ('tangent', 10, True)
+    """
+    if not isinstance(curvature, SampleCurvature):
+        raise ValueError("curvature must be a SampleCurvature (from rmtcheck.curvature); got "
+                         + type(curvature).__name__)
+    if curvature.jacobian_gram is None:
+        raise ValueError("curvature has no linearised model (jacobian_gram, outputs, targets) for the tangent "
+                         "forecast; build it with rmtcheck.curvature (tangent=True, the default), or pass "
+                         "forecast_model='quadratic'")
+    n_r = check_int(n_retain, "n_retain", 1, curvature.n - 1)
+    lr = check_positive(recipe.lr if lr is None else lr, "lr")
+    R, K, a, B = check_int(runs, "runs", 1), recipe.steps, recipe.alpha, recipe.batch
+    Phi = curvature.tangent_features()
+    loss = _check_loss(curvature.loss)
+    f = _check_outputs(curvature.outputs, loss, "curvature.outputs")
+    y = _check_targets(curvature.targets, curvature.n, f.shape[1], loss, "curvature.targets")
+    sets = [(-a, Phi[n_r:], f[n_r:], y[n_r:]), (1.0 - a, Phi[:n_r], f[:n_r], y[:n_r])]
+    for c, P, _, _ in sets:
+        if c:
+            check_int(B, "batch", 1, P.shape[0])
+    rec = sorted({int(v) for v in np.linspace(0, K, min(K, 20) + 1).round()}) if record is None else \
+        sorted({check_int(v, "record", 0, K) for v in record} | {K})
+    g = as_generator(rng)
+    p = Phi.shape[2]
+    delta, alive = np.zeros((R, p)), np.ones(R, dtype=bool)
+    L0 = {"retain": float(_set_losses(Phi[:n_r], f[:n_r], y[:n_r], loss, np.zeros((1, p)))[0]),
+          "forget": float(_set_losses(Phi[n_r:], f[n_r:], y[n_r:], loss, np.zeros((1, p)))[0])}
+    names = ("forget_loss_mean", "forget_loss_sd", "forget_loss_median", "retain_loss_mean", "retain_loss_sd",
+             "retain_loss_median", "distance_rms")
+    out = {key: [] for key in names}
+    last = {}
+
+    def record_now():
+        for name, sl in (("forget", slice(n_r, None)), ("retain", slice(None, n_r))):
+            Lr = np.full(R, np.inf)
+            if alive.any():
+                Lr[alive] = _set_losses(Phi[sl], f[sl], y[sl], loss, delta[alive])
+            bad = ~np.isfinite(Lr)
+            out[f"{name}_loss_mean"].append(float(np.inf if bad.any() else Lr.mean()))
+            out[f"{name}_loss_sd"].append(float(np.inf if bad.any() else Lr.std(ddof=1) if R > 1 else 0.0))
+            out[f"{name}_loss_median"].append(float(np.median(Lr)))
+            last[name] = Lr - L0[name]
+        out["distance_rms"].append(float(np.sqrt(np.mean(np.where(alive, (delta ** 2).sum(axis=1), np.inf)))))
+
+    if 0 in rec:
+        record_now()
+    for k in range(1, K + 1):
+        step = np.zeros((R, p))
+        for c, P, fs, ys in sets:
+            if not c:
+                continue
+            idx, w = _draw(g, R, P.shape[0], B, recipe.sampling)
+            b, m = idx.shape[1], P.shape[1]
+            Pb = P[idx].reshape(R, b * m, p)
+            Z = fs[idx] + (Pb @ delta[:, :, None]).reshape(R, b, m)
+            ok = np.all(np.abs(Z) < _BLOWUP, axis=(1, 2))
+            alive &= ok
+            Z[~ok] = 0.0
+            _, G = _value_grad(Z.reshape(R * b, m), ys[idx].reshape((R * b,) + ys.shape[1:]), loss)
+            G = G.reshape(R, b * m) * np.repeat(w, m, axis=1)
+            step += c * (Pb.transpose(0, 2, 1) @ G[:, :, None])[:, :, 0]
+        delta -= lr * np.where(alive[:, None], step, 0.0)
+        if k in rec:
+            record_now()
+    out = {key: np.asarray(v) for key, v in out.items()}
+    frac = [_rule(df, dr, recipe) for df, dr in zip(last["forget"], last["retain"])]
+    out.update(model="tangent", runs=R, steps=np.asarray(rec), forget_rise_runs=last["forget"],
+               retain_rise_runs=last["retain"], fractions={v: frac.count(v) / R for v in ("stay", "leave", "collapse")},
+               forget_loss_0=L0["forget"], retain_loss_0=L0["retain"])
+    return out
+
+
+def _rule(df: float, dr: float, recipe: Recipe) -> str:
+    """The verdict rule on loss rises: collapse takes precedence over leave."""
+    return "collapse" if dr >= recipe.retain_rise else ("leave" if df >= recipe.forget_rise else "stay")
+
+
+
+def _rises(fc: dict, L0: tuple) -> tuple[float, float]:
+    """The forecast rises (forget, retain) at the last step that the verdict reads: the median run of the
+    tangent model, the mean of the quadratic one."""
+    key = "median" if fc["model"] == "tangent" else "mean"
+    return float(fc[f"forget_loss_{key}"][-1] - L0[1]), float(fc[f"retain_loss_{key}"][-1] - L0[0])
+
 
 def _verdict(fc: dict, recipe: Recipe, L0: tuple) -> tuple[str, str, float, float]:
-    dr = float(fc["retain_loss_mean"][-1] - L0[0])
-    df = float(fc["forget_loss_mean"][-1] - L0[1])
-    if dr >= recipe.retain_rise:
-        v = "collapse"
-        s = (f"linearised forecast: this run will collapse the retain loss (forecast +{dr:.3g} >= {recipe.retain_rise:g} over "
-             f"{recipe.steps} steps; forget loss {df:+.3g})")
-    elif df >= recipe.forget_rise:
-        v = "leave"
-        s = (f"linearised forecast: this run will leave the minimum: forget loss forecast {df:+.3g} >= {recipe.forget_rise:g} over "
-             f"{recipe.steps} steps, retain loss {dr:+.3g} (below {recipe.retain_rise:g})")
+    df, dr = _rises(fc, L0)
+    v = _rule(df, dr, recipe)
+    if fc["model"] == "tangent":
+        fr = fc["fractions"]
+        head = f"tangent-model forecast ({fc['runs']} simulated runs of the linearised network, exact loss)"
+        tail = (f"; of the simulated runs {100 * fr['stay']:.0f} % stay, {100 * fr['leave']:.0f} % leave, "
+                f"{100 * fr['collapse']:.0f} % collapse")
+        what = "median"
     else:
-        v = "stay"
-        s = (f"linearised forecast: this run will stay at the minimum: forget loss forecast {df:+.3g} < {recipe.forget_rise:g} "
-             f"over {recipe.steps} steps (retain {dr:+.3g})")
+        head, tail, what = "quadratic-model forecast (exact moments of the linearised run, quadratic loss)", "", "mean"
+    if v == "collapse":
+        s = (f"{head}: this run will collapse the retain loss ({what} rise {dr:+.3g} >= {recipe.retain_rise:g} over "
+             f"{recipe.steps} steps; forget loss {df:+.3g}){tail}")
+    elif v == "leave":
+        s = (f"{head}: this run will leave the minimum: forget loss {what} rise {df:+.3g} >= {recipe.forget_rise:g} over "
+             f"{recipe.steps} steps, retain loss {dr:+.3g} (below {recipe.retain_rise:g}){tail}")
+    else:
+        s = (f"{head}: this run will stay at the minimum: forget loss {what} rise {df:+.3g} < {recipe.forget_rise:g} "
+             f"over {recipe.steps} steps (retain {dr:+.3g}){tail}")
     return v, s, df, dr
 
 
@@ -252,7 +435,8 @@ def _bisect(sign, lo: float, hi: float, iters: int, geometric: bool) -> float | 
 
 def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=None, mc_steps: int = 200,
               mc_runs: int = 64, rng=None, almost_sure: bool = True, progress: bool = False,
-              rank_rtol: float = 1e-10, critical_alpha_ms: bool = True) -> PreflightReport:
+              rank_rtol: float = 1e-10, critical_alpha_ms: bool = True, forecast_model: str = "auto",
+              forecast_runs: int = 64) -> PreflightReport:
     """Pre-flight check of an unlearning recipe on a trained model (module notes).
 
     Parameters
@@ -269,7 +453,7 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
     mc_steps, mc_runs : int, default 200 and 64
         Size of each Lyapunov Monte Carlo (almost-sure notion).
     rng : None, int, SeedSequence or Generator, optional
-        Seed of the Monte Carlo.
+        Seed of the Monte Carlo runs (Lyapunov exponent and tangent forecast).
     almost_sure : bool, default True
         Compute the almost-sure quantities (Monte Carlo; the slow part).
     progress : bool, default False
@@ -282,6 +466,11 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
         Compute the mean-square critical :math:`\\alpha` (a root search over :math:`\\alpha`, often most of the
         run time on multi-class models); ``False`` reports it as None. The Gram eigendecomposition is kept on
         ``curvature``, so repeated calls on the same curvature (other recipes) do not redo it.
+    forecast_model : {"auto", "tangent", "quadratic"}, default "auto"
+        The forecast behind the verdict and the curve (module notes): ``"auto"`` is ``"tangent"`` when the
+        curvature carries the Jacobian Gram, else ``"quadratic"`` (the report says which).
+    forecast_runs : int, default 64
+        Simulated runs of the tangent forecast (the same batches at every step size of the curve).
 
     Returns
     -------
@@ -294,6 +483,8 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
     """
     say = (lambda msg: print(f"preflight: {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     rng = as_generator(rng)
+    model = _forecast_model(forecast_model, curvature)
+    check_int(forecast_runs, "forecast_runs", 1)
     say("range coordinates of the Gram matrix")
     notes = []
     R, F, gr, gf, r = _families(curvature, n_retain, rank_rtol)
@@ -334,19 +525,31 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
         crit_a["almost-sure"] = _bisect(sga, 0.0, 1.0, 10, geometric=False)
         notes.append("almost-sure critical values: sign of the Monte Carlo Lyapunov exponent at 3 standard errors, "
                      "bisection to a factor 1.03 in lr and 1e-3 in alpha (exactly 0 for gradient ascent, J >= I)")
-    say(f"finite-horizon forecast ({recipe.steps} steps)")
-    fc = forecast(R, F, gr, gf, L0, recipe)
+    if model == "tangent":
+        seed = np.random.SeedSequence(int(rng.integers(2 ** 63)))  # the same batches at every step size
+        run = lambda eta, **kw: tangent_forecast(curvature, R.n, recipe, lr=eta, runs=forecast_runs,  # noqa: E731
+                                                 rng=np.random.default_rng(seed), **kw)
+    else:
+        run = lambda eta, **kw: forecast(R, F, gr, gf, L0, recipe, lr=eta)  # noqa: E731
+    say(f"finite-horizon forecast ({model} model, {recipe.steps} steps)")
+    fc = run(recipe.lr)
     verdict, sentence, df, dr = _verdict(fc, recipe, L0)
     lrs = np.geomspace(recipe.lr / 30, recipe.lr * 30, 13) if lrs is None else np.asarray(lrs, dtype=float)
-    curve = {"lr": lrs, "forget_rise": [], "forget_sd": [], "retain_rise": [], "retain_sd": []}
+    curve = {"lr": lrs, "forget_rise": [], "forget_sd": [], "retain_rise": [], "retain_sd": [], "model": model}
+    if model == "tangent":
+        curve.update(leave_fraction=[], collapse_fraction=[])
     for i, eta in enumerate(lrs):
         say(f"forecast curve {i + 1}/{len(lrs)} (lr={eta:.3g})")
-        f = forecast(R, F, gr, gf, L0, recipe, lr=float(check_positive(eta, "lrs")))
-        curve["forget_rise"].append(float(f["forget_loss_mean"][-1] - L0[1]))
+        f = run(float(check_positive(eta, "lrs")), **({"record": [recipe.steps]} if model == "tangent" else {}))
+        rf, rr = _rises(f, L0)
+        curve["forget_rise"].append(rf)
         curve["forget_sd"].append(float(f["forget_loss_sd"][-1]))
-        curve["retain_rise"].append(float(f["retain_loss_mean"][-1] - L0[0]))
+        curve["retain_rise"].append(rr)
         curve["retain_sd"].append(float(f["retain_loss_sd"][-1]))
-    curve = {k: np.asarray(v) for k, v in curve.items()}
+        if model == "tangent":
+            curve["leave_fraction"].append(f["fractions"]["leave"])
+            curve["collapse_fraction"].append(f["fractions"]["collapse"])
+    curve = {k: (v if k == "model" else np.asarray(v)) for k, v in curve.items()}
     curve["leave_lr"] = first_crossing(lrs, curve["forget_rise"], recipe.forget_rise)
     curve["collapse_lr"] = first_crossing(lrs, curve["retain_rise"], recipe.retain_rise)
     fc.update(forget_rise=df, retain_rise=dr, forget_loss_0=L0[1], retain_loss_0=L0[0])
@@ -355,6 +558,16 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
         rank=r, sigma_retain=float(sig_r), sigma_forget=float(sig_f), sigma_mix=sig_mix, ms_growth=float(rho),
         lyapunov=lyap, critical_lr=crit_lr, critical_alpha=crit_a, forecast=fc, verdict=verdict, sentence=sentence,
         lr_curve=curve, notes=notes)
+
+
+def _forecast_model(name: str, curvature: SampleCurvature) -> str:
+    if name not in ("auto", "tangent", "quadratic"):
+        raise ValueError(f"forecast_model must be 'auto', 'tangent' or 'quadratic'; got {name!r}")
+    has = isinstance(curvature, SampleCurvature) and curvature.jacobian_gram is not None
+    if name == "tangent" and not has:
+        raise ValueError("forecast_model='tangent' needs the linearised model (jacobian_gram, outputs, targets) on "
+                         "the curvature; build it with rmtcheck.curvature (tangent=True), or use 'quadratic'")
+    return ("tangent" if has else "quadratic") if name == "auto" else name
 
 
 def first_crossing(x, y, level) -> float | None:

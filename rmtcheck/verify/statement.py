@@ -49,8 +49,10 @@ from rmtcheck.stability.sampling import BATCH_MODELS
 
 __all__ = ["NOTIONS", "METHODS", "TAGS", "SAMPLINGS", "Statement", "Outcome", "register"]
 
-#: Stability notions; ``deterministic`` marks statements that are not about random dynamics.
-NOTIONS = ("mean-square", "almost-sure", "deterministic")
+#: Stability notions; ``deterministic`` marks statements that are not about random dynamics, ``in-probability``
+#: statements about the distribution of a finite random run (its median run, a fraction of runs), neither its
+#: moments nor its limit.
+NOTIONS = ("mean-square", "almost-sure", "in-probability", "deterministic")
 #: How a statement is checked. Only ``exact`` and ``symbolic`` violations fail ``verify``.
 METHODS = ("exact", "symbolic", "monte-carlo", "statistical")
 #: Provenance tags: ``paper`` (stated in the cited paper), ``derived`` (this package's own derivation; the

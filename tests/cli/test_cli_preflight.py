@@ -48,6 +48,11 @@ def test_mlp_and_saved_curvature_give_the_same_report(trained, capsys, tmp_path)
     for key in ("sigma_retain", "sigma_forget", "ms_growth"):
         assert a[key] == pytest.approx(b[key], rel=1e-9)
     np.testing.assert_allclose(a["forecast"]["forget_loss_mean"], b["forecast"]["forget_loss_mean"], rtol=1e-9)
+    assert a["forecast"]["model"] == b["forecast"]["model"] == "tangent"  # the saved file keeps J J^T
+    q = _json(capsys, ["preflight", "--curvature", str(c), "--forecast", "quadratic"] + RECIPE)
+    assert q["forecast"]["model"] == "quadratic" and q["sentence"].startswith("quadratic-model forecast")
+    assert main(["preflight", "--curvature", str(c), "--forecast-runs", "8"] + RECIPE) == 0
+    assert "tangent model, median" in capsys.readouterr().out
     png = tmp_path / "f.png"
     assert main(["preflight", "--curvature", str(c), "--plot", str(png)] + RECIPE) == 0
     out = capsys.readouterr().out

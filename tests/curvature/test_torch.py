@@ -67,6 +67,14 @@ def test_torch_matches_numpy_mlp_on_identical_weights(loss):
     gram = torch_curvature(net, X, y, loss=loss, form="gram")
     assert gram.factors is None
     np.testing.assert_allclose(gram.gram, ref.gram_matrix(), atol=1e-10)
+    # the linearised model: J J^T (the parameter order does not matter), outputs and targets
+    for cur in (fac, gram):
+        np.testing.assert_allclose(cur.jacobian_gram, ref.jacobian_gram, atol=1e-10)
+        np.testing.assert_allclose(cur.outputs, mlp.forward(model, params, X), atol=1e-12)
+        np.testing.assert_array_equal(cur.targets, ref.targets)
+    plain = torch_curvature(net, X, y, loss=loss, form="gram", tangent=False)
+    assert plain.jacobian_gram is None and plain.outputs is None
+    np.testing.assert_allclose(plain.gram, gram.gram, atol=1e-12)
 
 
 @pytest.mark.parametrize("loss", ["mse", "bce", "ce"])
@@ -98,6 +106,7 @@ def test_chunked_and_paneled_gram_equals_unchunked(loss):
     small = torch_curvature(net, X, y, loss=loss, form="gram", chunk=2, max_memory=budget)
     np.testing.assert_allclose(small.gram, full.gram, atol=1e-12)
     np.testing.assert_array_equal(small.gram, small.gram.T)
+    np.testing.assert_allclose(small.jacobian_gram, full.jacobian_gram, atol=1e-12)
     odd = torch_curvature(net, X, y, loss=loss, form="gram", chunk=7)
     np.testing.assert_allclose(odd.gram, full.gram, atol=1e-12)
 

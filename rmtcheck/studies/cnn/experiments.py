@@ -71,6 +71,11 @@ One cell ``(snr, B, alpha, rep)`` (:func:`cnn_unlearning_cell`)
     from it would repeat ``pred_horizon``. ``agreement_forecast`` compares ``pred_forecast`` with
     ``obs_left``; ``agreement_forecast_distance`` (with ``obs_escape``) is recorded for comparison with the
     other two.
+  - ``tangent_verdict`` / ``pred_tangent``: the same rule on the median of :data:`TANGENT_RUNS` runs of the
+    recipe on the network linearised at :math:`W^*` with the exact logistic loss
+    (:func:`rmtcheck.stability.preflight.tangent_forecast`, the pre-flight's default forecast; its batches
+    from child 0 of the cell's seed sequence, the real run's from the sequence itself);
+    ``agreement_tangent`` compares it with ``obs_left``.
 
 [derived] Whenever some forget curvature lies outside the span of the retain curvature — generic when
 ``d > n`` because the forget samples' noise patches are nearly orthogonal to everything else —
@@ -104,13 +109,13 @@ from rmtcheck.curvature import gauss_newton_factors
 from rmtcheck.stability.families import HessianFamily
 from rmtcheck.stability.gram import SampleCurvature
 from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
-from rmtcheck.stability.preflight import Recipe, forecast
+from rmtcheck.stability.preflight import Recipe, forecast, tangent_forecast
 from rmtcheck.stability.three_axis import pair_coherence
 from rmtcheck.stability.unlearning import mixed_recursion
 from rmtcheck.studies.cnn import model as _cnn
 from rmtcheck.studies.cnn import training as _training
 from rmtcheck.studies.cnn.pretrained import TrainedPoint, _check_params, trained_point
-from rmtcheck.sweep import cell_rng, cell_seeds, sweep_map, sweep_option
+from rmtcheck.sweep import cell_rng, cell_seeds, seed_sequence, sweep_map, sweep_option
 
 __all__ = [
     "GRID_PRESETS", "cnn_unlearning_cell", "cnn_grid_cells", "cnn_unlearning_grid", "agreement_rate",
@@ -212,8 +217,12 @@ def _forecast_inputs(tp: TrainedPoint):
         fams = (HessianFamily.from_factors(G[:n_r, :, 0], "retain factors"),
                 HessianFamily.from_factors(G[n_r:, :, 0], "forget factors"))
         L = curv.losses
-        _FC_CACHE[key] = (tp, fams, (g[:n_r], g[n_r:]), (float(L[:n_r].mean()), float(L[n_r:].mean())))
-    return _FC_CACHE[key][1:]
+        _FC_CACHE[key] = (tp, fams, (g[:n_r], g[n_r:]), (float(L[:n_r].mean()), float(L[n_r:].mean())), curv)
+    return _FC_CACHE[key][1:4]
+
+
+#: Simulated runs of the tangent forecast in each cell.
+TANGENT_RUNS = 32
 
 
 def loss_verdict(forget_rise: float, retain_rise: float, forget_thr: float, retain_thr: float) -> str:
@@ -238,7 +247,8 @@ def _fin(x) -> float:
     return min(x, _FC_BIG) if np.isfinite(x) else _FC_BIG
 
 
-def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, sampling: str, steps: int) -> dict:
+def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, sampling: str, steps: int,
+                  rng=None) -> dict:
     """Pre-flight forecast of one cell's run (module notes): verdict and the forecast numbers at step ``steps``.
 
     Parameters
@@ -246,6 +256,8 @@ def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, samplin
     tp : TrainedPoint
     lr, alpha, batch, sampling, steps
         The run (:class:`~rmtcheck.stability.preflight.Recipe`).
+    rng : None, int, SeedSequence or Generator, optional
+        Batches of the tangent forecast's simulated runs.
 
     Returns
     -------
@@ -256,7 +268,11 @@ def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, samplin
         ``fc_steps`` (steps before the forecast stopped; ``steps`` when it did not), ``fc_log_reach``
         (:math:`\\log\\max` of each rise over its threshold, :math:`\\ge 0` iff ``pred_forecast``), the thresholds
         ``forget_rise_thr``, ``retain_rise_thr`` and the mean retain loss at :math:`W^*` ``retain_loss_0``.
-        Values past a stopped forecast read ``1e300``.
+        Values past a stopped forecast read ``1e300``. The tangent forecast of the same recipe
+        (:func:`rmtcheck.stability.preflight.tangent_forecast`, :data:`TANGENT_RUNS` runs of the linearised
+        network with the exact logistic loss): ``tangent_verdict`` (the rule on its median run),
+        ``pred_tangent`` (not ``stay``), ``tangent_left_fraction`` (fraction of its runs that are not ``stay``),
+        ``tg_forget_loss_K`` and ``tg_retain_loss_K`` (the median run's losses at step ``steps``).
     """
     (R, F), (gr, gf), L0 = _forecast_inputs(tp)
     # rises to log 2 (chance level); the floor only matters for a point whose mean loss already exceeds log 2
@@ -267,7 +283,12 @@ def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, samplin
     df, dr = fc["forget_loss_mean"][-1] - L0[1], fc["retain_loss_mean"][-1] - L0[0]
     verdict = loss_verdict(df, dr, thr_f, thr_r)
     reach = max(_fin(df) / thr_f, _fin(dr) / thr_r, 1e-300)
+    curv = _FC_CACHE[id(tp)][4]
+    tfc = tangent_forecast(curv, tp.retain.size, recipe, runs=TANGENT_RUNS, rng=rng, record=[steps])
+    tv = loss_verdict(tfc["forget_loss_median"][-1] - L0[1], tfc["retain_loss_median"][-1] - L0[0], thr_f, thr_r)
     return dict(
+        tangent_verdict=tv, pred_tangent=tv != "stay", tangent_left_fraction=1.0 - tfc["fractions"]["stay"],
+        tg_forget_loss_K=_fin(tfc["forget_loss_median"][-1]), tg_retain_loss_K=_fin(tfc["retain_loss_median"][-1]),
         forecast_verdict=verdict, pred_forecast=verdict != "stay",
         fc_forget_loss_K=_fin(fc["forget_loss_mean"][-1]), fc_forget_loss_sd_K=_fin(fc["forget_loss_sd"][-1]),
         fc_retain_loss_K=_fin(fc["retain_loss_mean"][-1]), fc_retain_loss_sd_K=_fin(fc["retain_loss_sd"][-1]),
@@ -326,7 +347,7 @@ def _cell(params: dict, seed: int) -> dict:
     lam_min = float(np.linalg.eigvalsh(rec.mean)[0])
     pred_rms = _predicted_rms(tp, lr, alpha, B, q["sampling"], steps) / nW
     sigma_mix = _sigma_mix(tp, alpha) if alpha > 0 else None
-    fcd = cell_forecast(tp, lr, alpha, B, q["sampling"], steps)
+    fcd = cell_forecast(tp, lr, alpha, B, q["sampling"], steps, rng=seed_sequence(seed).spawn(1)[0])
 
     run = _training.descent_ascent(model, W, X[r], y[r], X[f], y[f], lr, alpha, B, steps, rng=cell_rng(seed), cap=1e4 * nW)
     Wk = run.W
@@ -473,7 +494,8 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
         ``agreement_asymptotic`` and ``agreement_horizon`` (with ``obs_escape``), ``agreement_forecast``
         (``pred_forecast`` with ``obs_left``: both "a mean loss reaches log 2", module notes),
         ``agreement_forecast_distance`` (``pred_forecast`` with ``obs_escape``) and
-        ``agreement_forecast_verdict`` (three-way verdicts equal); the same pooled over SNR (``*_all``);
+        ``agreement_forecast_verdict`` (three-way verdicts equal), ``agreement_tangent`` (``pred_tangent`` with
+        ``obs_left``); the same pooled over SNR (``*_all``);
         escape probabilities over the ``alpha > 0`` cells (``p_escape_*``, ``p_left_obs``, ``p_forgot``),
         coherence summaries per SNR and ``seed``.
 
@@ -493,7 +515,7 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     A = sorted({c["alpha"] for c in cells})
     Bs = sorted({c["batch"] for c in cells})
     shape = (len(S), len(A), len(Bs))
-    fracs = ("obs_escape", "pred_asymptotic", "pred_horizon", "forgot", "pred_forecast", "obs_left")
+    fracs = ("obs_escape", "pred_asymptotic", "pred_horizon", "forgot", "pred_forecast", "obs_left", "pred_tangent")
     keys = fracs + ("log_rho", "obs_dist", "pred_rms_dist", "forget_loss_K", "forget_acc_K", "test_acc_K",
                     "dist_retrained_K", "mixed_lambda_min", "retain_loss_K", "fc_forget_loss_K", "fc_retain_loss_K",
                     "fc_log_reach")
@@ -510,8 +532,8 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
         out[key + ("_frac" if key in fracs else "")] = acc[key] / cnt
     per = {}
     for name in ("agreement_asymptotic", "agreement_horizon", "agreement_forecast", "agreement_forecast_distance",
-                 "agreement_forecast_verdict", "p_escape_obs", "p_escape_pred_asym", "p_escape_pred_horizon",
-                 "p_escape_pred_forecast", "p_left_obs", "p_forgot", "sigma_r", "sigma_f", "alignment", "sigma_mix",
+                 "agreement_forecast_verdict", "agreement_tangent", "p_escape_obs", "p_escape_pred_asym", "p_escape_pred_horizon",
+                 "p_escape_pred_forecast", "p_escape_pred_tangent", "p_left_obs", "p_forgot", "sigma_r", "sigma_f", "alignment", "sigma_mix",
                  "test_acc_0", "dist_retrained_0", "mean_obs_dist"):
         per[name] = np.full(len(S), np.nan)
     for i, s in enumerate(S):
@@ -523,11 +545,13 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
         per["agreement_forecast"][i] = agreement_rate([r["pred_forecast"] for r in rs], [r["obs_left"] for r in rs])
         per["agreement_forecast_distance"][i] = agreement_rate([r["pred_forecast"] for r in rs], obs)
         per["agreement_forecast_verdict"][i] = np.mean([r["forecast_verdict"] == r["obs_verdict"] for r in rs])
+        per["agreement_tangent"][i] = agreement_rate([r["pred_tangent"] for r in rs], [r["obs_left"] for r in rs])
         if pos:
             per["p_escape_obs"][i] = np.mean([r["obs_escape"] for r in pos])
             per["p_escape_pred_asym"][i] = np.mean([r["pred_asymptotic"] for r in pos])
             per["p_escape_pred_horizon"][i] = np.mean([r["pred_horizon"] for r in pos])
             per["p_escape_pred_forecast"][i] = np.mean([r["pred_forecast"] for r in pos])
+            per["p_escape_pred_tangent"][i] = np.mean([r["pred_tangent"] for r in pos])
             per["p_left_obs"][i] = np.mean([r["obs_left"] for r in pos])
             per["p_forgot"][i] = np.mean([r["forgot"] for r in pos])
             per["mean_obs_dist"][i] = np.mean([r["obs_dist"] for r in pos])
@@ -541,6 +565,7 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     out["agreement_forecast_all"] = agreement_rate([r["pred_forecast"] for r in records],
                                                    [r["obs_left"] for r in records])
     out["agreement_forecast_distance_all"] = agreement_rate([r["pred_forecast"] for r in records], allobs)
+    out["agreement_tangent_all"] = agreement_rate([r["pred_tangent"] for r in records], [r["obs_left"] for r in records])
     forgot = np.array([r["forgot"] for r in records])
     esc = np.array(allobs)
     out["escape_forgot_agreement"] = float(np.mean(forgot == esc))

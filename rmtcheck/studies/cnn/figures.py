@@ -82,22 +82,24 @@ def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = 
             zero_contour(ax, Bs, A, d["log_rho"][i], "k", "-", r"predicted $\rho(T) = 1$")
             zero_contour(ax, Bs, A, np.log(np.maximum(d["pred_rms_dist"][i], 1e-300) / d["records"][0]["tau"]), "0.35", "--",
                      "predicted, horizon K: rms dist = tau")
-            zero_contour(ax, Bs, A, d["fc_log_reach"][i], "C6", ":", "forecast: mean loss = log 2 at K")
+            zero_contour(ax, Bs, A, d["fc_log_reach"][i], "C6", ":", "quadratic forecast: mean loss = log 2 at K")
             jj, kk = np.nonzero(d["obs_left_frac"][i] > 0.5)
             ax.scatter(Bs[kk], A[jj], marker="x", s=12, c="C6", lw=0.8, clip_on=False, zorder=3,
                        label="observed loss >= log 2")
             ax.set_title(f"SNR {S[i]:g}\nagree: asym {d['agreement_asymptotic'][i]:.2f}, "
-                         f"K {d['agreement_horizon'][i]:.2f}, fc {d['agreement_forecast'][i]:.2f}", fontsize=6.5)
+                         f"K {d['agreement_horizon'][i]:.2f}\nfc {d['agreement_forecast'][i]:.2f}, "
+                         f"tg {d['agreement_tangent'][i]:.2f}", fontsize=6.5)
             ax.set_xlabel("batch size B")
             ax.set_xscale("log")
         axes[0].set_ylabel(r"mixing weight $\alpha$")
         axes[0].legend(fontsize=5, loc="upper left", frameon=True, framealpha=0.85)
-        fig.subplots_adjust(top=0.74, right=0.86, wspace=0.12)
+        fig.subplots_adjust(top=0.70, right=0.86, wspace=0.12)
         fig.colorbar(im, cax=fig.add_axes([0.88, 0.18, 0.015, 0.58]), label="observed escape fraction")
         r0 = d["records"][0]
         fig.suptitle(f"Descent-ascent on a ReLU CNN (n={r0['n_retain'] + r0['n_forget']}, {r0['split']} split, "
                      f"eta = {r0['lr_scale']:g} eta*_r, K = {r0['steps']})\nagree: asym and K with the observed "
-                     "escape (distance), fc with the observed loss >= log 2", fontsize=7, y=0.995)
+                     "escape (distance); fc (quadratic forecast) and tg (tangent forecast, median of 32 runs) with "
+                     "the observed loss >= log 2", fontsize=7, y=0.995)
         return save_figure(fig, out_dir, "cnn-escape-heatmaps", _arrays(d))
 
 
@@ -140,7 +142,9 @@ def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
                 label=rf"predicted: rms dist at K $\geq \tau$ (agree {d['agreement_horizon_all']:.2f})")
         ax.plot(S, d["p_left_obs"], "x-", color="0.5", lw=0.8, label=r"observed: a loss $\geq \log 2$ at K")
         ax.plot(S, d["p_escape_pred_forecast"], "d-.", color="C3",
-                label=rf"pre-flight forecast: mean loss $\geq \log 2$ at K (agree {d['agreement_forecast_all']:.2f})")
+                label=rf"quadratic forecast: mean loss $\geq \log 2$ at K (agree {d['agreement_forecast_all']:.2f})")
+        ax.plot(S, d["p_escape_pred_tangent"], "v-", color="C6", lw=0.9,
+                label=rf"tangent forecast: median run $\geq \log 2$ at K (agree {d['agreement_tangent_all']:.2f})")
         ax.set_xscale("log")
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("SNR")

@@ -190,6 +190,7 @@ def _forecast_check(inst, rng):
                            "agreement_forecast_vs_distance_escape": float(g["agreement_forecast_distance_all"]),
                            "agreement_asymptotic": float(g["agreement_asymptotic_all"]),
                            "agreement_horizon": float(g["agreement_horizon_all"]),
+                           "agreement_tangent_forecast": float(g["agreement_tangent_all"]),
                            "verdicts_forecast": [r["forecast_verdict"] for r in recs],
                            "verdicts_observed": [r["obs_verdict"] for r in recs],
                            "snrs": [_SNR_LO, _SNR_HI]})
@@ -208,6 +209,34 @@ register(Statement(
     regime="tiny CNN, SNR in {0.03, 1}, B in {1, 4}, alpha in {0.05, 0.3}, 100 steps, "
            "left = forget or retain loss >= log 2 at step K",
     method="monte-carlo", sample=_seed_inst, check=_forecast_check, claimed=False, tag="derived", default_instances=2,
+))
+
+
+def _tangent_check(inst, rng):
+    g = _tiny_grid(inst["seed"])
+    a = float(g["agreement_tangent_all"])
+    recs = g["records"]
+    return Outcome(violated=a < 1.0, tightness=a,
+                   detail={"agreement_tangent": a, "per_snr": [float(v) for v in g["agreement_tangent"]],
+                           "agreement_quadratic_forecast": float(g["agreement_forecast_all"]),
+                           "verdicts_tangent": [r["tangent_verdict"] for r in recs],
+                           "left_fractions": [r["tangent_left_fraction"] for r in recs],
+                           "verdicts_observed": [r["obs_verdict"] for r in recs], "snrs": [_SNR_LO, _SNR_HI]})
+
+
+register(Statement(
+    id="cnn.tangent_agreement",
+    source="rmtcheck.stability.preflight.tangent_forecast (the pre-flight's default forecast) on the CNN of Chang & "
+           "Khanna 2026, claim (c)",
+    refs=("changkhanna2026", "dexter2024"),
+    text="the pre-flight tangent forecast (the median of 32 runs of the same recipe on the network linearised at W*, "
+         "exact logistic loss) predicts in every (SNR, B, alpha) cell whether the network's mean forget or retain "
+         "loss reaches log 2 within K steps (the same rule as cnn.forecast_agreement); tightness = agreement rate, "
+         "detail also the quadratic forecast's rate on the same cells",
+    notion="in-probability", sampling="without_replacement",
+    regime="tiny CNN, SNR in {0.03, 1}, B in {1, 4}, alpha in {0.05, 0.3}, 100 steps, "
+           "left = forget or retain loss >= log 2 at step K",
+    method="monte-carlo", sample=_seed_inst, check=_tangent_check, claimed=False, tag="derived", default_instances=2,
 ))
 
 

@@ -16,20 +16,23 @@ One cell = one group ``(dataset, kind, alpha, B)`` over every step size of the g
 ------------------------------------------------------------------------------------------------------
 * Forget set of ``kind`` (:func:`.data.forget_split`); retain samples first, forget samples after.
 * **Observed**: for every grid ``lr`` and each of ``reps`` seeds, one real run of ``steps`` steps
-  (:func:`.models.unlearn`: fixed-size batches of ``B`` drawn without replacement from each set); seed ``s``
+  (:func:`.models.unlearn`: fixed-size batches of ``B`` drawn without replacement from each set); the
+  cell seed spawns ``reps`` children for the runs and then one for the tangent forecast; seed ``s``
   draws the same batches at every ``lr``. Verdict per run with the forecast's thresholds
   (:func:`.models.verdict`); the cell's observed verdict is the median over seeds in the order
   stay < leave < collapse (:func:`.models.cell_verdict`, the majority whenever one exists).
-* **Predicted**: the pre-flight forecast of the same recipe with ``sampling="independent_bernoulli"``
-  (batch membership Bernoulli(B/n) per sample, so the exact secular solver applies; the runs use fixed-size
-  batches — the two batch models differ by O(B/n) in the noise correlation term), on a step-size
-  curve with ``curve_density`` points per factor 2 (4 in the default preset; 2, the grid itself, in the
-  quick one). ``predictor="preflight"`` calls
-  :func:`rmtcheck.stability.preflight.preflight` once per group (``almost_sure=False``, ``lrs`` = that
-  curve) and reads its ``lr_curve``; ``predictor="forecast"`` (the quick preset) calls
-  :func:`rmtcheck.stability.preflight.forecast` — the function behind that curve and the verdict — directly
-  on the coordinates computed once per model, skipping preflight's per-call Gram eigendecomposition and
-  its mean-square critical values. The two give the same curve (tested).
+* **Predicted** (``predictor``, default ``"tangent"``): the pre-flight's tangent forecast
+  (:func:`rmtcheck.stability.preflight.tangent_forecast`: the same recipe run ``forecast_runs`` = 32 times on
+  the network linearised at the trained weights, with the exact cross-entropy and the runs' own batch model,
+  fixed-size batches without replacement; the verdict of the median run), on a step-size curve with
+  ``curve_density`` points per factor 2 (4 in the default preset; 2, the grid itself, in the quick one) and
+  the same simulated batches at every step size. Every cell also records the quadratic forecast
+  (``*_quadratic``: exact moments of the linearised run pushed through the quadratic model of the loss, with
+  ``sampling="independent_bernoulli"`` so the exact secular solver applies; the two batch models differ by
+  O(B/n) in the noise correlation term), computed directly on the range coordinates computed once per model
+  (``predictor="forecast"`` makes it the predictor; ``"preflight"`` calls
+  :func:`rmtcheck.stability.preflight.preflight` with ``forecast_model="quadratic"`` and records its summary
+  — the same curve, tested).
 * Predicted verdict at each grid ``lr`` = the rule of :func:`.models.verdict` on the forecast rises at the
   last step; **agreement** = fraction of grid step sizes whose predicted verdict equals the observed one.
   **Predicted boundary** = the smallest ``lr`` where the forecast is not "stay" (log-linear interpolation
@@ -37,12 +40,15 @@ One cell = one group ``(dataset, kind, alpha, B)`` over every step size of the g
   the smallest grid ``lr`` whose observed verdict is not "stay" (so it lies within one grid factor,
   :math:`\\sqrt 2`, above the true one); their ratio is reported (target: within 1.5x), and left out
   (``None``, ``boundary_censored``) when either verdict is already not "stay" at the smallest grid ``lr``.
+  Because the true boundary lies in the bracket ``(obs_boundary_below, obs_boundary]`` between two grid
+  points, ``bracket_factor`` also reports by what factor the prediction falls outside that bracket (1 when
+  inside).
 
 Step-size grids (:data:`DATASET_SETTINGS`: ``lr_lo``, ratio :math:`\\sqrt 2`, ``lr_points`` of the preset)
 were set from pilot runs so that they span the transition on every data set (now 0.025 to 1.6 for all
 three, 13 points). Presets (:data:`PRESETS`): ``quick`` (``n = 150``, half the hidden width, one batch size,
-GA and GDA at 0.5, the direct forecast) and ``default`` (``n = 300``, full width — d = 1210 digits, 1058
-breast cancer, 826 MNIST-1D — two batch sizes, three alphas, 5 seeds, :func:`preflight`).
+GA and GDA at 0.5) and ``default`` (``n = 300``, full width — d = 1210 digits, 1058 breast cancer, 826
+MNIST-1D — two batch sizes, three alphas, 5 seeds); both predict with the tangent forecast.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
 from rmtcheck.stability.families import HessianFamily
 from rmtcheck.stability.gram import SampleCurvature
-from rmtcheck.stability.preflight import Recipe, first_crossing, forecast, preflight
+from rmtcheck.stability.preflight import Recipe, first_crossing, forecast, preflight, tangent_forecast
 from rmtcheck.studies.real_models import models as _m
 from rmtcheck.studies.real_models.data import FORGET_KINDS, check_dataset, check_kind, forget_split, load_dataset
 from rmtcheck.sweep import cell_seeds, seed_sequence, sweep_map, sweep_option
@@ -73,17 +79,18 @@ DATASET_SETTINGS = {
 #: Grid presets: ``quick`` (< 60 s per data set on 2 cores: tests, verify, figure previews) and ``default``.
 PRESETS = {
     "quick": dict(n=150, reps=3, steps=20, alphas=(1.0, 0.5), batches=(8,), lr_points=13, hidden_scale=0.5,
-                  predictor="forecast", curve_density=2),
+                  predictor="tangent", curve_density=2),
     "default": dict(n=300, reps=5, steps=20, alphas=(1.0, 0.8, 0.5), batches=(4, 16), lr_points=13, hidden_scale=1.0,
-                    predictor="preflight", curve_density=4),
+                    predictor="tangent", curve_density=4),
 }
 #: Cell parameters a cell may override (besides ``dataset``, ``kind``, ``alpha``, ``batch``, ``lrs``).
 CELL_DEFAULTS = dict(n=150, hidden=8, steps=20, reps=3, train_seed=0, backend="numpy", loss_tol=0.01,
                      forget_frac=0.1, forget_class=0, forget_rise=0.5, retain_rise=0.5, rank_rtol=1e-4,
-                     predictor="forecast", curve_density=4)
+                     predictor="tangent", curve_density=4, forecast_runs=32)
 _BACKENDS = ("numpy", "torch")
-_PREDICTORS = ("forecast", "preflight")
-SAMPLING = "independent_bernoulli"
+_PREDICTORS = ("tangent", "forecast", "preflight")
+SAMPLING = "independent_bernoulli"  # the quadratic forecast's batch model (the exact secular solver applies)
+TANGENT_SAMPLING = "without_replacement"  # the tangent forecast runs the real runs' batch model
 
 
 def grid_lrs(lr_lo: float, points: int) -> list[float]:
@@ -116,13 +123,20 @@ class Trained:
 
     def ordered_curvature(self, order) -> SampleCurvature:
         """The curvature with its samples in ``order`` (retain first, forget after), for :func:`preflight`."""
-        c, k = self.curvature, self.curvature.k
+        c, k, order = self.curvature, self.curvature.k, np.asarray(order)
         if c.factors is not None:
             kw = {"factors": c.factors[order]}
         else:
-            rows = (np.asarray(order)[:, None] * k + np.arange(k)).ravel()
+            rows = (order[:, None] * k + np.arange(k)).ravel()
             kw = {"gram": c.gram[np.ix_(rows, rows)]}
-        return SampleCurvature(k=k, coef=c.coef[order], losses=c.losses[order], n_params=c.n_params, loss=c.loss, **kw)
+        if c.jacobian_gram is not None:
+            m = c.outputs.shape[1]
+            rows = (order[:, None] * m + np.arange(m)).ravel()
+            kw.update(outputs=c.outputs[order], targets=c.targets[order], jacobian_gram=c.jacobian_gram[np.ix_(rows, rows)])
+        out = SampleCurvature(k=k, coef=c.coef[order], losses=c.losses[order], n_params=c.n_params, loss=c.loss, **kw)
+        if c.jacobian_gram is not None:  # the rows of a factor, permuted, factor the permuted Gram: factor once
+            out.__dict__["_tangent"] = c.tangent_features()[order]
+        return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -188,19 +202,24 @@ def _check_params(params: dict) -> dict:
     if len(q["lrs"]) == 0:
         raise ValueError("lrs must be non-empty")
     q["lrs"] = sorted(check_positive(v, "lr") for v in q["lrs"])
-    for key in ("steps", "reps", "batch"):
+    for key in ("steps", "reps", "batch", "forecast_runs"):
         check_int(q[key], key, 1)
     return q
 
 
-def _curve(tm: Trained, q, retain, forget, fine) -> tuple[dict, dict]:
-    """The forecast rises on the step sizes ``fine`` (and preflight's summary when it is the predictor)."""
-    recipe = Recipe(lr=float(q["lrs"][len(q["lrs"]) // 2]), batch=q["batch"], steps=q["steps"], alpha=q["alpha"],
-                    sampling=SAMPLING, forget_rise=q["forget_rise"], retain_rise=q["retain_rise"])
+def _recipe(q) -> Recipe:
+    return Recipe(lr=float(q["lrs"][len(q["lrs"]) // 2]), batch=q["batch"], steps=q["steps"], alpha=q["alpha"],
+                  sampling=TANGENT_SAMPLING if q["predictor"] == "tangent" else SAMPLING,
+                  forget_rise=q["forget_rise"], retain_rise=q["retain_rise"])
+
+
+def _quadratic_curve(tm: Trained, q, retain, forget, fine) -> tuple[dict, dict]:
+    """The quadratic forecast's rises on the step sizes ``fine`` (and preflight's summary when it is the predictor)."""
+    recipe = _recipe({**q, "predictor": "forecast"})
     if q["predictor"] == "preflight":
         order = np.concatenate([retain, forget])
         rep = preflight(tm.ordered_curvature(order), retain.size, recipe, lrs=fine, almost_sure=False,
-                        rank_rtol=q["rank_rtol"])
+                        rank_rtol=q["rank_rtol"], forecast_model="quadratic")
         c = rep.lr_curve
         summary = dict(preflight_verdict=rep.verdict, preflight_lr=recipe.lr, rank=rep.rank,
                        critical_lr_ms=rep.critical_lr["mean-square"], critical_alpha_ms=rep.critical_alpha["mean-square"],
@@ -217,6 +236,32 @@ def _curve(tm: Trained, q, retain, forget, fine) -> tuple[dict, dict]:
         out["forget_sd"].append(float(fc["forget_loss_sd"][-1]))
         out["retain_sd"].append(float(fc["retain_loss_sd"][-1]))
     return out, {"rank": int(tm.G.shape[1])}
+
+
+def _tangent_curve(tm: Trained, q, retain, forget, fine, seed) -> dict:
+    """The tangent forecast's median rises on ``fine`` (the same simulated batches at every step size)."""
+    cur = tm.ordered_curvature(np.concatenate([retain, forget]))
+    recipe = _recipe(q)
+    out = {k: [] for k in ("forget_rise", "retain_rise", "forget_sd", "retain_sd", "leave_fraction", "collapse_fraction")}
+    for eta in fine:
+        fc = tangent_forecast(cur, retain.size, recipe, lr=float(eta), runs=q["forecast_runs"],
+                              rng=np.random.default_rng(seed), record=[q["steps"]])
+        out["forget_rise"].append(float(fc["forget_loss_median"][-1] - fc["forget_loss_0"]))
+        out["retain_rise"].append(float(fc["retain_loss_median"][-1] - fc["retain_loss_0"]))
+        out["forget_sd"].append(float(fc["forget_loss_sd"][-1]))
+        out["retain_sd"].append(float(fc["retain_loss_sd"][-1]))
+        out["leave_fraction"].append(fc["fractions"]["leave"])
+        out["collapse_fraction"].append(fc["fractions"]["collapse"])
+    return out
+
+
+def _predicted(curve: dict, fine, lrs, fr: float, rr: float) -> tuple[list, float | None]:
+    """Verdicts at the grid step sizes and the predicted boundary (first threshold crossing on ``fine``)."""
+    idx = [int(np.flatnonzero(np.isclose(fine, v, rtol=1e-9))[0]) for v in lrs]
+    pred = [_m.verdict(curve["forget_rise"][i], curve["retain_rise"][i], fr, rr) for i in idx]
+    crossings = [c for c in (first_crossing(fine, curve["forget_rise"], fr), first_crossing(fine, curve["retain_rise"], rr))
+                 if c is not None]
+    return pred, (min(crossings) if crossings else None), idx
 
 
 def real_models_cell(params: dict, seed: int) -> dict:
@@ -257,14 +302,14 @@ def _cell(params: dict, seed: int) -> dict:
     L = tm.curvature.losses
     t0 = time.perf_counter()
     fine = _fine(lrs, check_int(q["curve_density"], "curve_density", 1))
-    curve, summary = _curve(tm, q, retain, forget, fine)
+    ss = seed_sequence(int(seed))
+    seeds = ss.spawn(check_int(q["reps"], "reps", 1))  # the real runs' seeds, then the tangent forecast's
+    s_forecast = ss.spawn(1)[0]
+    quad, summary = _quadratic_curve(tm, q, retain, forget, fine)
+    curve = _tangent_curve(tm, q, retain, forget, fine, s_forecast) if q["predictor"] == "tangent" else quad
     t1 = time.perf_counter()
-    idx = [int(np.flatnonzero(np.isclose(fine, v, rtol=1e-9))[0]) for v in lrs]
-    pred = [_m.verdict(curve["forget_rise"][i], curve["retain_rise"][i], fr, rr) for i in idx]
-    crossings = [c for c in (first_crossing(fine, curve["forget_rise"], fr), first_crossing(fine, curve["retain_rise"], rr))
-                 if c is not None]
-    pred_boundary = min(crossings) if crossings else None
-    seeds = seed_sequence(int(seed)).spawn(check_int(q["reps"], "reps", 1))
+    pred, pred_boundary, idx = _predicted(curve, fine, lrs, fr, rr)
+    pred_q, pred_boundary_q, _ = _predicted(quad, fine, lrs, fr, rr)
     L0 = (float(L[retain].mean()), float(L[forget].mean()))
     runs = [[_m.unlearn(model, w, (X[retain], y[retain]), (X[forget], y[forget]), lr, q["alpha"], B, q["steps"],
                         rng=np.random.default_rng(s), losses0=L0) for s in seeds] for lr in lrs]
@@ -273,8 +318,16 @@ def _cell(params: dict, seed: int) -> dict:
     obs = [_m.cell_verdict(v) for v in obs_v]
     not_stay = [i for i, v in enumerate(obs) if v != "stay"]
     obs_boundary = lrs[not_stay[0]] if not_stay else None
-    censored = obs[0] != "stay" or pred[0] != "stay"  # a boundary at or below the smallest grid step size
-    ratio = pred_boundary / obs_boundary if not censored and None not in (pred_boundary, obs_boundary) else None
+
+    def ratio_of(pred, pb):  # None when a boundary sits at or below the smallest grid step size, or is not crossed
+        censored = obs[0] != "stay" or pred[0] != "stay"
+        return (pb / obs_boundary if not censored and None not in (pb, obs_boundary) else None), censored
+
+    ratio, censored = ratio_of(pred, pred_boundary)
+    ratio_q, _ = ratio_of(pred_q, pred_boundary_q)
+    # the true observed boundary lies in (lrs[k-1], lrs[k]]: by what factor a prediction falls outside that bracket
+    lo = lrs[not_stay[0] - 1] if not_stay and not_stay[0] > 0 else None
+    outside = lambda pb, r: None if r is None or lo is None else float(max(1.0, pb / obs_boundary, lo / pb))  # noqa: E731
     med = lambda rows, key: [float(np.median([getattr(r, key) for r in row])) for row in rows]  # noqa: E731
     mean = lambda rows, key: [float(np.nanmean([getattr(r, key) for r in row])) if not all(r.blew_up for r in row)  # noqa: E731
                               else None for row in rows]
@@ -282,7 +335,8 @@ def _cell(params: dict, seed: int) -> dict:
         dataset=q["dataset"], kind=q["kind"], alpha=float(q["alpha"]), batch=B, method="GA" if q["alpha"] == 1.0 else "GDA",
         n=int(q["n"]), n_retain=int(retain.size), n_forget=int(forget.size), hidden=int(q["hidden"]),
         n_params=int(tm.curvature.n_params), steps=int(q["steps"]), reps=int(q["reps"]), train_seed=int(q["train_seed"]),
-        backend=q["backend"], predictor=q["predictor"], sampling_pred=SAMPLING, sampling_runs="fixed-size batches",
+        backend=q["backend"], predictor=q["predictor"], sampling_pred=_recipe(q).sampling, sampling_quadratic=SAMPLING,
+        sampling_runs="fixed-size batches", forecast_runs=int(q["forecast_runs"]) if q["predictor"] == "tangent" else None,
         forget_rise_thr=fr, retain_rise_thr=rr, rank_rtol=float(q["rank_rtol"]), seed=int(seed), lrs=list(lrs),
         obs_verdicts=obs_v, obs=obs, pred=pred, agreement=float(np.mean([a == b for a, b in zip(pred, obs)])),
         obs_forget_rise=med(runs, "forget_rise"), obs_retain_rise=med(runs, "retain_rise"),
@@ -292,6 +346,10 @@ def _cell(params: dict, seed: int) -> dict:
         pred_forget_sd=[curve["forget_sd"][i] for i in idx], pred_retain_sd=[curve["retain_sd"][i] for i in idx],
         curve_lrs=[float(v) for v in fine], curve_forget_rise=curve["forget_rise"], curve_retain_rise=curve["retain_rise"],
         pred_boundary=pred_boundary, obs_boundary=obs_boundary, boundary_ratio=ratio, boundary_censored=censored,
+        obs_boundary_below=lo, bracket_factor=outside(pred_boundary, ratio),
+        bracket_factor_quadratic=outside(pred_boundary_q, ratio_q), pred_quadratic=pred_q, agreement_quadratic=float(np.mean([a == b for a, b in zip(pred_q, obs)])),
+        pred_boundary_quadratic=pred_boundary_q, boundary_ratio_quadratic=ratio_q,
+        curve_forget_rise_quadratic=quad["forget_rise"], curve_retain_rise_quadratic=quad["retain_rise"],
         train_loss=tm.train.loss, train_accuracy=tm.train.accuracy, train_epochs=int(tm.train.epochs),
         forget_loss_0=L0[1], retain_loss_0=L0[0], seconds_train=float(tm.seconds), seconds_predict=t1 - t0,
         seconds_runs=t2 - t1, **summary)
@@ -351,8 +409,9 @@ def real_models_grid(dataset: str, preset: str = "quick", seed: int = 0, map_cel
     -------
     dict
         ``records``, axes ``kinds``, ``batches``, ``alphas``, ``lrs``; arrays ``obs_code``, ``pred_code``,
-        ``pred_boundary``, ``obs_boundary``, ``boundary_ratio`` (NaN where not crossed), ``agreement``
-        (per kind, over all its cells), ``agreement_all``, ``seconds``.
+        ``pred_boundary``, ``obs_boundary``, ``boundary_ratio`` (NaN where not crossed), the quadratic
+        forecast's ``pred_code_quadratic``, ``pred_boundary_quadratic``, ``boundary_ratio_quadratic``;
+        ``agreement`` (per kind, over all its cells), ``agreement_all``, ``agreement_all_quadratic``, ``seconds``.
     """
     check_dataset(dataset)
     every = real_models_cells(preset=preset, **fixed)  # the sweep's canonical list: its seeds are the sweep's
@@ -368,18 +427,22 @@ def real_models_grid(dataset: str, preset: str = "quick", seed: int = 0, map_cel
     lrs = recs[0]["lrs"]
     code = {v: i for i, v in enumerate(_m.VERDICTS)}
     shape = (len(K), len(Bs), len(A))
-    out = {"records": recs, "kinds": K, "batches": np.array(Bs), "alphas": np.array(A), "lrs": np.array(lrs),
-           "obs_code": np.full(shape + (len(lrs),), -1), "pred_code": np.full(shape + (len(lrs),), -1)}
-    for key in ("pred_boundary", "obs_boundary", "boundary_ratio"):
+    out = {"records": recs, "kinds": K, "batches": np.array(Bs), "alphas": np.array(A), "lrs": np.array(lrs)}
+    for key in ("obs_code", "pred_code", "pred_code_quadratic"):
+        out[key] = np.full(shape + (len(lrs),), -1)
+    bkeys = ("pred_boundary", "obs_boundary", "boundary_ratio", "pred_boundary_quadratic", "boundary_ratio_quadratic")
+    for key in bkeys:
         out[key] = np.full(shape, np.nan)
     for r in recs:
         i, j, k = K.index(r["kind"]), Bs.index(r["batch"]), A.index(r["alpha"])
         out["obs_code"][i, j, k] = [code[v] for v in r["obs"]]
         out["pred_code"][i, j, k] = [code[v] for v in r["pred"]]
-        for key in ("pred_boundary", "obs_boundary", "boundary_ratio"):
+        out["pred_code_quadratic"][i, j, k] = [code[v] for v in r["pred_quadratic"]]
+        for key in bkeys:
             out[key][i, j, k] = np.nan if r[key] is None else r[key]
     match = out["obs_code"] == out["pred_code"]
     out["agreement"] = match.reshape(len(K), -1).mean(axis=1)
     out["agreement_all"] = float(match.mean())
+    out["agreement_all_quadratic"] = float(np.mean(out["obs_code"] == out["pred_code_quadratic"]))
     out["seconds"] = time.perf_counter() - t0
     return out

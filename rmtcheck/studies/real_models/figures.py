@@ -2,11 +2,11 @@
 
 ``real-models-digits``, ``real-models-breast-cancer``, ``real-models-mnist1d``: for each forget kind
 (columns) and batch size (rows), the observed verdict of real GA/GDA unlearning (median over seeds: stay,
-leave, collapse) over step size :math:`\\eta` and forget weight :math:`\\alpha`, with the pre-flight
-forecast's boundary (smallest :math:`\\eta` whose forecast is not "stay") overlaid and the cells whose
-predicted verdict differs crossed out. Thresholds, steps, seeds and the two batch models (fixed-size
-batches in the runs, independent Bernoulli batches in the forecast; they differ by O(B/n) in the noise
-correlation term) are in the caption. ``--quick`` uses the ``quick`` grid preset (< 60 s per data set on 2
+leave, collapse) over step size :math:`\\eta` and forget weight :math:`\\alpha`, with the boundary of
+the pre-flight's tangent forecast (smallest :math:`\\eta` whose median simulated run is not "stay") overlaid,
+the cells whose predicted verdict differs crossed out, and the quadratic forecast's boundary in grey for
+comparison. Thresholds, steps, seeds and the batch models (fixed-size batches in the runs and the tangent
+forecast, independent Bernoulli batches in the quadratic forecast) are in the caption. ``--quick`` uses the ``quick`` grid preset (< 60 s per data set on 2
 cores), otherwise the ``default`` preset (minutes; ``--jobs N`` spreads its cells over processes).
 
 Data come from :func:`rmtcheck.studies.real_models.experiments.real_models_grid`.
@@ -56,9 +56,10 @@ def _draw(dataset: str, out_dir, quick: bool, seed: int):
                 ax.pcolormesh(edges, yedges, d["obs_code"][i, j], cmap=cmap, norm=norm, rasterized=True)
                 bad = np.argwhere(d["obs_code"][i, j] != d["pred_code"][i, j])
                 ax.plot(lrs[bad[:, 1]], bad[:, 0], "x", color="k", ms=3.5, mew=0.8, ls="none")
-                pb = d["pred_boundary"][i, j]
-                ok = np.isfinite(pb)
-                ax.plot(pb[ok], np.arange(len(A))[ok], "|-", color="k", ms=9, mew=1.6, lw=0.6)
+                for key, color in (("pred_boundary_quadratic", "0.45"), ("pred_boundary", "k")):
+                    pb = d[key][i, j]
+                    ok = np.isfinite(pb)
+                    ax.plot(pb[ok], np.arange(len(A))[ok], "|-", color=color, ms=9, mew=1.6, lw=0.6)
                 ax.set_xscale("log")
                 agree = float(np.mean(d["obs_code"][i, j] == d["pred_code"][i, j]))
                 ax.set_title(f"{kind}, B={int(B)}: agree {agree:.2f}", fontsize=6.5)
@@ -68,13 +69,16 @@ def _draw(dataset: str, out_dir, quick: bool, seed: int):
             axes[j, 0].set_ylabel(r"forget weight $\alpha$")
         handles = [Patch(color=c, label=f"observed {v}") for c, v in zip(_COLORS, VERDICTS)]
         handles += [plt.Line2D([], [], color="k", marker="|", ms=8, mew=1.6, lw=0.6, label="predicted boundary"),
+                    plt.Line2D([], [], color="0.45", marker="|", ms=8, mew=1.6, lw=0.6,
+                               label="quadratic forecast's boundary"),
                     plt.Line2D([], [], color="k", marker="x", ls="none", ms=4, label="prediction differs")]
-        fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=5.5, frameon=False)
+        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=5.5, frameon=False)
         fig.suptitle(f"{dataset}: MLP (n={r0['n']}, d={r0['n_params']}) trained to loss <= 0.01; {r0['steps']} steps of "
                      f"GA/GDA; cell = median verdict of {r0['reps']} seeds; agreement over all cells "
-                     f"{d['agreement_all']:.2f}\nleave: forget loss +{r0['forget_rise_thr']:g} nats; collapse: retain "
-                     f"loss +{r0['retain_rise_thr']:g} nats (takes precedence)\nruns: fixed-size batches without "
-                     "replacement; forecast: independent Bernoulli(B/n) batches (the two differ by O(B/n))", fontsize=5.8)
+                     f"{d['agreement_all']:.2f} (quadratic forecast {d['agreement_all_quadratic']:.2f})\nleave: forget "
+                     f"loss +{r0['forget_rise_thr']:g} nats; collapse: retain loss +{r0['retain_rise_thr']:g} nats (takes "
+                     f"precedence)\nprediction: median of {r0['forecast_runs']} runs of the linearised network (exact "
+                     "loss), fixed-size batches as the real runs; quadratic: Bernoulli(B/n) batches", fontsize=5.8)
         fig.subplots_adjust(top=0.76, bottom=0.26, left=0.12, right=0.98, hspace=0.45, wspace=0.08)
         return save_figure(fig, out_dir, f"real-models-{dataset.replace('_', '-')}", _arrays(d))
 

@@ -55,8 +55,9 @@ def test_forecast_distance_equals_the_existing_horizon_prediction(tp, alpha, bat
 def test_cell_records_the_forecast_fields():
     r = cu.cnn_unlearning_cell(dict(snr=0.3, batch=2, alpha=0.2, train_seed=3, **TINY), 4)
     json.dumps(r, allow_nan=False)  # finite JSON scalars
-    for key in ("pred_forecast", "obs_left", "forgot"):
+    for key in ("pred_forecast", "obs_left", "forgot", "pred_tangent"):
         assert isinstance(r[key], bool)
+    assert r["pred_tangent"] == (r["tangent_verdict"] != "stay") and 0.0 <= r["tangent_left_fraction"] <= 1.0
     for key in ("fc_forget_loss_K", "fc_forget_loss_sd_K", "fc_retain_loss_K", "fc_retain_loss_sd_K", "fc_rms_dist",
                 "fc_log_reach", "forget_rise_thr", "retain_rise_thr", "retain_loss_0", "retain_loss_K"):
         assert isinstance(r[key], float) and math.isfinite(r[key]), key
@@ -86,6 +87,7 @@ def test_forecast_losses_match_the_network_for_small_steps(alpha):
     for name in ("forget", "retain"):
         obs_rise = r[f"{name}_loss_K"] - r[f"{name}_loss_0"]
         assert abs(r[f"fc_{name}_loss_K"] - r[f"{name}_loss_K"]) < 0.1 * abs(obs_rise), (name, r)
+        assert abs(r[f"tg_{name}_loss_K"] - r[f"{name}_loss_K"]) < 0.1 * abs(obs_rise), (name, r)
 
 
 def test_grid_reports_the_forecast_agreement():
@@ -96,6 +98,7 @@ def test_grid_reports_the_forecast_agreement():
         assert g["agreement_forecast"][i] == pytest.approx(want)
         assert g["agreement_forecast_distance"][i] == pytest.approx(np.mean([r["pred_forecast"] == r["obs_escape"]
                                                                              for r in rs]))
+        assert g["agreement_tangent"][i] == pytest.approx(np.mean([r["pred_tangent"] == r["obs_left"] for r in rs]))
     assert 0.0 <= g["agreement_forecast_all"] <= 1.0 and 0.0 <= g["agreement_forecast_distance_all"] <= 1.0
     assert g["pred_forecast_frac"].shape == g["obs_escape_frac"].shape == g["fc_log_reach"].shape
     assert np.all(np.isfinite(g["fc_log_reach"])) and np.all(np.isfinite(g["p_escape_pred_forecast"]))

@@ -16,14 +16,16 @@ DIGITS = dict(dataset="digits", n=100, hidden=8, batch=4, steps=20, curve_densit
 BC = dict(dataset="breast_cancer", n=60, hidden=6, batch=4, steps=15, reps=2, curve_density=2)
 
 
-def test_linear_regime_real_rise_matches_the_forecast():
+def test_linear_regime_real_rise_matches_both_forecasts():
     """At a tiny step the run stays in the quadratic region: the mean forget-loss rise over 30 seeds equals
-    the forecast (first order eta K |g_f|^2 plus the noise term) within 10 %, for every forget kind."""
+    the quadratic forecast (first order eta K |g_f|^2 plus the noise term) and the tangent forecast's median
+    run within 10 %, for every forget kind."""
     for kind in ("random", "class", "highest_loss"):
         r = rx.real_models_cell(dict(DIGITS, kind=kind, alpha=1.0, lrs=[0.005], reps=30), 11)
-        obs, pred = r["obs_forget_rise_mean"][0], r["pred_forget_rise"][0]
-        assert pred > 0 and abs(obs / pred - 1) < 0.1, (kind, obs, pred)
-        assert r["obs"] == ["stay"] and r["pred"] == ["stay"]
+        obs = r["obs_forget_rise_mean"][0]
+        for pred in (r["pred_forget_rise"][0], r["curve_forget_rise_quadratic"][0]):
+            assert pred > 0 and abs(obs / pred - 1) < 0.1, (kind, obs, pred)
+        assert r["obs"] == ["stay"] and r["pred"] == ["stay"] and r["pred_quadratic"] == ["stay"]
 
 
 def test_huge_step_gradient_ascent_is_observed_and_predicted_to_leave():
@@ -54,7 +56,9 @@ def test_cell_records_are_json_deterministic_and_named():
     a, b = rx.real_models_cell(cell, 9), rx.real_models_cell(cell, 9)
     same = lambda r: json.dumps({k: v for k, v in r.items() if not k.startswith("seconds")}, sort_keys=True)  # noqa: E731
     assert same(a) == same(b)
-    assert a["method"] == "GA" and a["sampling_pred"] == "independent_bernoulli" and a["n_forget"] > 0
+    assert a["method"] == "GA" and a["sampling_pred"] == "without_replacement" and a["n_forget"] > 0
+    assert a["predictor"] == "tangent" and a["forecast_runs"] == 32 and a["sampling_quadratic"] == "independent_bernoulli"
+    assert len(a["pred_quadratic"]) == 2 and 0.0 <= a["agreement_quadratic"] <= 1.0
     assert len(a["obs_verdicts"]) == 2 and all(len(v) == 2 for v in a["obs_verdicts"])
     assert a["train_loss"] <= 0.01 and a["train_accuracy"] == 1.0
     assert set(a["obs"]) <= set(rm.VERDICTS) and 0.0 <= a["agreement"] <= 1.0
@@ -64,6 +68,7 @@ def test_cell_records_are_json_deterministic_and_named():
     (dict(dataset="imagenet"), "dataset"), (dict(kind="oldest"), "kind"), (dict(lrs=[0.1, 0.0]), "lr"),
     (dict(lrs=[-1.0]), "lr"), (dict(batch=10_000), "batch"), (dict(alpha=0.0), "alpha"), (dict(alpha=2.0), "alpha"),
     (dict(predictor="oracle"), "predictor"), (dict(colour="red"), "unknown"), (dict(lrs=[]), "lrs"),
+    (dict(forecast_runs=0), "forecast_runs"),
 ])
 def test_bad_cell_parameters_name_the_argument(change, word):
     with pytest.raises(ValueError, match=word):
@@ -74,10 +79,10 @@ def test_the_sweep_and_its_quick_cells():
     sw = sweeps()["real-models"]
     quick = sw.cells(quick=True)
     assert len(quick) == 3 * 3 * 2 and {c["dataset"] for c in quick} == {"digits", "breast_cancer", "mnist1d"}
-    assert all(len(c["lrs"]) == 13 and c["predictor"] == "forecast" for c in quick)
+    assert all(len(c["lrs"]) == 13 and c["predictor"] == "tangent" for c in quick)
     assert sw.cell is rx.real_models_cell
     full = sw.cells()
-    assert len(full) == 3 * 3 * 2 * 3 and all(c["predictor"] == "preflight" for c in full)
+    assert len(full) == 3 * 3 * 2 * 3 and all(c["predictor"] == "tangent" for c in full)
     assert rx.grid_lrs(0.05, 3) == [0.05, 0.0707106781187, 0.1]
 
 
