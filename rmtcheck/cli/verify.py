@@ -13,7 +13,8 @@ def add_parser(sub):
         help="check every registered theorem on seeded instances and print the verdict table",
         description="Check registered statements against exact computation, SymPy and Monte Carlo. "
         "Exit status 1 only when a statement claimed to hold in its regime is violated there by exact "
-        "or symbolic computation.",
+        "or symbolic computation; 3 when a check raised (an internal error: that row reads 'error', the "
+        "others run); 2 for bad arguments.",
     )
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0); row k of a statement uses child k")
     p.add_argument("--instances", type=int, default=None, help="instances per statement (default: each row's own)")
@@ -72,10 +73,16 @@ def run(args) -> int:
             tag = "VIOLATION" if r.claimed else "counterexample"
             print(f"{tag} [{r.id}] instance {fv['index']} (reproduce: rmtcheck verify --only {r.id} --seed {r.seed}): "
                   f"{json.dumps(fv['instance'], default=str)[:300]} -> {json.dumps(fv['detail'], default=str)[:400]}")
+    for r in results:
+        if r.error is not None:
+            print(f"ERROR [{r.id}] {r.error} (an internal error of the package, not a verdict; reproduce: "
+                  f"rmtcheck verify --only {r.id} --seed {r.seed})")
     n_claim = sum(r.claimed for r in results)
     bad = [r.id for r in results if r.fails_run]
+    errors = [r.id for r in results if r.error is not None]
     print(f"\n{len(results)} statements ({n_claim} claimed in their regime), seed {args.seed}, "
           f"{time.perf_counter() - t0:.1f} s. " + (f"VIOLATED: {', '.join(bad)}" if bad else
-                                                    "No claimed statement violated by exact computation."))
+                                                    "No claimed statement violated by exact computation.")
+          + (f" INTERNAL ERROR in {len(errors)} row(s): {', '.join(errors)}" if errors else ""))
     sys.stdout.flush()
     return status

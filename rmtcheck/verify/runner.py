@@ -13,7 +13,7 @@ from rmtcheck._lib.jsonable import jsonable
 from rmtcheck.verify.catalog import registry
 from rmtcheck.verify.statement import Outcome, Statement
 
-__all__ = ["StatementResult", "run_statement", "run_all", "exit_status"]
+__all__ = ["StatementResult", "run_statement", "run_all", "exit_status", "EXIT_INTERNAL_ERROR"]
 
 
 
@@ -35,8 +35,8 @@ class StatementResult:
     violations : int
         Checked instances that violate the statement.
     verdict : str
-        ``"holds"``, ``"VIOLATED"``, ``"fails (as expected)"``, ``"no counterexample found"`` or
-        ``"no instance in regime"``.
+        ``"holds"``, ``"VIOLATED"``, ``"fails (as expected)"``, ``"no counterexample found"``,
+        ``"no instance in regime"`` or ``"error"`` (the check raised: a bug in the package, see ``error``).
     tightness_min, tightness_median, tightness_max : float or None
         Range and median of the finite tightness values (``None`` when there are none).
     first_violation : dict or None
@@ -51,6 +51,9 @@ class StatementResult:
         Wall time.
     details : list
         Per-instance details (only with ``keep_details``).
+    error : str or None
+        ``"instance K: ExceptionType: last line of its message"`` when sampling or checking an instance raised;
+        the row stops there, the other rows run.
     """
 
     id: str
@@ -75,6 +78,7 @@ class StatementResult:
     refs: list = field(default_factory=list)
     seconds: float = 0.0
     details: list = field(default_factory=list)
+    error: str | None = None
 
     def to_dict(self, with_details: bool = False) -> dict:
         d = asdict(self)
@@ -102,7 +106,9 @@ def _threshold_text(thr) -> str | None:
     return str(thr)
 
 
-def _verdict(stmt: Statement, tried: int, violations: int) -> str:
+def _verdict(stmt: Statement, tried: int, violations: int, error: str | None = None) -> str:
+    if error is not None:
+        return "error"
     if tried == 0:
         return "no instance in regime"
     if stmt.claimed:
@@ -148,12 +154,17 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
     children = _seed_sequence(stmt.id, seed).spawn(n_inst)
     tried = skipped = violations = 0
     tight: list[float] = []
-    first = None
+    first = error = None
     details = []
     for k, child in enumerate(children):
         rng = np.random.default_rng(child)
-        inst = stmt.sample(rng)
-        out: Outcome = stmt.check(inst, rng)
+        try:
+            inst = stmt.sample(rng)
+            out: Outcome = stmt.check(inst, rng)
+        except Exception as exc:  # a bug in one check must not hide the other rows
+            lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
+            error = f"instance {k}: {type(exc).__name__}" + (f": {lines[-1].strip()}" if lines else "")
+            break
         if out.skipped:
             skipped += 1
             continue
@@ -179,7 +190,7 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
         instances=tried,
         skipped=skipped,
         violations=violations,
-        verdict=_verdict(stmt, tried, violations),
+        verdict=_verdict(stmt, tried, violations, error),
         tightness_min=min(tight) if tight else None,
         tightness_median=float(np.median(tight)) if tight else None,
         tightness_max=max(tight) if tight else None,
@@ -189,6 +200,7 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
         refs=list(stmt.refs),
         seconds=time.perf_counter() - t0,
         details=details,
+        error=error,
     )
 
 
@@ -230,8 +242,12 @@ def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | No
     return [run_statement(s, seed, instances) for s in chosen]
 
 
+#: Exit status of a run in which some check raised (distinct from 1, violated, and 2, bad user input).
+EXIT_INTERNAL_ERROR = 3
+
+
 def exit_status(results: list[StatementResult]) -> int:
-    """1 when a claimed statement is violated by exact/symbolic computation, else 0.
+    """1 when a claimed statement is violated by exact/symbolic computation, 3 when a check raised, else 0.
 
     Parameters
     ----------
@@ -241,6 +257,9 @@ def exit_status(results: list[StatementResult]) -> int:
     Returns
     -------
     int
-        The process exit status: 1 if any result's ``fails_run`` is true, else 0.
+        The process exit status: 1 if any result's ``fails_run`` is true (a verified finding takes precedence),
+        else :data:`EXIT_INTERNAL_ERROR` (3) if any row reads ``"error"``, else 0.
     """
-    return int(any(r.fails_run for r in results))
+    if any(r.fails_run for r in results):
+        return 1
+    return EXIT_INTERNAL_ERROR if any(r.error is not None for r in results) else 0

@@ -279,16 +279,22 @@ def _rotation_check(inst, rng):
     g = np.array([mixed_recursion(R, rotated_forget(F, t), k["B"], alpha=k["alpha"], sampling="independent_bernoulli").growth(k["lr"])
                   for t in _THETAS])
     drops = np.diff(g) < -1e-10 * g[1:]
-    return Outcome(violated=bool(drops.any()), detail={"theta": _THETAS, "ms_growth": g,
-                                                       "orthogonal_minus_aligned": float(g[-1] - g[0])})
+    overshoot = k["lr"] * (1 - k["alpha"]) * k["lam_r"]
+    return Outcome(violated=bool(drops.any()), detail={
+        "theta": _THETAS, "ms_growth": g, "orthogonal_minus_aligned": float(g[-1] - g[0]),
+        "overshoot_eta_1ma_lam_r": overshoot, "in_overshoot_regime": bool(overshoot > 1),
+        "refutes": "the derived prediction that rho(T) grows monotonically with the angle, not claim (a) itself, "
+                   "which is about the escape verdict (chang_khanna.rotation_escape_verdict)"})
 
 
 register(Statement(
     id="chang_khanna.rotation_monotone",
-    source=f"{SOURCE}, headline claim (a)",
+    source=f"{SOURCE}, a derived prediction behind headline claim (a): monotonicity of the growth factor",
     refs=("changkhanna2026",),
-    text="rotating the FORGET family (retain fixed) by theta in the (e1, e2) plane from aligned with the retain "
-         "curvature (theta = 0) to orthogonal (pi/2) never decreases the mean-square growth factor",
+    text="(derived prediction, stronger than the paper's claim (a), which is about escape versus resistance) "
+         "rotating the FORGET family (retain fixed) by theta in the (e1, e2) plane from aligned with the retain "
+         "curvature (theta = 0) to orthogonal (pi/2) never decreases the mean-square growth factor rho(T); detail: "
+         "whether the instance is in the overshoot regime eta (1 - alpha) lambda_r > 1",
     notion="mean-square", sampling="independent_bernoulli",
     regime="tightness construction, 9 angles in [0, pi/2]", method="exact", sample=_tight_inst,
     check=_rotation_check, tag="paper", claimed=False, default_instances=15,
@@ -319,18 +325,52 @@ def _rotation_random_check(inst, rng):
     g = np.array([mixed_recursion(R, rotated_forget(F, t, u, v), B, alpha=a, sampling="independent_bernoulli").growth(eta)
                   for t in _THETAS])
     drops = np.diff(g) < -1e-10 * g[1:]
-    return Outcome(violated=bool(drops.any()), detail={"ms_growth": g, "lr": eta})
+    overshoot = eta * (1 - a) * float(w[-1])
+    return Outcome(violated=bool(drops.any()), detail={"ms_growth": g, "lr": eta, "overshoot_eta_1ma_lam_r": overshoot,
+                                                       "in_overshoot_regime": bool(overshoot > 1)})
 
 
 register(Statement(
     id="chang_khanna.rotation_monotone.random",
-    source=f"{SOURCE}, headline claim (a), general families",
+    source=f"{SOURCE}, a derived prediction behind headline claim (a), general families",
     refs=("changkhanna2026",),
-    text="rotating the FORGET family rigidly (its top mean direction first aligned with the retain top direction u, "
-         "then rotated towards the retain bottom direction v) never decreases the mean-square growth factor",
+    text="(derived prediction, stronger than claim (a)) rotating the FORGET family rigidly (its top mean direction "
+         "first aligned with the retain top direction u, then rotated towards the retain bottom direction v) never "
+         "decreases the mean-square growth factor rho(T); detail: whether the instance is in the overshoot regime",
     notion="mean-square", sampling="independent_bernoulli", regime="random families, 9 angles in [0, pi/2]",
     method="exact", sample=_rotation_random_inst, check=_rotation_random_check, tag="paper", claimed=False,
     default_instances=10,
+))
+
+
+_VERDICT_THETAS = np.linspace(0.0, np.pi / 2, 33)
+_TIE = 1e-12  # |rho - 1| at or below this (relative) is a boundary cell, not a verdict
+
+
+def _rotation_verdict_check(inst, rng):
+    k = inst
+    R, F = tightness_construction(k["n_r"], k["sigma_r"], k["lam_r"], k["n_f"], k["sigma_f"], k["lam_f"])
+    g = np.array([mixed_recursion(R, rotated_forget(F, t), k["B"], alpha=k["alpha"],
+                                  sampling="independent_bernoulli").growth(k["lr"]) for t in _VERDICT_THETAS])
+    verdict = np.where(g > 1 + _TIE, 1, np.where(g < 1 - _TIE, -1, 0))  # escape, resist, boundary
+    decided = verdict[verdict != 0]
+    # an escape at a smaller angle followed by resistance at a larger one reverses the claimed direction
+    reversed_ = bool(np.any((decided[:-1] == 1) & (decided[1:] == -1))) if decided.size > 1 else False
+    return Outcome(violated=reversed_, detail={"verdicts": verdict.tolist(), "ms_growth": g,
+                                               "boundary_angles": int(np.sum(verdict == 0))})
+
+
+register(Statement(
+    id="chang_khanna.rotation_escape_verdict",
+    source=f"{SOURCE}, headline claim (a): rotating the forget curvature away from the retain curvature "
+           "makes unlearning easier",
+    refs=("changkhanna2026",),
+    text="rotating the FORGET family from aligned with the retain curvature (theta = 0) to orthogonal (pi/2) never "
+         "turns escape into resistance: along 33 angles, once the mean-square verdict is escape (rho(T) > 1) it stays "
+         "escape (cells with |rho - 1| <= 1e-12 are boundary cells and decide nothing)",
+    notion="mean-square", sampling="independent_bernoulli", regime="tightness construction, 33 angles in [0, pi/2]",
+    method="exact", sample=_tight_inst, check=_rotation_verdict_check, tag="paper", claimed=False,
+    default_instances=15,
 ))
 
 
@@ -362,7 +402,7 @@ def _rotation_mc_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.rotation_monotone.monte_carlo",
-    source=f"{SOURCE}, headline claim (a), escape probability",
+    source=f"{SOURCE}, headline claim (a) at the verdict level, escape probability",
     refs=("changkhanna2026",),
     text="rotating the FORGET family from aligned to orthogonal never decreases the Monte Carlo escape fraction "
          "(runs with ||delta||^2 >= 1000 ||delta_0||^2 within 150 steps)",

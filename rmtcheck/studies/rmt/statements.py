@@ -237,13 +237,52 @@ register(Statement(
     id="rmt.brief_inner_scale",
     source=_BRIEF,
     refs=("changkhanna2026",),
-    text="Read with constant 1, the reconstructed scale |<xi_i, xi_k>| <= sigma_p^2 sqrt(d log(n/delta)) (delta = 0.05) "
+    text="Constant-1 reading (see rmt.brief_inner_scale.union_constant for the proper constant): read with constant 1, the reconstructed scale |<xi_i, xi_k>| <= sigma_p^2 sqrt(d log(n/delta)) (delta = 0.05) "
          "bounds the largest noise inner product on each instance (violation: the maximum exceeds it, no test level: a bound that fails on most instances is no bound). It does not: the maximum over n(n-1)/2 pairs is about "
          "sqrt(2 d log(n^2)); the log needs n^2 and a constant 2 (see rmt.inner_product_bound).",
     notion="deterministic", sampling="none", regime="n in [20, 150], d in [50, 1500]", method="statistical",
     tag="reconstructed", claimed=False,
     sample=lambda rng: {**_conc_sample(rng), "n": int(rng.integers(20, 150)), "d": int(rng.integers(50, 1500))},
     check=_brief_ip_check, default_instances=5,
+))
+
+
+_UNION_DRAWS = 200  # independent noise draws per instance of rmt.brief_inner_scale.union_constant
+_UNION_DELTA = 0.05
+_UNION_CONSTANT = 2.0  # the union bound's: sqrt(C d log(n^2/delta)) with C = 2
+
+
+def _union_check(inst, rng):
+    from scipy.stats import binom
+
+    seeds = np.random.SeedSequence(inst["seed"]).generate_state(_UNION_DRAWS)
+    ratios = np.empty(_UNION_DRAWS)
+    for i, s in enumerate(seeds):
+        mx = _inner({**inst, "seed": int(s)})
+        ratios[i] = mx / float(np.sqrt(_UNION_CONSTANT * inst["d"] * np.log(inst["n"] ** 2 / _UNION_DELTA)))
+    over = int(np.sum(ratios > 1.0))
+    # exceeded more often than delta allows: P(Bin(M, delta) >= over) < 1e-3 (the false-alarm rate per instance)
+    p_value = float(binom.sf(over - 1, _UNION_DRAWS, _UNION_DELTA)) if over else 1.0
+    return Outcome(p_value < 1e-3, tightness=over / _UNION_DRAWS / _UNION_DELTA,
+                   detail={"draws": _UNION_DRAWS, "exceeded": over, "exceedance_fraction": over / _UNION_DRAWS,
+                           "delta": _UNION_DELTA, "binomial_p_value": p_value,
+                           "median_max_over_bound": float(np.median(ratios)), "largest_max_over_bound": float(ratios.max())})
+
+
+register(Statement(
+    id="rmt.brief_inner_scale.union_constant",
+    source=_BRIEF + ", with the union-bound constant",
+    refs=("changkhanna2026",),
+    text="The scale |<xi_i, xi_k>| <~ sigma_p^2 sqrt(d log(n/delta)), stated up to constants, read with the union-bound "
+         "constant: max_{i<k} |<xi_i, xi_k>|/sigma_p^2 <= sqrt(2 d log(n^2/delta)) on a fraction >= 1 - delta of draws "
+         "(delta = 0.05; the Gaussian tail of a sum of d products, union over the pairs: approximate, exact as d grows). "
+         "Each instance draws 200 noise matrices at one (n, d) and fails if the bound is exceeded more often than "
+         "Binomial(200, delta) allows at level 1e-3 (the false-alarm rate per instance); tightness = exceedance "
+         "fraction / delta, detail the median and largest max/bound (how tight the bound is).",
+    notion="deterministic", sampling="none", regime="n in [20, 150], d in [50, 1500]", method="statistical",
+    tag="reconstructed",
+    sample=lambda rng: {**_conc_sample(rng), "n": int(rng.integers(20, 150)), "d": int(rng.integers(50, 1500))},
+    check=_union_check, default_instances=2,
 ))
 
 

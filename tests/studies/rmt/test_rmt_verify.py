@@ -42,3 +42,16 @@ def test_rows_are_reproducible():
     a = run_statement(s, seed=5, instances=1, keep_details=True)
     b = run_statement(s, seed=5, instances=1, keep_details=True)
     assert a.details == b.details and np.isfinite(a.details[0]["mean_sigma"])
+
+
+def test_union_constant_row_holds_and_can_fail(monkeypatch):
+    """With the union-bound constant 2 the bound holds on about 1 - delta of draws; with constant 1 (the brief's
+    scale with n^2 in the log) the same check sees it exceeded far more often than delta allows."""
+    from rmtcheck.studies.rmt import statements as st
+
+    s = _rows()["rmt.brief_inner_scale.union_constant"]
+    r = run_statement(s, seed=4, instances=1, keep_details=True)
+    assert r.violations == 0 and r.details[0]["exceedance_fraction"] <= 0.1, r.details
+    monkeypatch.setattr(st, "_UNION_CONSTANT", 1.0)
+    bad = run_statement(s, seed=4, instances=1, keep_details=True)
+    assert bad.violations == 1 and bad.details[0]["exceedance_fraction"] > 0.5, bad.details
