@@ -255,8 +255,9 @@ def _tangent_curve(tm: Trained, q, retain, forget, fine, seed) -> dict:
     return out
 
 
-def _predicted(curve: dict, fine, lrs, fr: float, rr: float) -> tuple[list, float | None]:
-    """Verdicts at the grid step sizes and the predicted boundary (first threshold crossing on ``fine``)."""
+def _predicted(curve: dict, fine, lrs, fr: float, rr: float) -> tuple[list, float | None, list]:
+    """Verdicts at the grid step sizes, the predicted boundary (first threshold crossing on ``fine``) and the
+    indices of the grid step sizes in ``fine``."""
     idx = [int(np.flatnonzero(np.isclose(fine, v, rtol=1e-9))[0]) for v in lrs]
     pred = [_m.verdict(curve["forget_rise"][i], curve["retain_rise"][i], fr, rr) for i in idx]
     crossings = [c for c in (first_crossing(fine, curve["forget_rise"], fr), first_crossing(fine, curve["retain_rise"], rr))
