@@ -122,9 +122,29 @@ def fig_batch_alpha(out_dir, quick: bool = False, seed: int = 0):
         return save_figure(fig, out_dir, "unlearning-batch-alpha", data)
 
 
+#: A tightness-construction instance on which rho(T) falls by 31 % along the rotation while staying above 1
+#: (found by a random search; outside the overshoot regime: eta (1 - alpha) lambda_r = 0.81).
+NON_MONOTONE = dict(n_r=48, sigma_r=8, lam_r=1.55, n_f=10, sigma_f=3, lam_f=1.68, alpha=0.41, batch=1, lr=0.89)
+
+
+def _rotation_growth(thetas, n_r, sigma_r, lam_r, n_f, sigma_f, lam_f, alpha, batch, lr, sampling):
+    from rmtcheck.stability.unlearning import mixed_recursion
+    from rmtcheck.studies.chang_khanna.constructions import rotated_forget, tightness_construction
+
+    R, F = tightness_construction(n_r, sigma_r, lam_r, n_f, sigma_f, lam_f)
+    return np.array([mixed_recursion(R, rotated_forget(F, t), batch, alpha=alpha, sampling=sampling).growth(lr)
+                     for t in thetas])
+
+
 @figure("unlearning-alignment")
 def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
-    """Chang & Khanna: growth factor and escape probability as the forget curvature rotates from aligned (theta = 0) to orthogonal.
+    """Chang & Khanna claim (a): the escape verdict as the forget curvature rotates from aligned to orthogonal, and a counterexample to the monotonicity of the growth factor.
+
+    Left: the instance of :func:`~rmtcheck.studies.chang_khanna.experiments.alignment_curve` — the exact
+    growth factor (both batch models), the Monte Carlo Lyapunov exponent and escape fraction; the verdict
+    turns from resist to escape as the angle grows, never back (claim (a), at the verdict level). Right: the
+    instance :data:`NON_MONOTONE`, whose exact growth factor falls along the rotation while staying above 1:
+    the derived prediction that :math:`\\rho(T)` itself is monotone fails, the verdict (escape) does not change.
 
     Parameters
     ----------
@@ -142,7 +162,7 @@ def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
 
     See Also
     --------
-    rmtcheck.studies.chang_khanna.experiments.alignment_curve : the data.
+    rmtcheck.studies.chang_khanna.experiments.alignment_curve : the data of the left panel.
 
     References
     ----------
@@ -152,29 +172,44 @@ def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
     from rmtcheck.studies.chang_khanna.experiments import alignment_curve
 
     d = alignment_curve(seed=seed, quick=quick)
+    d = dict(d)
+    for samp in ("independent_bernoulli", "without_replacement"):
+        d[f"nonmonotone_rho_{samp}"] = _rotation_growth(d["theta"], sampling=samp, **NON_MONOTONE)
+    d["nonmonotone_params"] = np.array([NON_MONOTONE[k] for k in NON_MONOTONE], dtype=float)
     with style() as plt:
-        fig, ax = plt.subplots(figsize=(4.4, 3.0))
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 3.3))
         deg = np.degrees(d["theta"])
-        ax.plot(deg, np.log(d["rho_independent_bernoulli"]), "-", label=r"$\log\rho(T)$, independent bernoulli (exact)")
-        ax.plot(deg, np.log(d["rho_without_replacement"]), "--", label=r"$\log\rho(T)$, without replacement (exact)")
+        ax.plot(deg, np.log(d["rho_independent_bernoulli"]), "-", label=r"$\log\rho(T)$, independent bernoulli")
+        ax.plot(deg, np.log(d["rho_without_replacement"]), "--", label=r"$\log\rho(T)$, without replacement")
         ax.errorbar(deg, d["lyapunov"], yerr=3 * d["lyapunov_stderr"], fmt="o", ms=2.5, lw=0.8,
-                    label="Lyapunov exponent (MC, 3 s.e.)")
+                    label="Lyapunov exponent (Monte Carlo, 3 s.e.)")
         ax.axhline(0, color="0.5", lw=0.6)
-        for key, ls in (("rho_independent_bernoulli", "-"),):
-            z = np.log(d[key])
-            idx = np.flatnonzero(np.diff(np.sign(z)) != 0)
-            for i in idx:
-                ax.axvline(deg[i] + (deg[i + 1] - deg[i]) * (-z[i]) / (z[i + 1] - z[i]), color="k", ls=":", lw=0.8)
+        z = np.log(d["rho_independent_bernoulli"])
+        for n_line, i in enumerate(np.flatnonzero(np.diff(np.sign(z)) != 0)):
+            ax.axvline(deg[i] + (deg[i + 1] - deg[i]) * (-z[i]) / (z[i + 1] - z[i]), color="k", ls=":", lw=0.8,
+                       label="mean-square verdict changes" if n_line == 0 else None)
         z = d["lyapunov"]
-        idx = np.flatnonzero(np.diff(np.sign(z)) != 0)
-        for i in idx:
-            ax.axvline(deg[i] + (deg[i + 1] - deg[i]) * (-z[i]) / (z[i + 1] - z[i]), color="C2", ls=":", lw=0.8)
+        for n_line, i in enumerate(np.flatnonzero(np.diff(np.sign(z)) != 0)):
+            ax.axvline(deg[i] + (deg[i + 1] - deg[i]) * (-z[i]) / (z[i + 1] - z[i]), color="C2", ls=":", lw=0.8,
+                       label="almost-sure verdict changes" if n_line == 0 else None)
         ax2 = ax.twinx()
         ax2.step(deg, d["escape_fraction"], where="mid", color="0.6", lw=0.8)
-        ax2.set_ylabel("MC escape fraction", color="0.4")
+        ax2.set_ylabel("Monte Carlo escape fraction (grey)", color="0.4")
         ax2.set_ylim(-0.02, 1.02)
-        ax.set_xlabel(r"rotation $\theta$ of the forget family (deg; 0 = aligned with retain)")
-        ax.set_ylabel("growth (escape > 0)")
-        ax.legend(fontsize=5.5, loc="upper left")
-        fig.tight_layout()
+        ax.set_xlabel(r"rotation $\theta$ of the forget family (deg)")
+        ax.set_ylabel(r"$\log\rho(T)$ and Lyapunov exponent (> 0: escape)")
+        ax.set_title("(a) the verdict turns from resist to escape, never back", fontsize=7.5)
+        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+        for samp, ls in (("independent_bernoulli", "-"), ("without_replacement", "--")):
+            bx.plot(deg, d[f"nonmonotone_rho_{samp}"], ls, label=rf"$\rho(T)$, {samp.replace('_', ' ')}")
+        bx.axhline(1, color="0.5", lw=0.6)
+        bx.set_xlabel(r"rotation $\theta$ of the forget family (deg)")
+        bx.set_ylabel(r"growth factor $\rho(T)$ (> 1: escape)")
+        p = NON_MONOTONE
+        bx.set_title(rf"(b) $\rho(T)$ falls yet stays > 1 ($\eta(1-\alpha)\lambda_r$ = "
+                     rf"{p['lr'] * (1 - p['alpha']) * p['lam_r']:.2f})", fontsize=7.5)
+        bx.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+        fig.text(0.5, 0.005, "0 deg = forget curvature aligned with the retain curvature; 90 deg = orthogonal",
+                 ha="center", fontsize=6)
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
         return save_figure(fig, out_dir, "unlearning-alignment", d)
