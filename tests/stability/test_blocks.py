@@ -12,9 +12,9 @@ duplicated members (the same H_i from a rotated factor F_i O), zero members, coo
 
 import numpy as np
 import pytest
+from _kronecker import kappa_nu, kron_critical, kron_growth, members, range_basis, stack_rows
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from scipy.optimize import brentq
 
 from rmtcheck.stability import (
     HessianFamily,
@@ -183,7 +183,7 @@ def test_range_coordinates_of_factored_families(F, data):
     other = HessianFamily.from_factors(rng.standard_normal((m, W.shape[1])) @ W.T)  # rank-one members in a plane
     c1, c2 = data.draw(st.sampled_from([(1.0, 0.0), (0.3, 0.7), (1.0, 1.0)]))
     fam = HessianFamily.from_blocks(F)
-    rows = np.concatenate([np.sqrt(c1 / n) * _stack_rows(F), np.sqrt(c2 / m) * other.factors])
+    rows = np.concatenate([np.sqrt(c1 / n) * stack_rows(F), np.sqrt(c2 / m) * other.factors])
     _, sv, Vt = np.linalg.svd(rows, full_matrices=False)
     w = sv**2 / max(sv.max() ** 2, 1e-300)
     assume(not np.any((w > 1e-12) & (w < 1e-8)))  # an unambiguous numerical rank (the package cuts at 1e-10)
@@ -214,63 +214,9 @@ def test_gram_range_basis_is_orthonormal_at_large_condition_numbers():
     np.testing.assert_allclose(Q.T @ Q, np.eye(4), atol=1e-12)
 
 
-def _stack_rows(F):
-    n, d, k = F.shape
-    return F.transpose(0, 2, 1).reshape(n * k, d)
-
-
-# --------------------------------------------------------------------------- the operator vs a Kronecker reference
-def _kappa_nu(sampling, n, B):
-    """The batch models' (kappa, nu), written out independently of rmtcheck.stability.sampling."""
-    if sampling == "bernoulli":
-        return 0.0, (1 - B / n) / (n * B)
-    if sampling == "without_replacement":
-        p = 0.0 if n == 1 else (n - B) / (B * (n - 1))
-        return -p, p / n
-    return -1.0 / B, 1.0 / (n * B)
-
-
 def _range_members(F):
-    """The members U^T H_i U on an orthonormal basis U of span(F) (from an SVD of the stacked factors)."""
-    n, d, k = F.shape
-    rows = F.transpose(0, 2, 1).reshape(n * k, d)
-    _, sv, Vt = np.linalg.svd(rows, full_matrices=False)
-    r = int(np.sum(sv > 1e-5 * sv.max())) if sv.size and sv.max() > 0 else 0
-    G = np.einsum("dr,idk->irk", Vt[:r].T, F)
-    return _dense(G)
-
-
-def _sym_basis(r):
-    cols = []
-    for a in range(r):
-        for b in range(a, r):
-            E = np.zeros((r, r))
-            E[a, b] = E[b, a] = 1.0 if a == b else np.sqrt(0.5)
-            cols.append(E.ravel())
-    return np.array(cols).T
-
-
-def _kron_growth(H, lr, kappa, nu):
-    """Largest eigenvalue of the symmetric part of T on symmetric r x r matrices, T built with np.kron."""
-    n, r, _ = H.shape
-    if r == 0:
-        return 1.0
-    Hb = H.mean(axis=0)
-    A = np.eye(r) - lr * Hb
-    T = np.kron(A, A) + lr * lr * (kappa * np.kron(Hb, Hb) + nu * sum(np.kron(h, h) for h in H))
-    P = _sym_basis(r)
-    S = P.T @ T @ P
-    return float(np.linalg.eigvalsh(0.5 * (S + S.T))[-1])
-
-
-def _kron_critical(H, kappa, nu):
-    hi = 2.0 / np.linalg.eigvalsh(H.mean(axis=0))[-1]
-    if _kron_growth(H, hi, kappa, nu) - 1.0 <= 1e-12:
-        return hi
-    g = lambda eta: (_kron_growth(H, eta, kappa, nu) - 1.0) / eta  # non-decreasing, one sign change
-    lo = 1e-3 * hi  # not lower: there rho - 1 ~ -eta lambda_min drowns in round-off for lambda_min << lambda_max
-    assert g(lo) < 0
-    return brentq(g, lo, hi, xtol=1e-15 * hi, rtol=1e-14)
+    """The members U^T H_i U on an orthonormal basis U of span(F)."""
+    return members(F, range_basis(F))
 
 
 @given(F=block_factors(n_max=4, d_max=10, k_max=2, scales=(0, 2)), sampling=st.sampled_from(SAMPLINGS), b=st.floats(0, 1),
@@ -278,16 +224,16 @@ def _kron_critical(H, kappa, nu):
 def test_growth_and_critical_lr_of_blocks_equal_the_kronecker_reference(F, sampling, b, u):
     n = F.shape[0]
     B = 1 + int(b * (n - 1))
-    kappa, nu = _kappa_nu(sampling, n, B)
+    kappa, nu = kappa_nu(sampling, n, B)
     H = _range_members(F)
     fam = HessianFamily.from_blocks(F)
     if H.shape[1] == 0:  # nothing moves
         assert ms_growth(fam, 1.0, B, sampling=sampling) == 1.0
         assert critical_lr(fam, B, sampling=sampling) == np.inf
         return
-    eta_ref = _kron_critical(H, kappa, nu)
+    eta_ref = kron_critical([(1.0, kappa, nu, H)])
     lr = u * eta_ref
-    assert ms_growth(fam, lr, B, sampling=sampling) == pytest.approx(_kron_growth(H, lr, kappa, nu), rel=1e-10)
+    assert ms_growth(fam, lr, B, sampling=sampling) == pytest.approx(kron_growth([(1.0, kappa, nu, H)], lr), rel=1e-10)
     assert critical_lr(fam, B, sampling=sampling) == pytest.approx(eta_ref, rel=1e-8)
     # the same family held as a dense stack goes through the other branches: same numbers
     dense = HessianFamily.from_stack(_dense(F))
@@ -302,13 +248,13 @@ def test_lanczos_path_of_blocks_equals_the_kronecker_reference(sampling):
     F = np.einsum("ds,isk->idk", _orthonormal(rng, 14, 9), rng.standard_normal((6, 9, 2)))
     F[5] = F[0] @ _orthonormal(rng, 2, 2)
     F *= 10.0 ** rng.uniform(-0.5, 0.5, 6)[:, None, None]
-    kappa, nu = _kappa_nu(sampling, 6, 2)
+    kappa, nu = kappa_nu(sampling, 6, 2)
     H = _range_members(F)
     assert H.shape[1] == 9
-    eta_ref = _kron_critical(H, kappa, nu)
+    eta_ref = kron_critical([(1.0, kappa, nu, H)])
     for u in (0.5, 1.0, 2.0):
         assert ms_growth(F, u * eta_ref, 2, sampling=sampling) == pytest.approx(
-            _kron_growth(H, u * eta_ref, kappa, nu), rel=1e-10)
+            kron_growth([(1.0, kappa, nu, H)], u * eta_ref), rel=1e-10)
     assert critical_lr(F, 2, sampling=sampling) == pytest.approx(eta_ref, rel=1e-8)
 
 

@@ -19,9 +19,9 @@ import pickle
 
 import numpy as np
 import pytest
+from _kronecker import kappa_nu, kron_critical, kron_growth, members, range_basis, sym_basis
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy.optimize import brentq
 
 from rmtcheck.stability import (
     HessianFamily,
@@ -132,7 +132,7 @@ def pair_factors(draw, n_max=4, k_max=2):
     Fr = np.einsum("ds,isk->idk", Ur, rng.standard_normal((n_r, s, k)))
     Fr = _degenerate(draw, rng, Fr, protect=1)
     if layout == "inside":  # forget curvature inside the range of the retain curvature: a resisting window exists
-        Q = _range_basis(Fr)
+        Q = range_basis(Fr)
         Ff = np.einsum("dr,isk->idk", Q, rng.standard_normal((n_f, Q.shape[1], k)))
     else:  # forget span at an angle to the retain span (pi/2: orthogonal, when there is room)
         perp = U[:, s:2 * s] if 2 * s <= d else np.zeros((d, s))
@@ -145,81 +145,19 @@ def pair_factors(draw, n_max=4, k_max=2):
 
 
 # --------------------------------------------------------------------------- independent references
-def _kappa_nu(sampling, n, B):
-    """The batch models' (kappa, nu), written out independently of rmtcheck.stability.sampling."""
-    if sampling == "bernoulli":
-        return 0.0, (1 - B / n) / (n * B)
-    if sampling == "without_replacement":
-        p = 0.0 if n == 1 else (n - B) / (B * (n - 1))
-        return -p, p / n
-    return -1.0 / B, 1.0 / (n * B)
-
-
-def _range_basis(*Fs):
-    """Orthonormal basis of span of all factors (SVD of the stacked factors; rank as the package defines it)."""
-    R = np.concatenate([_stack(F) for F in Fs])
-    _, sv, Vt = np.linalg.svd(R, full_matrices=False)
-    r = int(np.sum(sv > 1e-5 * sv.max())) if sv.max() > 0 else 0
-    return Vt[:r].T
-
-
-def _members(F, U):
-    G = np.einsum("dr,idk->irk", U, F)
-    return G @ G.transpose(0, 2, 1)
-
-
-def _sym_basis(r):
-    cols = []
-    for a in range(r):
-        for b in range(a, r):
-            E = np.zeros((r, r))
-            E[a, b] = E[b, a] = 1.0 if a == b else np.sqrt(0.5)
-            cols.append(E.ravel())
-    return np.array(cols).T
-
-
-def _kron_growth(terms, lr):
-    """rho of T = (I - lr Dbar)^{(x)2} + lr^2 sum_t w_t^2 [kappa_t Hb_t (x) Hb_t + nu_t sum_i H_ti (x) H_ti] on Sym(r).
-
-    ``terms``: (weight, kappa, nu, members (n_t, r, r)). Largest eigenvalue of the symmetric part of T
-    restricted to symmetric matrices.
-    """
-    r = terms[0][3].shape[1]
-    Dbar = sum(w * H.mean(axis=0) for w, _, _, H in terms)
-    A = np.eye(r) - lr * Dbar
-    T = np.kron(A, A)
-    for w, kappa, nu, H in terms:
-        Hb = H.mean(axis=0)
-        T += lr * lr * w * w * (kappa * np.kron(Hb, Hb) + nu * np.einsum("iab,icd->acbd", H, H).reshape(r * r, r * r))
-    P = _sym_basis(r)
-    S = P.T @ T @ P
-    return float(np.linalg.eigvalsh(0.5 * (S + S.T))[-1])
-
-
 def _sgd_terms(F, sampling, B):
-    H = _members(F, _range_basis(F))
-    return [(1.0, *_kappa_nu(sampling, F.shape[0], B), H)]
+    H = members(F, range_basis(F))
+    return [(1.0, *kappa_nu(sampling, F.shape[0], B), H)]
 
 
 def _mixed_terms(Fr, Ff, alpha, sampling, B):
-    U = _range_basis(Fr, Ff)
-    Hr, Hf = _members(Fr, U), _members(Ff, U)
+    U = range_basis(Fr, Ff)
+    Hr, Hf = members(Fr, U), members(Ff, U)
     if sampling == "pair_bernoulli":
         D = ((1 - alpha) * Hr[:, None] - alpha * Hf[None, :]).reshape(-1, U.shape[1], U.shape[1])
-        return [(1.0, *_kappa_nu("bernoulli", D.shape[0], B), D)]
+        return [(1.0, *kappa_nu("bernoulli", D.shape[0], B), D)]
     model = "bernoulli" if sampling == "independent_bernoulli" else "without_replacement"
-    return [(1 - alpha, *_kappa_nu(model, len(Hr), B), Hr), (-alpha, *_kappa_nu(model, len(Hf), B), Hf)]
-
-
-def _kron_critical(terms):
-    lam = np.linalg.eigvalsh(sum(w * H.mean(axis=0) for w, _, _, H in terms))[-1]
-    hi = 2.0 / lam
-    if _kron_growth(terms, hi) - 1.0 <= 1e-12:
-        return hi
-    g = lambda eta: (_kron_growth(terms, eta) - 1.0) / eta  # non-decreasing, one sign change
-    lo = 1e-3 * hi  # not lower: there rho - 1 ~ -eta lambda_min drowns in round-off for lambda_min << lambda_max
-    assert g(lo) < 0
-    return brentq(g, lo, hi, xtol=1e-15 * hi, rtol=1e-14)
+    return [(1 - alpha, *kappa_nu(model, len(Hr), B), Hr), (-alpha, *kappa_nu(model, len(Hf), B), Hf)]
 
 
 def _rel(a, b):
@@ -234,7 +172,7 @@ def test_gram_coordinates_reproduce_K_and_the_rank(F):
     n, d, k = F.shape
     K = _gram(F)
     G, s = gram_coordinates(K, k)
-    r = _range_basis(F).shape[1]
+    r = range_basis(F).shape[1]
     assert G.shape == (n, r, k) and s.shape == (r,)
     assert np.all(s > 0) and np.all(np.diff(s) <= 0)
     top = np.abs(K).max()
@@ -261,12 +199,12 @@ def test_gram_family_equals_parameter_space_and_the_kronecker_reference(F, b):
         terms = _sgd_terms(F, sampling, B)
         eta_g, eta_p = critical_lr(gram, B, sampling=sampling), critical_lr(param, B, sampling=sampling)
         assert _rel(eta_g, eta_p) <= RTOL, (sampling, eta_g, eta_p)
-        assert eta_g == pytest.approx(_kron_critical(terms), rel=1e-8)
+        assert eta_g == pytest.approx(kron_critical(terms), rel=1e-8)
         for u in (0.5, 1.0, 2.0):
             rho_g = ms_growth(gram, u * eta_p, B, sampling=sampling)
             rho_p = ms_growth(param, u * eta_p, B, sampling=sampling)
             assert _rel(rho_g, rho_p) <= RTOL, (sampling, u, rho_g, rho_p)
-            assert rho_g == pytest.approx(_kron_growth(terms, u * eta_p), rel=RTOL)
+            assert rho_g == pytest.approx(kron_growth(terms, u * eta_p), rel=RTOL)
 
 
 def test_gram_and_parameter_space_agree_at_small_curvature():
@@ -332,13 +270,13 @@ def test_the_trap_naive_C_iteration_has_a_spurious_eigenvalue(case, sampling):
     r = int(np.sum(mu > 1e-10 * mu[-1]))
     m0 = m - r
     assert m0 >= 1  # K is singular
-    kappa, nu = _kappa_nu(sampling, n, B)
+    kappa, nu = kappa_nu(sampling, n, B)
     terms = _sgd_terms(F, sampling, B)
-    lr = 0.5 * _kron_critical(terms)
-    rho_true = _kron_growth(terms, lr)
+    lr = 0.5 * kron_critical(terms)
+    rho_true = kron_growth(terms, lr)
     assert rho_true < 1  # the dynamics contract in mean square
 
-    P = _sym_basis(m)
+    P = sym_basis(m)
     TC = P.T @ _naive_C_operator(K, n, k, lr, kappa, nu) @ P  # T_C maps symmetric C to symmetric C
     ev = np.linalg.eigvals(TC)
     assert np.abs(ev.imag).max() <= 1e-9
@@ -350,12 +288,12 @@ def test_the_trap_naive_C_iteration_has_a_spurious_eigenvalue(case, sampling):
     np.testing.assert_allclose(TCu, C, atol=1e-12)
     np.testing.assert_allclose(_stack(F).T @ C @ _stack(F), 0, atol=1e-12 * np.abs(K).max())
     # the spectrum of T_C is that of the true operator on range(F) plus the spurious 1 and 1 - lr mu / n
-    U = _range_basis(F)
-    Hs = _members(F, U)
+    U = range_basis(F)
+    Hs = members(F, U)
     Hb = Hs.mean(axis=0)
     A = np.eye(r) - lr * Hb
     T = np.kron(A, A) + lr * lr * (kappa * np.kron(Hb, Hb) + nu * np.einsum("iab,icd->acbd", Hs, Hs).reshape(r * r, r * r))
-    Pr = _sym_basis(r)
+    Pr = sym_basis(r)
     true = np.linalg.eigvalsh(Pr.T @ T @ Pr)
     spurious = np.concatenate([np.ones(m0 * (m0 + 1) // 2), np.repeat(1 - lr * mu[m0:] / n, m0)])
     np.testing.assert_allclose(ev, np.sort(np.concatenate([true, spurious])), atol=1e-9)
@@ -379,7 +317,7 @@ def test_gram_pair_equals_parameter_space(FF, alpha, u, b, seed):
     B = 1 + int(b * (min(n_r, n_f) - 1))
     gr, gf = gram_pair(_joint(Fr, Ff), n_r, k)
     pr, pf = _param(Fr), _param(Ff)
-    assert (gr.n, gf.n) == (n_r, n_f) and gr.d == gf.d == _range_basis(Fr, Ff).shape[1]
+    assert (gr.n, gf.n) == (n_r, n_f) and gr.d == gf.d == range_basis(Fr, Ff).shape[1]
     lam = np.linalg.eigvalsh((1 - alpha) * pr.mean + alpha * pf.mean)[-1]
     lr = u / lam
     for sampling in MIXED:
@@ -484,14 +422,14 @@ def test_gram_pair_equals_the_dense_mixed_kronecker_reference(FF, alpha, samplin
     lam = np.linalg.eigvalsh(sum(w * H.mean(axis=0) for w, _, _, H in terms))
     scale = np.linalg.eigvalsh((1 - alpha) * _param(Fr).mean + alpha * _param(Ff).mean)[-1]
     lr = u / scale  # (the mixed mean Dbar itself may vanish)
-    assert mixed_growth(gr, gf, lr, B, alpha=alpha, sampling=sampling) == pytest.approx(_kron_growth(terms, lr),
+    assert mixed_growth(gr, gf, lr, B, alpha=alpha, sampling=sampling) == pytest.approx(kron_growth(terms, lr),
                                                                                       rel=RTOL)
     eta = mixed_critical_lr(gr, gf, B, alpha=alpha, sampling=sampling)
     if lam[0] < -1e-9 * scale:
         assert eta == 0.0  # a negative curvature direction of the mixed mean: escapes at every eta
     elif lam[0] > 1e-9 * scale and np.isfinite(eta):  # the exact root: the reference contracts below, grows above
         assert eta > 0
-        assert _kron_growth(terms, eta * (1 - 1e-6)) < 1 < _kron_growth(terms, eta * (1 + 1e-6))
+        assert kron_growth(terms, eta * (1 - 1e-6)) < 1 < kron_growth(terms, eta * (1 + 1e-6))
 
 
 @given(FF=pair_factors(n_max=3), alpha=st.sampled_from([0.1, 0.3]), sampling=st.sampled_from(MIXED[::2]),
