@@ -95,6 +95,7 @@ import itertools
 import sympy as sp
 
 from rmtcheck.proofs._common import B, alpha, assert_equal, eta, n
+from rmtcheck.proofs.sgd_operator import _batches  # every batch of each model, exact rationals
 
 MODELS = ("bernoulli", "without_replacement", "with_replacement")
 
@@ -204,23 +205,6 @@ def _op_matrix(op, r):
 def _charpoly(Mat, p=0):
     """``x^p det(x I - Mat)`` as a polynomial."""
     return sp.Poly(sp.expand(x**p * Mat.charpoly(x).as_expr()), x)
-
-
-def _batches(name, nn, bb):
-    """Every batch of the model as ``(probability, weights c)`` with exact rationals."""
-    if name == "bernoulli":
-        p = R(bb, nn)
-        for z in itertools.product((0, 1), repeat=nn):
-            yield p ** sum(z) * (1 - p) ** (nn - sum(z)), [R(zi, bb) for zi in z]
-    elif name == "without_replacement":
-        subsets = list(itertools.combinations(range(nn), bb))
-        for s in subsets:
-            yield R(1, len(subsets)), [R(int(i in s), bb) for i in range(nn)]
-    elif name == "with_replacement":
-        for idx in itertools.product(range(nn), repeat=bb):
-            yield R(1, nn**bb), [R(idx.count(i), bb) for i in range(nn)]
-    else:
-        raise ValueError(name)
 
 
 # --------------------------------------------------------------------------- range coordinates

@@ -156,6 +156,14 @@ def _check_xy(model, X, y=None):
     return X, y
 
 
+def _backprop(model, params, pre, l, delta):
+    """:math:`\\delta_{l-1} = (\\delta_l W_l^\\top) \\odot \\phi'(h_{l-1})` for ``delta`` of shape ``(n, width)`` or
+    ``(n, m, width)`` (one per output unit)."""
+    back = delta @ params[2 * l].T
+    h = pre[l - 1].reshape(pre[l - 1].shape[:1] + (1,) * (delta.ndim - 2) + pre[l - 1].shape[1:])
+    return back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
+
+
 def forward(model, params, X) -> np.ndarray:
     """Logits, shape ``(n, n_classes)``.
 
@@ -250,9 +258,7 @@ def loss_and_grad(model, params, X, y, scale: float = 1.0):
         grads[2 * l] = acts[l].T @ delta
         grads[2 * l + 1] = delta.sum(axis=0)
         if l > 0:
-            back = delta @ params[2 * l].T
-            h = pre[l - 1]
-            delta = back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
+            delta = _backprop(model, params, pre, l, delta)
     return scale * val, grads
 
 
@@ -280,9 +286,7 @@ def per_sample_grad_norms(model, params, X, y) -> np.ndarray:
         dn = np.einsum("ij,ij->i", delta, delta)
         sq += dn * (np.einsum("ij,ij->i", acts[l], acts[l]) + 1.0)
         if l > 0:
-            back = delta @ params[2 * l].T
-            h = pre[l - 1]
-            delta = back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
+            delta = _backprop(model, params, pre, l, delta)
     return np.sqrt(sq)
 
 
@@ -329,9 +333,7 @@ def output_jacobian(model, params, X) -> np.ndarray:
         blocks[2 * l] = np.einsum("ip,ijq->ijpq", a, delta).reshape(n, m, -1)
         blocks[2 * l + 1] = delta
         if l > 0:
-            back = delta @ params[2 * l].T
-            h = pre[l - 1][:, None, :]
-            delta = back * (h > 0) if model.activation == "relu" else back * (1.0 - np.tanh(h) ** 2)
+            delta = _backprop(model, params, pre, l, delta)
     return np.concatenate(blocks, axis=2)
 
 
