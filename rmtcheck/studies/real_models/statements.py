@@ -62,37 +62,36 @@ def _available(ds: str) -> str | None:
     return None
 
 
-def _agreement_check(ds):
+def _on_groups(ds, measure):
+    """A check of data set ``ds`` over every (forget kind, alpha) group of the instance: skipped, with the reason,
+    without the data extra; else ``measure(records)``."""
     def check(inst, rng):
         if (why := _available(ds)) is not None:
             return Outcome(violated=False, skipped=True, detail={"reason": why})
-        recs = [_group(ds, k, a, inst["seed"]) for k in FORGET_KINDS for a in _ALPHAS]
-        agree = float(np.mean([p == o for r in recs for p, o in zip(r["pred"], r["obs"])]))
-        quad = float(np.mean([p == o for r in recs for p, o in zip(r["pred_quadratic"], r["obs"])]))
-        per = {f"{r['kind']}_alpha{r['alpha']:g}": r["agreement"] for r in recs}
-        return Outcome(violated=agree < 0.9, tightness=agree, detail={"agreement": agree, "per_group": per,
-                                                                      "agreement_quadratic_forecast": quad})
+        return measure([_group(ds, k, a, inst["seed"]) for k in FORGET_KINDS for a in _ALPHAS])
 
     return check
 
 
-def _boundary_check(ds):
-    def check(inst, rng):
-        if (why := _available(ds)) is not None:
-            return Outcome(violated=False, skipped=True, detail={"reason": why})
-        recs = [_group(ds, k, a, inst["seed"]) for k in FORGET_KINDS for a in _ALPHAS]
-        ratios = {f"{r['kind']}_alpha{r['alpha']:g}": r["boundary_ratio"] for r in recs}
-        both = [v for v in ratios.values() if v is not None]
-        worst = max((max(v, 1.0 / v) for v in both), default=None)
-        missing = [k for k, v in ratios.items() if v is None]  # not crossed in the grid, or censored at its bottom
-        bracket = [r["bracket_factor"] for r in recs if r["bracket_factor"] is not None]
-        return Outcome(violated=worst is None or worst > 1.5 or bool(missing), tightness=worst,
-                       detail={"ratio_pred_over_obs": ratios, "worst_factor": worst, "no_ratio": missing,
-                               "worst_factor_outside_observed_bracket": max(bracket, default=None),
-                               "pred_boundary": {f"{r['kind']}_alpha{r['alpha']:g}": r["pred_boundary"] for r in recs},
-                               "obs_boundary": {f"{r['kind']}_alpha{r['alpha']:g}": r["obs_boundary"] for r in recs}})
+def _agreement(recs):
+    agree = float(np.mean([p == o for r in recs for p, o in zip(r["pred"], r["obs"])]))
+    quad = float(np.mean([p == o for r in recs for p, o in zip(r["pred_quadratic"], r["obs"])]))
+    per = {f"{r['kind']}_alpha{r['alpha']:g}": r["agreement"] for r in recs}
+    return Outcome(violated=agree < 0.9, tightness=agree, detail={"agreement": agree, "per_group": per,
+                                                                  "agreement_quadratic_forecast": quad})
 
-    return check
+
+def _boundary(recs):
+    ratios = {f"{r['kind']}_alpha{r['alpha']:g}": r["boundary_ratio"] for r in recs}
+    both = [v for v in ratios.values() if v is not None]
+    worst = max((max(v, 1.0 / v) for v in both), default=None)
+    missing = [k for k, v in ratios.items() if v is None]  # not crossed in the grid, or censored at its bottom
+    bracket = [r["bracket_factor"] for r in recs if r["bracket_factor"] is not None]
+    return Outcome(violated=worst is None or worst > 1.5 or bool(missing), tightness=worst,
+                   detail={"ratio_pred_over_obs": ratios, "worst_factor": worst, "no_ratio": missing,
+                           "worst_factor_outside_observed_bracket": max(bracket, default=None),
+                           "pred_boundary": {f"{r['kind']}_alpha{r['alpha']:g}": r["pred_boundary"] for r in recs},
+                           "obs_boundary": {f"{r['kind']}_alpha{r['alpha']:g}": r["obs_boundary"] for r in recs}})
 
 
 for _ds in DATASETS:
@@ -106,7 +105,7 @@ for _ds in DATASETS:
              "(step size, alpha, forget kind) cells, forget kinds random / one class / highest loss; tightness = the "
              "measured agreement (detail: the quadratic forecast's agreement on the same cells)",
         notion="in-probability", sampling="without_replacement", regime=_REGIME, method="monte-carlo",
-        sample=_fixed_inst, check=_agreement_check(_ds), claimed=False, tag="derived", default_instances=1,
+        sample=_fixed_inst, check=_on_groups(_ds, _agreement), claimed=False, tag="derived", default_instances=1,
     ))
     register(Statement(
         id=f"real_models.boundary.{_ds}",
@@ -117,7 +116,7 @@ for _ds in DATASETS:
              "(alpha=0.5) and each forget kind (tangent forecast); tightness = the worst factor max(r, 1/r), detail "
              "the ratios predicted/observed",
         notion="in-probability", sampling="without_replacement", regime=_REGIME, method="monte-carlo",
-        sample=_fixed_inst, check=_boundary_check(_ds), claimed=False, tag="derived", default_instances=1,
+        sample=_fixed_inst, check=_on_groups(_ds, _boundary), claimed=False, tag="derived", default_instances=1,
     ))
 
 
