@@ -315,6 +315,36 @@ class SampleCurvature:
             cache[rtol] = (G, g)
         return cache[rtol]
 
+    def reordered(self, order) -> "SampleCurvature":
+        """The same curvature with its samples in ``order`` (e.g. retain first, forget after), every array
+        permuted; a tangent factor already computed is permuted too (the permuted rows of a factor factor the
+        permuted Gram matrix), so it is not recomputed.
+
+        Parameters
+        ----------
+        order : array_like of int
+            A permutation of ``range(n)`` (or a selection of samples).
+
+        Returns
+        -------
+        SampleCurvature
+        """
+        order = np.asarray(order, dtype=np.intp)
+
+        def block(M, w):  # rows and columns of samples ``order`` in a sample-major (n w, n w) matrix
+            rows = (order[:, None] * w + np.arange(w)).ravel()
+            return M[np.ix_(rows, rows)]
+
+        pick = lambda a: None if a is None else np.asarray(a)[order]  # noqa: E731
+        kw = {"factors": self.factors[order]} if self.factors is not None else {"gram": block(self.gram, self.k)}
+        if self.jacobian_gram is not None:
+            kw["jacobian_gram"] = block(self.jacobian_gram, np.shape(self.outputs)[1])
+        out = SampleCurvature(k=self.k, coef=pick(self.coef), losses=pick(self.losses), n_params=self.n_params,
+                              loss=self.loss, outputs=pick(self.outputs), targets=pick(self.targets), **kw)
+        if "_tangent" in self.__dict__:
+            out.__dict__["_tangent"] = self.__dict__["_tangent"][order]
+        return out
+
     def tangent_features(self) -> np.ndarray:
         """A factor :math:`\\Phi` ``(n, m, p)`` of the Jacobian Gram, :math:`\\Phi_i \\Phi_j^\\top = J_i J_j^\\top`, with
         ``p`` its numerical rank (pivoted Cholesky, LAPACK ``dpstrf`` at its default tolerance). The rows are

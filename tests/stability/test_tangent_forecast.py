@@ -204,3 +204,23 @@ def test_bad_inputs_name_the_argument():
                           jacobian_gram=cur.jacobian_gram - 10 * np.eye(10))
     with pytest.raises(ValueError, match="not positive semi-definite"):
         bad.tangent_features()
+
+
+def test_reordered_equals_a_curvature_built_in_that_order():
+    rng = np.random.default_rng(8)
+    J, z, y = _instance(rng, "ce", 12, 3, 9)
+    order = rng.permutation(12)
+    for form in ("factors", "gram"):
+        cur = gauss_newton_factors(J, z, y, "ce", form=form)
+        cur.tangent_features()  # a cached factor is carried over, permuted
+        a = cur.reordered(order)
+        b = gauss_newton_factors(J[order], z[order], y[order], "ce", form=form)
+        np.testing.assert_allclose(a.gram_matrix(), b.gram_matrix(), atol=1e-12)
+        np.testing.assert_allclose(a.jacobian_gram, b.jacobian_gram, atol=1e-12)
+        for key in ("coef", "losses", "outputs", "targets"):
+            np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+        P = a.tangent_features().reshape(36, -1)
+        np.testing.assert_allclose(P @ P.T, b.jacobian_gram, atol=1e-10)
+        r = Recipe(lr=0.4, batch=3, steps=5, alpha=0.5)
+        fa, fb = tangent_forecast(a, 8, r, runs=4, rng=1), tangent_forecast(b, 8, r, runs=4, rng=1)
+        np.testing.assert_allclose(fa["forget_loss_mean"], fb["forget_loss_mean"], rtol=1e-9)

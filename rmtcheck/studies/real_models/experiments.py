@@ -122,21 +122,10 @@ class Trained:
                             forget_class=forget_class)
 
     def ordered_curvature(self, order) -> SampleCurvature:
-        """The curvature with its samples in ``order`` (retain first, forget after), for :func:`preflight`."""
-        c, k, order = self.curvature, self.curvature.k, np.asarray(order)
-        if c.factors is not None:
-            kw = {"factors": c.factors[order]}
-        else:
-            rows = (order[:, None] * k + np.arange(k)).ravel()
-            kw = {"gram": c.gram[np.ix_(rows, rows)]}
-        if c.jacobian_gram is not None:
-            m = c.outputs.shape[1]
-            rows = (order[:, None] * m + np.arange(m)).ravel()
-            kw.update(outputs=c.outputs[order], targets=c.targets[order], jacobian_gram=c.jacobian_gram[np.ix_(rows, rows)])
-        out = SampleCurvature(k=k, coef=c.coef[order], losses=c.losses[order], n_params=c.n_params, loss=c.loss, **kw)
-        if c.jacobian_gram is not None:  # the rows of a factor, permuted, factor the permuted Gram: factor once
-            out.__dict__["_tangent"] = c.tangent_features()[order]
-        return out
+        """The curvature with its samples in ``order`` (retain first, forget after), for :func:`preflight`; the
+        tangent factor is computed once per model and permuted."""
+        self.curvature.tangent_features()
+        return self.curvature.reordered(order)
 
 
 @functools.lru_cache(maxsize=8)
