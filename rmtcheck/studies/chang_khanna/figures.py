@@ -177,7 +177,7 @@ def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
         d[f"nonmonotone_rho_{samp}"] = _rotation_growth(d["theta"], sampling=samp, **NON_MONOTONE)
     d["nonmonotone_params"] = np.array([NON_MONOTONE[k] for k in NON_MONOTONE], dtype=float)
     with style() as plt:
-        fig, (ax, bx) = plt.subplots(1, 2, figsize=(7.0, 3.3))
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(6.5, 3.9))  # printed at 6.5 in: labels at 7 pt or more
         deg = np.degrees(d["theta"])
         ax.plot(deg, np.log(d["rho_independent_bernoulli"]), "-", label=r"$\log\rho(T)$, independent bernoulli")
         ax.plot(deg, np.log(d["rho_without_replacement"]), "--", label=r"$\log\rho(T)$, without replacement")
@@ -197,9 +197,9 @@ def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
         ax2.set_ylabel("Monte Carlo escape fraction (grey)", color="0.4")
         ax2.set_ylim(-0.02, 1.02)
         ax.set_xlabel(r"rotation $\theta$ of the forget family (deg)")
-        ax.set_ylabel(r"$\log\rho(T)$ and Lyapunov exponent (> 0: escape)")
+        ax.set_ylabel(r"$\log\rho(T)$, Lyapunov exp. (> 0: escape)")
         ax.set_title("(a) the verdict turns from resist to escape, never back", fontsize=7.5)
-        ax.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
         for samp, ls in (("independent_bernoulli", "-"), ("without_replacement", "--")):
             bx.plot(deg, d[f"nonmonotone_rho_{samp}"], ls, label=rf"$\rho(T)$, {samp.replace('_', ' ')}")
         bx.axhline(1, color="0.5", lw=0.6)
@@ -208,8 +208,8 @@ def fig_alignment(out_dir, quick: bool = False, seed: int = 0):
         p = NON_MONOTONE
         bx.set_title(rf"(b) $\rho(T)$ falls yet stays > 1 ($\eta(1-\alpha)\lambda_r$ = "
                      rf"{p['lr'] * (1 - p['alpha']) * p['lam_r']:.2f})", fontsize=7.5)
-        bx.legend(fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+        bx.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
         fig.text(0.5, 0.005, "0 deg = forget curvature aligned with the retain curvature; 90 deg = orthogonal",
-                 ha="center", fontsize=6)
+                 ha="center", fontsize=7)
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         return save_figure(fig, out_dir, "unlearning-alignment", d)

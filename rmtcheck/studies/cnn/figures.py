@@ -74,7 +74,8 @@ def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = 
     d = cnn_unlearning_grid(preset=preset, seed=seed)
     S, A, Bs = d["snr"], d["alpha"], d["B"]
     with style() as plt:
-        fig, axes = plt.subplots(1, len(S), figsize=(1.9 * len(S) + 1.2, 2.9), sharey=True, squeeze=False)
+        # printed at 6.5 in wide (the paper's text width): every label at 7 pt or more
+        fig, axes = plt.subplots(1, len(S), figsize=(6.5, 3.9), sharey=True, squeeze=False)
         axes = axes[0]
         for i, ax in enumerate(axes):
             im = ax.pcolormesh(Bs, A, d["obs_escape_frac"][i], cmap="RdBu_r", vmin=0, vmax=1, shading="nearest",
@@ -88,17 +89,18 @@ def fig_cnn_heatmaps(out_dir, quick: bool = False, seed: int = 0, large: bool = 
                        label="observed loss >= log 2")
             ax.set_title(f"SNR {S[i]:g}\nagree: asym {d['agreement_asymptotic'][i]:.2f}, "
                          f"K {d['agreement_horizon'][i]:.2f}\nfc {d['agreement_forecast'][i]:.2f}, "
-                         f"tg {d['agreement_tangent'][i]:.2f}", fontsize=6.5)
+                         f"tg {d['agreement_tangent'][i]:.2f}", fontsize=7)
             ax.set_xlabel("batch size B")
             ax.set_xscale("log")
         axes[0].set_ylabel(r"mixing weight $\alpha$")
-        axes[0].legend(fontsize=5, loc="upper left", frameon=True, framealpha=0.85)
-        fig.subplots_adjust(top=0.70, right=0.86, wspace=0.12)
-        fig.colorbar(im, cax=fig.add_axes([0.88, 0.18, 0.015, 0.58]), label="observed escape fraction")
+        h, lab = axes[0].get_legend_handles_labels()
+        fig.legend(h, lab, fontsize=7, loc="lower center", ncol=2, frameon=False)
+        fig.subplots_adjust(top=0.71, bottom=0.30, left=0.09, right=0.86, wspace=0.16)
+        fig.colorbar(im, cax=fig.add_axes([0.88, 0.30, 0.015, 0.41]), label="observed escape fraction")
         r0 = d["records"][0]
         fig.suptitle(f"Descent-ascent on a ReLU CNN (n={r0['n_retain'] + r0['n_forget']}, {r0['split']} split, "
                      f"eta = {r0['lr_scale']:g} eta*_r, K = {r0['steps']})\nagree: asym and K with the observed "
-                     "escape (distance); fc (quadratic forecast) and tg (tangent forecast, median of 32 runs) with "
+                     "escape (distance);\nfc (quadratic forecast) and tg (tangent forecast, median of 32 runs) with "
                      "the observed loss >= log 2", fontsize=7, y=0.995)
         return save_figure(fig, out_dir, "cnn-escape-heatmaps", _arrays(d))
 

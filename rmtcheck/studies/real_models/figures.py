@@ -48,8 +48,11 @@ def _draw(dataset: str, out_dir, quick: bool, seed: int):
         from matplotlib.patches import Patch
 
         cmap, norm = ListedColormap(_COLORS), BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3)
-        fig, axes = plt.subplots(len(Bs), len(K), figsize=(2.2 * len(K) + 0.6, 1.25 * len(Bs) * max(len(A), 2) / 2 + 1.4),
-                                 sharex=True, sharey=True, squeeze=False)
+        # printed at 6.5 in wide (the paper's text width), so every label is set at 7 pt or more
+        # panels (0.33 in per alpha row) + gaps between batch sizes + title and legend margins, in inches: about
+        # 4.1 in for the default grid, so the paper's 0.45 textheight cap does not shrink it
+        height = 0.33 * len(Bs) * max(len(A), 2) + 0.3 * (len(Bs) - 1) + 1.8
+        fig, axes = plt.subplots(len(Bs), len(K), figsize=(6.5, height), sharex=True, sharey=True, squeeze=False)
         for j, B in enumerate(Bs):
             for i, kind in enumerate(K):
                 ax = axes[j, i]
@@ -62,7 +65,7 @@ def _draw(dataset: str, out_dir, quick: bool, seed: int):
                     ax.plot(pb[ok], np.arange(len(A))[ok], "|-", color=color, ms=9, mew=1.6, lw=0.6)
                 ax.set_xscale("log")
                 agree = float(np.mean(d["obs_code"][i, j] == d["pred_code"][i, j]))
-                ax.set_title(f"{kind}, B={int(B)}: agree {agree:.2f}", fontsize=6.5)
+                ax.set_title(f"{kind}, B={int(B)}: agree {agree:.2f}", fontsize=7.5)
                 if j == len(Bs) - 1:
                     ax.set_xlabel(r"step size $\eta$")
             axes[j, 0].set_yticks(np.arange(len(A)), [("GA " if a == 1.0 else "") + f"{a:g}" for a in A])
@@ -72,14 +75,15 @@ def _draw(dataset: str, out_dir, quick: bool, seed: int):
                     plt.Line2D([], [], color="0.45", marker="|", ms=8, mew=1.6, lw=0.6,
                                label="quadratic forecast's boundary"),
                     plt.Line2D([], [], color="k", marker="x", ls="none", ms=4, label="prediction differs")]
-        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=5.5, frameon=False)
+        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
         fig.suptitle(f"{dataset}: MLP (n={r0['n']}, d={r0['n_params']}) trained to loss <= 0.01; {r0['steps']} steps of "
-                     f"GA/GDA; cell = median verdict of {r0['reps']} seeds; agreement over all cells "
+                     f"GA/GDA\ncell = median verdict of {r0['reps']} seeds; agreement over all cells "
                      f"{d['agreement_all']:.2f} (quadratic forecast {d['agreement_all_quadratic']:.2f})\nleave: forget "
                      f"loss +{r0['forget_rise_thr']:g} nats; collapse: retain loss +{r0['retain_rise_thr']:g} nats (takes "
-                     f"precedence)\nprediction: median of {r0['forecast_runs']} runs of the linearised network (exact "
-                     "loss), fixed-size batches as the real runs; quadratic: Bernoulli(B/n) batches", fontsize=5.8)
-        fig.subplots_adjust(top=0.76, bottom=0.26, left=0.12, right=0.98, hspace=0.45, wspace=0.08)
+                     f"precedence)\nprediction: median of {r0['forecast_runs']} runs of the linearised network (exact loss, the "
+                     "runs' batches); grey: quadratic forecast", fontsize=7)
+        fig.subplots_adjust(top=1 - 0.85 / height, bottom=0.95 / height, left=0.11, right=0.98, hspace=0.32,
+                            wspace=0.08)
         return save_figure(fig, out_dir, f"real-models-{dataset.replace('_', '-')}", _arrays(d))
 
 
