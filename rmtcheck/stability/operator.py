@@ -251,8 +251,9 @@ class LinearRecursion:
 
     @property
     def restricted(self) -> bool:
-        """Whether the operator acts on a proper subspace (the range) rather than on all of :math:`\\mathbb R^d`."""
-        return self.coords is not None
+        """Whether the operator acts on a proper subspace (the range) rather than on all of :math:`\\mathbb R^d`
+        (a rotation into the mean's eigenbasis alone restricts nothing)."""
+        return self.d < self.d_full
 
     # ----------------------------------------------------------------- T itself
     def apply(self, M: np.ndarray, lr: float) -> np.ndarray:
