@@ -11,7 +11,11 @@
   evolves by i.i.d. scalar multipliers and :math:`\\lambda = \\max_j E\\log|J_{jj}|`, with
   :math:`J_{11} = 1 - \\eta m K/B`, :math:`K \\sim` Hypergeometric(n, σ, B) (Binomial(σ, B/n) for
   bernoulli), and :math:`J_{jj} = 1 - \\eta m x/B`, :math:`x \\sim` Bernoulli(B/n), for the singletons;
-* ``theorem1_ratio`` and ``theorem2_factor``: the closed forms (lambdified from ``proofs/``).
+* ``theorem1_ratio`` and ``theorem2_factor``: the closed forms (lambdified from ``proofs/``);
+* ``side_wor`` and ``side_bernoulli``: the sign of :math:`\\rho(T) - 1` decided in rational arithmetic
+  (:func:`exact_growth`): -1 stable, +1 divergent, 0 a *boundary* cell, where the floating-point growth is 1 to
+  rounding and its last bit would otherwise decide the verdict (e.g. bernoulli at :math:`\\eta = 0.5`,
+  :math:`B = 2`, :math:`\\sigma = 49`, where :math:`\\rho = (n/B - 1)/\\sigma = 1`).
 
 The Monte Carlo is specialised to this design but exact in law: one batch stream (R, T, n) per
 ``B`` is shared by every ``sigma`` and learning rate (common random numbers), and log-norms are
@@ -26,6 +30,7 @@ bit-for-bit the same for any ``jobs`` or executor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -38,7 +43,7 @@ from rmtcheck.sweep import cell_rng, grid_engine, run_sweep
 
 stats = lazy_module("scipy.stats")
 
-__all__ = ["hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell", "hessian_test_row", "sweep_cells"]
+__all__ = ["exact_growth", "exact_side", "hessian_test_grid", "hessian_test_lyapunov", "hessian_test_mc_cell", "hessian_test_row", "sweep_cells"]
 
 
 def hessian_test_lyapunov(n: int, sigma: int, B: int, lr: float, lam: float = 2.0, sampling: str = "without_replacement") -> float:
@@ -98,6 +103,76 @@ def hessian_test_lyapunov(n: int, sigma: int, B: int, lr: float, lam: float = 2.
         p = B / n
         top = max(top, elog(np.array([1.0, 1 - lr * m / B]), np.array([1 - p, p])))
     return top
+
+
+def _rational(x) -> Fraction:
+    """``x`` as the rational its decimal text denotes (``0.8`` is 4/5, not the nearest double's expansion)."""
+    if isinstance(x, Fraction):
+        return x
+    return Fraction(repr(float(x))) if isinstance(x, (float, np.floating)) else Fraction(int(x))
+
+
+_KAPPA_NU = {  # (kappa, nu) of the batch models in rmtcheck.stability.sampling, as rationals
+    "bernoulli": lambda n, B: (Fraction(0), Fraction(n - B, n * n * B)),
+    "without_replacement": lambda n, B: ((-Fraction(n - B, B * (n - 1)), Fraction(n - B, B * (n - 1) * n))
+                                         if n > 1 else (Fraction(0), Fraction(0))),
+    "with_replacement": lambda n, B: (-Fraction(1, B), Fraction(1, n * B)),
+}
+
+
+def exact_growth(n: int, sigma: int, B: int, lr, lam=2, sampling: str = "without_replacement") -> Fraction:
+    """:math:`\\rho(T)` of the Hessian-test family (:func:`~rmtcheck.randmat.families.dexter_construction`), exactly.
+
+    Every member is diagonal, so :math:`T` maps :math:`E_{jk}` to :math:`\\mathbb E[J_{jj}J_{kk}]E_{jk}` and, by
+    Cauchy–Schwarz, :math:`\\rho(T) = \\max_j \\mathbb E[J_{jj}^2]` with
+    :math:`\\mathbb E[J_{jj}^2] = (1-\\eta\\bar h_j)^2 + \\eta^2(\\kappa \\bar h_j^2 + \\nu\\sum_i (H_i)_{jj}^2)`:
+    :math:`\\bar h_1 = \\lambda`, :math:`\\sum_i (H_i)_{11}^2 = \\lambda^2 n^2/\\sigma`, and for the singletons
+    (present when :math:`\\sigma < n`) :math:`\\bar h_j = \\lambda/\\sigma`,
+    :math:`\\sum_i (H_i)_{jj}^2 = \\lambda^2 n^2/\\sigma^2`. [derived] Computed in rationals, with ``lr`` and ``lam``
+    read as the decimals they print as, so ties at :math:`\\rho = 1` are decided exactly.
+
+    Parameters
+    ----------
+    n, sigma, B : int
+        Samples, coherence (``1 <= sigma <= n``) and batch size (``1 <= B <= n``).
+    lr, lam : float, int or fractions.Fraction
+        Step size and :math:`\\lambda_{\\max}`.
+    sampling : {"without_replacement", "bernoulli", "with_replacement"}
+        Batch model (:mod:`rmtcheck.stability.sampling`).
+
+    Returns
+    -------
+    fractions.Fraction
+
+    Examples
+    --------
+    >>> exact_growth(100, 49, 2, 0.5, 2, "bernoulli")     # (n/B - 1)/sigma at eta lambda = 1
+    Fraction(1, 1)
+    >>> exact_growth(100, 50, 1, 0.5, 2)                 # without replacement: (n-B)(n-sigma)/(B(n-1)sigma)
+    Fraction(1, 1)
+    """
+    if sampling not in _KAPPA_NU:
+        raise ValueError(f"sampling must be one of {sorted(_KAPPA_NU)}; got {sampling!r}")
+    eta, lam = _rational(lr), _rational(lam)
+    kappa, nu = _KAPPA_NU[sampling](int(n), int(B))
+    coords = [(lam, lam * lam * n * n / sigma)]
+    if sigma < n:
+        coords.append((lam / sigma, lam * lam * n * n / (sigma * sigma)))
+    return max((1 - eta * h) ** 2 + eta * eta * (kappa * h * h + nu * s) for h, s in coords)
+
+
+def exact_side(n: int, sigma: int, B: int, lr, lam=2, sampling: str = "without_replacement") -> int:
+    """Sign of :math:`\\rho(T) - 1` for the Hessian-test family, exactly: -1 stable, 0 boundary, +1 divergent.
+
+    See :func:`exact_growth`.
+
+    Examples
+    --------
+    >>> exact_side(100, 49, 2, 0.5, 2, "bernoulli"), exact_side(100, 48, 2, 0.5, 2, "bernoulli")
+    (0, 1)
+    """
+    g = exact_growth(n, sigma, B, lr, lam, sampling)
+    return int(g > 1) - int(g < 1)
 
 
 def _membership(rng, runs, steps, n, B):
@@ -175,6 +250,8 @@ class HessianTestGrid:
         Learning rates.
     mc_fraction, ms_growth_wor, ms_growth_bernoulli, lyapunov_wor, theorem1_ratio, theorem2_factor : ndarray
         Layers of shape ``(len(lrs), len(B), len(sigma))``.
+    side_wor, side_bernoulli : ndarray of int8
+        :func:`exact_side` over the grid (same shape): -1 stable, 0 boundary, +1 divergent, decided exactly.
     n : int
         Number of samples.
     lam : float
@@ -194,6 +271,15 @@ class HessianTestGrid:
     n: int
     lam: float
     seed_entropy: int
+    side_wor: np.ndarray | None = None
+    side_bernoulli: np.ndarray | None = None
+
+    def __post_init__(self):
+        for name, sampling in (("side_wor", "without_replacement"), ("side_bernoulli", "bernoulli")):
+            if getattr(self, name) is None:
+                setattr(self, name, np.array([[[exact_side(self.n, int(s), int(b), lr, self.lam, sampling)
+                                                for s in self.sigma] for b in self.B] for lr in self.lrs],
+                                             dtype=np.int8))
 
     def as_dict(self) -> dict:
         return {k: np.asarray(v) for k, v in self.__dict__.items()}

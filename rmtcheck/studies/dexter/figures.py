@@ -2,7 +2,9 @@
 
 * ``dexter-hessian-test`` (:func:`hessian_test`): the divergence fraction of the authors' Monte Carlo
   protocol over batch size and coherence, with the exact mean-square boundaries (without replacement,
-  bernoulli), the Lyapunov boundary and the boundaries of Theorems 1 and 2 overlaid. Data from
+  bernoulli), the Lyapunov boundary and the boundaries of Theorems 1 and 2 overlaid; cells where the exact
+  growth factor is exactly 1 (decided in rationals, :func:`~rmtcheck.studies.dexter.experiments.exact_side`) are
+  marked as boundary cells. Data from
   :func:`rmtcheck.studies.dexter.experiments.hessian_test_grid`.
 
 References
@@ -33,14 +35,21 @@ def _draw_hessian_test(grid, plt):
                    linewidths=1.3)
         ax.contour(B, S, grid.theorem1_ratio[e].T, colors=["C1"], linestyles="--", **kw)
         ax.contour(B, S, grid.theorem2_factor[e].T, colors=["C3"], linestyles=[(0, (1, 1))], **kw)
+        # cells where rho(T) = 1 exactly (decided in rationals): neither stable nor divergent
+        for side, color, marker in ((grid.side_wor, "C0", "o"), (grid.side_bernoulli, "C4", "s")):
+            ib, js = np.nonzero(side[e] == 0)
+            ax.scatter(B[ib], S[js], s=14, facecolors="none", edgecolors=color, marker=marker, linewidths=1.0,
+                       zorder=3, clip_on=False)
         ax.set_title(f"$\\eta = {lrs[e]}$, $n = {grid.n}$, $\\lambda_{{\\max}} = {grid.lam:g}$")
         ax.set_xlabel("batch size $B$")
         if e == 0:
             ax.set_ylabel("coherence $\\sigma$")
     handles = [plt.Line2D([], [], color=c, ls=ls) for c, ls in
                (("C0", "-"), ("C4", ":"), ("C2", "-."), ("C1", "--"), ("C3", (0, (1, 1))))]
+    handles += [plt.Line2D([], [], ls="none", marker=m, mfc="none", mec=c) for c, m in (("C0", "o"), ("C4", "s"))]
     labels = ["exact MS boundary (without repl.)", "exact MS boundary (bernoulli)",
-              "Lyapunov = 0 (without repl.)", "Theorem 1 (r = 1)", "Theorem 2 (bernoulli construction)"]
+              "Lyapunov = 0 (without repl.)", "Theorem 1 (r = 1)", "Theorem 2 (bernoulli construction)",
+              r"$\rho(T) = 1$ exactly (without repl.)", r"$\rho(T) = 1$ exactly (bernoulli)"]
     fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     cb = fig.colorbar(im, ax=axes, shrink=0.8)
     cb.set_label("fraction of 10 runs diverged (authors' protocol)")
