@@ -2,7 +2,11 @@
 
 Results go to an SQLite store: ``--store PATH``, else ``$RMTCHECK_STORE``, else
 ``./rmtcheck-sweeps.sqlite``. Rerunning an interrupted ``sweep run`` with the same arguments computes
-only the missing cells.
+only the missing cells; two runs on one store at the same time share the cells. ``sweep run`` reports
+progress on stderr (a bar on a terminal, one line per finished cell -- per percent on grids of more
+than 100 cells -- otherwise; ``--quiet`` silences it), uses at most one worker process per usable
+core (saying so when ``--jobs`` asks for more) and stops its workers on ``SIGINT``, ``SIGTERM`` and
+``SIGHUP`` (its workers also exit if it is killed outright).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ def add_parser(sub):
     r.add_argument("--quick", action="store_true", help="the small preview grid")
     r.add_argument("--seed", type=int, default=0, help="root seed (cell seeds are spawned from it)")
     r.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr (warnings still appear)")
 
     s = ss.add_parser("status", help="finished cells / total per sweep in the store")
     s.add_argument("--store", default=None, metavar="PATH")
@@ -57,8 +62,40 @@ def _bar(done: int, total: int, width: int = 24) -> str:
     return f"[{'#' * k}{'.' * (width - k)}] {done}/{total} ({100 * frac:5.1f}%)"
 
 
+def _progress_printer(name: str, quiet: bool):
+    """``progress(done, total)`` for :func:`run_sweep`: a bar on a terminal, else one line per step."""
+    if quiet:
+        return None, False
+    tty = sys.stderr.isatty()
+    t0 = time.monotonic()
+    last = [0.0, -1]
+
+    def progress(done, total):
+        now = time.monotonic()
+        if tty:
+            if now - last[0] > 0.1 or done == total:
+                last[0] = now
+                print(f"\r{name} {_bar(done, total)}", end="", file=sys.stderr, flush=True)
+            return
+        step = done if total <= 100 else (100 * done) // total  # one line per cell, or per percent
+        if step != last[1] or done == total:
+            last[1] = step
+            print(f"{name}: {done}/{total} cells ({100 * done / total if total else 100:.1f}%), "
+                  f"{now - t0:.1f} s", file=sys.stderr, flush=True)
+
+    return progress, tty
+
+
 def _run(args) -> int:
-    from rmtcheck.sweep import close_executor, default_store_path, executor_from, get_sweep, run_sweep
+    from rmtcheck.sweep import (
+        SweepTerminated,
+        close_executor,
+        default_jobs,
+        default_store_path,
+        executor_from,
+        get_sweep,
+        run_sweep,
+    )
 
     sw = get_sweep(args.name)
     if args.jobs is not None and args.jobs < 1:
@@ -67,37 +104,37 @@ def _run(args) -> int:
         raise ValueError(f"--seed must be >= 0; got {args.seed}")
     store = Path(args.store) if args.store else default_store_path()
     cells = sw.cells(quick=args.quick)
+    jobs = args.jobs
+    if jobs is not None and not args.scheduler and jobs > default_jobs():
+        print(f"rmtcheck sweep: --jobs {jobs} capped at {default_jobs()}, the CPUs available to this process "
+              "(more worker processes would only slow the sweep down)", file=sys.stderr, flush=True)
+        jobs = default_jobs()
     executor = executor_from(scheduler=args.scheduler) if args.scheduler else None
-    tty = sys.stderr.isatty()
-    last = [0.0]
-
-    def progress(done, total):
-        now = time.monotonic()
-        if tty and (now - last[0] > 0.1 or done == total):
-            last[0] = now
-            print(f"\r{sw.name} {_bar(done, total)}", end="", file=sys.stderr, flush=True)
-
+    progress, tty = _progress_printer(sw.name, args.quiet)
     info: dict = {}
     try:
         run_sweep(sw.name, sw.cell, cells, seed=args.seed, executor=executor,
-                  jobs=None if executor is not None else args.jobs, store=store,
-                  progress=None if args.json else progress, stats=info)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; finished cells are in {store}: rerun the same command to resume", file=sys.stderr)
-        return 130
+                  jobs=None if executor is not None else jobs, store=store, progress=progress, stats=info)
+    except (KeyboardInterrupt, SweepTerminated) as exc:
+        why = str(exc) if isinstance(exc, SweepTerminated) else "interrupted"
+        print(f"{chr(10) if tty else ''}{why}; finished cells are in {store}: rerun the same command to resume",
+              file=sys.stderr)
+        return exc.code if isinstance(exc, SweepTerminated) else 130
     finally:
         if executor is not None:
             close_executor(executor)
-    if tty and not args.json:
+    if tty:
         print(file=sys.stderr)
-    rec = {k: info[k] for k in ("experiment", "total", "cached", "computed", "seconds", "code_version", "sweep_id")}
+    rec = {k: info[k] for k in ("experiment", "total", "cached", "computed", "shared", "workers", "seconds",
+                                "code_version", "sweep_id")}
     rec.update(seed=args.seed, store=str(store), quick=bool(args.quick),
-               where=f"dask {args.scheduler}" if args.scheduler else f"{args.jobs or 'all'} local process(es)")
+               where=f"dask {args.scheduler}" if args.scheduler else f"{info['workers']} local process(es)")
     if args.json:
         print(json.dumps(rec))
     else:
+        other = f", {rec['shared']} by a concurrent run" if rec["shared"] else ""
         print(f"{rec['experiment']}: {rec['total']} cells ({rec['cached']} from the store, {rec['computed']} computed "
-              f"on {rec['where']}) in {rec['seconds']:.1f} s; store {store}, code version {rec['code_version']}")
+              f"on {rec['where']}{other}) in {rec['seconds']:.1f} s; store {store}, code version {rec['code_version']}")
     return 0
 
 

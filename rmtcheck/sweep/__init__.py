@@ -7,7 +7,10 @@
   ``rmtcheck figures --jobs N --store PATH`` uses);
 * :class:`ResultStore` — the store (one row per finished cell, keyed by experiment, canonical-JSON
   parameters, seed and code version; default file ``$RMTCHECK_STORE`` or ``./rmtcheck-sweeps.sqlite``);
-* :func:`executor_from` — a local ``ProcessPoolExecutor(jobs)`` or a Dask cluster's executor;
+* :func:`executor_from` — a local ``ProcessPoolExecutor(jobs)`` (at most one worker per usable core;
+  workers exit when their parent dies) or a Dask cluster's executor;
+* concurrent runs on one store share the work (cells are claimed in the store before they are
+  computed); ``SIGTERM``/``SIGHUP`` stop a running sweep like ``SIGINT`` (:class:`SweepTerminated`);
 * :func:`register_sweep`, :func:`sweeps`, :func:`get_sweep` — the named sweeps behind
   ``rmtcheck sweep run|status|list``;
 * :func:`cell_rng`, :func:`cell_seeds`, :func:`code_version` — what a cell sees and how it is keyed.
@@ -27,6 +30,7 @@ from rmtcheck.sweep._engine import (
     sweep_options,
 )
 from rmtcheck.sweep._executors import close_executor, executor_from
+from rmtcheck.sweep._procs import SweepTerminated
 from rmtcheck.sweep._registry import Sweep, get_sweep, register_sweep, sweeps
 from rmtcheck.sweep._seeds import canonical_json, cell_rng, cell_seeds, seed_sequence
 from rmtcheck.sweep._store import STORE_ENV, ResultStore, default_store_path
@@ -35,5 +39,5 @@ __all__ = [
     "run_sweep", "sweep_map", "sweep_options", "sweep_option", "grid_engine", "ResultStore", "executor_from", "close_executor",
     "register_sweep", "get_sweep", "sweeps", "Sweep",
     "cell_rng", "cell_seeds", "seed_sequence", "code_version", "canonical_json", "default_jobs",
-    "default_store_path", "STORE_ENV",
+    "default_store_path", "STORE_ENV", "SweepTerminated",
 ]

@@ -38,18 +38,18 @@ import hashlib
 import inspect
 import json
 import numbers
-import os
 import sys
 import time
 from collections.abc import Callable
 
 from rmtcheck import __version__
-from rmtcheck._lib.threads import limit_blas_globally
-from rmtcheck.sweep._seeds import _np_default, _root_entropy, canonical_json, cell_seeds
+from rmtcheck.sweep._drive import Claims, InlineExecutor, drive
+from rmtcheck.sweep._procs import default_jobs, local_pool, stop_pool, terminate_raises
+from rmtcheck.sweep._seeds import _root_entropy, canonical_json, cell_seeds
 from rmtcheck.sweep._store import ResultStore
 
 __all__ = [
-    "run_sweep", "sweep_map", "code_version", "default_jobs",
+    "run_sweep", "sweep_map", "code_version", "default_jobs", "local_pool",
 ]
 
 
@@ -86,16 +86,6 @@ def code_version(fn: Callable) -> str:
         code = getattr(fn, "__code__", None)
         src = repr((getattr(fn, "__qualname__", repr(fn)), code.co_code if code is not None else b""))
     return f"{__version__}+{hashlib.sha256(src.encode()).hexdigest()[:12]}"
-
-
-def local_pool(jobs: int) -> cf.ProcessPoolExecutor:
-    """A local process pool whose workers run BLAS single-threaded.
-
-    The pool parallelises over cells; letting each worker's BLAS also spawn a thread per core would
-    oversubscribe the machine (two processes x two BLAS threads on two cores ran slower than one
-    process). Needs ``threadpoolctl`` (a dependency); results are unchanged.
-    """
-    return cf.ProcessPoolExecutor(int(jobs), initializer=limit_blas_globally)
 
 
 _OPTIONS: contextvars.ContextVar[dict] = contextvars.ContextVar("rmtcheck_sweep_options", default={})
@@ -136,31 +126,6 @@ def grid_engine(executor=None, jobs: int | None = None, store=None, progress=Non
             "store": store if store is not None else sweep_option("store"), "progress": progress}
 
 
-def default_jobs() -> int:
-    """Cores this process may use (``os.sched_getaffinity`` where available)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
-# ------------------------------------------------------------------------------------------ workers
-def _run_cell(fn, params_json: str, seed: int) -> tuple[str, float]:
-    """Worker side: decode the parameters, run the cell, encode the result. Returns (json, seconds)."""
-    params = json.loads(params_json)
-    t0 = time.perf_counter()
-    out = fn(params, seed)
-    dt = time.perf_counter() - t0
-    if not isinstance(out, dict):
-        raise ValueError(f"cell function {getattr(fn, '__qualname__', fn)!r} must return a dict; "
-                         f"got {type(out).__name__} for params {params_json}")
-    try:
-        enc = json.dumps(out, sort_keys=True, separators=(",", ":"), default=_np_default)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"cell result for params {params_json} is not JSON-serialisable: {exc}") from None
-    return enc, dt
-
-
 # ------------------------------------------------------------------------------------------- engine
 def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: cf.Executor | None = None,
               jobs: int | None = None, store=None, progress: Callable[[int, int], None] | None = None,
@@ -182,12 +147,15 @@ def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: c
         Where to compute (a process pool, a Dask ``ClientExecutor`` ...). Not shut down here.
     jobs : int, optional
         Without ``executor``: ``1`` computes inline in this process (no pickling, lowest overhead);
-        ``N > 1`` uses a ``ProcessPoolExecutor(N)`` created and shut down here. Default: the
-        number of usable cores. Results do not depend on ``jobs``.
+        ``N > 1`` uses a pool of ``min(N, usable cores)`` worker processes created and shut down
+        here (more processes than cores would only slow the grid down); they exit if this process
+        dies. Default: the number of usable cores. Results do not depend on ``jobs``.
     store : str, Path or ResultStore, optional
         Results store; finished cells found there (same experiment, parameters, seed and code
-        version) are not recomputed, and each newly finished cell is committed at once. ``None``:
-        keep nothing (no resume).
+        version) are not recomputed, and each newly finished cell is committed at once. Cells are
+        claimed in the store before they are computed, so concurrent runs on one store share the
+        work: a cell that another live run is computing is waited for and read, not recomputed.
+        ``None``: keep nothing (no resume).
     progress : callable, optional
         ``progress(done, total)`` after each finished (or found) cell.
     code_version : str, optional
@@ -198,7 +166,8 @@ def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: c
         Explicit per-cell seeds (non-negative ints, one per cell) instead of spawning them from
         ``seed``; for grids that already fix their own seeds (see :func:`sweep_map`).
     stats : dict, optional
-        Filled with ``total``, ``cached`` (found in the store), ``computed``, ``seconds`` (wall),
+        Filled with ``total``, ``cached`` (found in the store at the start), ``computed`` (by this
+        run), ``shared`` (finished meanwhile by a concurrent run), ``workers``, ``seconds`` (wall),
         ``code_version``, ``seed`` (the root entropy), ``sweep_id`` and ``store``.
 
     Returns
@@ -213,6 +182,10 @@ def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: c
         For invalid arguments: an empty ``experiment``, a non-callable ``fn``, cells that are not a
         list of distinct JSON-serialisable dicts, both ``executor`` and ``jobs``, a bad ``jobs``,
         ``max_in_flight`` or seed.
+    SweepTerminated
+        (a ``SystemExit`` with status 128 + signal) when ``SIGTERM`` or ``SIGHUP`` arrives while the
+        sweep runs in the main thread; like ``KeyboardInterrupt`` on ``SIGINT``, the worker processes
+        are stopped at once and the finished cells are in the store.
     """
     if not isinstance(experiment, str) or not experiment.strip():
         raise ValueError(f"experiment must be a non-empty string; got {experiment!r}")
@@ -273,37 +246,52 @@ def run_sweep(experiment: str, fn: Callable, cells: list, *, seed=0, executor: c
         if progress is not None and done:
             progress(done, total)
         pending = [i for i in range(total) if results[i] is None]
+        computed = shared = 0
 
         def finish(i, enc, dt):
-            nonlocal done
-            if st is not None:
+            nonlocal done, computed
+            if claims is not None:
+                claims.put(i, enc, dt)
+            elif st is not None:
                 st.put(experiment, keys[i], str(seeds[i]), version, enc, dt)
             results[i] = json.loads(enc)
-            done += 1
+            done, computed = done + 1, computed + 1
             if progress is not None:
                 progress(done, total)
 
-        n_jobs = default_jobs() if jobs is None else int(jobs)
-        if executor is None and (n_jobs == 1 or len(pending) <= 1):
-            for i in pending:  # inline: same code path as a worker, no pickling
-                finish(i, *_run_cell(fn, keys[i], seeds[i]))
-        else:
-            own_exec = executor is None
-            ex = local_pool(min(n_jobs, len(pending))) if own_exec else executor
-            workers = min(n_jobs, len(pending)) if own_exec else _workers_of(ex)
-            bound = max_in_flight or max(2 * workers, 2)
+        def found(i, enc):  # finished by a concurrent run
+            nonlocal done, shared
+            results[i] = json.loads(enc)
+            done, shared = done + 1, shared + 1
+            if progress is not None:
+                progress(done, total)
+
+        n_jobs = min(default_jobs() if jobs is None else int(jobs), default_jobs())
+        own_exec = executor is None
+        inline = own_exec and (n_jobs == 1 or len(pending) <= 1)
+        workers = 1 if inline else min(n_jobs, len(pending)) if own_exec else _workers_of(executor)
+        claims = Claims(st, experiment, version, keys, seeds) if st is not None and pending else None
+        with terminate_raises():
+            ex = InlineExecutor() if inline else local_pool(workers) if own_exec else executor
             try:
-                _drive(ex, fn, pending, keys, seeds, bound, finish)
+                drive(ex, fn, pending, keys, seeds, 1 if inline else max_in_flight or max(2 * workers, 2),
+                      finish, found, claims)
+            except BaseException as exc:
+                if own_exec and not inline and not isinstance(exc, Exception):  # interrupted: stop at once
+                    stop_pool(ex)
+                raise
             finally:
                 if own_exec:
                     ex.shutdown(wait=True, cancel_futures=True)
+                if claims is not None:
+                    claims.close()
     finally:
         if own_store:
             st.close()
     if stats is not None:
-        stats.update(experiment=experiment, total=total, cached=n_cached, computed=total - n_cached,
-                     seconds=time.perf_counter() - t_start, code_version=version, seed=root, sweep_id=sid,
-                     store=None if st is None else st.path)
+        stats.update(experiment=experiment, total=total, cached=n_cached, computed=computed, shared=shared,
+                     workers=workers, seconds=time.perf_counter() - t_start, code_version=version, seed=root,
+                     sweep_id=sid, store=None if st is None else st.path)
     return results
 
 
@@ -358,35 +346,3 @@ def _workers_of(ex) -> int:
         except Exception:  # pragma: no cover - scheduler unreachable: fall back
             pass
     return default_jobs()
-
-
-def _drive(ex, fn, pending, keys, seeds, bound, finish):
-    """Submit with at most ``bound`` futures in flight; hand each result to ``finish`` as it arrives."""
-    it = iter(pending)
-    inflight: dict = {}
-
-    def fill():
-        while len(inflight) < bound:
-            i = next(it, None)
-            if i is None:
-                return
-            inflight[ex.submit(_run_cell, fn, keys[i], seeds[i])] = i
-
-    fill()
-    try:
-        while inflight:
-            ready, _ = cf.wait(list(inflight), return_when=cf.FIRST_COMPLETED)
-            for fut in ready:
-                i = inflight.pop(fut)
-                try:
-                    enc, dt = fut.result()
-                except BaseException as exc:
-                    if isinstance(exc, Exception) and hasattr(exc, "add_note"):
-                        exc.add_note(f"in sweep cell {i} with params {keys[i]}")
-                    raise
-                finish(i, enc, dt)
-            fill()
-    finally:
-        for fut in inflight:
-            fut.cancel()
-

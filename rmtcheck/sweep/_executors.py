@@ -17,8 +17,8 @@ def executor_from(jobs: int | None = None, scheduler: str | None = None, *,
     Parameters
     ----------
     jobs : int, optional
-        Worker processes of a local ``ProcessPoolExecutor`` (default: the usable cores). Ignored
-        with ``scheduler`` (the cluster decides).
+        Worker processes of a local ``ProcessPoolExecutor`` (default, and at most: the usable
+        cores; the workers exit when this process dies). Ignored with ``scheduler`` (the cluster decides).
     scheduler : str, optional
         Address of a running Dask scheduler (``"tcp://host:8786"``); returns
         ``distributed.Client(scheduler).get_executor(pure=False)``. dask is imported only here.

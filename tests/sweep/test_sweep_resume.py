@@ -46,7 +46,7 @@ def test_sigkill_midway_then_resume(tmp_path, monkeypatch, jobs):
             time.sleep(0.02)
         assert proc.poll() is None, proc.communicate()[1].decode()[-2000:]
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes
-        proc.wait(10)
+        proc.communicate(timeout=10)  # reap it and close its pipes
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
