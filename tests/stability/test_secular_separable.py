@@ -8,7 +8,7 @@ from _kronecker import kappa_nu, kron_growth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmtcheck.stability import _secular
+from rmtcheck.stability import _secular, _separable
 from rmtcheck.stability.gram import gram_family, gram_pair
 from rmtcheck.stability.operator import sgd_recursion
 from rmtcheck.stability.unlearning import mixed_recursion
@@ -39,7 +39,7 @@ class _Route:
         mp.setattr(_secular, "_separable_root", sep_counted)
         mp.setattr(_secular, "_rayleigh_ritz", rr_counted)
         if force:  # small instances: the cost model would otherwise leave them to Rayleigh–Ritz
-            mp.setattr(_secular, "_prefer_separable", lambda N, r: True)
+            mp.setattr(_separable, "_prefer_separable", lambda N, r: True)
 
 
 @settings(max_examples=25, deadline=None)
@@ -114,16 +114,16 @@ def test_explicit_phi_equals_the_four_index_sum(N, r, spread, gap, seed):
     R = rng.standard_normal((N, r))
     a = 1.0 - 0.5 * x
     W = 1.0 / (np.outer(a, a).max() + gap - np.outer(a, a))
-    kern = _secular.SeparableKernel(x, R)
+    kern = _separable.SeparableKernel(x, R)
     got = kern.fit(W)
     if got is None:  # not separable to the tolerance with the terms allowed: nothing to compare
         return
     C, err = got
-    assert err <= _secular._SEP_RTOL
+    assert err <= _separable._SEP_RTOL
     P = np.polynomial.chebyshev.chebvander(kern.t, C.shape[0] - 1)
     fitted = P @ C @ P.T
     assert np.max(np.abs(fitted - W) / W) <= err + 1e-13  # the reported error is the true one (to rounding)
-    Phi = _secular._contract(kern.grams(C.shape[0]), C).reshape(N, N)
+    Phi = _separable._contract(kern.grams(C.shape[0]), C).reshape(N, N)
     direct = np.einsum("ab,ia,ib,ja,jb->ij", W, R, R, R, R)
     scale = np.einsum("ab,ia,ib,ja,jb->ij", W, np.abs(R), np.abs(R), np.abs(R), np.abs(R))
     assert np.all(np.abs(Phi - direct) <= 1e-11 * scale + 1e-300)
