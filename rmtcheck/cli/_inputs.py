@@ -11,12 +11,14 @@ empty, truncated or foreign file, a pickled object array (refused before anythin
 
 from __future__ import annotations
 
+import argparse
+import math
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_input", "SPACE_HELP"]
+__all__ = ["load_input", "load_arrays", "SPACE_HELP", "positive_float", "unit_float", "positive_int", "seed_int"]
 
 SPACE_HELP = ("where factors are analysed: 'gram' works from the Gram matrix K = F^T F (cost set by n*k, not d), "
               "'parameter' in R^d; 'auto' (default) takes Gram space when n*k < d. The numbers are the same")
@@ -80,8 +82,12 @@ def read_arrays(path, name: str) -> dict:
     if not path.is_file():
         raise ValueError(f"{name}: no such file {str(path)!r}")
     _npz_members(path, name)
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{name} holds an unreadable array ({type(exc).__name__}); it may be truncated: "
+                         f"{_SAVE}") from None
 
 
 def _npz_members(path: Path, name: str) -> list[str]:
@@ -118,6 +124,23 @@ def _check_npz(path: Path, name: str) -> None:
                     raise ValueError(f"{name}: {key!r} must be >= 1; got {low}")
 
 
+def _open(p: Path, name: str) -> bytes:
+    """The first bytes of an existing, readable, non-empty file (else a ValueError naming it)."""
+    if not p.exists():
+        raise ValueError(f"{name}: no such file")
+    if p.is_dir():
+        raise ValueError(f"{name} is a directory; pass a .npy or .npz file")
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as fh:
+            magic = fh.read(6)
+    except OSError as exc:
+        raise ValueError(f"{name} cannot be opened ({exc.strerror or exc})") from None
+    if size == 0:
+        raise ValueError(f"{name} is empty (0 bytes): {_SAVE}")
+    return magic
+
+
 def load_input(path, arg: str) -> dict:
     """One curvature file as the mapping :mod:`rmtcheck.stability.report` takes.
 
@@ -141,18 +164,7 @@ def load_input(path, arg: str) -> dict:
     """
     p = Path(path)
     name = f"{arg} {str(path)!r}"
-    if not p.exists():
-        raise ValueError(f"{name}: no such file")
-    if p.is_dir():
-        raise ValueError(f"{name} is a directory; pass a .npy or .npz file")
-    try:
-        size = p.stat().st_size
-        with open(p, "rb") as fh:
-            magic = fh.read(6)
-    except OSError as exc:
-        raise ValueError(f"{name} cannot be opened ({exc.strerror})") from None
-    if size == 0:
-        raise ValueError(f"{name} is empty (0 bytes): {_SAVE}")
+    magic = _open(p, name)
     out = {"name": name, "file": str(path)}
     if magic.startswith(_NPY):
         arr = _read_npy(p, name)
@@ -175,3 +187,80 @@ def load_input(path, arg: str) -> dict:
     if cur["form"] == "gram":
         return {**out, "gram": cur["gram"], "k": cur["k"]}
     return {**out, "factors": cur["factors"]}
+
+
+# ------------------------------------------------------------------ argparse types (errors name the option, exit 2)
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0 (learning rates)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0; got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
+    return v
+
+
+def unit_float(text: str) -> float:
+    """argparse type: a number in [0, 1] (mixing weights)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1]; got {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1]; got {text!r}")
+    return v
+
+
+def _int(text: str, low: int, what: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer {what}; got {text!r}") from None
+    if v < low:
+        raise argparse.ArgumentTypeError(f"must be an integer {what}; got {text!r}")
+    return v
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (batch sizes, steps, runs)."""
+    return _int(text, 1, ">= 1")
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a seed, an integer >= 0."""
+    return _int(text, 0, ">= 0 (a seed)")
+
+
+def load_arrays(path, arg: str):
+    """The array of a ``.npy`` file or the arrays of a ``.npz`` file, with :func:`load_input`'s checks.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (format recognised by content).
+    arg : str
+        The command-line argument, named in every error message.
+
+    Returns
+    -------
+    ndarray or dict of str to ndarray
+        The array of a ``.npy`` file, the archive's arrays (by name) for a ``.npz``.
+
+    Raises
+    ------
+    ValueError
+        One line naming ``arg``, the file and the fix; never suggests unpickling.
+    """
+    p = Path(path)
+    name = f"{arg} {str(path)!r}"
+    magic = _open(p, name)
+    save = "write it with numpy.save(path, W) or numpy.savez(path, layer1=W1, layer2=W2)"
+    if magic.startswith(_NPY):
+        return _read_npy(p, name)
+    if not magic.startswith(_ZIP):
+        raise ValueError(f"{name} is neither a NumPy .npy nor a .npz file (it starts with {magic!r}): {save}")
+    arrays = read_arrays(p, name)
+    if not arrays:
+        raise ValueError(f"{name} holds no arrays: {save}")
+    return arrays

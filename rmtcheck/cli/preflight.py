@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rmtcheck.cli._inputs import _check_npz, read_arrays
+from rmtcheck.cli._inputs import _check_npz, positive_float, positive_int, read_arrays, seed_int, unit_float
 
 MODEL_HELP = "exactly one of --curvature, --mlp or --torch-model"
 
@@ -33,14 +33,14 @@ def add_parser(subparsers):
     src.add_argument("--data", metavar="DATA.npz", help="X_retain, y_retain, X_forget, y_forget")
     src.add_argument("--loss", choices=("mse", "bce", "ce"), default="ce", help="training loss (default ce)")
     src.add_argument("--params", nargs="+", help="torch: parameter names or prefixes to take the curvature over")
-    p.add_argument("--lr", type=float, required=True, help="step size eta > 0")
-    p.add_argument("--batch", type=int, required=True, help="batch size B of the retain and forget batches")
-    p.add_argument("--steps", type=int, required=True, help="number of unlearning steps")
-    p.add_argument("--alpha", type=float, default=1.0, help="forget weight: 1 = gradient ascent (default), <1 GDA")
+    p.add_argument("--lr", type=positive_float, required=True, help="step size eta > 0")
+    p.add_argument("--batch", type=positive_int, required=True, help="batch size B of the retain and forget batches")
+    p.add_argument("--steps", type=positive_int, required=True, help="number of unlearning steps")
+    p.add_argument("--alpha", type=unit_float, default=1.0, help="forget weight: 1 = gradient ascent (default), <1 GDA")
     p.add_argument("--sampling", choices=("independent_bernoulli", "without_replacement"),
                    default="independent_bernoulli", help="batch model (default independent_bernoulli)")
-    p.add_argument("--forget-rise", type=float, default=0.5, help="forget-loss rise that counts as leaving (0.5)")
-    p.add_argument("--retain-rise", type=float, default=0.5, help="retain-loss rise that counts as collapse (0.5)")
+    p.add_argument("--forget-rise", type=positive_float, default=0.5, help="forget-loss rise that counts as leaving (0.5)")
+    p.add_argument("--retain-rise", type=positive_float, default=0.5, help="retain-loss rise that counts as collapse (0.5)")
     p.add_argument("--no-almost-sure", action="store_true", help="skip the Lyapunov Monte Carlo (almost-sure notion)")
     p.add_argument("--no-critical-alpha", action="store_true",
                    help="skip the mean-square critical alpha (a root search; the slow part on multi-class models)")
@@ -50,8 +50,8 @@ def add_parser(subparsers):
     p.add_argument("--forecast", choices=("auto", "tangent", "quadratic"), default="auto",
                    help="forecast model: tangent (run the recipe on the linearised network with the exact loss; "
                         "auto when the curvature has the Jacobian Gram) or quadratic (exact moments, quadratic loss)")
-    p.add_argument("--forecast-runs", type=int, default=64, help="simulated runs of the tangent forecast (64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo (0)")
+    p.add_argument("--forecast-runs", type=positive_int, default=64, help="simulated runs of the tangent forecast (64)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the Monte Carlo (0)")
     p.add_argument("--plot", metavar="FILE", help="write the forecast against the learning rate (.png or .pdf)")
     p.add_argument("--json", action="store_true", help="print one JSON record")
     p.set_defaults(func=run)

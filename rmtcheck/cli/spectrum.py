@@ -9,10 +9,10 @@ arrays (1-D arrays such as biases are skipped, arrays with ``ndim > 2`` are resh
 
 from __future__ import annotations
 
+import argparse
 import json
-from pathlib import Path
 
-import numpy as np
+from rmtcheck.cli._inputs import load_arrays, positive_int, seed_int
 
 
 def add_parser(subparsers):
@@ -23,42 +23,46 @@ def add_parser(subparsers):
     )
     p.add_argument("file", help="a .npy (matrix or stack of matrices) or .npz (named arrays) file")
     p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
-    p.add_argument("--min-tail", type=int, default=50, help="minimum power-law tail size (default 50)")
+    p.add_argument("--min-tail", type=_min_tail, default=50, help="minimum power-law tail size (default 50)")
     p.add_argument("--convention", choices=("ww", "hill"), default="ww", help="tail counting convention")
     p.add_argument("--ecdf", choices=("two-sided", "left"), default="two-sided",
                    help="KS convention ('left' reproduces the powerlaw package)")
-    p.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates for the alpha CI (0: none)")
+    p.add_argument("--bootstrap", type=_nonneg, default=200, help="bootstrap replicates for the alpha CI (0: none)")
     p.add_argument("--normalize", action="store_true", help="ESD of W^T W / N instead of W^T W")
     p.add_argument("--method", choices=("gram", "svd"), default="gram", help="how eigenvalues are computed")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the bootstrap")
     p.set_defaults(func=run)
     return p
 
 
-def _load(path: str):
-    f = Path(path)
-    if not f.is_file():
-        raise ValueError(f"file {path!r} does not exist")
-    if f.suffix not in (".npy", ".npz"):
-        raise ValueError(f"file must end in .npy or .npz; got {f.suffix!r}")
+def _min_tail(text: str) -> int:
+    v = positive_int(text)
+    if v < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}")
+    return v
+
+
+def _nonneg(text: str) -> int:
     try:
-        data = np.load(f, allow_pickle=False)
-    except Exception as exc:  # corrupt or pickled content
-        raise ValueError(f"cannot read {path!r} as a NumPy file without pickles: {exc}") from exc
-    if f.suffix == ".npz":
-        with data:
-            return {k: np.asarray(data[k]) for k in data.files}
-    return data
+        v = int(text)
+    except ValueError:
+        v = -1
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}")
+    return v
 
 
 def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
     from rmtcheck.randmat.spectral import diagnose_layers, spectrum_table
 
-    layers = _load(args.file)
-    results = diagnose_layers(layers, rng=args.seed, min_tail=args.min_tail, convention=args.convention,
-                              ecdf=args.ecdf, bootstrap=args.bootstrap, normalize=args.normalize,
-                              method=args.method)
+    layers = load_arrays(args.file, "FILE")
+    try:
+        results = diagnose_layers(layers, rng=args.seed, min_tail=args.min_tail, convention=args.convention,
+                                  ecdf=args.ecdf, bootstrap=args.bootstrap, normalize=args.normalize,
+                                  method=args.method)
+    except ValueError as exc:  # name the file: the library names only the layer
+        raise ValueError(f"FILE {args.file!r}: {exc}") from None
     if args.json:
         print(json.dumps(jsonable([r.record() for r in results]), indent=2))
     else:

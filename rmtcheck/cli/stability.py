@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rmtcheck.cli._inputs import SPACE_HELP, load_input
+from rmtcheck.cli._inputs import SPACE_HELP, load_input, positive_float, positive_int, seed_int
 from rmtcheck.stability.report import SPACES, stability_report
 from rmtcheck.stability.sampling import SAMPLING_MODELS
 
@@ -20,13 +20,13 @@ def add_parser(sub):
         "verdict and a Monte Carlo Lyapunov estimate, all on range(H).",
     )
     p.add_argument("file", help=".npy (n, d) factors or (n, d, d) stack; .npz with factors or gram (+ k)")
-    p.add_argument("--lr", type=float, required=True, help="learning rate eta > 0")
-    p.add_argument("--batch", type=int, required=True, help="batch size B in [1, n]")
+    p.add_argument("--lr", type=positive_float, required=True, help="learning rate eta > 0")
+    p.add_argument("--batch", type=positive_int, required=True, help="batch size B in [1, n]")
     p.add_argument("--sampling", choices=SAMPLING_MODELS, default="bernoulli")
     p.add_argument("--space", choices=SPACES, default="auto", help=SPACE_HELP)
-    p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo Lyapunov estimate")
-    p.add_argument("--runs", type=int, default=64)
-    p.add_argument("--steps", type=int, default=400)
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the Monte Carlo Lyapunov estimate")
+    p.add_argument("--runs", type=positive_int, default=64)
+    p.add_argument("--steps", type=positive_int, default=400)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from rmtcheck.cli._inputs import SPACE_HELP, load_input
+from rmtcheck.cli._inputs import SPACE_HELP, load_input, positive_float, positive_int, seed_int, unit_float
 from rmtcheck.stability.report import SPACES, analyse
 from rmtcheck.stability.sampling import MIXED_SAMPLINGS
 
@@ -24,19 +24,29 @@ def add_parser(subparsers):
     p.add_argument("retain", help="RETAIN.npy/.npz: retain factors or Hessians, or the joint .npz (gram + n_retain)")
     p.add_argument("forget", nargs="?", default=None,
                    help="FORGET.npy/.npz: forget factors or Hessians (omit with a joint .npz)")
-    p.add_argument("--lr", type=float, required=True, help="step size eta > 0")
-    p.add_argument("--batch", type=int, required=True, help="batch size B")
-    p.add_argument("--alpha", type=float, required=True, help="mixing (forget) weight in [0, 1]")
+    p.add_argument("--lr", type=positive_float, required=True, help="step size eta > 0")
+    p.add_argument("--batch", type=positive_int, required=True, help="batch size B")
+    p.add_argument("--alpha", type=unit_float, required=True, help="mixing (forget) weight in [0, 1]")
     p.add_argument("--sampling", choices=MIXED_SAMPLINGS, default="independent_bernoulli",
                    help="batch model (default independent_bernoulli)")
     p.add_argument("--space", choices=SPACES, default="auto", help=SPACE_HELP)
     p.add_argument("--no-pairs", action="store_true", help="skip sigma_mix (O(N^2) per product for N distinct pairs)")
-    p.add_argument("--steps", type=int, default=400, help="Monte Carlo steps for the Lyapunov exponent (400)")
-    p.add_argument("--runs", type=int, default=128, help="Monte Carlo runs for the Lyapunov exponent (128)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo (0)")
+    p.add_argument("--steps", type=positive_int, default=400, help="Monte Carlo steps for the Lyapunov exponent (400)")
+    p.add_argument("--runs", type=positive_int, default=128, help="Monte Carlo runs for the Lyapunov exponent (128)")
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the Monte Carlo (0)")
     p.add_argument("--json", action="store_true", help="print one JSON record")
     p.set_defaults(func=run)
     return p
+
+
+def _eta_note(eta: float, alpha: float) -> str:
+    """Why a critical step size is 0 or infinite (the bare number reads like a bug)."""
+    if eta == 0:
+        return (f"  (every eta > 0 escapes: at alpha={alpha:g} the mixed Hessian (1-alpha) H_r - alpha H_f has a "
+                "negative direction, so ascent grows it for any step size)")
+    if eta == float("inf"):
+        return "  (no eta escapes in mean square at this alpha)"
+    return ""
 
 
 def run(args) -> int:
@@ -44,8 +54,16 @@ def run(args) -> int:
 
     retain = load_input(args.retain, "RETAIN")
     forget = None if args.forget is None else load_input(args.forget, "FORGET")
-    rec = analyse(retain, forget, args.lr, args.batch, alpha=args.alpha, sampling=args.sampling,
-                  with_pairs=not args.no_pairs, steps=args.steps, runs=args.runs, seed=args.seed, space=args.space)
+    try:
+        rec = analyse(retain, forget, args.lr, args.batch, alpha=args.alpha, sampling=args.sampling,
+                      with_pairs=not args.no_pairs, steps=args.steps, runs=args.runs, seed=args.seed,
+                      space=args.space)
+    except ValueError as exc:  # the library names its Python arguments; name the options instead
+        msg = str(exc)
+        for key in ("batch", "lr", "alpha", "steps", "runs", "space", "sampling"):
+            if msg.startswith(f"{key} "):
+                msg = f"--{key}{msg[len(key):]}"
+        raise ValueError(msg) from None
     rec["input"]["files"] = [f for f in (args.retain, args.forget) if f is not None]
     if args.json:
         print(json.dumps(jsonable(rec), indent=2))
@@ -62,7 +80,8 @@ def run(args) -> int:
         f"mixed Hessian       lambda in [{rec['mixed_lambda_min']:.4g}, {rec['mixed_lambda_max']:.4g}]",
         f"mean-square         rho(T)={rec['ms_growth']:.6g}  -> {verdict}",
         f"almost-sure         Lyapunov={rec['lyapunov']:.4g} ({rec['lyapunov_method']})  -> {as_v}",
-        f"boundary            critical alpha={rec['critical_alpha']:.6g}   critical eta={rec['critical_lr']:.6g}",
+        f"boundary            critical alpha={rec['critical_alpha']:.6g}   critical eta={rec['critical_lr']:.6g}"
+        + _eta_note(rec['critical_lr'], args.alpha),
         f"computed on         {rec['computed_on']}",
     ]
     print("\n".join(lines))

@@ -145,6 +145,15 @@ class PowerLawFit:
     bootstrap_mode: str = "none"
 
 
+#: Smallest spectrum (number of eigenvalues given) :func:`fit_powerlaw` fits; a layer with fewer is reported as
+#: skipped, never flagged.
+MIN_EIGENVALUES = 10
+
+
+class TooFewEigenvalues(ValueError):
+    """Raised by :func:`fit_powerlaw` when too few eigenvalues remain for a meaningful fit."""
+
+
 def _check_convention(convention, ecdf):
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}; got {convention!r}")
@@ -161,7 +170,8 @@ def _positive_sorted(evals, drop_rtol=_DROP_RTOL) -> np.ndarray:
             raise ValueError(f"evals must be >= 0 (eigenvalues of W^T W); got min {np.min(ev):.3g}")
     ev = np.sort(ev)
     if ev.size == 0 or ev[-1] <= 0:
-        raise ValueError("evals has no positive eigenvalue; a power law cannot be fitted")
+        raise TooFewEigenvalues("evals has no positive eigenvalue (an all-zero spectrum); a power law cannot be "
+                                "fitted")
     return ev[ev > drop_rtol * ev[-1]]
 
 
@@ -249,8 +259,9 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
     ValueError
         If ``convention``, ``ecdf`` or ``bootstrap_mode`` is unknown; ``min_tail < 2``, ``bootstrap < 0``
         or ``ci_level`` outside ``[0, 1]``; ``evals`` is not a finite 1-D array, has a negative entry
-        beyond round-off, has no positive entry, or keeps fewer than 2 (``"hill"``: 3) eigenvalues after
-        the drop; ``xmin`` is not finite and ``> 0`` or is below the smallest retained eigenvalue; or every
+        beyond round-off, has fewer than :data:`MIN_EIGENVALUES` (10) entries, has no positive entry, or keeps
+        fewer than 2 (``"hill"``: 3) eigenvalues after the drop (these three: :class:`TooFewEigenvalues`, a
+        ``ValueError``); ``xmin`` is not finite and ``> 0`` or is below the smallest retained eigenvalue; or every
         candidate tail is degenerate (all tail eigenvalues equal).
 
     See Also
@@ -284,10 +295,16 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
     ci_level = check_unit_interval(ci_level, "ci_level")
     if bootstrap_mode not in ("fixed-xmin", "full"):
         raise ValueError(f"bootstrap_mode must be 'fixed-xmin' or 'full'; got {bootstrap_mode!r}")
+    evals = as_finite_array(evals, "evals", ndim=1)
+    given = evals.size
     x = _positive_sorted(evals, drop_rtol)
     n = x.size
     if n - offset < 2:
-        raise ValueError(f"evals must have at least {2 + offset} eigenvalues above {drop_rtol:g} * max; got {n}")
+        raise TooFewEigenvalues(f"evals must have at least {2 + offset} eigenvalues above {drop_rtol:g} * max; "
+                                f"got {n}")
+    if given < MIN_EIGENVALUES:
+        raise TooFewEigenvalues(f"evals has only {given} eigenvalues; a power-law fit needs a spectrum of at least "
+                                f"{MIN_EIGENVALUES} (on fewer the exponent is noise): pass a larger spectrum")
     mt = min(min_tail, n - offset)
     L = np.log(x)
     idx, alphas, D, m = _scan(L, offset, mt, ecdf)

@@ -63,10 +63,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
-from rmtcheck._lib.validation import as_finite_array, as_generator, check_int
-from rmtcheck.randmat import marchenko_pastur as _mplaw
+from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_magnitude
+from rmtcheck.randmat import marchenko_pastur as _mp_frozen  # noqa: F401  (caches the function on the package)
 from rmtcheck.randmat.marchenko_pastur import mp_edges, tracy_widom_edge
-from rmtcheck.randmat.powerlaw import PowerLawFit, fit_powerlaw
+from rmtcheck.randmat.powerlaw import PowerLawFit, TooFewEigenvalues, fit_powerlaw
 
 sla = lazy_module("scipy.linalg")
 _special = lazy_module("scipy.special")
@@ -79,9 +79,18 @@ __all__ = [
 
 #: Values of :func:`flag` (ordered by increasing alpha).
 FLAGS = ("over-trained", "well-trained", "under-trained")
+#: The flag of a layer with too few eigenvalues for a power-law fit (``extra["skipped"]`` gives the reason).
+SKIPPED = "skipped"
 
 
 # ----------------------------------------------------------------------------- matrices and ESD
+def _mp_module():
+    """The module :mod:`rmtcheck.randmat.marchenko_pastur` (the package attribute of that name is the function)."""
+    import importlib
+
+    return importlib.import_module("rmtcheck.randmat.marchenko_pastur")
+
+
 def as_matrix(W, name: str = "W") -> np.ndarray:
     """``W`` as a float64 2-D array oriented with ``N >= M``.
 
@@ -115,6 +124,8 @@ def as_matrix(W, name: str = "W") -> np.ndarray:
         W = W.reshape(W.shape[0], -1)
     if min(W.shape) < 1:
         raise ValueError(f"{name} must have both dimensions >= 1; got shape {W.shape}")
+    check_magnitude(W, name, 1e-75, 1e75, fix="divide the weights by a constant c (alpha is scale-free; eigenvalues "
+                    "scale by c**2)")
     return W if W.shape[0] >= W.shape[1] else W.T
 
 
@@ -276,11 +287,11 @@ def fit_mp(evals, n_rows, n_cols, normalized: bool = False, method: str = "ks", 
     med = float(np.median(x))
     if med <= 0:
         raise ValueError("evals has median 0: the matrix is (numerically) of rank < M/2; no MP bulk to fit")
-    s0 = med / float(_mplaw.mp.median(q))
+    s0 = med / float(_mp_module().mp.median(q))
     k = np.arange(M)
 
     def ks(s2):
-        F = _mplaw.mp.cdf(x, q, scale=s2)
+        F = _mp_module().mp.cdf(x, q, scale=s2)
         return float(np.max(np.maximum(F - k / M, (k + 1) / M - F)))
 
     if method == "median":
@@ -524,14 +535,14 @@ class LayerSpectrum:
         The ESD, ascending.
     normalized : bool
         Whether the ESD is of :math:`W^\\top W/N`.
-    mp : MPFit
-        Marchenko–Pastur bulk fit.
-    powerlaw : PowerLawFit
-        CSN power-law fit.
+    mp : MPFit or None
+        Marchenko–Pastur bulk fit (``None`` for a skipped layer).
+    powerlaw : PowerLawFit or None
+        CSN power-law fit (``None`` for a skipped layer: fewer than ``MIN_EIGENVALUES`` eigenvalues).
     stable_rank, log_spectral_norm, alpha_weighted, log_alpha_norm : float
         Derived metrics (module docstring).
     flag : str
-        One of :data:`FLAGS`.
+        One of :data:`FLAGS`, or :data:`SKIPPED` when the layer has too few eigenvalues to fit.
     extra : dict
         Free-form additions by callers.
     alpha : float
@@ -542,8 +553,8 @@ class LayerSpectrum:
     shape: tuple
     eigenvalues: np.ndarray
     normalized: bool
-    mp: MPFit
-    powerlaw: PowerLawFit
+    mp: MPFit | None
+    powerlaw: PowerLawFit | None
     stable_rank: float
     log_spectral_norm: float
     alpha_weighted: float
@@ -553,9 +564,15 @@ class LayerSpectrum:
 
     @property
     def alpha(self) -> float:
-        """The fitted power-law exponent, ``powerlaw.alpha``."""
+        """The fitted power-law exponent, ``powerlaw.alpha`` (NaN for a skipped layer)."""
 
-        return self.powerlaw.alpha
+        return float("nan") if self.powerlaw is None else self.powerlaw.alpha
+
+    @property
+    def skipped(self) -> str | None:
+        """Why the layer was not fitted (too few eigenvalues), or ``None``."""
+
+        return self.extra.get("skipped")
 
     def record(self) -> dict:
         """Flat JSON-able record of the diagnostic.
@@ -569,6 +586,14 @@ class LayerSpectrum:
             ``convention``, ``ecdf``, ``normalized``.
         """
         pl = self.powerlaw
+        if pl is None:
+            return {"name": self.name, "shape": list(self.shape), "alpha": None, "xmin": None, "ks_distance": None,
+                    "n_tail": None, "alpha_stderr": None, "alpha_ci": None, "flag": self.flag,
+                    "skipped": self.skipped, "stable_rank": self.stable_rank,
+                    "log_spectral_norm": self.log_spectral_norm, "alpha_weighted": None, "log_alpha_norm": None,
+                    "mp_scale": None, "mp_edge": None, "n_spikes": None,
+                    "lambda_max": float(self.eigenvalues[-1]), "n_eigenvalues": int(self.eigenvalues.size),
+                    "convention": None, "ecdf": None, "normalized": self.normalized}
         return {
             "name": self.name,
             "shape": list(self.shape),
@@ -652,9 +677,18 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
     if X.shape[0] < 2:
         raise ValueError(f"{name} must have max(shape) >= 2; got shape {X.shape}")
     ev = esd(X, normalize=normalize, method=method, name=name)
+    try:
+        pl = fit_powerlaw(ev, min_tail=min_tail, convention=convention, ecdf=ecdf, bootstrap=bootstrap,
+                          ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=rng)
+    except TooFewEigenvalues as exc:
+        why = str(exc).replace("evals has only", "only", 1).replace("evals must", "a fit needs", 1)
+        why = why.replace("evals has", "", 1).strip()
+        return LayerSpectrum(
+            name=str(name), shape=tuple(np.shape(W)), eigenvalues=ev, normalized=bool(normalize), mp=None,
+            powerlaw=None, stable_rank=stable_rank(ev) if ev[-1] > 0 else float("nan"),
+            log_spectral_norm=log_spectral_norm(ev) if ev[-1] > 0 else float("nan"), alpha_weighted=float("nan"),
+            log_alpha_norm=float("nan"), flag=SKIPPED, extra={"skipped": why})
     mpf = fit_mp(ev, X.shape[0], X.shape[1], normalized=normalize, method=mp_method, spike_sigmas=spike_sigmas)
-    pl = fit_powerlaw(ev, min_tail=min_tail, convention=convention, ecdf=ecdf, bootstrap=bootstrap,
-                      ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=rng)
     a = pl.alpha
     return LayerSpectrum(
         name=str(name), shape=tuple(np.shape(W)), eigenvalues=ev, normalized=bool(normalize), mp=mpf,
@@ -811,6 +845,10 @@ def spectrum_table(results) -> str:
     lines = [head, "-" * len(head)]
     for r in results:
         pl = r.powerlaw
+        if pl is None:
+            shp = "x".join(str(s) for s in r.shape)
+            lines.append(f"{r.name[:20]:<20} {shp:>11}  skipped: {r.skipped}")
+            continue
         ci = "" if not np.isfinite(pl.ci[0]) else f"[{pl.ci[0]:.2f},{pl.ci[1]:.2f}]"
         shp = "x".join(str(s) for s in r.shape)
         lines.append(f"{r.name[:20]:<20} {shp:>11} {pl.alpha:7.3f} {pl.alpha_stderr:6.3f} {ci:>15} "

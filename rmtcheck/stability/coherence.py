@@ -29,7 +29,7 @@ import numpy as np
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import as_finite_array
-from rmtcheck.stability.families import as_family
+from rmtcheck.stability.families import HessianFamily, as_family
 
 _spla = lazy_module("scipy.sparse.linalg")
 
@@ -137,6 +137,11 @@ def coherence(hessians) -> float:
     >>> coherence(np.eye(3))                        # mutually orthogonal members: sigma = 1
     1.0
     """
+    if not isinstance(hessians, HessianFamily):
+        # scale-free: bring entries far from 1 back to 1 before their products under- or overflow float64
+        arr = as_finite_array(hessians, "hessians")
+        big = float(np.max(np.abs(arr))) if arr.size else 0.0
+        hessians = arr / big if big and not 1e-20 <= big <= 1e20 else arr
     fam = as_family(hessians)
     top = float(fam.top_eigenvalues.max())
     if top <= 0:

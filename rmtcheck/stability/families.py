@@ -36,12 +36,22 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from rmtcheck._lib.validation import as_finite_array
+from rmtcheck._lib.validation import as_finite_array, check_magnitude
 
 __all__ = ["CurvatureFamily", "HessianFamily", "as_family", "range_coordinates", "restrict"]
 
 _SYM_RTOL = 1e-10
 _PSD_RTOL = 1e-10
+
+
+# Entries whose products leave float64's range surface later as LAPACK failures or as "all zero": refused here,
+# by name. Factors enter squared (H_i = g_i g_i^T) and to the fourth power (coherence), stacks squared.
+_FACTOR_RANGE = (1e-40, 1e40)
+_STACK_RANGE = (1e-80, 1e80)
+_RESCALE_FACTORS = ("divide the factors by a constant c and multiply the learning rate by c**2 (the dynamics depend "
+                    "on lr * H only; coherence is scale-free)")
+_RESCALE_STACK = ("divide the Hessians by a constant c and multiply the learning rate by c (the dynamics depend on "
+                  "lr * H only; coherence is scale-free)")
 
 
 @runtime_checkable
@@ -204,6 +214,7 @@ class HessianFamily:
         G = as_finite_array(G, name, ndim=2)
         if G.shape[0] < 1 or G.shape[1] < 1:
             raise ValueError(f"{name} must have shape (n, d) with n, d >= 1; got {G.shape}")
+        check_magnitude(G, name, *_FACTOR_RANGE, fix=_RESCALE_FACTORS)
         return cls(factors=np.ascontiguousarray(G))
 
     @classmethod
@@ -241,6 +252,7 @@ class HessianFamily:
         F = as_finite_array(F, name, ndim=3)
         if min(F.shape) < 1:
             raise ValueError(f"{name} must have shape (n, d, k) with n, d, k >= 1; got {F.shape}")
+        check_magnitude(F, name, *_FACTOR_RANGE, fix=_RESCALE_FACTORS)
         if F.shape[2] == 1:
             return cls(factors=np.ascontiguousarray(F[:, :, 0]))
         return cls(blocks=np.ascontiguousarray(F))
@@ -291,6 +303,7 @@ class HessianFamily:
         n, d1, d2 = H.shape
         if n < 1 or d1 < 1 or d1 != d2:
             raise ValueError(f"{name} must have shape (n, d, d) with n, d >= 1; got {H.shape}")
+        check_magnitude(H, name, *_STACK_RANGE, fix=_RESCALE_STACK)
         scale = max(float(np.max(np.abs(H))), np.finfo(float).tiny)
         asym = np.max(np.abs(H - np.swapaxes(H, 1, 2)), axis=(1, 2))
         bad = np.flatnonzero(asym > _SYM_RTOL * scale + atol)
@@ -657,7 +670,7 @@ def as_family(H, name: str = "hessians", psd: bool = True) -> HessianFamily:
     """
     if isinstance(H, HessianFamily):
         return H
-    arr = np.asarray(H) if not isinstance(H, np.ndarray) else H
+    arr = as_finite_array(H, name)  # refuses ragged, complex, boolean, non-numeric and non-finite input by name
     if arr.ndim == 2:
         return HessianFamily.from_factors(arr, name)
     if arr.ndim == 3:
@@ -668,6 +681,42 @@ def as_family(H, name: str = "hessians", psd: bool = True) -> HessianFamily:
         f"{name} must be an (n, d) array of rank-one factors, an (n, d, d) stack or (n, d, k) factor blocks "
         f"(k != d); got shape {arr.shape}"
     )
+
+
+def as_family_pair(retain, forget, psd: bool = True) -> tuple[HessianFamily, HessianFamily]:
+    """``(as_family(retain), as_family(forget))``, checked to share one dimension ``d``.
+
+    Parameters
+    ----------
+    retain, forget : HessianFamily or array_like
+        Per-sample Hessians (anything :func:`as_family` takes).
+    psd : bool, default True
+        Passed to :func:`as_family`.
+
+    Returns
+    -------
+    tuple of HessianFamily
+
+    Raises
+    ------
+    ValueError
+        Naming ``retain`` or ``forget``: an invalid family, or different dimensions (never a broadcasting error
+        later).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> as_family_pair(np.ones((3, 2)), np.ones((2, 4)))
+    Traceback (most recent call last):
+    ...
+    ValueError: retain and forget must have the same dimension d (parameters); got d=2 for retain and d=4 for \
+forget: both must be per-sample curvature of the same model
+    """
+    r, f = as_family(retain, "retain", psd=psd), as_family(forget, "forget", psd=psd)
+    if r.d != f.d:
+        raise ValueError(f"retain and forget must have the same dimension d (parameters); got d={r.d} for retain "
+                         f"and d={f.d} for forget: both must be per-sample curvature of the same model")
+    return r, f
 
 
 def range_coordinates(parts, *, diagonal: bool | None = None):

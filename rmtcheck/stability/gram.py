@@ -38,8 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rmtcheck._lib.validation import as_finite_array, check_int
-from rmtcheck.stability.families import HessianFamily
+from rmtcheck._lib.validation import as_finite_array, check_int, check_magnitude
+from rmtcheck.stability.families import _RESCALE_STACK, _STACK_RANGE, HessianFamily
 
 __all__ = ["SampleCurvature", "gram_coordinates", "gram_family", "gram_pair", "curvature_family", "load_curvature",
            "save_curvature"]
@@ -101,6 +101,7 @@ def gram_coordinates(K, k: int = 1, *, name: str = "gram", rtol: float = _RTOL) 
     ((6, 6, 1), True)
     """
     K, k = _check_gram(K, k, name)
+    check_magnitude(K, name, *_STACK_RANGE, fix=_RESCALE_STACK.replace("Hessians", "Gram matrix"))
     w, V = np.linalg.eigh(K)
     w, V = w[::-1], V[:, ::-1]
     top = max(float(w[0]), 0.0)

@@ -374,6 +374,8 @@ def blew_up(path: np.ndarray, factor: float = BLOWUP_FACTOR, *, scale: str = "lo
     [True, False]
     """
     path = np.asarray(path)
+    if check_positive(factor, "factor") <= 1.0:
+        raise ValueError(f"factor must be > 1 (a squared-norm growth factor); got {factor!r}")
     if scale == "log":
         return np.max(2 * (path - path[:, :1]), axis=1) >= np.log(factor)
     if scale == "squared":
@@ -423,6 +425,15 @@ class DexterProtocol:
     runs: int = 10
     hessian_factor: float = 1.0
 
+    def __post_init__(self):
+        check_int(self.steps, "DexterProtocol.steps", 1)
+        check_int(self.runs, "DexterProtocol.runs", 1)
+        if check_positive(self.blowup, "DexterProtocol.blowup") <= 1.0:
+            raise ValueError(f"DexterProtocol.blowup must be > 1 (a squared-norm growth factor); got {self.blowup!r}")
+        check_positive(self.hessian_factor, "DexterProtocol.hessian_factor")
+        if not isinstance(self.sampling, str) or not isinstance(self.init, str):
+            raise ValueError(f"DexterProtocol.sampling and .init must be strings; got {self.sampling!r}, {self.init!r}")
+
 
 def divergence_fraction(hessians, lr: float, batch: int, protocol: DexterProtocol = DexterProtocol(), rng=None) -> float:
     """Fraction of runs that diverge under ``protocol`` (a cell diverges when this is > 1/2).
@@ -466,6 +477,9 @@ def divergence_fraction(hessians, lr: float, batch: int, protocol: DexterProtoco
     >>> divergence_fraction(G, 0.5, 4, rng=0), divergence_fraction(G, 1.2, 4, rng=0)
     (0.0, 1.0)
     """
+    if not isinstance(protocol, DexterProtocol):
+        raise TypeError(f"protocol must be a DexterProtocol; got {type(protocol).__name__}")
+    protocol.__post_init__()  # fields replaced with object.__setattr__ or dataclasses.replace are checked again
     res = simulate_sgd(hessians, lr, batch, sampling=protocol.sampling, steps=protocol.steps, runs=protocol.runs, rng=rng, init=protocol.init, hessian_factor=protocol.hessian_factor)
     with np.errstate(invalid="ignore"):
         hit = blew_up(res.log_norms, protocol.blowup)

@@ -31,10 +31,25 @@ from contextlib import nullcontext
 import numpy as np
 
 from rmtcheck._lib.threads import single_blas_thread
-from rmtcheck._lib.validation import as_finite_array, as_generator, check_batch, check_int, check_positive
+from rmtcheck._lib.validation import (
+    as_finite_array,
+    as_generator,
+    check_batch,
+    check_int,
+    check_magnitude,
+    check_positive,
+)
 from rmtcheck.stability import thresholds as th
 from rmtcheck.stability.coherence import coherence
-from rmtcheck.stability.families import HessianFamily, range_coordinates, restrict
+from rmtcheck.stability.families import (
+    _FACTOR_RANGE,
+    _RESCALE_FACTORS,
+    _RESCALE_STACK,
+    _STACK_RANGE,
+    HessianFamily,
+    range_coordinates,
+    restrict,
+)
 from rmtcheck.stability.gram import curvature_family, gram_family, gram_pair
 from rmtcheck.stability.operator import sgd_recursion
 from rmtcheck.stability.pairs import PairFamily
@@ -52,6 +67,29 @@ _SPACE = {"gram": "Gram", "parameter": "parameter"}
 
 
 # ------------------------------------------------------------------------------------------------ inputs
+def _in_range(arr: np.ndarray, label: str, factors: bool) -> None:
+    """Refuse entries whose products leave float64 (named), and an all-zero input (nothing to analyse)."""
+    if factors:
+        check_magnitude(arr, label, *_FACTOR_RANGE, fix=_RESCALE_FACTORS)
+    else:
+        check_magnitude(arr, label, *_STACK_RANGE, fix=_RESCALE_STACK)
+    if arr.size and not np.any(arr):
+        raise ValueError(f"{label} is all zero (every H_i = 0): coherence and the dynamics are undefined; pass the "
+                         "per-sample curvature (gradients or Hessians) at the minimum")
+
+
+def _psd_hint(exc: ValueError) -> ValueError:
+    """The non-PSD message without the Python-only ``psd=False`` remedy (the command line has no such option)."""
+    return ValueError(str(exc).replace(", or pass psd=False for signed families", ""))
+
+
+def _stack(A, name: str) -> HessianFamily:
+    try:
+        return HessianFamily.from_stack(A, name)
+    except ValueError as exc:
+        raise _psd_hint(exc) from None
+
+
 def _unpack(x, name: str) -> dict:
     """``{form, array, k, name, n_retain}`` of one input (mapping, array or family)."""
     if isinstance(x, HessianFamily):
@@ -67,6 +105,8 @@ def _unpack(x, name: str) -> dict:
     else:
         form, arr, label = "array", x, name
     arr = as_finite_array(arr, label)
+    _in_range(arr, label, factors=form == "factors" or (form == "array" and not (arr.ndim == 3
+                                                                                  and arr.shape[1] == arr.shape[2])))
     if form == "gram":
         return {"form": form, "array": arr, "k": check_int(1 if k is None else k, f"{name} (k)", 1), "name": name,
                 "n_retain": n_retain}
@@ -125,7 +165,7 @@ def _single(x, space: str, name: str) -> tuple[HessianFamily, dict]:
         info = {"n": F3.shape[0], "k": F3.shape[2], "d": F3.shape[1], "space": used,
                 "summary": f"{_shape(u)}, computed in {_SPACE[used]} space ({why})"}
     else:
-        fam = A if u["form"] == "family" else HessianFamily.from_stack(A, u["name"])
+        fam = A if u["form"] == "family" else _stack(A, u["name"])
         where = "parameter space" if u["form"] == "stack" else "in its own coordinates"
         info = {"n": fam.n, "k": fam.k, "d": fam.d, "space": "parameter", "summary": f"{_shape(u)}, {where}"}
     return fam, {"form": u["form"], **info, "note": note}
@@ -155,6 +195,10 @@ def _pair(retain, forget, space: str) -> tuple[HessianFamily, HessianFamily, dic
             if A.ndim == 2 and A.shape[0] == A.shape[1] and A.shape[0] % k == 0:
                 _split(ur, n_r, A.shape[0] // k)
             R, F = gram_pair(A, n_r, k, name=f"{ur['name']} (gram)")
+            for fam, who in ((R, "retain"), (F, "forget")):
+                if fam.k is not None and not np.any(fam._held):
+                    raise ValueError(f"{ur['name']}: the {who} samples are all zero (their rows and columns of "
+                                     "gram are 0): nothing to analyse; pass the curvature of every sample")
             return R, F, {"form": "joint gram", "n_retain": n_r, "n_forget": F.n, "k": k, "d": None,
                           "space": "gram", "summary": f"joint Gram matrix, n_retain={n_r}, n_forget={F.n}, k={k}"}
         _split(ur, n_r, A.shape[0])
@@ -191,7 +235,7 @@ def _pair(retain, forget, space: str) -> tuple[HessianFamily, HessianFamily, dic
     for u in (ur, uf):
         _no_gram(u, space)
     R, F = (u["array"] if u["form"] == "family" else
-            HessianFamily.from_stack(u["array"], u["name"]) if u["form"] == "stack" else
+            _stack(u["array"], u["name"]) if u["form"] == "stack" else
             HessianFamily.from_blocks(u["array"].reshape(*u["array"].shape[:2], -1), u["name"]) for u in (ur, uf))
     form = ur["form"] if ur["form"] == uf["form"] else "mixed"
     return *_joint_range(R, F, "parameter"), {"form": form, **base, "space": "parameter",

@@ -59,7 +59,7 @@ import numpy as np
 from rmtcheck._lib.pair_kernels import negative_mass, pair_product
 from rmtcheck._lib.validation import check_unit_interval
 from rmtcheck.stability.coherence import coherence, coherence_matrix
-from rmtcheck.stability.families import HessianFamily, as_family
+from rmtcheck.stability.families import HessianFamily, as_family_pair
 from rmtcheck.stability.pairs import PairFamily
 
 __all__ = [
@@ -100,7 +100,7 @@ def cross_traces(retain, forget) -> np.ndarray:
     >>> cross_traces(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([[0.0, 2.0]])).tolist()
     [[0.0], [4.0]]
     """
-    r, f = as_family(retain, "retain"), as_family(forget, "forget")
+    r, f = as_family_pair(retain, forget)
     if r.d != f.d:
         raise ValueError(f"retain and forget must have the same dimension d; got {r.d} and {f.d}")
     if r.is_rank_one and f.is_rank_one:
@@ -145,7 +145,7 @@ def coherence_blocks(retain, forget) -> tuple[np.ndarray, np.ndarray, np.ndarray
     --------
     cross_traces, mixed_coherence
     """
-    r, f = as_family(retain, "retain"), as_family(forget, "forget")
+    r, f = as_family_pair(retain, forget)
     return coherence_matrix(r), coherence_matrix(f), np.sqrt(np.maximum(cross_traces(r, f), 0.0))
 
 
@@ -176,7 +176,7 @@ def alignment(retain, forget) -> float:
     >>> alignment(np.array([[1.0, 0.0]]), np.array([[3.0, 0.0]]))
     1.0
     """
-    r, f = as_family(retain, "retain"), as_family(forget, "forget")
+    r, f = as_family_pair(retain, forget)
     nr, nf = np.linalg.norm(r.mean), np.linalg.norm(f.mean)
     if nr == 0 or nf == 0:
         raise ValueError("alignment is undefined when the retain or forget Hessians are all zero")
@@ -209,7 +209,7 @@ def cross_coherence(retain, forget) -> float:
     >>> cross_coherence(np.eye(2)[:1], np.eye(2)[1:])
     0.0
     """
-    r, f = as_family(retain, "retain"), as_family(forget, "forget")
+    r, f = as_family_pair(retain, forget)
     top = float(np.sqrt(r.top_eigenvalues.max() * f.top_eigenvalues.max()))
     if top <= 0:
         raise ValueError("cross coherence is undefined when the retain or forget Hessians are all zero")
@@ -242,7 +242,7 @@ def mixed_spectrum(retain, forget, *, alpha: float) -> np.ndarray:
     --------
     rmtcheck.stability.unlearning.mixed_hessian
     """
-    r, f = as_family(retain, "retain"), as_family(forget, "forget")
+    r, f = as_family_pair(retain, forget)
     a = check_unit_interval(alpha, "alpha")
     return np.linalg.eigvalsh((1 - a) * r.mean - a * f.mean)
 
@@ -396,7 +396,7 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
     >>> bool(abs(mf.sigma_mix - pc.sigma_mix) <= 1e-8 * pc.sigma_mix)
     True
     """
-    r0, f0 = as_family(retain, "retain"), as_family(forget, "forget")
+    r0, f0 = as_family_pair(retain, forget)
     a = check_unit_interval(alpha, "alpha")
     if r0.d != f0.d:
         raise ValueError(f"retain and forget must have the same dimension d; got {r0.d} and {f0.d}")
@@ -535,7 +535,7 @@ def pair_coherence_naive(retain, forget, *, alpha: float) -> float:
        Perspective", arXiv:2602.02986 [changkhanna2026].
     """
 
-    r, f = as_family(retain, "retain"), as_family(forget, "forget")
+    r, f = as_family_pair(retain, forget)
     P = PairFamily(r, f, alpha=check_unit_interval(alpha, "alpha"))
     S = np.sqrt(np.abs(P.gram_traces()))
     return float(np.linalg.eigvalsh(S)[-1] / P.top_eigenvalues.max())
@@ -632,7 +632,11 @@ def mixed_coherence(retain, forget, *, alpha: float, with_pairs: bool = True, **
     >>> round(mc.mixed_lambda_min, 4), round(mc.mixed_lambda_max, 4), round(mc.sigma_mix, 4)
     (0.0214, 1.3898, 37.9702)
     """
-    r, f = as_family(retain, "retain"), as_family(forget, "forget")
+    r, f = as_family_pair(retain, forget)
+    for fam, who in ((r, "retain"), (f, "forget")):
+        if not np.any(fam._held):
+            raise ValueError(f"{who} is all zero (every member H_i = 0): sigma_{who[0]} and the alignment are "
+                             f"undefined; pass nonzero {who} curvature (or use mixed_growth, defined for it)")
     a = check_unit_interval(alpha, "alpha")
     spec = mixed_spectrum(r, f, alpha=a)
     pc = pair_coherence(r, f, alpha=a, **pair_kw) if with_pairs else None

@@ -68,8 +68,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
-from rmtcheck._lib.validation import check_batch, check_positive, check_unit_interval
-from rmtcheck.stability.families import as_family
+from rmtcheck._lib.validation import check_batch, check_int, check_positive, check_unit_interval
+from rmtcheck.stability.families import as_family_pair
 from rmtcheck.stability.montecarlo import simulate
 from rmtcheck.stability.operator import LinearRecursion, Term
 from rmtcheck.stability.pairs import PairFamily
@@ -140,8 +140,7 @@ def mixed_recursion(retain, forget, batch: int, *, alpha: float, sampling: str =
     >>> round(pairs.growth(0.3), 6)
     0.993903
     """
-    retain = as_family(retain, "retain")
-    forget = as_family(forget, "forget")
+    retain, forget = as_family_pair(retain, forget)
     if retain.d != forget.d:
         raise ValueError(f"retain and forget must have the same dimension d; got {retain.d} and {forget.d}")
     alpha = check_unit_interval(alpha, "alpha")
@@ -196,7 +195,7 @@ def mixed_hessian(retain, forget, *, alpha: float) -> np.ndarray:
     >>> mixed_hessian(np.eye(2)[:1], np.eye(2)[1:], alpha=0.25).tolist()
     [[0.75, 0.0], [0.0, -0.25]]
     """
-    retain, forget = as_family(retain, "retain"), as_family(forget, "forget")
+    retain, forget = as_family_pair(retain, forget)
     a = check_unit_interval(alpha, "alpha")
     return (1 - a) * retain.mean - a * forget.mean
 
@@ -389,7 +388,7 @@ def resist_interval(retain, forget, lr: float, batch: int, *, sampling: str = "i
     from scipy.optimize import minimize_scalar
 
     lr = check_positive(lr, "lr")
-    retain, forget = as_family(retain, "retain"), as_family(forget, "forget")
+    retain, forget = as_family_pair(retain, forget)
     if _forget_leaves_retain_range(retain, forget):
         return None
     rho = _alpha_growth(retain, forget, lr, batch, sampling)
@@ -460,7 +459,7 @@ def critical_alpha(retain, forget, lr: float, batch: int, *, sampling: str = "in
     >>> critical_alpha(R, F, 0.9, 4)                  # escapes for every alpha
     0.0
     """
-    retain, forget = as_family(retain, "retain"), as_family(forget, "forget")
+    retain, forget = as_family_pair(retain, forget)
     if float(forget.top_eigenvalues.max()) <= 0:
         return float("inf")
     iv = resist_interval(retain, forget, lr, batch, sampling=sampling, xtol=xtol)
@@ -575,6 +574,9 @@ def escape_verdicts(retain, forget, lr: float, batch: int, *, alpha: float, samp
     (True, True, 'monte-carlo')
     """
     lr = check_positive(lr, "lr")
+    if lyapunov not in ("auto", "mc", "none"):
+        raise ValueError(f"lyapunov must be 'auto', 'mc' or 'none'; got {lyapunov!r}")
+    steps, runs = check_int(steps, "steps", 1), check_int(runs, "runs", 1)
     rec = mixed_recursion(retain, forget, batch, alpha=alpha, sampling=sampling)
     rho = rec.growth(lr)
     out = {"mean-square": EscapeVerdict("mean-square", sampling, bool(rho > 1.0), rho, float(np.log(rho)) if rho > 0 else -np.inf,
@@ -664,7 +666,7 @@ def diagonal_lyapunov(retain, forget, lr: float, batch: int, *, alpha: float,
     sampling = check_mixed_sampling(sampling)
     if sampling == "pair_bernoulli":
         raise ValueError("diagonal_lyapunov supports sampling 'independent_bernoulli' and 'without_replacement'")
-    retain, forget = as_family(retain, "retain"), as_family(forget, "forget")
+    retain, forget = as_family_pair(retain, forget)
     a = check_unit_interval(alpha, "alpha")
     if not (retain.is_diagonal and forget.is_diagonal):
         raise ValueError("diagonal_lyapunov needs diagonal families")
