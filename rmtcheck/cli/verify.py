@@ -13,8 +13,10 @@ def add_parser(sub):
         help="check every registered theorem on seeded instances and print the verdict table",
         description="Check registered statements against exact computation, SymPy and Monte Carlo. "
         "Exit status 1 only when a statement claimed to hold in its regime is violated there by exact "
-        "or symbolic computation; 3 when a check raised (an internal error: that row reads 'error', the "
-        "others run); 2 for bad arguments.",
+        "or symbolic computation, or by Monte Carlo or a statistical test beyond the row's statistical margin "
+        "(rows that state their false-alarm probability, the chance that a correct package trips the margin; "
+        "see --json); 3 when a check raised (an internal error: that row reads 'error', the others run); 2 for "
+        "bad arguments.",
     )
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0); row k of a statement uses child k")
     p.add_argument("--instances", type=int, default=None, help="instances per statement (default: each row's own)")
@@ -66,11 +68,17 @@ def run(args) -> int:
     print(_table(results))
     print()
     print("tightness = exact critical value / the bound's (median [min, max]); * = probe outside the "
-          "statement's regime or an open hypothesis: a violation there is a reported counterexample, not a failure.")
+          "statement's regime or an open hypothesis: a violation there is a reported counterexample, not a failure. "
+          "A claimed Monte Carlo or statistical row fails the run when violated beyond its statistical margin; "
+          "--json gives each such row's false-alarm probability (false_alarm, false_alarm_how).")
     for r in results:
         if r.violations and r.first_violation:
             fv = r.first_violation
             tag = "VIOLATION" if r.claimed else "counterexample"
+            if r.claimed and r.false_alarm is not None:
+                tag += f" (false-alarm probability {r.false_alarm:.2g})"
+            elif r.claimed and not r.fails_run:
+                tag += " (no false-alarm probability: reported, not failing the run)"
             print(f"{tag} [{r.id}] instance {fv['index']} (reproduce: rmtcheck verify --only {r.id} --seed {r.seed}): "
                   f"{json.dumps(fv['instance'], default=str)[:300]} -> {json.dumps(fv['detail'], default=str)[:400]}")
     for r in results:
@@ -79,10 +87,14 @@ def run(args) -> int:
                   f"rmtcheck verify --only {r.id} --seed {r.seed})")
     n_claim = sum(r.claimed for r in results)
     bad = [r.id for r in results if r.fails_run]
+    unfailed = [r.id for r in results if r.claimed and r.violations and not r.fails_run]
     errors = [r.id for r in results if r.error is not None]
     print(f"\n{len(results)} statements ({n_claim} claimed in their regime), seed {args.seed}, "
           f"{time.perf_counter() - t0:.1f} s. " + (f"VIOLATED: {', '.join(bad)}" if bad else
-                                                    "No claimed statement violated by exact computation.")
+                                                    "No claimed statement violated by exact or symbolic computation, "
+                                                    "nor by Monte Carlo or a statistical test beyond its margin.")
+          + (f" Violated without a false-alarm probability (reported, not failing the run): {', '.join(unfailed)}."
+             if unfailed else "")
           + (f" INTERNAL ERROR in {len(errors)} row(s): {', '.join(errors)}" if errors else ""))
     sys.stdout.flush()
     return status

@@ -167,6 +167,5 @@ def _counts(records) -> dict:
         "notrun": sum(r["verdict"] == NOT_RUN for r in records),
         "instances": sum(int(r["instances"] or 0) for r in records),
         "violations": sum(int(r["violations"] or 0) for r in records),
-        "failsrun": sum(bool(r["claimed"]) and int(r["violations"] or 0) > 0 and r["method"] in ("exact", "symbolic")
-                        for r in records),
+        "failsrun": sum(bool(r.get("fails_run")) for r in records),
     }

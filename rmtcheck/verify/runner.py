@@ -11,7 +11,7 @@ import numpy as np
 
 from rmtcheck._lib.jsonable import jsonable
 from rmtcheck.verify.catalog import registry
-from rmtcheck.verify.statement import Outcome, Statement
+from rmtcheck.verify.statement import STATISTICAL_METHODS, Outcome, Statement
 
 __all__ = ["StatementResult", "run_statement", "run_all", "exit_status", "EXIT_INTERNAL_ERROR"]
 
@@ -54,6 +54,14 @@ class StatementResult:
     error : str or None
         ``"instance K: ExceptionType: last line of its message"`` when sampling or checking an instance raised;
         the row stops there, the other rows run.
+    false_alarm : float or None
+        Monte Carlo and statistical rows: the probability that a correct package trips the row's margin in
+        this run (:attr:`Statement.false_alarm`, stated for ``default_instances``, scaled by the union bound
+        to the instances drawn, at most 1); ``None`` for exact rows and for rows without one.
+    false_alarm_how : str
+        How that probability was computed (or why the row has none); ``""`` for exact rows.
+    fails_run : bool
+        Whether this row makes ``rmtcheck verify`` exit 1 (property, also in :meth:`to_dict`).
     """
 
     id: str
@@ -79,17 +87,26 @@ class StatementResult:
     seconds: float = 0.0
     details: list = field(default_factory=list)
     error: str | None = None
+    false_alarm: float | None = None
+    false_alarm_how: str = ""
 
     def to_dict(self, with_details: bool = False) -> dict:
         d = asdict(self)
         if not with_details:
             d.pop("details")
+        d["fails_run"] = self.fails_run
         return jsonable(d)
 
     @property
     def fails_run(self) -> bool:
-        """A claimed statement violated by exact or symbolic computation."""
-        return self.claimed and self.violations > 0 and self.method in ("exact", "symbolic")
+        """A claimed statement violated by exact or symbolic computation, or by Monte Carlo / a statistical
+        test beyond its statistical margin (a row that states its ``false_alarm``; rows without one are
+        reported, not fatal)."""
+        if not (self.claimed and self.violations > 0):
+            return False
+        if self.method in STATISTICAL_METHODS:
+            return self.false_alarm is not None
+        return True
 
 
 def _threshold_text(thr) -> str | None:
@@ -114,6 +131,14 @@ def _verdict(stmt: Statement, tried: int, violations: int, error: str | None = N
     if stmt.claimed:
         return "VIOLATED" if violations else "holds"
     return "fails (as expected)" if violations else "no counterexample found"
+
+
+def _false_alarm(stmt: Statement, n_inst: int) -> float | None:
+    """The row's false-alarm probability for ``n_inst`` instances: its stated value (for
+    ``default_instances``) scaled by the union bound, at most 1."""
+    if stmt.false_alarm is None:
+        return None
+    return min(1.0, float(stmt.false_alarm) * n_inst / stmt.default_instances)
 
 
 def _seed_sequence(stmt_id: str, seed: int) -> np.random.SeedSequence:
@@ -177,6 +202,13 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
             violations += 1
             if first is None:
                 first = {"index": k, "seed": seed, "instance": jsonable(inst), "detail": jsonable(out.detail)}
+    try:  # printing the threshold derives a proof: a broken proof is this row's error, not the run's
+        threshold = _threshold_text(stmt.threshold)
+    except Exception as exc:
+        threshold = None
+        if error is None:
+            lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
+            error = f"threshold {stmt.threshold!r}: {type(exc).__name__}" + (f": {lines[-1].strip()}" if lines else "")
     return StatementResult(
         id=stmt.id,
         source=stmt.source,
@@ -195,12 +227,14 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
         tightness_median=float(np.median(tight)) if tight else None,
         tightness_max=max(tight) if tight else None,
         first_violation=first,
-        threshold=_threshold_text(stmt.threshold),
+        threshold=threshold,
         seed=seed,
         refs=list(stmt.refs),
         seconds=time.perf_counter() - t0,
         details=details,
         error=error,
+        false_alarm=_false_alarm(stmt, n_inst),
+        false_alarm_how=stmt.false_alarm_how,
     )
 
 
@@ -247,7 +281,12 @@ EXIT_INTERNAL_ERROR = 3
 
 
 def exit_status(results: list[StatementResult]) -> int:
-    """1 when a claimed statement is violated by exact/symbolic computation, 3 when a check raised, else 0.
+    """1 when a claimed statement is violated (exact/symbolic computation, or Monte Carlo/statistical beyond
+    its stated margin), 3 when a check raised, else 0.
+
+    A claimed ``monte-carlo`` or ``statistical`` row fails the run when it is violated and states its
+    false-alarm probability (:attr:`StatementResult.false_alarm`: the chance that a correct package trips its
+    margin); a claimed row without one (a heuristic tolerance or a power statement) is reported, not fatal.
 
     Parameters
     ----------

@@ -4,8 +4,10 @@ A :class:`Statement` says what is claimed (``text``), by whom (``source``, ``ref
 which stability notion and sampling model, in which regime, and how it is checked: ``sample(rng)`` draws
 one instance (a dict of parameters, JSON-able apart from arrays) and ``check(instance, rng)`` returns an
 :class:`Outcome`. ``claimed=True`` rows are theorems asserted in their regime: a violation found by
-exact or symbolic computation makes ``rmtcheck verify`` exit non-zero. ``claimed=False`` rows probe
-statements outside their regime (or hypotheses) and report where they fail.
+exact or symbolic computation makes ``rmtcheck verify`` exit non-zero, and so does a violation found by
+Monte Carlo or a statistical test beyond the row's statistical margin, when the row states the probability
+``false_alarm`` that a correct package trips that margin (rows without one are reported, never fatal).
+``claimed=False`` rows probe statements outside their regime (or hypotheses) and report where they fail.
 
 Contents
 --------
@@ -47,14 +49,18 @@ from typing import Any, Callable
 
 from rmtcheck.stability.sampling import BATCH_MODELS
 
-__all__ = ["NOTIONS", "METHODS", "TAGS", "SAMPLINGS", "Statement", "Outcome", "register"]
+__all__ = ["NOTIONS", "METHODS", "STATISTICAL_METHODS", "TAGS", "SAMPLINGS", "Statement", "Outcome", "register"]
 
 #: Stability notions; ``deterministic`` marks statements that are not about random dynamics, ``in-probability``
 #: statements about the distribution of a finite random run (its median run, a fraction of runs), neither its
 #: moments nor its limit.
 NOTIONS = ("mean-square", "almost-sure", "in-probability", "deterministic")
-#: How a statement is checked. Only ``exact`` and ``symbolic`` violations fail ``verify``.
+#: How a statement is checked. ``exact`` and ``symbolic`` violations of a claimed row fail ``verify``;
+#: ``monte-carlo`` and ``statistical`` ones (:data:`STATISTICAL_METHODS`) fail it when the row states its
+#: :attr:`Statement.false_alarm`.
 METHODS = ("exact", "symbolic", "monte-carlo", "statistical")
+#: The methods whose verdict rests on a statistical margin (a row of these states its ``false_alarm``).
+STATISTICAL_METHODS = ("monte-carlo", "statistical")
 #: Provenance tags: ``paper`` (stated in the cited paper), ``derived`` (this package's own derivation; the
 #: proofs are in ``proofs/``), ``reconstructed`` (the paper's statement or setup rebuilt where it is not
 #: fully specified).
@@ -137,7 +143,7 @@ class Statement:
     ----------
     id, source, text, notion, sampling, regime, method, sample, check
         Required fields (see Attributes).
-    claimed, tag, threshold, group, default_instances, refs : optional
+    claimed, tag, threshold, group, default_instances, refs, false_alarm, false_alarm_how : optional
         Optional fields (see Attributes).
 
     Attributes
@@ -156,8 +162,9 @@ class Statement:
     regime : str
         Where the statement is asserted or probed (sizes, parameter ranges, hypotheses).
     method : str
-        How it is checked, one of :data:`METHODS`; only ``exact`` and ``symbolic`` violations of a
-        claimed statement make ``rmtcheck verify`` exit non-zero.
+        How it is checked, one of :data:`METHODS`. A violation of a claimed statement makes ``rmtcheck
+        verify`` exit non-zero when the method is ``exact`` or ``symbolic``, or when it is ``monte-carlo``
+        or ``statistical`` and ``false_alarm`` is set (the violation lies beyond the row's statistical margin).
     sample : callable
         ``sample(rng) -> dict``: one instance's parameters (sizes, seeds, step sizes; JSON-able apart
         from arrays).
@@ -180,12 +187,21 @@ class Statement:
         BibTeX keys (of ``paper/references.bib``) of the papers the statement comes from; statements
         that are this package's own derivations cite the paper they build on. A list is converted to a
         tuple.
+    false_alarm : float or None, default None
+        For ``monte-carlo`` and ``statistical`` rows: the probability, in ``(0, 1)``, that a *correct*
+        package trips the row's statistical margin on some of its ``default_instances`` instances (a
+        union bound over the instances is fine). ``None``: the row has no defensible false-alarm
+        probability (a heuristic tolerance, a power statement, a qualitative verdict), so its violations
+        are reported but never fail the run. Exact and symbolic rows leave it ``None``.
+    false_alarm_how : str, default ""
+        One phrase on how ``false_alarm`` was computed (or why a claimed statistical row has none).
 
     Raises
     ------
     ValueError
-        A field is outside its vocabulary, or ``refs`` names a key that ``paper/references.bib``
-        does not define (skipped when the file is absent, e.g. in an installed wheel).
+        A field is outside its vocabulary, ``false_alarm`` is not in ``(0, 1)``, or ``refs`` names a key
+        that ``paper/references.bib`` does not define (skipped when the file is absent, e.g. in an
+        installed wheel).
     TypeError
         ``refs`` is not a tuple (or list) of strings.
 
@@ -242,6 +258,8 @@ class Statement:
     group: str = ""
     default_instances: int = 20
     refs: tuple[str, ...] = ()
+    false_alarm: float | None = None
+    false_alarm_how: str = ""
 
     def __post_init__(self):
         if self.notion not in NOTIONS:
@@ -252,6 +270,8 @@ class Statement:
             raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
         if self.tag not in TAGS:
             raise ValueError(f"tag must be one of {TAGS}; got {self.tag!r}")
+        if self.false_alarm is not None and not 0.0 < float(self.false_alarm) < 1.0:
+            raise ValueError(f"false_alarm must be a probability in (0, 1) or None; got {self.false_alarm!r}")
         if not self.group:
             self.group = self.id.split(".")[0]
         if isinstance(self.refs, list):

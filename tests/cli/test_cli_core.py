@@ -26,7 +26,7 @@ def test_every_row_names_notion_and_sampling():
         assert s.notion and s.sampling and s.method and s.source
 
 
-def test_exit_status_is_one_only_for_claimed_exact_violations():
+def test_exit_status_is_one_only_for_claimed_violations_exact_or_beyond_a_margin():
     bad = Statement(id="zz_test.false_claim", source="test", text="1 < 0", notion="mean-square",
                     sampling="bernoulli", regime="always", method="exact", sample=lambda rng: {"x": 1},
                     check=lambda inst, rng: Outcome(violated=True))

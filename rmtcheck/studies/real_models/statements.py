@@ -140,6 +140,10 @@ register(Statement(
          "observed/forecast",
     notion="mean-square", sampling="independent_bernoulli", regime=_REGIME, method="monte-carlo",
     sample=_seed_inst, check=_linear_check, claimed=True, tag="derived", default_instances=1,
+    false_alarm_how="none: the factor 1.25 is a tolerance for the linearisation, not a statistical margin (the "
+                    "sampling error of the 10-seed mean, forecast_sd/sqrt(10), is about 5% of the rise at seed 0, "
+                    "but the real network's error has no stated law), so a violation is reported but does not fail "
+                    "the run",
 ))
 
 
@@ -161,6 +165,8 @@ register(Statement(
          "observed as leave or collapse and predicted as leave or collapse (tangent forecast)",
     notion="in-probability", sampling="without_replacement", regime=_REGIME, method="monte-carlo",
     sample=_seed_inst, check=_huge_check, claimed=True, tag="derived", default_instances=2,
+    false_alarm_how="none: a qualitative verdict (median of 3 seeds, forecast of 32 simulated runs) with no stated "
+                    "sampling law, so a violation is reported but does not fail the run",
 ))
 
 
