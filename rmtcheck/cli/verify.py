@@ -81,6 +81,8 @@ def run(args) -> int:
                 tag += " (no false-alarm probability: reported, not failing the run)"
             print(f"{tag} [{r.id}] instance {fv['index']} (reproduce: rmtcheck verify --only {r.id} --seed {r.seed}): "
                   f"{json.dumps(fv['instance'], default=str)[:300]} -> {json.dumps(fv['detail'], default=str)[:400]}")
+            if r.refutes:
+                print(f"  refutes: {r.refutes}")
     for r in results:
         if r.error is not None:
             print(f"ERROR [{r.id}] {r.error} (an internal error of the package, not a verdict; reproduce: "

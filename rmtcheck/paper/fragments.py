@@ -187,7 +187,8 @@ def _counterexamples(records, source) -> str:
         kind = "VIOLATION" if r["claimed"] else "counterexample"
         lines.append(f"\\item[{_tt(r['id'])}] {kind} at instance {fv.get('index')} "
                      f"(reproduce: {_tt('rmtcheck verify --only ' + r['id'] + ' --seed ' + str(fv.get('seed')))}); "
-                     f"instance {_tt(inst, False)}; detail {_tt(det, False)}.")
+                     f"instance {_tt(inst, False)}; detail {_tt(det, False)}."
+                     + (f" \\emph{{What it refutes:}} {tex_escape(r['refutes'])}" if r.get("refutes") else ""))
     lines.append("\\end{description}")
     return "\n".join(lines) + "\n"
 

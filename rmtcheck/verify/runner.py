@@ -60,6 +60,8 @@ class StatementResult:
         to the instances drawn, at most 1); ``None`` for exact rows and for rows without one.
     false_alarm_how : str
         How that probability was computed (or why the row has none); ``""`` for exact rows.
+    refutes : str
+        For a probe: what its counterexamples refute (:attr:`Statement.refutes`).
     fails_run : bool
         Whether this row makes ``rmtcheck verify`` exit 1 (property, also in :meth:`to_dict`).
     """
@@ -89,6 +91,7 @@ class StatementResult:
     error: str | None = None
     false_alarm: float | None = None
     false_alarm_how: str = ""
+    refutes: str = ""
 
     def to_dict(self, with_details: bool = False) -> dict:
         d = asdict(self)
@@ -235,6 +238,7 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
         error=error,
         false_alarm=_false_alarm(stmt, n_inst),
         false_alarm_how=stmt.false_alarm_how,
+        refutes=stmt.refutes,
     )
 
 

@@ -49,7 +49,8 @@ from typing import Any, Callable
 
 from rmtcheck.stability.sampling import BATCH_MODELS
 
-__all__ = ["NOTIONS", "METHODS", "STATISTICAL_METHODS", "TAGS", "SAMPLINGS", "Statement", "Outcome", "register"]
+__all__ = ["NOTIONS", "METHODS", "STATISTICAL_METHODS", "TAGS", "SAMPLINGS", "Statement", "Outcome", "register",
+           "scope"]
 
 #: Stability notions; ``deterministic`` marks statements that are not about random dynamics, ``in-probability``
 #: statements about the distribution of a finite random run (its median run, a fraction of runs), neither its
@@ -195,6 +196,10 @@ class Statement:
         are reported but never fail the run. Exact and symbolic rows leave it ``None``.
     false_alarm_how : str, default ""
         One phrase on how ``false_alarm`` was computed (or why a claimed statistical row has none).
+    refutes : str, default ""
+        For a probe (``claimed=False``): what one of its counterexamples refutes — the source's statement as the
+        source states it (constants, regime, notion, sampling model), or only a stronger, transferred or
+        reconstructed reading of it (set by :func:`scope`).
 
     Raises
     ------
@@ -260,6 +265,7 @@ class Statement:
     refs: tuple[str, ...] = ()
     false_alarm: float | None = None
     false_alarm_how: str = ""
+    refutes: str = ""
 
     def __post_init__(self):
         if self.notion not in NOTIONS:
@@ -316,3 +322,24 @@ def register(statement: Statement) -> Statement:
     return statement
 
 
+
+
+def scope(refutes: dict[str, str]) -> None:
+    """Record, for registered probes, what their counterexamples refute (:attr:`Statement.refutes`).
+
+    Parameters
+    ----------
+    refutes : dict of str to str
+        Statement id to one or two sentences: does a counterexample refute the statement as its source states it
+        (constants, regime, notion, sampling model), or only another reading of it?
+
+    Raises
+    ------
+    ValueError
+        An id is not registered, or names a claimed statement.
+    """
+    for sid, text in refutes.items():
+        st = _REGISTRY.get(sid)
+        if st is None or st.claimed:
+            raise ValueError(f"scope: {sid!r} is not a registered probe (claimed=False) statement")
+        st.refutes = text

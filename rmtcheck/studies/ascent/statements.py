@@ -21,7 +21,7 @@ import itertools
 
 import numpy as np
 
-from rmtcheck.verify.statement import Outcome, Statement, register
+from rmtcheck.verify.statement import Outcome, Statement, register, scope
 
 SRC = "Mavrothalassitis et al. 2025 (Ascent Fails to Forget)"
 _GRID = 2000  # parameter tuples per instance for the vectorised closed-form rows
@@ -633,3 +633,17 @@ register(Statement(
          "permuting models and points",
     notion="deterministic", sampling="none", regime="2-200 models per side, 1-50 points", method="exact",
     sample=_seed, check=_check_klom, tag="derived", default_instances=10))
+
+
+# what a counterexample of each probe refutes (issue 13, item 5)
+scope({
+    "ascent.lemma3_range_necessary": "Refutes the converse of Lemma 3 (its range as necessary), which the source "
+    "does not state; Lemma 3 itself holds (ascent.lemma3).",
+    "ascent.lemma9_necessary": "Refutes Lemma 9 read as a necessary condition, which the source does not state; "
+    "the sufficient direction holds.",
+    "ascent.toy_finetune": "Refutes the package's reconstruction of the Sec. 5 toy example under loss form "
+    "TOY_DEFAULT; the source does not state its exact loss, so it refutes the source only if that form is theirs "
+    "(ascent.toy_variants lists the forms that reproduce it).",
+    "ascent.toy_variants": "Refutes robustness of the reconstructed toy claims across loss forms, a reading of this "
+    "package, not a statement of the source.",
+})

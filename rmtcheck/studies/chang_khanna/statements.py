@@ -36,7 +36,7 @@ from rmtcheck.studies.chang_khanna.constructions import (
     tightness_factor,
 )
 from rmtcheck.studies.dexter.statements import MC_MARGIN, MC_TAIL, mc_resolvable, mc_wrong_side
-from rmtcheck.verify.statement import Outcome, Statement, register
+from rmtcheck.verify.statement import Outcome, Statement, register, scope
 
 SOURCE = "Chang & Khanna 2026, arXiv 2602.02986"
 _REL = 1e-9
@@ -594,3 +594,22 @@ register(Statement(
     regime="least-squares instances, independent bernoulli or without replacement",
     method="exact", sample=_noise_inst, check=_noise_check, tag="derived", default_instances=5,
 ))
+
+
+# what a counterexample of each probe refutes (issue 13, item 5)
+scope({
+    "chang_khanna.dexter_terms.without_replacement": "Would refute only the transfer of the per-term condition to "
+    "batches without replacement (kappa < 0), which the source does not claim.",
+    "chang_khanna.dexter_pairs": "A hypothesis of this package, derived by analogy with Dexter et al.; the source "
+    "states no pair condition, so a counterexample would refute only that analogy.",
+    "chang_khanna.rotation_monotone": "Refutes a derived prediction (monotone growth factor in the rotation angle), "
+    "stronger than the source's claim (a), which is about escape versus resistance and holds at the verdict level "
+    "(chang_khanna.rotation_escape_verdict); the counterexamples sit in the overshoot regime eta(1-alpha)lambda_r > 1 "
+    "of the tightness construction.",
+    "chang_khanna.rotation_monotone.random": "Refutes the same derived monotonicity on random families, not the "
+    "source's claim (a) at the verdict level.",
+    "chang_khanna.rotation_escape_verdict": "Would refute the source's claim (a) as stated (mean-square escape "
+    "versus resistance, its batch model); boundary cells within 1e-12 of rho = 1 decide nothing.",
+    "chang_khanna.rotation_monotone.monte_carlo": "Would refute claim (a) read on the Monte Carlo escape fraction "
+    "(an almost-sure reading), not the mean-square statement.",
+})

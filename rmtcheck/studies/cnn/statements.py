@@ -22,7 +22,7 @@ import numpy as np
 from rmtcheck.randmat.designs import signal_noise_patches
 from rmtcheck.studies.cnn import model as _cnn
 from rmtcheck.studies.cnn import training as _training
-from rmtcheck.verify.statement import Outcome, Statement, register
+from rmtcheck.verify.statement import Outcome, Statement, register, scope
 
 SOURCE = "Chang & Khanna 2026, arXiv 2602.02986"
 _TINY = dict(n=16, d=40, width=4, n_test=40, n_forget=6, steps=100)
@@ -260,3 +260,20 @@ register(Statement(
     method="statistical", sample=lambda rng: {"seed": int(rng.integers(2**31)), "snr": float(rng.uniform(0.02, 1.0))},
     check=_interp_check, claimed=False, tag="reconstructed", default_instances=3,
 ))
+
+
+# what a counterexample of each probe refutes (issue 13, item 5)
+scope({
+    "cnn.coherence_rises_with_snr": "Would refute claim (b) on one tiny trained CNN only (a statistical reading on "
+    "two SNR levels), not as the source states it for its networks.",
+    "cnn.escape_shrinks_with_snr": "Would refute claim (b) at the level of observed escape on one tiny CNN, an "
+    "almost-sure reading of a mean-square statement.",
+    "cnn.prediction_agreement": "Refutes a cell-by-cell reading of claim (c) (every cell agrees) on a tiny CNN; the "
+    "source claims qualitative agreement of the boundary with the heatmaps; the agreement rate is the finding.",
+    "cnn.forecast_agreement": "A target of this package (the quadratic forecast predicts every cell), not a "
+    "statement of the source; a miss measures the forecast, it refutes nothing the source states.",
+    "cnn.tangent_agreement": "A target of this package (the tangent forecast predicts every cell), not a statement "
+    "of the source; a miss measures the forecast.",
+    "cnn.interpolation": "Would refute that this training recipe reaches near interpolation, an assumption the "
+    "theory needs, not a claim of the sources.",
+})

@@ -26,7 +26,7 @@ from rmtcheck.stability.coherence import coherence
 from rmtcheck.stability.montecarlo import second_moment_mc, simulate
 from rmtcheck.stability.operator import critical_lr, sgd_recursion
 from rmtcheck.studies.dexter.constructions import theorem2_construction
-from rmtcheck.verify.statement import Outcome, Statement, register
+from rmtcheck.verify.statement import Outcome, Statement, register, scope
 
 SOURCE = "Dexter et al. 2024"
 _REL = 1e-10  # relative tolerance of exact comparisons (Lanczos converged to 1e-13)
@@ -397,3 +397,20 @@ register(Statement(
     method="monte-carlo", sample=_mc_instance, check=_lyap_check, claimed=False, tag="derived",
     default_instances=4,
 ))
+
+
+# what a counterexample of each probe refutes (issue 13, item 5)
+scope({
+    "dexter.theorem1.equality": "Refutes Theorem 1 as its source states it, in its own model (bernoulli sampling, "
+    "mean-square, exact rationals): the theorem's r >= 1 includes r = 1, where the construction's growth factor is "
+    "exactly 1, so E||delta_k||^2 stays bounded. Only the boundary case; r > 1 holds (dexter.theorem1).",
+    "dexter.theorem1.without_replacement": "Does not refute Theorem 1 (proved for bernoulli sampling): it refutes "
+    "the transfer of its condition to fixed-size batches without replacement, the sampling of the paper's experiments.",
+    "dexter.theorem1.with_replacement": "Does not refute Theorem 1 (proved for bernoulli sampling): it refutes the "
+    "transfer of its condition to batches drawn with replacement.",
+    "dexter.theorem1.without_replacement.B1": "Does not refute Theorem 1 as stated (bernoulli): it refutes its use "
+    "at B = 1 without replacement, the setting of the authors' Hessian-test experiments.",
+    "dexter.ms_implies_as": "Refutes no statement of the source: it refutes the reading of blown-up-run counts "
+    "(an almost-sure, Lyapunov quantity) as evidence of mean-square divergence, which the paper's experiments imply "
+    "but its theorems do not state.",
+})

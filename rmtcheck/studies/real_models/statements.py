@@ -18,7 +18,7 @@ import numpy as np
 
 from rmtcheck.studies.real_models import experiments as _x
 from rmtcheck.studies.real_models.data import DATASETS, FORGET_KINDS
-from rmtcheck.verify.statement import Outcome, Statement, register
+from rmtcheck.verify.statement import Outcome, Statement, register, scope
 
 _REFS = ("changkhanna2026", "dexter2024")
 _HIDDEN = {"digits": 8, "breast_cancer": 16, "mnist1d": 8}
@@ -197,3 +197,10 @@ register(Statement(
     notion="deterministic", sampling="none", regime="random weights, n = 12, 5 inputs, 4 hidden, 3 classes",
     method="exact", sample=_seed_inst, check=_torch_check, claimed=True, tag="derived", default_instances=2,
 ))
+
+
+# what a counterexample of each probe refutes (issue 13, item 5)
+scope({f"real_models.{_k}.{_ds}": (
+    "A validation target of this package's pre-flight check (agreement >= 90 %, boundary within 1.5x), not a "
+    "statement of any source; a miss measures the forecast on this data set, it refutes nothing the sources state.")
+    for _k in ("agreement", "boundary") for _ds in ("digits", "breast_cancer", "mnist1d")})
