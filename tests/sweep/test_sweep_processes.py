@@ -125,11 +125,11 @@ def test_sigkill_of_the_parent_leaves_no_worker(tmp_path, monkeypatch):
         kids = _workers_started(proc, store)
         os.kill(proc.pid, signal.SIGKILL)  # the parent only: its workers must notice by themselves
         proc.wait(10)
-        waited = _gone_within(kids, 3.0)
+        _gone_within(kids, 30.0)  # generous: a loaded machine; before the fix they lived forever
         out, err = proc.communicate(timeout=5)  # the pipes reach EOF: no worker holds them any more
     finally:
         _cleanup(proc)
-    assert proc.returncode == -signal.SIGKILL and waited < 3.0
+    assert proc.returncode == -signal.SIGKILL
     assert _claims(store) > 0  # the killed run could not release its claims ...
     _resume_loses_nothing(store, log, monkeypatch)  # ... yet they are free at once (their pid is gone)
 
@@ -140,16 +140,13 @@ def test_sigterm_and_sigint_stop_the_pool_at_once(tmp_path, monkeypatch, sig, rc
     proc = _start(store, log)
     try:
         kids = _workers_started(proc, store)
-        t0 = time.monotonic()
         os.kill(proc.pid, sig)  # the parent only, as `kill PID` does
-        out, err = proc.communicate(timeout=10)
-        exited = time.monotonic() - t0
+        out, err = proc.communicate(timeout=60)  # a hang guard, not a timing assertion (tests never time)
         assert not [k.pid for k in kids if _alive(k)]
     finally:
         _cleanup(proc)
     err = err.decode()
     assert proc.returncode == rc, err[-2000:]
-    assert exited < 3.0  # the running cells are not waited for
     assert "rerun the same command to resume" in err and "Traceback" not in err
     if sig == signal.SIGTERM:
         assert "terminated by SIGTERM" in err
@@ -185,7 +182,7 @@ def test_worker_watchdog_alone_notices_the_parent_death(tmp_path):
         child = psutil.Process(int(proc.stdout.readline()))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
-        assert _gone_within([child], 3.0) < 3.0
+        _gone_within([child], 30.0)
     finally:
         _cleanup(proc)
 

@@ -49,3 +49,59 @@ def test_chang_khanna_operator_sees_a_perturbed_dense_reference(monkeypatch):
 def test_the_perturbed_rows_are_claimed_exact_rows(sid):
     s = registry()[sid]
     assert s.claimed and s.method == "exact"
+
+
+def _wrong_nu(model):
+    """The without/with-replacement nu with its 1/n dropped (a one-line bug the Monte Carlo rows also catch)."""
+    from rmtcheck.stability.sampling import SamplingModel
+
+    true = SamplingModel.nu
+
+    def nu(self):
+        v = true.fget(self)
+        return v * self.n if self.name == model else v
+    return property(nu)
+
+
+@pytest.mark.parametrize("model", ["without_replacement", "with_replacement"])
+def test_enumerated_rows_see_a_wrong_sampling_coefficient(monkeypatch, model):
+    from rmtcheck.stability.sampling import SamplingModel
+
+    sid = f"dexter.enumerated.{model}"
+    assert _check(sid, 12)[0].violations == 0
+    monkeypatch.setattr(SamplingModel, "nu", _wrong_nu(model))
+    r, status = _check(sid, 12)
+    assert r.violations > 0 and status == 1
+
+
+def test_secular_route_row_sees_a_perturbed_solver(monkeypatch):
+    from rmtcheck.stability import _secular
+
+    assert _check("chang_khanna.secular_route", 6)[0].violations == 0
+    true = _secular.perron
+    monkeypatch.setattr(_secular, "perron", lambda rec, lr, state: (lambda r, v: (r * (1 + _EPS), v))(
+        *true(rec, lr, state)))
+    r, status = _check("chang_khanna.secular_route", 6)
+    assert r.violations > 0 and status == 1
+
+
+def test_resist_interval_row_sees_a_wrong_end(monkeypatch):
+    from rmtcheck.studies.chang_khanna import statements as cs
+
+    assert _check("chang_khanna.resist_interval", 10)[0].violations == 0
+    true = cs.resist_interval
+    monkeypatch.setattr(cs, "resist_interval", lambda *a, **k: (lambda iv: None if iv is None else
+                                                                 (iv[0], iv[1] * (1 + 1e-4)))(true(*a, **k)))
+    r, status = _check("chang_khanna.resist_interval", 10)
+    assert r.violations > 0 and status == 1
+
+
+def test_closed_form_constants_row_sees_a_wrong_centring(monkeypatch):
+    from rmtcheck.randmat import marchenko_pastur as mpm
+
+    assert _check("rmt.closed_form_constants", 20)[0].violations == 0
+    true = mpm.tracy_widom_edge
+    monkeypatch.setattr(mpm, "tracy_widom_edge", lambda N, M, s=1.0: (lambda mu, sd: (mu * (1 + 1e-9), sd))(
+        *true(N, M, s)))
+    r, status = _check("rmt.closed_form_constants", 20)
+    assert r.violations == 20 and status == 1

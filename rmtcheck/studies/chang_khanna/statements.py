@@ -596,6 +596,137 @@ register(Statement(
 ))
 
 
+
+def _mixed_enum_instance(rng):
+    n_r, n_f, d = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    return {"n_r": n_r, "n_f": n_f, "d": d, "B": int(rng.integers(1, min(n_r, n_f) + 1)),
+            "alpha": float(rng.uniform(0.0, 0.6)), "u": float(rng.uniform(0.2, 2.0)), "seed": int(rng.integers(2**31))}
+
+
+def _mixed_enum_check(model):
+    def check(inst, rng):
+        from rmtcheck.studies.dexter._enumeration import mixed_operator, spectral_radius
+        from rmtcheck.studies.dexter.statements import _members
+
+        g = np.random.default_rng(inst["seed"])
+        Hr, Hf = _members(g, inst["n_r"], inst["d"]), _members(g, inst["n_f"], inst["d"])
+        lr = inst["u"] / np.linalg.eigvalsh(Hr.mean(axis=0))[-1]
+        one = "bernoulli" if model == "independent_bernoulli" else model
+        ref = spectral_radius(mixed_operator(Hr, Hf, lr, inst["B"], inst["alpha"], one))
+        got = mixed_recursion(Hr, Hf, inst["B"], alpha=inst["alpha"], sampling=model,
+                              restrict_to_range=False).growth(lr)
+        return Outcome(violated=abs(got - ref) > 1e-10 * max(1.0, ref), tightness=got / ref,
+                       detail={"growth": got, "enumerated": ref, "lr": lr})
+    return check
+
+
+for _s in ("independent_bernoulli", "without_replacement"):
+    register(Statement(
+        id=f"chang_khanna.enumerated.{_s}",
+        source="rmtcheck (the exact descent-ascent operator against every pair of batches enumerated)",
+        refs=("changkhanna2026",),
+        text="rho(T) of the matrix-free descent-ascent operator (retain weight 1 - alpha, forget weight -alpha) "
+             "equals the spectral radius of E[J (x) J] summed over every retain batch and every forget batch (to 1e-10)",
+        notion="mean-square", sampling=_s, regime="n_r <= 4, n_f <= 3, d <= 3, random, repeated and zero members",
+        method="exact", sample=_mixed_enum_instance, check=_mixed_enum_check(_s), tag="derived",
+        default_instances=10,
+    ))
+
+
+def _secular_instance(rng):
+    return {"n_r": int(rng.integers(61, 80)), "n_f": int(rng.integers(20, 40)), "r": int(rng.integers(9, 12)),
+            "alpha": float(rng.choice([0.0, rng.uniform(0.05, 0.4)])), "B": int(rng.integers(1, 8)),
+            "u": float(rng.uniform(0.2, 2.0)), "clustered": bool(rng.integers(2)), "seed": int(rng.integers(2**31))}
+
+
+def _kappa_nu(model, n, B):
+    """The batch models' second-moment coefficients, retyped from their definitions (sampling module table)."""
+    if model == "bernoulli":
+        return 0.0, (1 - B / n) / (n * B)
+    p = (n - B) / (B * (n - 1)) if n > 1 else 0.0
+    return -p, p / n
+
+
+def _secular_check(inst, rng):
+    from rmtcheck.stability.gram import gram_pair
+
+    g = np.random.default_rng(inst["seed"])
+    n, r = inst["n_r"] + inst["n_f"], inst["r"]
+    U, _ = np.linalg.qr(g.standard_normal((n, r)))
+    spec = (1 + 0.05 * g.uniform(-1, 1, r)) if inst["clustered"] else 0.5 ** np.arange(r)
+    R, F = gram_pair((U * (n * spec)) @ U.T, inst["n_r"])
+    lr = inst["u"] / np.linalg.eigvalsh(R.mean)[-1]
+    got = {}
+    for model in ("independent_bernoulli", "without_replacement"):
+        one = "bernoulli" if model == "independent_bernoulli" else model
+        rho = mixed_recursion(R, F, inst["B"], alpha=inst["alpha"], sampling=model).growth(lr)
+        d = R.d
+        T = np.zeros((d * d, d * d))
+        for w, fam in ((1 - inst["alpha"], R), (-inst["alpha"], F)):
+            if w == 0:
+                continue
+            kappa, nu = _kappa_nu(one, fam.n, inst["B"])
+            Hs, Hb = fam.dense(), fam.mean
+            T += (lr * w) ** 2 * (kappa * np.kron(Hb, Hb) + nu * sum(np.kron(h, h) for h in Hs))
+        A = np.eye(d) - lr * ((1 - inst["alpha"]) * R.mean - inst["alpha"] * F.mean)
+        T += np.kron(A, A)
+        ref = float(np.max(np.abs(np.linalg.eigvals(T))))
+        got[model] = (rho, ref)
+    bad = any(abs(a - b) > 1e-10 * max(1.0, b) for a, b in got.values())
+    return Outcome(violated=bad, detail={k: {"secular": a, "kronecker": b} for k, (a, b) in got.items()})
+
+
+register(Statement(
+    id="chang_khanna.secular_route",
+    source="rmtcheck (the solvers real models use: secular equation, separable kernel, Rayleigh-Ritz)",
+    refs=("changkhanna2026", "mulayoff2024"),
+    text="on many samples in few Gram coordinates (the route of real models: secular equation on the sample side, "
+         "separable kernel when the spectrum is clustered, Rayleigh-Ritz otherwise) rho(T) equals the spectral "
+         "radius of the Kronecker operator built from the members with retyped batch coefficients (to 1e-10)",
+    notion="mean-square", sampling="independent_bernoulli",
+    regime="n_r in [61, 80], n_f in [20, 40], rank 9-11, clustered or geometric spectrum, alpha in {0} u [0.05, 0.4]",
+    method="exact", sample=_secular_instance, check=_secular_check, tag="derived", default_instances=6,
+))
+
+
+def _interval_instance(rng):
+    return {"n_r": int(rng.integers(3, 9)), "n_f": int(rng.integers(2, 6)), "d": int(rng.integers(2, 5)),
+            "B": int(rng.integers(1, 3)), "u": float(rng.uniform(0.3, 2.4)), "seed": int(rng.integers(2**31))}
+
+
+def _interval_check(inst, rng):
+    g = np.random.default_rng(inst["seed"])
+    R = g.standard_normal((inst["n_r"], inst["d"]))
+    F = g.standard_normal((inst["n_f"], inst["d"]))
+    lr = inst["u"] / np.linalg.eigvalsh(R.T @ R / inst["n_r"])[-1]
+    B = inst["B"]
+    rho = lambda a: mixed_recursion(R, F, B, alpha=a).growth(lr)  # noqa: E731
+    iv = resist_interval(R, F, lr, B)
+    if iv is None:  # escapes for every alpha: check a grid
+        grid = np.linspace(0.0, 1.0, 21)[1:]
+        worst = min(rho(a) for a in grid)
+        return Outcome(violated=not worst > 1.0, detail={"interval": None, "min_growth_on_grid": worst})
+    lo, hi = iv
+    eps = 1e-6
+    inside = [a for a in (lo + eps, 0.5 * (lo + hi), hi - eps) if lo < a < hi]
+    outside = [a for a in (lo - eps, hi + eps) if 0.0 <= a <= 1.0 and not (lo == 0.0 and a < lo)]
+    bad = any(not rho(a) < 1.0 for a in inside) or any(not rho(a) > 1.0 for a in outside)
+    bad |= abs(critical_alpha(R, F, lr, B) - hi) > 1e-8
+    return Outcome(violated=bad, detail={"interval": [lo, hi], "inside": [rho(a) for a in inside],
+                                         "outside": [rho(a) for a in outside]})
+
+
+register(Statement(
+    id="chang_khanna.resist_interval",
+    source="rmtcheck (the resist interval and the critical alpha against the growth factor on either side)",
+    refs=("changkhanna2026",),
+    text="resist_interval returns (alpha_-, alpha_+) with rho(T(alpha)) < 1 just inside both ends and at the "
+         "middle and > 1 just outside (1e-6 away), critical_alpha is alpha_+, and None only when rho > 1 on a grid",
+    notion="mean-square", sampling="independent_bernoulli", regime="random rank-one families, d in [2, 4]",
+    method="exact", sample=_interval_instance, check=_interval_check, tag="derived", default_instances=10,
+))
+
+
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
     "chang_khanna.dexter_terms.without_replacement": "Would refute only the transfer of the per-term condition to "

@@ -399,6 +399,60 @@ register(Statement(
 ))
 
 
+
+def _members(rng, n, d):
+    """n PSD members in dimension d with a full-rank mean: a random mix of rank-one, dense, repeated and zero ones."""
+    while True:
+        H = np.zeros((n, d, d))
+        for i in range(n):
+            kind = rng.integers(4)
+            if kind == 0 and i:  # a repeated member
+                H[i] = H[rng.integers(i)]
+            elif kind == 1:  # rank one
+                g = rng.standard_normal(d) * rng.uniform(0.3, 2.0)
+                H[i] = np.outer(g, g)
+            elif kind == 2:  # dense
+                G = rng.standard_normal((d, d))
+                H[i] = G @ G.T / d
+            # kind 3: a zero member
+        if np.linalg.eigvalsh(H.mean(axis=0))[0] > 1e-3 * max(np.linalg.eigvalsh(H.mean(axis=0))[-1], 1e-300):
+            return H
+
+
+def _enum_instance(model):
+    def sample(rng):
+        n = int(rng.integers(1, 6))
+        d = int(rng.integers(1, 4))
+        B = int(rng.integers(1, min(n, 3) + 1)) if model == "with_replacement" else int(rng.integers(1, n + 1))
+        return {"n": n, "d": d, "B": B, "u": float(rng.uniform(0.2, 2.5)), "seed": int(rng.integers(2**31))}
+    return sample
+
+
+def _enum_check(model):
+    def check(inst, rng):
+        from rmtcheck.studies.dexter._enumeration import sgd_operator, spectral_radius
+
+        H = _members(np.random.default_rng(inst["seed"]), inst["n"], inst["d"])
+        lr = inst["u"] * 2.0 / np.linalg.eigvalsh(H.mean(axis=0))[-1]
+        ref = spectral_radius(sgd_operator(H, lr, inst["B"], model))
+        got = sgd_recursion(H, inst["B"], sampling=model).growth(lr)
+        return Outcome(violated=abs(got - ref) > 1e-10 * max(1.0, ref), tightness=got / ref,
+                       detail={"growth": got, "enumerated": ref, "lr": lr})
+    return check
+
+
+for _s in ("bernoulli", "without_replacement", "with_replacement"):
+    register(Statement(
+        id=f"dexter.enumerated.{_s}",
+        source="rmtcheck (the exact operator against every batch enumerated)",
+        refs=("dexter2024", "mulayoff2024"),
+        text="rho(T) of the matrix-free operator equals the spectral radius of E[J (x) J] summed over every batch "
+             "of the model with its probability (to 1e-10)",
+        notion="mean-square", sampling=_s, regime="n <= 5, d <= 3, random, repeated and zero members",
+        method="exact", sample=_enum_instance(_s), check=_enum_check(_s), tag="derived", default_instances=12,
+    ))
+
+
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
     "dexter.theorem1.equality": "Refutes Theorem 1 as its source states it, in its own model (bernoulli sampling, "

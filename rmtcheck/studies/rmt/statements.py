@@ -604,6 +604,50 @@ register(Statement(
 ))
 
 
+
+def _constants_instance(rng):
+    return {"n": int(rng.integers(2, 400)), "k": float(rng.uniform(1, 5000)), "delta": float(10 ** rng.uniform(-6, -0.5)),
+            "N": int(rng.integers(2, 600)), "M": int(rng.integers(1, 600)), "s2": float(10 ** rng.uniform(-2, 2))}
+
+
+def _constants_check(inst, rng):
+    """Each closed form against its source's formula, retyped here (not imported)."""
+    from math import log, sqrt
+
+    from rmtcheck.randmat.coherence_predictions import inner_product_bound, norm_bound
+    from rmtcheck.randmat.marchenko_pastur import tracy_widom_edge
+
+    n, k, delta, N, M, s2 = (inst[x] for x in ("n", "k", "delta", "N", "M", "s2"))
+    x = log(2 * n / delta)  # Laurent-Massart (2000) Lemma 1, both sides, union over n vectors
+    want_norm = 2 * sqrt(k * x) + 2 * x
+    L = log(n * (n - 1) / delta) if n > 1 else None  # Chernoff, two sides, union over n(n-1)/2 pairs
+    t = 2 * sqrt(k * L) if L is not None else None
+    want_ip = None if L is None else (t if t <= sqrt(2) * k else sqrt(2) * (k / 2 + L))
+    big, small = max(N, M), min(N, M)  # Johnstone (2001) Thm 1.1, real case
+    mu = s2 * (sqrt(big - 1) + sqrt(small)) ** 2
+    sd = s2 * (sqrt(big - 1) + sqrt(small)) * (1 / sqrt(big - 1) + 1 / sqrt(small)) ** (1 / 3)
+    got = {"norm_bound": norm_bound(n, k, delta), "tracy_widom_edge": tracy_widom_edge(N, M, s2)}
+    want = {"norm_bound": want_norm, "tracy_widom_edge": (mu, sd)}
+    if want_ip is not None:
+        got["inner_product_bound"], want["inner_product_bound"] = inner_product_bound(n, k, delta), want_ip
+    bad = any(not np.allclose(np.ravel(got[key]), np.ravel(want[key]), rtol=1e-12, atol=0) for key in want)
+    return Outcome(violated=bad, detail={"got": {key: np.ravel(v).tolist() for key, v in got.items()},
+                                         "source": {key: np.ravel(v).tolist() for key, v in want.items()}})
+
+
+register(Statement(
+    id="rmt.closed_form_constants",
+    source="Laurent & Massart 2000, Lemma 1; Johnstone 2001, Thm 1.1; a Chernoff bound (the package's closed forms)",
+    refs=("laurent2000", "johnstone2001"),
+    text="norm_bound = 2 sqrt(k x) + 2 x with x = log(2n/delta); inner_product_bound = 2 sqrt(k L) "
+         "(or sqrt2 (k/2 + L) above sqrt2 k), L = log(n(n-1)/delta); tracy_widom_edge = Johnstone's "
+         "(sqrt(n-1) + sqrt p)^2 and (sqrt(n-1) + sqrt p)(1/sqrt(n-1) + 1/sqrt p)^(1/3), times the entry variance; "
+         "each retyped from its source, to 1e-12",
+    notion="deterministic", sampling="none", regime="n in [2, 400), k in [1, 5000], delta in [1e-6, 0.3], N, M < 600",
+    method="exact", sample=_constants_instance, check=_constants_check, tag="paper", default_instances=20,
+))
+
+
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
     "rmt.brief_inner_scale": "Does not refute the source: the bound is stated up to constants; this row reads it with "
