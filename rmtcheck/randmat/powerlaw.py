@@ -28,6 +28,14 @@ contributes :math:`\\ln 1 = 0`), so at the same threshold
 :math:`(\\hat\\alpha_{ww} - 1) / (\\hat\\alpha_{hill} - 1) = (k+1)/k` **exactly** [derived; checked by
 ``test_hill_vs_ww_exact`` in ``tests/randmat/test_spectral_fit.py``].
 
+*Estimators* (``estimator``): ``"ww"`` is WeightWatcher's ``WWFit`` exactly — every eigenvalue but the
+largest is an :math:`x_{\\min}` candidate (no minimum tail beyond 2 points), the KS distance on the left ECDF
+(:math:`\\max_r |P_r - r/n|`), eigenvalues at or below an *absolute* :math:`10^{-5}` dropped, the first minimum of
+:math:`D` chosen; ``"strict"`` is this package's stricter fit — a minimum tail of 50 points, the two-sided KS
+supremum and a *relative* cut :math:`10^{-5}\\lambda_{\\max}` (and a bootstrap CI on request). They differ most on
+spectra with a hard edge (a Gaussian 500 x 250 matrix: median :math:`\\alpha` near 9 under ``"ww"``, near 4.3
+under ``"strict"``). ``estimator=None`` (default) keeps the individual options below (``"strict"``'s values).
+
 *ECDF conventions* (``ecdf``): ``"two-sided"`` (default) is the exact KS supremum, checking both
 sides of every jump, :math:`\\max_r \\max(P_r - r/n, (r+1)/n - P_r)`; ``"left"`` uses
 :math:`|P_r - r/n|` only, which is what the ``powerlaw`` package (and so WeightWatcher) computes. They
@@ -63,7 +71,7 @@ import numpy as np
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive, check_unit_interval
 
 __all__ = [
-    "CONVENTIONS", "ECDFS", "PowerLawFit", "fit_powerlaw", "hill_alpha", "powerlaw_alpha_at",
+    "CONVENTIONS", "ECDFS", "ESTIMATORS", "PowerLawFit", "fit_powerlaw", "hill_alpha", "powerlaw_alpha_at",
 ]
 
 
@@ -73,6 +81,13 @@ CONVENTIONS = ("ww", "hill")
 
 #: KS (ECDF) conventions of :func:`fit_powerlaw` (module docstring).
 ECDFS = ("two-sided", "left")
+
+
+#: Named estimators of :func:`fit_powerlaw` (module docstring): the options each one fixes.
+ESTIMATORS = {
+    "ww": {"min_tail": 2, "ecdf": "left", "convention": "ww", "drop_atol": 1e-5},
+    "strict": {"min_tail": 50, "ecdf": "two-sided", "convention": "ww", "drop_rtol": 1e-5},
+}
 
 
 _DROP_RTOL = 1e-5
@@ -162,7 +177,7 @@ def _check_convention(convention, ecdf):
     return 0 if convention == "ww" else 1
 
 
-def _positive_sorted(evals, drop_rtol=_DROP_RTOL) -> np.ndarray:
+def _positive_sorted(evals, drop_rtol=_DROP_RTOL, drop_atol=None) -> np.ndarray:
     ev = as_finite_array(evals, "evals", ndim=1)
     if ev.size and np.min(ev) < 0:
         # tiny negative round-off of PSD spectra is clipped; anything else is an error
@@ -172,7 +187,7 @@ def _positive_sorted(evals, drop_rtol=_DROP_RTOL) -> np.ndarray:
     if ev.size == 0 or ev[-1] <= 0:
         raise TooFewEigenvalues("evals has no positive eigenvalue (an all-zero spectrum); a power law cannot be "
                                 "fitted")
-    return ev[ev > drop_rtol * ev[-1]]
+    return ev[ev > (drop_atol if drop_atol is not None else drop_rtol * ev[-1])]
 
 
 def _scan(L: np.ndarray, offset: int, min_tail: int, ecdf: str):
@@ -203,7 +218,8 @@ def _scan(L: np.ndarray, offset: int, min_tail: int, ecdf: str):
         ab = np.where(np.isfinite(a1[s:s + B]), a1[s:s + B], 0.0)
         V = np.multiply.outer(-ab, L[j0:])
         V += (ab * L[I])[:, None]
-        np.exp(V, out=V)
+        with np.errstate(over="ignore"):  # only left-of-tail entries (overwritten below) can overflow
+            np.exp(V, out=V)
         V += np.multiply.outer(inv_m[s:s + B], jn[j0:])
         # left-of-tail triangle (columns j0 .. I[-1] + offset - 1)
         w = min(B + offset, V.shape[1])
@@ -218,7 +234,8 @@ def _scan(L: np.ndarray, offset: int, min_tail: int, ecdf: str):
 
 def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = "two-sided",
                  xmin=None, bootstrap: int = 0, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin",
-                 rng=None, drop_rtol: float = _DROP_RTOL) -> PowerLawFit:
+                 rng=None, drop_rtol: float = _DROP_RTOL, *, drop_atol: float | None = None,
+                 estimator: str | None = None) -> PowerLawFit:
     """CSN power-law fit of an ESD with the vectorised :math:`x_{\\min}` scan.
 
     See the module docstring for the estimator, the conventions and the bootstrap.
@@ -249,6 +266,11 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
         Randomness of the bootstrap.
     drop_rtol : float, default 1e-5
         Relative cut below which eigenvalues are treated as zero.
+    drop_atol : float, optional
+        An absolute cut instead (keyword-only): eigenvalues ``<= drop_atol`` are dropped (WeightWatcher's 1e-5).
+    estimator : {"ww", "strict"}, optional
+        A named estimator (keyword-only; module docstring): fixes ``min_tail``, ``ecdf``, ``convention`` and the
+        cut, overriding those arguments. ``"ww"`` reproduces WeightWatcher's ``WWFit``.
 
     Returns
     -------
@@ -289,6 +311,16 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
     >>> [round(c, 2) for c in fit.ci]
     [2.91, 3.08]
     """
+    if estimator is not None:
+        if estimator not in ESTIMATORS:
+            raise ValueError(f"estimator must be one of {sorted(ESTIMATORS)} or None; got {estimator!r}")
+        preset = ESTIMATORS[estimator]
+        min_tail, ecdf, convention = preset["min_tail"], preset["ecdf"], preset["convention"]
+        drop_rtol, drop_atol = preset.get("drop_rtol", _DROP_RTOL), preset.get("drop_atol")
+    if drop_atol is not None:
+        drop_atol = float(drop_atol)
+        if not (np.isfinite(drop_atol) and drop_atol >= 0):
+            raise ValueError(f"drop_atol must be a finite number >= 0; got {drop_atol!r}")
     offset = _check_convention(convention, ecdf)
     min_tail = check_int(min_tail, "min_tail", 2)
     bootstrap = check_int(bootstrap, "bootstrap", 0)
@@ -297,11 +329,11 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
         raise ValueError(f"bootstrap_mode must be 'fixed-xmin' or 'full'; got {bootstrap_mode!r}")
     evals = as_finite_array(evals, "evals", ndim=1)
     given = evals.size
-    x = _positive_sorted(evals, drop_rtol)
+    x = _positive_sorted(evals, drop_rtol, drop_atol)
     n = x.size
     if n - offset < 2:
-        raise TooFewEigenvalues(f"evals must have at least {2 + offset} eigenvalues above {drop_rtol:g} * max; "
-                                f"got {n}")
+        cut = f"{drop_atol:g}" if drop_atol is not None else f"{drop_rtol:g} * max"
+        raise TooFewEigenvalues(f"evals must have at least {2 + offset} eigenvalues above {cut}; got {n}")
     if given < MIN_EIGENVALUES:
         raise TooFewEigenvalues(f"evals has only {given} eigenvalues; a power-law fit needs a spectrum of at least "
                                 f"{MIN_EIGENVALUES} (on fewer the exponent is noise): pass a larger spectrum")
