@@ -39,8 +39,10 @@ def _env(log, **extra):
 def _start(store, log, *extra):
     argv = [sys.executable, str(HERE / "_sweep_proc_helpers.py"), "sweep", "run", P.NAME, "--jobs", "2",
             "--store", str(store), *extra]
+    # a shell without job control starts background jobs with SIGINT ignored, and a child inherits that: give the
+    # sweep the default disposition an interactive `rmtcheck sweep run` has
     return subprocess.Popen(argv, env=_env(log), start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _alive(p):
