@@ -24,6 +24,8 @@ def add_parser(sub):
     p.add_argument("--json", action="store_true", help="machine-readable records instead of the table")
     p.add_argument("--list", action="store_true", help="list statement ids and exit")
     p.add_argument("--details", action="store_true", help="with --json: include per-instance details")
+    p.add_argument("--timings", action="store_true", help="with --json: include each row's seconds (records of "
+                   "identical runs then differ)")
     p.set_defaults(func=run)
 
 
@@ -63,7 +65,8 @@ def run(args) -> int:
         results = run_all(args.only, seed=args.seed, instances=args.instances)
     status = exit_status(results)
     if args.json:
-        print(json.dumps([r.to_dict(with_details=args.details) for r in results], indent=1))
+        print(json.dumps([r.to_dict(with_details=args.details, with_timings=args.timings) for r in results],
+                         indent=1))
         return status
     print(_table(results))
     print()

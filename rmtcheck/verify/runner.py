@@ -93,10 +93,14 @@ class StatementResult:
     false_alarm_how: str = ""
     refutes: str = ""
 
-    def to_dict(self, with_details: bool = False) -> dict:
+    def to_dict(self, with_details: bool = False, with_timings: bool = False) -> dict:
+        """The record as JSON-able data; ``seconds`` only with ``with_timings`` (so identical runs give
+        identical records), per-instance ``details`` only with ``with_details``."""
         d = asdict(self)
         if not with_details:
             d.pop("details")
+        if not with_timings:
+            d.pop("seconds")
         d["fails_run"] = self.fails_run
         return jsonable(d)
 

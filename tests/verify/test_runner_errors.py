@@ -45,3 +45,14 @@ def test_cli_runs_every_row_and_exits_3(monkeypatch, capsys):
 @pytest.mark.parametrize("argv", [["verify", "--instances", "0"], ["verify", "--only", "no.such.row"]])
 def test_bad_arguments_still_exit_2(argv):
     assert main(argv) == 2
+
+
+def test_json_records_carry_no_timings_unless_asked(capsys):
+    from rmtcheck.cli import main
+
+    assert main(["verify", "--only", "dexter.theorem2", "--instances", "2", "--json"]) == 0
+    first = capsys.readouterr().out
+    assert main(["verify", "--only", "dexter.theorem2", "--instances", "2", "--json"]) == 0
+    assert capsys.readouterr().out == first and '"seconds"' not in first  # identical runs, identical records
+    assert main(["verify", "--only", "dexter.theorem2", "--instances", "2", "--json", "--timings"]) == 0
+    assert '"seconds"' in capsys.readouterr().out
