@@ -24,7 +24,8 @@ def add_parser(sub):
     p.add_argument("--out", default="figures", help="output directory (default: figures/)")
     p.add_argument("--quick", action="store_true", help="small grids for a fast preview")
     p.add_argument("--seed", type=int, default=0, help="root seed passed to every figure (default 0)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-progress", "-q", "--quiet", dest="no_progress", action="store_true",
+                   help="no progress on stderr (a bar on a terminal, else one line per figure)")
     p.add_argument("--no-manifest", action="store_true", help="do not write OUT/manifest.json")
     p.add_argument("--json", action="store_true", help="print the manifest entries of the generated figures")
     p.add_argument("--large", action="store_true",

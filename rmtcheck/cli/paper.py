@@ -40,6 +40,9 @@ def add_parser(sub):
     p.add_argument("--sweeps", default=None, metavar="STORE", help="sweep SQLite store (default: $RMTCHECK_STORE or "
                    "./rmtcheck-sweeps.sqlite when present)")
     p.add_argument("--readme-path", default=None, help=argparse.SUPPRESS)
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress on stderr (one line per stage: figures, verify run, each fragment, README, "
+                        "LaTeX build; errors still appear)")
     p.set_defaults(func=run)
 
 
@@ -72,39 +75,57 @@ def run(args) -> int:
         return 1 if problems else 0
     if args.instances is not None and args.instances < 1:
         raise ValueError(f"instances must be >= 1; got {args.instances}")
+    from rmtcheck._lib.progress import Progress
+
+    with Progress("rmtcheck paper", quiet=args.quiet) as prog:
+        return _build(args, P, paper, figs, prog)
+
+
+def _build(args, P, paper: Path, figs: Path, prog) -> int:
+    """Figures (optional), verify records, fragments, README, checks, PDF; one progress stage each."""
     t0 = time.perf_counter()
     if args.figures:
         from rmtcheck.plotting.manifest import generate
 
-        runs = generate(None, figs, quick=args.quick, seed=args.seed)
+        prog.stage(f"figures into {figs}")
+        prog.flush()  # the figure bar follows this line
+        runs = generate(None, figs, quick=args.quick, seed=args.seed, progress=not args.quiet)
         bad = [r.name for r in runs if r.error]
         if bad:
             print(f"figures failed: {', '.join(bad)} (placeholders in the paper)", file=sys.stderr)
     instances = args.instances if args.instances is not None else (2 if args.quick else None)
     if args.from_json:
+        prog.stage(f"verify records from {args.from_json}")
         records, saved = P.load_records(args.from_json, with_source=True)
         source = saved or f"saved verify results ({Path(args.from_json).name})"
         note = ""
     else:
-        print("running rmtcheck verify ...", file=sys.stderr, flush=True)
+        which = ", ".join(args.only) if args.only else "every statement"
+        prog.stage(f"verify run ({which}, seed {args.seed}" + (f", {instances} instances" if instances else "") + ")")
         records = P.verify_records(args.only, seed=args.seed, instances=instances)
         source = f"rmtcheck verify --seed {args.seed}" + (f" --instances {instances}" if instances else "")
         note = (f"These results come from a quick run ({instances} instances per statement)." if args.quick else "")
-    written = P.build_fragments(records, paper, figs, sweep_store=args.sweeps, source=source, note=note)
+    written = P.build_fragments(records, paper, figs, sweep_store=args.sweeps, source=source, note=note,
+                                progress=lambda name: prog.stage(f"fragment {name}"))
     n_tex = sum(1 for k in written if k.endswith(".tex"))
     print(f"fragments: {n_tex} .tex files + verify-results.json in {paper / 'generated'} "
           f"({time.perf_counter() - t0:.1f} s)")
     if args.readme:
         readme = Path(args.readme_path) if args.readme_path else paper.parent / "README.md"
+        prog.stage(f"README blocks ({readme})")
         changed = P.update_readme(readme, P.readme_blocks(records, figs, readme.parent))
         print(f"README: generated blocks {'updated' if changed else 'unchanged'} ({readme})")
+    prog.stage("checking the paper's references")
     problems = P.check_paper(paper)
+    prog.flush()  # stage lines before the problems / the TeX hint
     for pr in problems:
         print(f"paper: {pr}", file=sys.stderr)
     if problems:
         return 1
     if args.fragments_only:
         return 0
+    prog.stage("LaTeX build (latexmk)")
+    prog.flush()
     status = P.build_pdf(paper)
     if status == 0:
         print(f"PDF: {paper / 'main.pdf'}")

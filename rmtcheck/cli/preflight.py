@@ -54,6 +54,8 @@ def add_parser(subparsers):
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the Monte Carlo (0)")
     p.add_argument("--plot", metavar="FILE", help="write the forecast against the learning rate (.png or .pdf)")
     p.add_argument("--json", action="store_true", help="print one JSON record")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress on stderr (one line per stage with the seconds elapsed; errors still appear)")
     p.set_defaults(func=run)
     return p
 
@@ -158,7 +160,49 @@ def _plot(report, path) -> None:
     plt.close(fig)
 
 
+class _StageLines:
+    """A stderr stand-in that turns the library's ``"preflight: STAGE"`` lines into :class:`Progress` stages (with
+    the seconds elapsed) and passes every other line through to the real stderr."""
+
+    def __init__(self, prog, real):
+        self.prog, self.real, self.buf = prog, real, ""
+
+    def write(self, text: str) -> int:
+        self.buf += text
+        while "\n" in self.buf:
+            line, self.buf = self.buf.split("\n", 1)
+            if line.startswith("preflight: "):
+                self.prog.stage(line[len("preflight: "):])
+            else:
+                self.real.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.buf:
+            self.real.write(self.buf)
+            self.buf = ""
+        self.real.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
 def run(args) -> int:
+    import contextlib
+
+    from rmtcheck._lib.progress import Progress
+
+    real = sys.stderr
+    with Progress("rmtcheck preflight", quiet=args.quiet, stream=real) as prog:
+        lines = _StageLines(prog, real)
+        with contextlib.redirect_stderr(lines):
+            try:
+                return _run(args, prog)
+            finally:
+                lines.flush()
+
+
+def _run(args, prog) -> int:
     from rmtcheck._lib.jsonable import jsonable
     from rmtcheck.stability.preflight import Recipe, preflight
 
@@ -167,13 +211,15 @@ def run(args) -> int:
         raise ValueError(f"give {MODEL_HELP}; got {len(chosen)}")
     recipe = Recipe(lr=args.lr, batch=args.batch, steps=args.steps, alpha=args.alpha, sampling=args.sampling,
                     forget_rise=args.forget_rise, retain_rise=args.retain_rise)
-    print("preflight: per-sample curvature", file=sys.stderr, flush=True)
+    prog.stage("per-sample curvature")
     load = _from_curvature if args.curvature else (_from_mlp if args.mlp else _from_torch)
     cur, n_retain = load(args)
-    rep = preflight(cur, n_retain, recipe, rng=args.seed, almost_sure=not args.no_almost_sure, progress=True,
+    rep = preflight(cur, n_retain, recipe, rng=args.seed, almost_sure=not args.no_almost_sure,
+                    progress=not args.quiet,
                     rank_rtol=args.rank_rtol, critical_alpha_ms=not args.no_critical_alpha,
                     forecast_model=args.forecast, forecast_runs=args.forecast_runs)
     if args.plot:
+        prog.stage(f"plot {args.plot}")
         _plot(rep, args.plot)
     if args.json:
         print(json.dumps(jsonable(rep.to_dict(), max_array=None), indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rmtcheck.cli._cost import add_progress_options, cost_budget, single_plan
 from rmtcheck.cli._inputs import SPACE_HELP, load_input, positive_float, positive_int, seed_int
 from rmtcheck.stability.report import SPACES, stability_report
 from rmtcheck.stability.sampling import SAMPLING_MODELS
@@ -28,14 +29,20 @@ def add_parser(sub):
     p.add_argument("--runs", type=positive_int, default=64)
     p.add_argument("--steps", type=positive_int, default=400)
     p.add_argument("--json", action="store_true")
+    add_progress_options(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
+    from rmtcheck._lib.progress import Progress
 
-    rep = stability_report(load_input(args.file, "FILE"), args.lr, args.batch, sampling=args.sampling,
-                           seed=args.seed, runs=args.runs, steps=args.steps, space=args.space)
+    with Progress("rmtcheck stability", total=9, quiet=args.quiet) as prog:
+        prog.stage("loading FILE")
+        data = load_input(args.file, "FILE")
+        cost_budget(single_plan(data, args.space, runs=args.runs, steps=args.steps), prog, args.force)
+        rep = stability_report(data, args.lr, args.batch, sampling=args.sampling, seed=args.seed, runs=args.runs,
+                               steps=args.steps, space=args.space, progress=prog)
     rep["input"]["file"] = args.file
     if args.json:
         print(json.dumps(jsonable(rep), indent=1))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from rmtcheck.cli._cost import add_progress_options, cost_budget, pair_plan
 from rmtcheck.cli._inputs import SPACE_HELP, load_input, positive_float, positive_int, seed_int, unit_float
 from rmtcheck.stability.report import SPACES, analyse
 from rmtcheck.stability.sampling import MIXED_SAMPLINGS
@@ -35,6 +36,7 @@ def add_parser(subparsers):
     p.add_argument("--runs", type=positive_int, default=128, help="Monte Carlo runs for the Lyapunov exponent (128)")
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the Monte Carlo (0)")
     p.add_argument("--json", action="store_true", help="print one JSON record")
+    add_progress_options(p)
     p.set_defaults(func=run)
     return p
 
@@ -51,19 +53,24 @@ def _eta_note(eta: float, alpha: float) -> str:
 
 def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
+    from rmtcheck._lib.progress import Progress
 
-    retain = load_input(args.retain, "RETAIN")
-    forget = None if args.forget is None else load_input(args.forget, "FORGET")
-    try:
-        rec = analyse(retain, forget, args.lr, args.batch, alpha=args.alpha, sampling=args.sampling,
-                      with_pairs=not args.no_pairs, steps=args.steps, runs=args.runs, seed=args.seed,
-                      space=args.space)
-    except ValueError as exc:  # the library names its Python arguments; name the options instead
-        msg = str(exc)
-        for key in ("batch", "lr", "alpha", "steps", "runs", "space", "sampling"):
-            if msg.startswith(f"{key} "):
-                msg = f"--{key}{msg[len(key):]}"
-        raise ValueError(msg) from None
+    with Progress("rmtcheck unlearn-stability", total=8, quiet=args.quiet) as prog:
+        prog.stage("loading RETAIN" + ("" if args.forget is None else " and FORGET"))
+        retain = load_input(args.retain, "RETAIN")
+        forget = None if args.forget is None else load_input(args.forget, "FORGET")
+        cost_budget(pair_plan(retain, forget, args.space, pairs=not args.no_pairs, runs=args.runs, steps=args.steps),
+                    prog, args.force)
+        try:
+            rec = analyse(retain, forget, args.lr, args.batch, alpha=args.alpha, sampling=args.sampling,
+                          with_pairs=not args.no_pairs, steps=args.steps, runs=args.runs, seed=args.seed,
+                          space=args.space, progress=prog)
+        except ValueError as exc:  # the library names its Python arguments; name the options instead
+            msg = str(exc)
+            for key in ("batch", "lr", "alpha", "steps", "runs", "space", "sampling"):
+                if msg.startswith(f"{key} "):
+                    msg = f"--{key}{msg[len(key):]}"
+            raise ValueError(msg) from None
     rec["input"]["files"] = [f for f in (args.retain, args.forget) if f is not None]
     if args.json:
         print(json.dumps(jsonable(rec), indent=2))

@@ -24,6 +24,7 @@ def add_parser(sub):
     p.add_argument("--json", action="store_true", help="machine-readable records instead of the table")
     p.add_argument("--list", action="store_true", help="list statement ids and exit")
     p.add_argument("--details", action="store_true", help="with --json: include per-instance details")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--timings", action="store_true", help="with --json: include each row's seconds (records of "
                    "identical runs then differ)")
     p.set_defaults(func=run)
@@ -55,14 +56,24 @@ def run(args) -> int:
         for sid, s in registry().items():
             print(f"{sid:48s} {s.notion:13s} {s.sampling:22s} {'claimed' if s.claimed else 'probe'}")
         return 0
+    from rmtcheck._lib.progress import Progress
+
     t0 = time.perf_counter()
-    if args.details:
-        reg = registry()
-        ids = args.only or list(reg)
-        results = [run_statement(s, args.seed, args.instances, keep_details=True)
-                   for k, s in reg.items() if any(k == i or k.startswith(i + ".") for i in ids)]
-    else:
-        results = run_all(args.only, seed=args.seed, instances=args.instances)
+    with Progress("rmtcheck verify", quiet=args.quiet) as prog:
+        def step(k, total, sid):
+            prog.total = total
+            prog.stage(sid)
+
+        if args.details:
+            reg = registry()
+            ids = args.only or list(reg)
+            chosen = [s for k, s in reg.items() if any(k == i or k.startswith(i + ".") for i in ids)]
+            results = []
+            for k, s in enumerate(chosen):
+                step(k, len(chosen), s.id)
+                results.append(run_statement(s, args.seed, args.instances, keep_details=True))
+        else:
+            results = run_all(args.only, seed=args.seed, instances=args.instances, progress=step)
     status = exit_status(results)
     if args.json:
         print(json.dumps([r.to_dict(with_details=args.details, with_timings=args.timings) for r in results],

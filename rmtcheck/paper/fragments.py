@@ -279,7 +279,7 @@ def _placed_groups(main_tex: Path) -> set[str]:
 
 
 def build_fragments(records, paper_dir, figures_dir=None, sweep_store=None, source: str = "rmtcheck verify",
-                    note: str = "", complete: bool = True) -> dict[str, Path]:
+                    note: str = "", complete: bool = True, progress=None) -> dict[str, Path]:
     """Write every fragment into ``paper_dir/generated/`` and return ``{name: path}``.
 
     Parameters
@@ -298,6 +298,8 @@ def build_fragments(records, paper_dir, figures_dir=None, sweep_store=None, sour
         A sentence typeset by ``\\rmtRunNote`` (e.g. that a quick run was used).
     complete : bool
         Add ``not run`` records for registered statements missing from ``records``.
+    progress : callable, optional
+        ``progress(name)`` as each fragment is generated (``rmtcheck paper`` prints one line per fragment).
 
     Fragments of figures or groups that no longer exist are removed from ``generated/``.
     """
@@ -315,15 +317,22 @@ def build_fragments(records, paper_dir, figures_dir=None, sweep_store=None, sour
     seed = seeds[0] if len(seeds) == 1 else (None if not seeds else "/".join(map(str, seeds)))
     versions = package_versions()
     figs = _figures_info(figures_dir)
+    say = progress if progress is not None else (lambda name: None)
     files: dict[str, str] = {}
+    say("macros.tex")
     files["macros.tex"] = _macros(records, counts_by_group, versions, seed, note, figs, source)
+    say("verify-summary.tex")
     files["verify-summary.tex"] = _summary_table(counts_by_group, source)
     for g, rs in by_group.items():
+        say(f"verify-table-{g}.tex")
         files[f"verify-table-{g}.tex"] = _group_table(g, rs, source)
+    say("verify-counterexamples.tex")
     files["verify-counterexamples.tex"] = _counterexamples(records, source)
     for name, info in figs.items():
+        say(f"figure-{name}.tex")
         rel = Path(os.path.relpath(info["pdf"], paper_dir)).as_posix()
         files[f"figure-{name}.tex"] = _figure_env(name, info, rel, source)
+    say("figures-other.tex, figures-table.tex, verify-tables-other.tex")
     placed = _placed_figures(paper_dir / "main.tex")
     others = [n for n in figs if n not in placed]
     other = [_header("Registered figures that main.tex does not place itself", source)]
@@ -336,7 +345,9 @@ def build_fragments(records, paper_dir, figures_dir=None, sweep_store=None, sour
         if g not in placed_groups:
             extra += [f"\\subsection{{\\rmtgroup{{{g}}}{{title}}}}", f"\\input{{generated/verify-table-{g}}}"]
     files["verify-tables-other.tex"] = "\n".join(extra if len(extra) > 1 else extra + ["% (none)"]) + "\n"
+    say("sweeps.tex")
     files["sweeps.tex"], _ = _sweeps(sweep_store, source)
+    say("verify-results.json")
     files["verify-results.json"] = json.dumps({"format": 1, "source": source, "results": records}, indent=1,
                                               sort_keys=True) + "\n"
     written = {}

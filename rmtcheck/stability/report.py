@@ -337,9 +337,15 @@ def _range_text(r: int, d: int | None, what: str) -> str:
     return f"{what} (dim {r} of d = {d})" if d is not None else f"{what} (dim {r}; d not known from a Gram matrix)"
 
 
+def _stepper(progress):
+    """``step(label, fn, *args, **kw)``: tell ``progress`` (a :class:`rmtcheck._lib.progress.Progress`) the stage,
+    then return ``fn(*args, **kw)``."""
+    return lambda label, fn, *args, **kw: (progress is None or progress.stage(label), fn(*args, **kw))[1]
+
+
 # ------------------------------------------------------------------------------------------------ records
 def stability_report(hessians, lr: float, batch: int, *, sampling: str = "bernoulli", seed: int = 0,
-                     runs: int = 64, steps: int = 400, space: str = "auto") -> dict:
+                     runs: int = 64, steps: int = 400, space: str = "auto", progress=None) -> dict:
     """The stability record of linearised SGD printed by ``rmtcheck stability`` (plain dict, JSON-able).
 
     Parameters
@@ -358,6 +364,9 @@ def stability_report(hessians, lr: float, batch: int, *, sampling: str = "bernou
         Size of the Monte Carlo.
     space : {"auto", "parameter", "gram"}, default "auto"
         Where factors are analysed (module notes); the numbers do not depend on it.
+    progress : rmtcheck._lib.progress.Progress, optional
+        Told each stage as it starts (8: the family, coherence, the operator, lambda_max, rho(T), eta*,
+        Theorem 1, the Lyapunov Monte Carlo).
 
     Returns
     -------
@@ -397,19 +406,22 @@ def stability_report(hessians, lr: float, batch: int, *, sampling: str = "bernou
     4
     """
 
-    fam, info = _single(hessians, space, "FILE")
+    step = _stepper(progress)
+    fam, info = step("building the family", _single, hessians, space, "FILE")
     with _blas(fam.d):
         lr = check_positive(lr, "--lr")
         batch = check_batch(batch, fam.n, "--batch")
-        sig = coherence(fam)
-        rec = sgd_recursion(fam, batch, sampling=sampling)
-        lam, rho, eta_star = rec.mean_lambda_max(), rec.growth(lr), rec.critical_lr()
+        sig = step(f"coherence sigma ({info['summary']})", coherence, fam)
+        rec = step("mean-square operator on range(H)", sgd_recursion, fam, batch, sampling=sampling)
+        lam = step(f"lambda_max(H) (range dim {rec.range_dim})", rec.mean_lambda_max)
+        rho = step("mean-square growth rho(T)", rec.growth, lr)
+        eta_star = step("critical lr eta*", rec.critical_lr)
         if batch < fam.n:
-            r = float(th.theorem1_ratio(lr, lam, sig, fam.n, batch))
+            r = float(step("Theorem 1 ratio", th.theorem1_ratio, lr, lam, sig, fam.n, batch))
             t1 = bool(r >= 1)
         else:
-            r, t1 = 0.0, False
-        lyap, se = _lyapunov(rec, lr, steps=steps, runs=runs, seed=seed)
+            r, t1 = step("Theorem 1 ratio (full batch: none)", float, 0.0), False
+        lyap, se = step("Lyapunov exponent (Monte Carlo)", _lyapunov, rec, lr, steps=steps, runs=runs, seed=seed)
         dim, d = rec.range_dim, info["d"]
         info["rank"] = dim
         info["summary"] = (f"{info['summary']}, rank r={dim}" if info["form"] != "gram" else
@@ -434,7 +446,8 @@ def stability_report(hessians, lr: float, batch: int, *, sampling: str = "bernou
 
 
 def analyse(retain, forget, lr: float, batch: int, *, alpha: float, sampling: str = "independent_bernoulli",
-            with_pairs: bool = True, steps: int = 400, runs: int = 128, seed: int = 0, space: str = "auto") -> dict:
+            with_pairs: bool = True, steps: int = 400, runs: int = 128, seed: int = 0, space: str = "auto",
+            progress=None) -> dict:
     """The unlearning record printed by ``rmtcheck unlearn-stability`` (plain dict, JSON-able).
 
     Does descent–ascent unlearning escape the pre-trained minimum (unlearning succeeds) or does the
@@ -461,6 +474,9 @@ def analyse(retain, forget, lr: float, batch: int, *, alpha: float, sampling: st
         Seed of the Monte Carlo.
     space : {"auto", "parameter", "gram"}, default "auto"
         Where factors are analysed (Gram space when :math:`(n_r + n_f)k < d` under ``auto``).
+    progress : rmtcheck._lib.progress.Progress, optional
+        Told each stage as it starts (7: the families, coherence, the operator, rho(T), the Lyapunov exponent,
+        critical alpha, critical eta).
 
     Returns
     -------
@@ -496,15 +512,17 @@ def analyse(retain, forget, lr: float, batch: int, *, alpha: float, sampling: st
     ('joint Gram matrix, n_retain=20, n_forget=10, k=1, rank r=5 (Gram space)', 0.993893)
     """
 
-    R, F, info = _pair(retain, forget, space)
+    step = _stepper(progress)
+    R, F, info = step("building the families", _pair, retain, forget, space)
     with _blas(R.d):
         lr = check_positive(lr, "lr")
         # many pairs: the certified matrix-free Perron root (to 1e-12) instead of a full O(N^3) eigvalsh
         pair_kw = {"method": "matrix-free", "rtol": 1e-12} if R.n * F.n > _DENSE_PAIRS else {}
-        mc = mixed_coherence(R, F, alpha=alpha, with_pairs=with_pairs, **pair_kw)
-        rec = mixed_recursion(R, F, batch, alpha=alpha, sampling=sampling)
-        rho = rec.growth(lr)
-        lam, method, se = None, "monte-carlo", 0.0
+        mc = step("coherence (three axes" + (f", sigma_mix of {R.n * F.n} pairs)" if with_pairs else ")"),
+                  mixed_coherence, R, F, alpha=alpha, with_pairs=with_pairs, **pair_kw)
+        rec = step("mean-square operator", mixed_recursion, R, F, batch, alpha=alpha, sampling=sampling)
+        rho = step("mean-square growth rho(T)", rec.growth, lr)
+        lam, method, se = step("Lyapunov exponent", tuple, (None, "monte-carlo", 0.0))
         if sampling != "pair_bernoulli":
             canon = _diagonal_form(R, F) if R.k is not None and F.k is not None else (R, F)
             if canon is not None:
@@ -518,11 +536,12 @@ def analyse(retain, forget, lr: float, batch: int, *, alpha: float, sampling: st
             a_s = True if lam - 3 * se > 0 else (False if lam + 3 * se < 0 else None)
         else:
             a_s = None if lam == 0.0 else bool(lam > 0)
-        if float(F.top_eigenvalues.max()) <= 0:
+        if step("critical alpha (resisting interval)", float, F.top_eigenvalues.max()) <= 0:
             iv, crit_alpha = None, float("inf")
         else:
             iv = resist_interval(R, F, lr, batch, sampling=sampling)
             crit_alpha = 0.0 if iv is None else iv[1]
+        crit_lr = step("critical eta", rec.critical_lr)
         joint = R.d
         info["rank"] = joint
         info["summary"] += f", rank r={joint}" + (" (Gram space)" if info["form"] == "joint gram" else "")
@@ -534,7 +553,7 @@ def analyse(retain, forget, lr: float, batch: int, *, alpha: float, sampling: st
             "mixed_lambda_min": mc.mixed_lambda_min, "mixed_lambda_max": mc.mixed_lambda_max,
             "ms_growth": rho, "escapes": bool(rho > 1.0), "escapes_notion": "mean-square",
             "critical_alpha": crit_alpha, "resist_interval": None if iv is None else list(iv),
-            "critical_lr": rec.critical_lr(),
+            "critical_lr": crit_lr,
             "lyapunov": lam, "lyapunov_stderr": se, "lyapunov_method": method, "escapes_almost_sure": a_s,
             "range_dim": rec.range_dim,
             "computed_on": _range_text(rec.range_dim, info["d"], "range((1-alpha) H_r + alpha H_f)")

@@ -246,7 +246,8 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
     )
 
 
-def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | None = None, groups=None) -> list[StatementResult]:
+def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | None = None, groups=None,
+            progress=None) -> list[StatementResult]:
     """Run the selected statements (all by default) in registry order.
 
     Parameters
@@ -259,6 +260,8 @@ def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | No
         Instances per statement (default: each statement's own).
     groups : collection of str, optional
         Keep only statements of these groups.
+    progress : callable, optional
+        Called as ``progress(k, total, statement_id)`` before statement ``k`` (0-based) runs.
 
     Returns
     -------
@@ -281,7 +284,12 @@ def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | No
         chosen = list(reg.values())
     if groups:
         chosen = [s for s in chosen if s.group in groups]
-    return [run_statement(s, seed, instances) for s in chosen]
+    out = []
+    for k, s in enumerate(chosen):
+        if progress is not None:
+            progress(k, len(chosen), s.id)
+        out.append(run_statement(s, seed, instances))
+    return out
 
 
 #: Exit status of a run in which some check raised (distinct from 1, violated, and 2, bad user input).
