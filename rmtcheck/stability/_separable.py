@@ -5,6 +5,7 @@ sample-side matrix :math:`\\Phi(\\lambda)` is held explicitly (:class:`Separable
 
 from __future__ import annotations
 
+import mmap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,20 @@ _SEP_TERMS = (6, 8, 10, 12, 14, 16)  # Chebyshev terms per coordinate, tried in 
 _SEP_RTOL = 1e-12     # certified largest relative error of the separable kernel over every (a, b)
 _SEP_MAX_SIDE = 2500  # largest sample side held explicitly (16 Gram matrices of 2500^2: 800 MB)
 _SEP_CHUNK = 1 << 14  # entries per pass when contracting the Gram matrices (stays in cache)
+
+
+def _plain_pages(shape) -> np.ndarray:
+    """An uninitialised float64 array in an anonymous mapping of ordinary pages.
+
+    NumPy advises transparent huge pages for large arrays; where the kernel then compacts memory on every first
+    touch (``defrag = madvise``, a common default) filling a fresh 512 MB buffer cost 2-3 s more than the GEMMs
+    that fill it (measured on the 2-core machines). An anonymous ``mmap`` is not advised, so its pages fault in
+    cheaply; the mapping lives as long as the array."""
+    n = int(np.prod(shape))
+    if n == 0:
+        return np.empty(shape)
+    buf = mmap.mmap(-1, 8 * n)
+    return np.frombuffer(buf, dtype=np.float64, count=n).reshape(shape)
 
 
 class SeparableKernel:
@@ -51,9 +66,17 @@ class SeparableKernel:
         self.t = (2.0 * x - (lo + hi)) / span if span > 1e-14 * max(abs(hi), abs(lo), 1e-300) else 0.0 * x
         self.rows = rows
         # room for every term at once: pages are touched only as the matrices are built
-        self._G = np.empty((max(_SEP_TERMS), rows.shape[0] * rows.shape[0]))
+        self._G = _plain_pages((max(_SEP_TERMS), rows.shape[0] * rows.shape[0]))
         self.built = 0
         self._pinv, self._last = {}, {}
+        self._work = None  # r x r buffers (W, W^2, the error) and the N x N matrix, reused by every step
+
+    def buffers(self, r: int):
+        """Work arrays in plain pages, allocated once: three ``(r, r)`` and one ``(N, N)``."""
+        if self._work is None or self._work[0].shape != (r, r):
+            N = self.rows.shape[0]
+            self._work = [_plain_pages((r, r)) for _ in range(3)] + [_plain_pages((N, N))]
+        return self._work
 
     def fits(self, x: np.ndarray, rows: np.ndarray) -> bool:
         """Whether this kernel belongs to the coordinates ``x`` and the factor rows ``rows``."""
@@ -77,8 +100,9 @@ class SeparableKernel:
 
     def fit(self, W: np.ndarray, rtol: float = _SEP_RTOL) -> tuple[np.ndarray, float] | None:
         """Coefficients ``C`` (the fewest terms reaching ``rtol``) and their certified relative error."""
-        if not np.all(np.isfinite(W) & (W > 0)):
+        if not (np.isfinite(W).all() and W.min() > 0):
             return None
+        E = self.buffers(W.shape[0])[2]
         start = self._last.get(rtol, _SEP_TERMS[0])  # successive calls need about as many terms
         for m in (m for m in _SEP_TERMS if m >= start):
             if m not in self._pinv:
@@ -87,18 +111,23 @@ class SeparableKernel:
             P, Pp = self._pinv[m]
             C = Pp @ W @ Pp.T
             C = 0.5 * (C + C.T)
-            err = float(np.max(np.abs((P @ C) @ P.T - W) / W))
+            np.matmul(P @ C, P.T, out=E)  # the fit at every pair (a, b), then its relative error, in place
+            E -= W
+            np.abs(E, out=E)
+            E /= W
+            err = float(E.max())
             if err <= rtol:
                 self._last[rtol] = m
                 return C, err
         return None
 
 
-def _contract(G: np.ndarray, C: np.ndarray, w: np.ndarray | None = None):
-    """``sum_kl C_kl G_k * G_l`` (flattened), or with ``w`` the forms ``[w^T (G_k * G_l) w]_kl``."""
+def _contract(G: np.ndarray, C: np.ndarray, w: np.ndarray | None = None, out: np.ndarray | None = None):
+    """``sum_kl C_kl G_k * G_l`` (flattened, into ``out`` if given), or with ``w`` the forms
+    ``[w^T (G_k * G_l) w]_kl``."""
     m, NN = G.shape
     if w is None:
-        out = np.empty(NN)
+        out = np.empty(NN) if out is None else out
         for c in range(0, NN, _SEP_CHUNK):
             g = G[:, c:c + _SEP_CHUNK]
             y = C @ g
@@ -162,19 +191,23 @@ def _separable_root(form: SecularForm, kern: SeparableKernel, lam_lo: float):
     the sample-side eigenvector, or None when the kernel is not separable to ``_SEP_RTOL`` at some step
     (the caller falls back to Rayleigh–Ritz)."""
     s = np.concatenate([np.full(n, sc) for sc, _, n, _ in form.blocks])
-    N = s.size
+    W, W2, _, Phi = kern.buffers(form.A.shape[0])
 
     def top(lam):
-        W = 1.0 / (lam - form.A)
+        np.subtract(lam, form.A, out=W)
+        np.reciprocal(W, out=W)
         got = kern.fit(W)
         if got is None:
             return None
         C, _ = got
         G = kern.grams(C.shape[0])
-        Phi = _contract(G, C).reshape(N, N) * s[:, None] * s[None, :]
+        _contract(G, C, out=Phi.reshape(-1))
+        np.multiply(Phi, s[:, None], out=Phi)
+        np.multiply(Phi, s[None, :], out=Phi)
         w, v = _top_pair(Phi, prev[0])
         prev[0] = v
-        got2 = kern.fit(W * W, 1e-8)  # the slope only guides Newton (kept inside the bracket)
+        np.multiply(W, W, out=W2)
+        got2 = kern.fit(W2, 1e-8)  # the slope only guides Newton (kept inside the bracket)
         if got2 is None:
             return None
         C2 = got2[0]
