@@ -153,13 +153,23 @@ class ResultStore:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            self._con.execute("PRAGMA journal_mode=WAL")
-            self._con.execute("PRAGMA synchronous=NORMAL")
-            self._con.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(f"store {self.path!r} is not a usable SQLite results store: {exc}") from exc
+        # two runs opening a new store at once race on switching it to WAL, which SQLite can refuse with "database
+        # is locked" without waiting for the busy timeout: retry that (only that) for up to 30 s
+        deadline = time.monotonic() + 30.0
+        while True:
+            try:
+                self._con = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+                self._con.execute("PRAGMA journal_mode=WAL")
+                self._con.execute("PRAGMA synchronous=NORMAL")
+                self._con.executescript(_SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise ValueError(f"store {self.path!r} is not a usable SQLite results store: {exc}") from exc
+                self._con.close()
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"store {self.path!r} is not a usable SQLite results store: {exc}") from exc
 
     # -- context management -------------------------------------------------------------------
     def close(self) -> None:

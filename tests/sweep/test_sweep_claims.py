@@ -187,3 +187,28 @@ def test_a_failing_run_releases_its_claims_and_finished_cells_stay(tmp_path, mon
     log.write_text("")
     run_sweep("claims", H.logged_cell, cells(8), store=store, jobs=2)
     assert sorted(_calls(log)) == sorted(set(range(8)) - done)  # completed cells are never recomputed
+
+
+def test_many_runs_opening_a_new_store_at_once_all_get_it(tmp_path):
+    """Switching a new file to WAL races; SQLite may refuse one opener with 'database is locked' at once."""
+    import threading
+
+    from rmtcheck.sweep._store import ResultStore
+
+    errors = []
+    for attempt in range(50):  # a rare race: many fresh files (without the retry this fails)
+        path, barrier = tmp_path / f"race{attempt}.sqlite", threading.Barrier(16)
+
+        def open_it(path=path, barrier=barrier):
+            barrier.wait()
+            try:
+                ResultStore(path).close()
+            except ValueError as exc:  # pragma: no cover - the failure this test guards against
+                errors.append(str(exc))
+
+        threads = [threading.Thread(target=open_it) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
