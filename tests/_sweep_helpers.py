@@ -6,8 +6,10 @@ Not collected by pytest (leading underscore). ``python _sweep_helpers.py STORE J
 
 import json
 import os
+import sqlite3
 import sys
 import time
+from pathlib import Path
 
 from rmtcheck.sweep import cell_rng, run_sweep
 
@@ -48,3 +50,16 @@ def main(argv):
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def stored_cells(store) -> int:
+    """Cells already in the SQLite store ``store`` (0 before the file or its schema exists), read-only."""
+    if not Path(store).exists():
+        return 0
+    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
+    except sqlite3.OperationalError:  # schema not created yet
+        return 0
+    finally:
+        con.close()

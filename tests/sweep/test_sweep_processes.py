@@ -52,25 +52,13 @@ def _alive(p):
         return False
 
 
-def _stored(store):
-    if not Path(store).exists():
-        return 0
-    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
-    try:
-        return con.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
-    except sqlite3.OperationalError:  # schema not created yet
-        return 0
-    finally:
-        con.close()
-
-
 def _workers_started(proc, store, timeout=30.0):
     """Wait until the sweep has its two workers and has stored two cells; return its descendants."""
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         kids = parent.children(recursive=True)
-        if len(kids) >= 2 and _stored(store) >= 2:
+        if len(kids) >= 2 and H.stored_cells(store) >= 2:
             return kids
         time.sleep(0.02)
     raise AssertionError(f"no workers started (rc={proc.poll()}): {proc.communicate()[1].decode()[-2000:]}")

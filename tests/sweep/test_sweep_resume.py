@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,18 +18,6 @@ REPO = TESTS.parent
 N, SLEEP = 16, 0.15
 
 
-def _stored(store):
-    if not Path(store).exists():
-        return 0
-    con = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5)
-    try:
-        return con.execute("SELECT COUNT(*) FROM cells").fetchone()[0]
-    except sqlite3.OperationalError:  # schema not created yet
-        return 0
-    finally:
-        con.close()
-
-
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_sigkill_midway_then_resume(tmp_path, monkeypatch, jobs):
@@ -42,7 +29,7 @@ def test_sigkill_midway_then_resume(tmp_path, monkeypatch, jobs):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
-        while _stored(store) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        while H.stored_cells(store) < 4 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert proc.poll() is None, proc.communicate()[1].decode()[-2000:]
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes
