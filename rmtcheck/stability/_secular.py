@@ -32,7 +32,9 @@ stops when it is below ``1e-10`` (the root is then exact to about its square), o
 moved by more than rounding over three expansions with the residual below ``1e-5`` (top eigenvalues that
 cluster converge long before their vectors); every few steps it restarts from the top Ritz vectors to bound
 memory. Newton with a converged ARPACK eigenpair at every step, the former solver, needed 3.5–20 times as
-many products with the factors (measured at n = 500); it remains the fallback.
+many products with the factors (measured at n = 500); it remains the fallback. When the mean spectrum is
+clustered, :mod:`rmtcheck.stability._separable` solves the same equation with :math:`\\Phi` held explicitly
+(tried first where its cost model prefers it; it hands over to Rayleigh–Ritz when its kernel is not separable).
 """
 
 from __future__ import annotations
