@@ -103,23 +103,29 @@ class SeparableKernel:
         if not (np.isfinite(W).all() and W.min() > 0):
             return None
         E = self.buffers(W.shape[0])[2]
+        if rtol not in self._last and self._fit_at(_SEP_TERMS[-1], W, E)[1] > rtol:
+            return None  # not separable even with every term: one trial, not one per term count
         start = self._last.get(rtol, _SEP_TERMS[0])  # successive calls need about as many terms
         for m in (m for m in _SEP_TERMS if m >= start):
-            if m not in self._pinv:
-                P = np.polynomial.chebyshev.chebvander(self.t, m - 1)
-                self._pinv[m] = (P, np.linalg.pinv(P))
-            P, Pp = self._pinv[m]
-            C = Pp @ W @ Pp.T
-            C = 0.5 * (C + C.T)
-            np.matmul(P @ C, P.T, out=E)  # the fit at every pair (a, b), then its relative error, in place
-            E -= W
-            np.abs(E, out=E)
-            E /= W
-            err = float(E.max())
+            C, err = self._fit_at(m, W, E)
             if err <= rtol:
                 self._last[rtol] = m
                 return C, err
         return None
+
+    def _fit_at(self, m: int, W: np.ndarray, E: np.ndarray) -> tuple[np.ndarray, float]:
+        """Least-squares coefficients with ``m`` terms and the largest relative error over every (a, b)."""
+        if m not in self._pinv:
+            P = np.polynomial.chebyshev.chebvander(self.t, m - 1)
+            self._pinv[m] = (P, np.linalg.pinv(P))
+        P, Pp = self._pinv[m]
+        C = Pp @ W @ Pp.T
+        C = 0.5 * (C + C.T)
+        np.matmul(P @ C, P.T, out=E)  # the fit at every pair (a, b), then its relative error, in place
+        E -= W
+        np.abs(E, out=E)
+        E /= W
+        return C, float(E.max())
 
 
 def _contract(G: np.ndarray, C: np.ndarray, w: np.ndarray | None = None, out: np.ndarray | None = None):
