@@ -107,3 +107,18 @@ def test_closed_form_constants_row_sees_a_wrong_centring(monkeypatch):
         *true(N, M, s)))
     r, status = _check("rmt.closed_form_constants", 20)
     assert r.violations == 20 and status == 1
+
+
+def test_gram_space_row_sees_a_wrong_gram_mean(monkeypatch):
+    from rmtcheck.stability import gram
+
+    assert _check("dexter.gram_space", 6)[0].violations == 0
+    true = gram.gram_family
+
+    def shifted(K, *a, **k):
+        fam = true(K, *a, **k)
+        fam.__dict__["mean"] = fam.mean * (1 + 1e-6)
+        return fam
+    monkeypatch.setattr(gram, "gram_family", shifted)
+    r, status = _check("dexter.gram_space", 6)
+    assert r.violations > 0 and status == 1

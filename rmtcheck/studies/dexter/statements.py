@@ -453,6 +453,40 @@ for _s in ("bernoulli", "without_replacement", "with_replacement"):
     ))
 
 
+
+def _gram_instance(rng):
+    return {"n": int(rng.integers(20, 70)), "d": int(rng.integers(9, 13)), "B": int(rng.integers(1, 8)),
+            "u": float(rng.uniform(0.2, 2.5)), "decay": float(rng.uniform(0.3, 1.0)), "seed": int(rng.integers(2**31))}
+
+
+def _gram_check(inst, rng):
+    """The Gram-space family of K = F F^T (rotated, secular route) against the parameter-space family of F."""
+    from rmtcheck.stability.gram import gram_family
+    from rmtcheck.stability.operator import ms_growth
+
+    g = np.random.default_rng(inst["seed"])
+    F = g.standard_normal((inst["n"], inst["d"])) * (inst["decay"] ** np.arange(inst["d"]))
+    lr = inst["u"] * 2.0 / np.linalg.eigvalsh(F.T @ F / inst["n"])[-1]
+    det, bad = {}, False
+    for model in ("bernoulli", "without_replacement", "with_replacement"):
+        a = ms_growth(F, lr, inst["B"], sampling=model)
+        b = ms_growth(gram_family(F @ F.T), lr, inst["B"], sampling=model)
+        det[model] = {"parameter_space": a, "gram_space": b}
+        bad |= abs(a - b) > 1e-10 * max(1.0, a)
+    return Outcome(violated=bad, detail=det)
+
+
+register(Statement(
+    id="dexter.gram_space",
+    source="rmtcheck (curvature through the Gram matrix: the operator depends on F only through K = F^T F)",
+    refs=("dexter2024", "mulayoff2024"),
+    text="rho(T) computed from K = F F^T alone (Gram coordinates, secular route) equals rho(T) computed from the "
+         "factors F in parameter space, for every batch model (to 1e-10)",
+    notion="mean-square", sampling="bernoulli", regime="n in [20, 70), d in [9, 12], geometric column scales",
+    method="exact", sample=_gram_instance, check=_gram_check, tag="derived", default_instances=6,
+))
+
+
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
     "dexter.theorem1.equality": "Refutes Theorem 1 as its source states it, in its own model (bernoulli sampling, "
