@@ -9,10 +9,9 @@ arrays (1-D arrays such as biases are skipped, arrays with ``ndim > 2`` are resh
 
 from __future__ import annotations
 
-import argparse
 import json
 
-from rmtcheck.cli._inputs import load_arrays, positive_int, seed_int
+from rmtcheck.cli._inputs import _int, load_arrays, seed_int
 
 
 def add_parser(subparsers):
@@ -36,20 +35,11 @@ def add_parser(subparsers):
 
 
 def _min_tail(text: str) -> int:
-    v = positive_int(text)
-    if v < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}")
-    return v
+    return _int(text, 2, ">= 2")
 
 
 def _nonneg(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        v = -1
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}")
-    return v
+    return _int(text, 0, ">= 0")
 
 
 def run(args) -> int:

@@ -640,11 +640,11 @@ def _secular_instance(rng):
 
 
 def _kappa_nu(model, n, B):
-    """The batch models' second-moment coefficients, retyped from their definitions (sampling module table)."""
-    if model == "bernoulli":
-        return 0.0, (1 - B / n) / (n * B)
-    p = (n - B) / (B * (n - 1)) if n > 1 else 0.0
-    return -p, p / n
+    """The batch models' second-moment coefficients, retyped from their definitions in rationals (the table the
+    exact Hessian-test growth uses, independent of rmtcheck.stability.sampling)."""
+    from rmtcheck.studies.dexter.experiments import _KAPPA_NU
+
+    return tuple(float(c) for c in _KAPPA_NU[model](n, B))
 
 
 def _secular_check(inst, rng):
