@@ -50,7 +50,7 @@ def _numba_kernels():
     """The fused kernels (compiled once, then loaded from numba's on-disk cache)."""
     from rmtcheck._lib import pair_numba as k
 
-    return k._nb_product_sym, k._nb_negative
+    return k._nb_product_sym, k._nb_negative_sym
 
 
 def _resolve(backend: str) -> str:
@@ -135,8 +135,8 @@ def _np_product(R, F, C, Z, block_elems, workers):
     return Y
 
 
-def negative_mass(R, F, C, W, *, backend="auto") -> float:
-    """Weighted count of negative pair traces: ``sum_{ij,kl} W_ij W_kl [R_ik + F_jl - C_il - C_kj < 0]``.
+def negative_mass(R, F, C, W, *, backend="auto", tol: float = 0.0) -> float:
+    """Weighted count of negative pair traces: ``sum_{ij,kl} W_ij W_kl [R_ik + F_jl - C_il - C_kj < -tol]``.
 
     Parameters
     ----------
@@ -146,6 +146,9 @@ def negative_mass(R, F, C, W, *, backend="auto") -> float:
         Pair multiplicities.
     backend : {"auto", "numba", "numpy"}, default "auto"
         Kernel (keyword-only).
+    tol : float, default 0
+        Traces in ``[-tol, 0)`` count as zero, not negative (keyword-only): a trace that vanishes exactly
+        is computed as a round-off of either sign, and its sign must not decide the count.
 
     Returns
     -------
@@ -159,8 +162,10 @@ def negative_mass(R, F, C, W, *, backend="auto") -> float:
         If ``backend`` is unknown, or ``"numba"`` without numba installed.
     """
     W = np.ascontiguousarray(W, dtype=float)
+    R, F, C = (np.ascontiguousarray(a, dtype=float) for a in (R, F, C))
+    tol = float(tol)
     if _resolve(backend) == "numba":
-        return float(_numba_kernels()[1](np.ascontiguousarray(R), np.ascontiguousarray(F), np.ascontiguousarray(C), W))
+        return float(_numba_kernels()[1](R, F, C, W, tol, _SLOTS))
     n_r, n_f = C.shape
     w = W.ravel()
     jb = max(1, int((1 << 18) // max(1, n_r * n_f)))
@@ -169,5 +174,5 @@ def negative_mass(R, F, C, W, *, backend="auto") -> float:
         for j0 in range(0, n_f, jb):
             j1 = min(n_f, j0 + jb)
             T = (R[i][None, :] - C[:, j0:j1].T)[:, :, None] + (F[j0:j1] - C[i][None, :])[:, None, :]  # (j, k, l)
-            tot += float(((T < 0).reshape(j1 - j0, -1) @ w) @ W[i, j0:j1])
+            tot += float(((T < -tol).reshape(j1 - j0, -1) @ w) @ W[i, j0:j1])
     return tot

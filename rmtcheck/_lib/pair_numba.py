@@ -39,19 +39,28 @@ def _nb_product_sym(R, F, C, Z, slots):  # pragma: no cover - compiled
     return Yp.sum(axis=0)
 
 
-@numba.njit(parallel=True, cache=True)
-def _nb_negative(R, F, C, W):  # pragma: no cover - compiled
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _nb_negative_sym(R, F, C, W, tol, slots):  # pragma: no cover - compiled
+    # The weighted count of traces below -tol over distinct entries (P <= Q, as in _nb_product_sym; the
+    # diagonal T_PP = ||D_P||_F^2 >= 0 never counts), doubled off the diagonal; the same association
+    # (R_ik - C_kj) + (F_jl - C_il) as the product. Sums of integer multiplicities are exact in any order.
     nr, nf = C.shape
-    out = np.zeros(nr)
-    for i in numba.prange(nr):
+    out = np.zeros(slots)
+    for t in numba.prange(slots):
+        v = np.empty(nf)
         tot = 0.0
-        for j in range(nf):
-            acc = 0.0
-            for k in range(nr):
-                base = R[i, k] - C[k, j]
+        for i in range(t, nr, slots):
+            for j in range(nf):
                 for l in range(nf):
-                    if base + F[j, l] - C[i, l] < 0.0:
-                        acc += W[k, l]
-            tot += acc * W[i, j]
-        out[i] = tot
+                    v[l] = F[j, l] - C[i, l]
+                acc = 0.0
+                base = R[i, i] - C[i, j]
+                for l in range(j + 1, nf):
+                    acc += W[i, l] * (base + v[l] < -tol)
+                for k in range(i + 1, nr):
+                    base = R[i, k] - C[k, j]
+                    for l in range(nf):
+                        acc += W[k, l] * (base + v[l] < -tol)
+                tot += 2.0 * acc * W[i, j]
+        out[t] = tot
     return out.sum()

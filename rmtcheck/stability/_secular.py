@@ -94,6 +94,21 @@ class SecularForm:
                 out.append(s * np.einsum("iad,ibd->iab", P.reshape(n, k, -1), R.reshape(n, k, -1)).ravel())
         return np.concatenate(out)
 
+    def forward_lower(self, L: np.ndarray) -> np.ndarray:
+        """:math:`\\mathcal B M` for symmetric ``M`` given as ``L``, its lower triangle with the off-diagonal doubled
+        (so :math:`x^\\top L x = x^\\top M x`), which spares unpacking a packed ``M``. (A BLAS triangular product
+        would halve the flops, but SciPy's ``trmm`` runs on a second OpenBLAS whose spinning threads then slow
+        NumPy's next products by half on two cores: measured, it lost more than it saved.)"""
+        out = []
+        for s, R, n, k in self.blocks:
+            P = R @ L.T
+            if k == 1:
+                out.append(s * np.einsum("ij,ij->i", P, R))
+            else:
+                X = np.einsum("iad,ibd->iab", P.reshape(n, k, -1), R.reshape(n, k, -1))
+                out.append(s * (0.5 * (X + X.transpose(0, 2, 1))).ravel())
+        return np.concatenate(out)
+
     def phi(self, lam: float, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:math:`\\Phi(\\lambda)v` and :math:`Z = (\\lambda - \\mathcal A)^{-1}\\mathcal B^\\top v`."""
         Z = self.adjoint(v) / (lam - self.A)
@@ -144,27 +159,40 @@ def _compression(Xs: np.ndarray, W: np.ndarray, chunk: int = 1 << 16) -> np.ndar
     return P
 
 
-def _projected_root(Xs: np.ndarray, inv_gap, lam0: float) -> tuple[float, float, np.ndarray]:
+def _projected_root(Xs: np.ndarray, gap, wt: np.ndarray, lam0: float) -> tuple[float, float, np.ndarray]:
     """Root of ``lambda_max(V^T Phi(lambda) V) = 1`` by Newton from ``lam0`` (to the left of it), with the top
-    value and Ritz coefficients there; ``inv_gap(lam)`` is ``1 / (lam - A)`` flattened. Returns ``(lam, top, y)``
-    with ``top < 1`` and ``lam = lam0`` when the compression has no root above ``lam0``."""
+    value and Ritz coefficients there; ``gap(lam)`` is ``1 / (lam - A)`` on the packed lower triangle and ``wt``
+    its multiplicities (1 on the diagonal, 2 off it). Returns ``(lam, top, y)`` with ``top >= 1`` unless the
+    compression has no root above ``lam0`` (then ``lam = lam0``)."""
     def top(lam):
-        W = inv_gap(lam)
-        w, U = np.linalg.eigh(_compression(Xs, W))
+        g = gap(lam)
+        w, U = np.linalg.eigh(_compression(Xs, wt * g))
         y = U[:, -1]
-        xu = y @ Xs
-        return float(w[-1]), y, float(np.vdot(xu * W, xu * W))  # -d top / d lambda
+        xg = (y @ Xs) * g
+        return float(w[-1]), y, float(np.vdot(xg, wt * xg)), g  # -d top / d lambda
 
     lam = lam0
-    t, y, slope = top(lam)
+    t, y, slope, g = top(lam)
     for _ in range(100):
         if t <= 1.0 or not slope > 0:
             break
         step = (t - 1.0) / slope  # stays left of the root: the top of the compression is convex, decreasing
         if step <= 1e-16 * abs(lam):
             break
+        # near the pole top ~ c / (lam - a), where Newton on 1/top - 1 (a step of t * step) is exact; it may
+        # overshoot (then the plain step, which cannot, is taken)
+        if t > 1.5:
+            cand = lam + t * step
+            tc, yc, sc, gc = top(cand)
+            if tc >= 1.0:
+                lam, t, y, slope, g = cand, tc, yc, sc, gc
+                continue
+        # Newton's next step is about step^2 * |g'/g| <= step^2 * max(g): below rounding, the step is final
+        # (top is 1 there to rounding; the Ritz vector moves by O(step))
+        if step * float(g.max()) <= 1e-13:
+            return lam + step, 1.0, y
         lam += step
-        t, y, slope = top(lam)
+        t, y, slope, g = top(lam)
     return lam, t, y
 
 
@@ -172,9 +200,25 @@ def _rayleigh_ritz(form: SecularForm, v0: np.ndarray | None, lam_lo: float):
     """Nonlinear Rayleigh–Ritz for the largest root (module notes). Returns ``(lam, u, Z, top)`` — the root, the
     sample-side Ritz vector, :math:`(\\lambda - \\mathcal A)^{-1}\\mathcal B^\\top u` and the compression's top value
     there (1 to rounding) — or None if it did not converge. No root above ``lam_lo`` shows as ``lam = lam_lo``
-    with ``top < 1`` (the top eigenvalue of :math:`\\Phi(\\lambda_{lo})`)."""
-    Af = form.A.ravel()
-    inv_gap = lambda lam: 1.0 / (lam - Af)  # noqa: E731
+    with ``top < 1`` (the top eigenvalue of :math:`\\Phi(\\lambda_{lo})`). The symmetric matrices :math:`X_p`
+    are held as packed lower triangles (half the memory traffic of the compressions)."""
+    d = form.d
+    il = np.tril_indices(d)
+    Ap = form.A[il]
+    wt = np.where(il[0] == il[1], 1.0, 2.0)
+    gap = lambda lam: 1.0 / (lam - Ap)  # noqa: E731
+    L = np.zeros((d, d))
+
+    def product(Zp):  # B Z for Z given packed
+        L[il] = wt * Zp
+        return form.forward_lower(L)
+
+    def unpack(Zp):
+        Z = np.empty((d, d))
+        Z[il] = Zp
+        Z.T[il] = Zp
+        return Z
+
     # a fixed generic second vector: a start inside an invariant subspace (a symmetric family's, or a warm start
     # from another step size) would otherwise hide the top eigenvector from the expansion
     mix = np.random.default_rng(12345).standard_normal(form.dim)
@@ -182,34 +226,33 @@ def _rayleigh_ritz(form: SecularForm, v0: np.ndarray | None, lam_lo: float):
     v /= np.linalg.norm(v)
     mix -= v * (v @ mix)
     mix /= np.linalg.norm(mix)
-    Xs = np.empty((_RR_BASIS, Af.size))
+    Xs = np.empty((_RR_BASIS, Ap.size))
     V = np.empty((form.dim, _RR_BASIS))
-    V[:, 0], Xs[0], V[:, 1], Xs[1] = v, form.adjoint(v).ravel(), mix, form.adjoint(mix).ravel()
+    V[:, 0], Xs[0], V[:, 1], Xs[1] = v, form.adjoint(v)[il], mix, form.adjoint(mix)[il]
     b, lam, products, still = 2, lam_lo, 2, 0
     while products < _RR_MAXIT:
         previous = lam
-        lam, t, y = _projected_root(Xs[:b], inv_gap, max(lam, lam_lo))
+        lam, t, y = _projected_root(Xs[:b], gap, wt, max(lam, lam_lo))
         # the compression's root is a lower bound that increases with the basis: unchanged to rounding over
         # three expansions means it has converged (clustered top eigenvalues converge long before the residual)
         still = still + 1 if t >= 1.0 and lam - previous <= 4e-16 * abs(lam) else 0
         u = V[:, :b] @ y
-        xu = y @ Xs[:b]
-        Z = xu * inv_gap(lam)
-        w = form.forward(Z.reshape(form.A.shape)) - min(t, 1.0) * u
+        Zp = (y @ Xs[:b]) * gap(lam)
+        w = product(Zp) - min(t, 1.0) * u
         products += 1
         res = float(np.linalg.norm(w))
         if res <= _RR_RESIDUAL or (still >= 3 and res <= 1e-5):
-            return lam, u, Z.reshape(form.A.shape), t
+            return lam, u, unpack(Zp), t
         if b == _RR_BASIS:  # thick restart: keep the top _RR_KEEP Ritz vectors of the compression at lam
-            _, Y = np.linalg.eigh(_compression(Xs, inv_gap(lam)))
+            _, Y = np.linalg.eigh(_compression(Xs, wt * gap(lam)))
             Y = Y[:, -_RR_KEEP:]
             V[:, :_RR_KEEP], Xs[:_RR_KEEP], b = V @ Y, Y.T @ Xs, _RR_KEEP
         for _ in range(2):
             w -= V[:, :b] @ (V[:, :b].T @ w)
         nw = float(np.linalg.norm(w))
         if not nw > 1e-14 * max(res, 1e-300):
-            return lam, u, Z.reshape(form.A.shape), t  # the residual lies in the basis: converged to rounding
-        V[:, b], Xs[b] = w / nw, form.adjoint(w / nw).ravel()
+            return lam, u, unpack(Zp), t  # the residual lies in the basis: converged to rounding
+        V[:, b], Xs[b] = w / nw, form.adjoint(w / nw)[il]
         b += 1
         products += 1
     return None

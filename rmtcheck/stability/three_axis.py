@@ -264,7 +264,10 @@ class PairCoherence:
         :math:`\\max_{ij}\\|D_{ij}\\|_2`.
     negative_fraction : float
         Fraction of the :math:`N^2` pair entries with :math:`\\operatorname{Tr}(D_{ij}D_{kl}) < 0` (where
-        the absolute-value convention acted); NaN when not counted.
+        the absolute-value convention acted); NaN when not counted. A trace within round-off of zero
+        (:math:`|\\operatorname{Tr}| \\le 10^{-12}` times the largest block trace; e.g. a pair that
+        vanishes, a forget member that is also a retain member at :math:`\\alpha = 1/2`) counts as zero, so
+        its computed sign never decides the count.
     pairs : int
         :math:`N = n_r n_f`.
     unique_pairs : int
@@ -420,13 +423,18 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
     if method == "dense" or (method == "auto" and r.n * f.n <= dense_max):
         T = (R[:, None, :, None] + F[None, :, None, :] - C[:, None, None, :] - C.T[None, :, :, None])
         T = T.reshape(r.n * f.n, r.n * f.n)
-        neg = float(np.sum((T < 0) * np.outer(w, w)) / (N * N))
+        neg = float(np.sum((T < -_trace_tol(R, F, C)) * np.outer(w, w)) / (N * N))
         S = np.sqrt(np.abs(T)) * np.outer(sw, sw)
         lam = float(np.linalg.eigvalsh(S)[-1])
         return PairCoherence(lam / top, lam, lam, lam, top, neg, N, nu, "dense")
     lam, lo, hi, neg, k = _perron_matrix_free(R, F, C, sw, w, rtol, block_elems, maxiter, workers, backend,
                                               count_negative)
     return PairCoherence(lam / top, lam, lo, hi, top, neg / (N * N), N, nu, "matrix-free", matvecs=k)
+
+
+def _trace_tol(R, F, C) -> float:
+    """Round-off scale of a pair trace ``R_ik + F_jl - C_il - C_kj``: below it in magnitude, a trace is zero."""
+    return 1e-12 * (float(np.abs(R).max()) + float(np.abs(F).max()) + 2.0 * float(np.abs(C).max()))
 
 
 def _lanczos_perron(matvec, x, active, rtol, maxiter, basis: int = 12):
@@ -497,7 +505,8 @@ def _perron_matrix_free(R, F, C, sw, w, rtol, block_elems, maxiter, workers, bac
     if not np.all(x0[active] > 0):
         x0 = sw.copy()
     lo, hi, k = _lanczos_perron(matvec, x0, active, rtol, maxiter)
-    neg = negative_mass(R, F, C, w.reshape(n_r, n_f), backend=backend) if count_negative else float("nan")
+    neg = (negative_mass(R, F, C, w.reshape(n_r, n_f), backend=backend, tol=_trace_tol(R, F, C)) if count_negative
+           else float("nan"))
     return 0.5 * (lo + hi), lo, hi, neg, k
 
 
