@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from rmtcheck._lib import progress as pg
 
-__all__ = ["estimate", "single_plan", "pair_plan", "cost_budget", "add_progress_options"]
+__all__ = ["estimate", "single_plan", "pair_plan", "preflight_plan", "cost_budget", "add_progress_options"]
 
 _LANCZOS_COPIES = 32   # D x D matrices alive while eigsh runs on range(H) (ncv = 20 Lanczos vectors + work)
 _SEC_OPERATOR = 7e-9   # seconds per unit of D^3 + rows D^2 (rho(T), eta*: several Lanczos solves)
@@ -126,6 +126,51 @@ def pair_plan(retain, forget, space: str, *, pairs: bool, **mc) -> dict | None:
         return estimate(form, n_r, d, k, used, n_forget=n_f, pairs=pairs, **mc)
     except (KeyError, AttributeError, IndexError, TypeError, ValueError):
         return None
+
+
+_PREFLIGHT_PAIRS_MAX = 250_000  # rmtcheck.stability.preflight skips sigma_mix above this many pairs
+_FORECAST_COPIES = 6            # (runs x n k) arrays of the tangent forecast alive at once
+_FORECAST_POINTS = 24           # learning rates of the forecast curve (each runs the recipe)
+
+
+def preflight_plan(n_retain: int, n_forget: int, k: int, *, params: int | None = None, jacobian: bool = False,
+                   steps: int, runs: int = 64, forecast_runs: int = 64) -> dict:
+    """:func:`estimate` for ``rmtcheck preflight``: the curvature in Gram space (dimension ``(n_r + n_f) k``), the
+    Lyapunov Monte Carlo (``runs`` x 200 steps), :math:`\\sigma_{mix}` when the preflight computes it, the tangent
+    forecast (``forecast_runs`` x ``steps`` over about two dozen step sizes), plus — when ``jacobian`` — the
+    ``n k x params`` output Jacobian that the NumPy MLP materialises before its Gram matrix.
+
+    Parameters
+    ----------
+    n_retain, n_forget, k : int
+        Retain and forget samples, curvature columns per sample (classes for cross-entropy).
+    params : int, optional
+        Parameters of the model (``None`` when the curvature is given).
+    jacobian : bool
+        Whether the full Jacobian is held (the ``--mlp`` route; the torch route works in chunks).
+    steps : int
+        Steps of the recipe.
+    runs, forecast_runs : int
+        Monte Carlo runs of the almost-sure notion and of the forecast.
+
+    Returns
+    -------
+    dict
+        As :func:`estimate`.
+    """
+    pairs = n_retain * n_forget <= _PREFLIGHT_PAIRS_MAX
+    est = estimate("gram", n_retain, params, k, "gram", runs=runs, steps=200, n_forget=n_forget, pairs=pairs)
+    rows = float(n_retain + n_forget) * k
+    fc = _FORECAST_COPIES * 8.0 * forecast_runs * rows
+    est["bytes"] += fc
+    est["seconds"] += _SEC_MC * _FORECAST_POINTS * forecast_runs * float(steps) * rows * 8
+    if jacobian and params:
+        jac = 2 * 8.0 * rows * params  # the Jacobian and its Gauss-Newton factors
+        est["bytes"] += jac
+        est["seconds"] += _SEC_FLOP * rows * rows * params
+        if jac > fc and jac > 4 * 8 * rows**2:
+            est["where"] = f"Gram space, dim {int(rows)}; mostly the {int(rows)} x {params} output Jacobian"
+    return est
 
 
 def cost_budget(est: dict | None, progress, force: bool) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rmtcheck.cli._cost import add_progress_options, cost_budget, preflight_plan
 from rmtcheck.cli._inputs import _check_npz, positive_float, positive_int, read_arrays, seed_int, unit_float
 
 MODEL_HELP = "exactly one of --curvature, --mlp or --torch-model"
@@ -54,8 +55,7 @@ def add_parser(subparsers):
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the Monte Carlo (0)")
     p.add_argument("--plot", metavar="FILE", help="write the forecast against the learning rate (.png or .pdf)")
     p.add_argument("--json", action="store_true", help="print one JSON record")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="no progress on stderr (one line per stage with the seconds elapsed; errors still appear)")
+    add_progress_options(p)
     p.set_defaults(func=run)
     return p
 
@@ -68,6 +68,12 @@ def _data(path) -> tuple:
     if missing:
         raise ValueError(f"--data {path!r} lacks {missing}; it must hold X_retain, y_retain, X_forget, y_forget")
     return z["X_retain"], z["y_retain"], z["X_forget"], z["y_forget"]
+
+
+def _budget(args, n_retain: int, n_forget: int, k: int, params: int | None = None, jacobian: bool = False) -> None:
+    """Print the cost estimate when large, and refuse (naming ``--force``) beyond the memory available."""
+    cost_budget(preflight_plan(n_retain, n_forget, k, params=params, jacobian=jacobian, steps=args.steps,
+                               forecast_runs=args.forecast_runs), args.prog, args.force)
 
 
 def _from_curvature(args):
@@ -83,6 +89,11 @@ def _from_curvature(args):
     F = z.get("factors")
     if F is not None and F.ndim == 2:
         F = F[:, :, None]
+    k = int(z["k"] or 1)
+    n_all = F.shape[0] if F is not None else np.shape(z.get("gram"))[0] // k
+    n_r = int(z["n_retain"])
+    if 0 < n_r < n_all:
+        _budget(args, n_r, n_all - n_r, k)
     cur = SampleCurvature(k=z["k"], factors=F, gram=z.get("gram"), coef=z["coef"], losses=z["losses"],
                           loss=z.get("loss"), outputs=z.get("outputs"), targets=z.get("targets"),
                           jacobian_gram=z.get("jacobian_gram"))
@@ -105,6 +116,7 @@ def _from_mlp(args):
                                  f"b{model.n_layers - 1})")
             params.append(np.asarray(w[key], dtype=float))
     Xr, yr, Xf, yf = _data(args.data)
+    _budget(args, len(yr), len(yf), int(model.sizes[-1]), sum(a.size for a in params), jacobian=True)
     X, y = np.concatenate([Xr, Xf]), np.concatenate([yr, yf])
     J = mlp.output_jacobian(model, params, X)
     form = "gram" if J.shape[1] * X.shape[0] < J.shape[2] else "factors"
@@ -127,6 +139,11 @@ def _from_torch(args):
     if args.weights:
         load_into(model, load_state_dict(args.weights))
     Xr, yr, Xf, yf = _data(args.data)
+    try:  # classes, for the estimate only (the curvature checks the labels against the model's outputs)
+        k = max(1, int(np.max(np.concatenate([np.ravel(yr), np.ravel(yf)]))) + 1) if args.loss == "ce" else 1
+    except (TypeError, ValueError):
+        k = 1
+    _budget(args, len(yr), len(yf), k, sum(int(p.numel()) for p in model.parameters()))
     X, y = np.concatenate([Xr, Xf]), np.concatenate([yr, yf])
     root = "factored" if args.loss == "ce" else "symmetric"
     return torch_curvature(model, X, y, loss=args.loss, params=args.params, root=root), len(yr)
@@ -212,6 +229,7 @@ def _run(args, prog) -> int:
     recipe = Recipe(lr=args.lr, batch=args.batch, steps=args.steps, alpha=args.alpha, sampling=args.sampling,
                     forget_rise=args.forget_rise, retain_rise=args.retain_rise)
     prog.stage("per-sample curvature")
+    args.prog = prog
     load = _from_curvature if args.curvature else (_from_mlp if args.mlp else _from_torch)
     cur, n_retain = load(args)
     rep = preflight(cur, n_retain, recipe, rng=args.seed, almost_sure=not args.no_almost_sure,

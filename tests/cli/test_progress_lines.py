@@ -152,6 +152,35 @@ def test_preflight_reports_each_stage(curvature, capsys):
     assert rq == 0 and errq == "" and outq == out
 
 
+def test_preflight_refuses_what_the_machine_cannot_hold(curvature, tmp_path, capsys, monkeypatch):
+    from rmtcheck.cli._cost import preflight_plan
+
+    monkeypatch.setattr(pg, "available_memory", lambda: 4096)
+    argv = ["preflight", "--curvature", str(curvature), "--lr", "0.5", "--batch", "4", "--steps", "10",
+            "--no-almost-sure", "--forecast-runs", "4"]
+    rc, out, err = _run(capsys, argv)
+    last = err.strip().splitlines()[-1]
+    assert rc == 2 and out == "" and last.startswith("rmtcheck preflight: error: refusing to start")
+    assert "--force" in last and "rmtcheck preflight: estimate ~" in err
+    rf, outf, errf = _run(capsys, argv + ["--force", "--quiet"])
+    assert rf == 0 and errf == "" and "verdict" in outf
+    # the --mlp route is refused before it builds the n k x p Jacobian (here 0.8 GB)
+    w = {"sizes": np.array([2_000, 500, 10]), "W0": np.zeros((2_000, 500)), "b0": np.zeros(500),
+         "W1": np.zeros((500, 10)), "b1": np.zeros(10)}
+    np.savez(tmp_path / "w.npz", **w)
+    data = {"X_retain": np.zeros((3, 2_000)), "y_retain": np.zeros(3, int), "X_forget": np.zeros((2, 2_000)),
+            "y_forget": np.zeros(2, int)}
+    np.savez(tmp_path / "d.npz", **data)
+    monkeypatch.setattr(pg, "available_memory", lambda: 2 ** 28)
+    rc, out, err = _run(capsys, ["preflight", "--mlp", str(tmp_path / "w.npz"), "--data", str(tmp_path / "d.npz"),
+                                 "--lr", "0.5", "--batch", "2", "--steps", "5", "-q"])
+    assert rc == 2 and "output Jacobian" in err and "--force" in err
+    # the estimate grows with what preflight holds: the Jacobian only on the --mlp route
+    small = preflight_plan(300, 100, 10, params=10**6, steps=50)
+    jac = preflight_plan(300, 100, 10, params=10**6, jacobian=True, steps=50)
+    assert jac["bytes"] > small["bytes"] + 2 * 8 * 4000 * 10**6 * 0.99
+
+
 # ----------------------------------------------------------------------------------------------- paper
 def test_paper_reports_each_stage(tmp_path, capsys):
     from rmtcheck import paper as P
