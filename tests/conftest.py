@@ -34,7 +34,11 @@ def _pair_kernel_line() -> str:
             v = version("numba")
         except PackageNotFoundError:
             v = "?"
-        return f"pair kernels: numba {v} (backend='auto' -> numba)"
+        from rmtcheck._lib.pair_kernels import NUMBA_MIN_PAIRS, _jit_disabled
+
+        if _jit_disabled():
+            return f"pair kernels: numba {v} with NUMBA_DISABLE_JIT set (backend='auto' -> numpy)"
+        return f"pair kernels: numba {v} (backend='auto' -> numba from {NUMBA_MIN_PAIRS} pairs, numpy below)"
     return "pair kernels: NumPy (numba not installed; backend='auto' -> numpy)"
 
 

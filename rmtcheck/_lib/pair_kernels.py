@@ -28,10 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["BACKENDS", "have_numba", "pair_product", "negative_mass"]
+__all__ = ["BACKENDS", "have_numba", "choose_backend", "pair_product", "negative_mass"]
 
 #: Accepted values of ``backend``: ``"auto"`` picks numba when it is importable, else NumPy.
 BACKENDS = ("auto", "numba", "numpy")
+#: Below this many (unique) pairs ``auto`` takes NumPy: loading numba and the compiled kernel from its on-disk
+#: cache costs a process 0.7-1.2 s, more than the NumPy kernel needs for a whole Perron solve there
+#: (about 5e-9 s per distinct entry and product, measured on 2 cores; ~8 products).
+NUMBA_MIN_PAIRS = 8000
 _SLOTS = 16  # accumulators of the symmetric numba product (fixed, so results do not depend on the thread count)
 
 
@@ -53,14 +57,48 @@ def _numba_kernels():
     return k._nb_product_sym, k._nb_negative_sym
 
 
+def _jit_disabled() -> bool:
+    return os.environ.get("NUMBA_DISABLE_JIT", "0").strip() not in ("", "0")
+
+
 def _resolve(backend: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
     if backend == "auto":
-        return "numba" if have_numba() else "numpy"
+        return "numba" if have_numba() and not _jit_disabled() else "numpy"
     if backend == "numba" and not have_numba():
         raise ValueError("backend='numba' needs the optional dependency: pip install 'rmtcheck[fast]' (or numba)")
+    if backend == "numba" and _jit_disabled():
+        raise ValueError("backend='numba' with NUMBA_DISABLE_JIT set would run the kernel as pure Python (about 200 "
+                         "times slower): use backend='numpy' or 'auto', or unset NUMBA_DISABLE_JIT")
     return backend
+
+
+def choose_backend(backend: str, pairs: int) -> str:
+    """The kernel for a Perron solve over ``pairs`` unique pairs: ``"numba"`` or ``"numpy"``.
+
+    ``"auto"`` takes numba when it is installed, its JIT is not disabled (``NUMBA_DISABLE_JIT``), and either
+    the kernels are already loaded in this process or the problem has at least :data:`NUMBA_MIN_PAIRS` pairs
+    (below that, loading them costs more than the NumPy kernel's whole solve).
+
+    Parameters
+    ----------
+    backend : {"auto", "numba", "numpy"}
+    pairs : int
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        As :func:`pair_product`; also for ``"numba"`` while ``NUMBA_DISABLE_JIT`` is set.
+    """
+    chosen = _resolve(backend)
+    if backend == "auto" and chosen == "numba" and pairs < NUMBA_MIN_PAIRS and not _numba_kernels.cache_info().currsize:
+        return "numpy"
+    return chosen
 
 
 def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 16, workers: int | None = None) -> np.ndarray:
@@ -108,31 +146,40 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 16, work
     return _np_product(R, F, C, Z, block_elems, workers)
 
 
+_NP_SLOTS = 4  # accumulators of the symmetric NumPy product (fixed, so results do not depend on the thread count)
+
+
 def _np_product(R, F, C, Z, block_elems, workers):
+    # Symmetric half, as the numba kernel: rows (i, j0:j1) against columns (k >= i, l); the block is used for
+    # y_(i, j) (all of it) and, transposed, for y_(k, l) with k > i (the k = i part is its own transpose and is
+    # counted once). Tasks are dealt round-robin to _NP_SLOTS accumulators summed in a fixed order.
     n_r, n_f = C.shape
     z = Z.ravel()
-    per_row = n_r * n_f
-    jb = max(1, min(n_f, int(block_elems // per_row)))
-    tasks = [(i, j0) for i in range(n_r) for j0 in range(0, n_f, jb)]
-    Y = np.empty((n_r, n_f))
+    tasks = []
+    for i in range(n_r):
+        jb = max(1, min(n_f, int(block_elems // ((n_r - i) * n_f))))
+        tasks += [(i, j0, min(n_f, j0 + jb)) for j0 in range(0, n_f, jb)]
+    Ys = np.zeros((_NP_SLOTS, n_r * n_f))
     workers = workers or min(4, os.cpu_count() or 1)
 
-    def run(chunk):
-        buf = np.empty((jb, n_r, n_f))
-        for i, j0 in chunk:
-            j1 = min(n_f, j0 + jb)
-            b = buf[: j1 - j0]
-            np.add((R[i][None, :] - C[:, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :], out=b)
+    def run(slot):
+        Y = Ys[slot]
+        for i, j0, j1 in tasks[slot::_NP_SLOTS]:
+            b = np.add((R[i, i:][None, :] - C[i:, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :])
             np.abs(b, out=b)
             np.sqrt(b, out=b)
-            Y[i, j0:j1] = b.reshape(j1 - j0, per_row) @ z
+            flat = b.reshape(j1 - j0, -1)
+            Y[i * n_f + j0:i * n_f + j1] += flat @ z[i * n_f:]
+            if i + 1 < n_r:
+                Y[(i + 1) * n_f:] += Z[i, j0:j1] @ flat[:, n_f:]
 
     if workers == 1:
-        run(tasks)
+        for slot in range(_NP_SLOTS):
+            run(slot)
     else:
-        with ThreadPoolExecutor(workers) as ex:
-            list(ex.map(run, [tasks[s::workers] for s in range(workers)]))
-    return Y
+        with ThreadPoolExecutor(min(workers, _NP_SLOTS)) as ex:
+            list(ex.map(run, range(_NP_SLOTS)))
+    return Ys.sum(axis=0).reshape(n_r, n_f)
 
 
 def negative_mass(R, F, C, W, *, backend="auto", tol: float = 0.0) -> float:
@@ -168,11 +215,12 @@ def negative_mass(R, F, C, W, *, backend="auto", tol: float = 0.0) -> float:
         return float(_numba_kernels()[1](R, F, C, W, tol, _SLOTS))
     n_r, n_f = C.shape
     w = W.ravel()
-    jb = max(1, int((1 << 18) // max(1, n_r * n_f)))
     tot = 0.0
-    for i in range(n_r):
+    for i in range(n_r):  # the symmetric half, as the product: columns k >= i, the k > i part counted twice
+        jb = max(1, min(n_f, int((1 << 18) // ((n_r - i) * n_f))))
         for j0 in range(0, n_f, jb):
             j1 = min(n_f, j0 + jb)
-            T = (R[i][None, :] - C[:, j0:j1].T)[:, :, None] + (F[j0:j1] - C[i][None, :])[:, None, :]  # (j, k, l)
-            tot += float(((T < -tol).reshape(j1 - j0, -1) @ w) @ W[i, j0:j1])
+            T = (R[i, i:][None, :] - C[i:, j0:j1].T)[:, :, None] + (F[j0:j1] - C[i][None, :])[:, None, :]
+            neg = (T < -tol).reshape(j1 - j0, -1)  # (j, (k - i, l))
+            tot += float((neg[:, :n_f] @ W[i] + 2.0 * (neg[:, n_f:] @ w[(i + 1) * n_f:])) @ W[i, j0:j1])
     return tot

@@ -56,7 +56,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from rmtcheck._lib.pair_kernels import negative_mass, pair_product
+from rmtcheck._lib.pair_kernels import choose_backend, negative_mass, pair_product
 from rmtcheck._lib.validation import check_unit_interval
 from rmtcheck.stability.coherence import coherence, coherence_matrix
 from rmtcheck.stability.families import HessianFamily, as_family_pair
@@ -352,7 +352,9 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
     workers : int, optional
         Threads of the NumPy back end (default ``min(4, cpu_count)``).
     backend : {"auto", "numba", "numpy"}, default "auto"
-        Matrix-free kernel; ``auto`` uses numba when installed (``pip install "rmtcheck[fast]"``).
+        Matrix-free kernel; ``auto`` uses numba when installed (``pip install "rmtcheck[fast]"``), its JIT is
+        not disabled (``NUMBA_DISABLE_JIT``) and the problem is large enough to repay loading the compiled
+        kernel (:func:`rmtcheck._lib.pair_kernels.choose_backend`); both give the same numbers to round-off.
     count_negative : bool, default True
         Compute ``negative_fraction`` (one extra pass without square roots; NaN when off).
 
@@ -427,6 +429,7 @@ def pair_coherence(retain, forget, *, alpha: float, method: str = "auto", rtol: 
         S = np.sqrt(np.abs(T)) * np.outer(sw, sw)
         lam = float(np.linalg.eigvalsh(S)[-1])
         return PairCoherence(lam / top, lam, lam, lam, top, neg, N, nu, "dense")
+    backend = choose_backend(backend, nu)
     lam, lo, hi, neg, k = _perron_matrix_free(R, F, C, sw, w, rtol, block_elems, maxiter, workers, backend,
                                               count_negative)
     return PairCoherence(lam / top, lam, lo, hi, top, neg / (N * N), N, nu, "matrix-free", matvecs=k)

@@ -85,6 +85,41 @@ def test_pair_product_kernels_agree_with_explicit_matrix():
         pair_product(R, F, C, Z, backend="cuda")
 
 
+@pytest.mark.parametrize("n_r, n_f, block", [(9, 7, 1 << 16), (9, 7, 5), (1, 4, 3), (5, 1, 2)])
+def test_negative_mass_and_product_count_the_symmetric_half_right(n_r, n_f, block):
+    from rmtcheck._lib.pair_kernels import have_numba, negative_mass, pair_product
+
+    rng = np.random.default_rng(n_r * 10 + n_f)
+    A, B = rng.standard_normal((n_r, 3)), rng.standard_normal((n_f, 3))
+    R, F, C = 0.49 * (A @ A.T) ** 2, 0.09 * (B @ B.T) ** 2, 0.21 * (A @ B.T) ** 2
+    W = rng.integers(1, 4, (n_r, n_f)).astype(float)
+    N = n_r * n_f
+    T = (R[:, None, :, None] + F[None, :, None, :] - C[:, None, None, :] - C.T[None, :, :, None]).reshape(N, N)
+    ref_neg = float(np.sum((T < 0) * np.outer(W.ravel(), W.ravel())))
+    ref = (np.sqrt(np.abs(T)) @ W.ravel()).reshape(n_r, n_f)
+    for be in ["numpy"] + (["numba"] if have_numba() else []):
+        assert negative_mass(R, F, C, W, backend=be) == ref_neg
+        assert np.allclose(pair_product(R, F, C, W, backend=be, block_elems=block), ref, rtol=1e-13)
+
+
+def test_backend_choice_honours_numba_disable_jit_and_small_problems(monkeypatch):
+    from rmtcheck._lib import pair_kernels as pk
+
+    if not pk.have_numba():
+        assert pk.choose_backend("auto", 10**6) == "numpy"
+        return
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "1")
+    assert pk.choose_backend("auto", 10**6) == "numpy"
+    with pytest.raises(ValueError, match="NUMBA_DISABLE_JIT"):
+        pk.choose_backend("numba", 10**6)
+    monkeypatch.setenv("NUMBA_DISABLE_JIT", "0")
+    assert pk.choose_backend("auto", 10**6) == "numba"
+    assert pk.choose_backend("numpy", 10**6) == "numpy"
+    assert pk.choose_backend("numba", 10) == "numba"  # asked for by name
+    loaded = pk._numba_kernels.cache_info().currsize
+    assert pk.choose_backend("auto", pk.NUMBA_MIN_PAIRS - 1) == ("numba" if loaded else "numpy")
+
+
 def test_convention_matters_where_authors_get_nan():
     """Negative Tr(D_ij D_kl) exists (authors' sqrt gives NaN); our S is finite and non-negative."""
     R, F = tightness_construction(4, 2, 1.0, 4, 2, 3.0)
