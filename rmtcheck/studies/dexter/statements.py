@@ -487,6 +487,189 @@ register(Statement(
 ))
 
 
+
+# --------------------------------------------------------------------------- the derivations against enumeration
+def _expr(name, **values):
+    """The SymPy expression that the proof behind ``name`` returns (as thresholds.expression hands it over),
+    evaluated at ``values`` (keys: eta, lam, sigma, n, B)."""
+    from rmtcheck.proofs import _common as c
+
+    sym = {"eta": c.eta, "lam": c.lam, "sigma": c.sigma, "n": c.n, "B": c.B}
+    return float(th.expression(name).subs({sym[k]: v for k, v in values.items()}))
+
+
+def _construction_instance(rng):
+    n = int(rng.integers(3, 11))
+    return {"n": n, "sigma": int(rng.integers(1, n + 1)), "B": int(rng.integers(1, n)),
+            "lam": float(10 ** rng.uniform(-1, 1)), "u": float(rng.uniform(0.1, 3.0))}
+
+
+def _construction_moments(inst):
+    """Theorem 2's construction in d = 1 (h_i = n lam / sigma for i < sigma, 0 otherwise): every bernoulli batch
+    enumerated, ``(p_S, h_S)`` with h_S = (1/B) sum_{i in S} h_i; rho(T(eta)) = sum_S p_S (1 - eta h_S)^2."""
+    from rmtcheck.studies.dexter._enumeration import batches
+
+    n, s, B, lam = inst["n"], inst["sigma"], inst["B"], inst["lam"]
+    h = np.where(np.arange(n) < s, n * lam / s, 0.0)
+    pc = list(batches(n, B, "bernoulli"))
+    p = np.array([q for q, _ in pc])
+    hs = np.array([c @ h for _, c in pc])
+    return lambda eta: float(p @ (1.0 - eta * hs) ** 2)
+
+
+def _enumerated_root(rho, lam):
+    """The critical rate of the enumerated construction: rho(eta) - 1 changes sign once on (0, 2/lam]."""
+    from scipy.optimize import brentq
+
+    return brentq(lambda e: rho(e) - 1.0, 1e-9 / lam, 2.0 / lam, xtol=1e-300, rtol=1e-15, maxiter=200)
+
+
+def _theorem2_enum_check(inst, rng):
+    rho = _construction_moments(inst)
+    n, s, B, lam = inst["n"], inst["sigma"], inst["B"], inst["lam"]
+    eta2 = _enumerated_root(rho, lam)
+    eta = inst["u"] * eta2
+    got = {"theorem2_lr (proof)": _expr("theorem2_lr", lam=lam, sigma=s, n=n, B=B),
+           "theorem2_lr (printed)": float(th.theorem2_lr(lam, s, n, B)),
+           "theorem2_factor (proof)": _expr("theorem2_factor", eta=eta, lam=lam, sigma=s, n=n, B=B),
+           "theorem2_factor (printed)": float(th.theorem2_factor(eta, lam, s, n, B))}
+    want = {k: (eta2 if "lr" in k else rho(eta)) for k in got}
+    bad = any(abs(got[k] - want[k]) > 1e-10 * abs(want[k]) for k in got)
+    return Outcome(violated=bad, detail={"got": got, "enumerated": want})
+
+
+register(Statement(
+    id="dexter.enumerated.theorem2_derivation",
+    source=f"{SOURCE}, Theorem 2 (construction); the derivation of proofs/dexter_theorem2.py against every batch",
+    refs=("dexter2024",),
+    text="on Theorem 2's construction (sigma of n members h_i = n lam / sigma, the rest 0), the SymPy expressions "
+         "theorem2_factor and theorem2_lr that the proof returns (and the printed functions) equal E[(1 - eta h_S)^2] "
+         "summed over every bernoulli batch S, and the root of that sum - 1 found by brentq (to 1e-10)",
+    notion="mean-square", sampling="bernoulli", regime="n in [3, 10], sigma in [1, n], B in [1, n-1], lam in [0.1, 10]",
+    method="exact", sample=_construction_instance, check=_theorem2_enum_check, tag="derived",
+    threshold="theorem2_lr", default_instances=10,
+))
+
+
+def _sandwich_enum_check(inst, rng):
+    from scipy.optimize import brentq
+
+    n, s, B, lam = inst["n"], inst["sigma"], inst["B"], inst["lam"]
+    eta2 = _enumerated_root(_construction_moments(inst), lam)
+    # Theorem 1's hypothesis as the paper states it, lam_max >= (sigma / eta) (n/B - 1)^(-1/2), solved for eta
+    eta1 = brentq(lambda e: lam - s / (e * np.sqrt(n / B - 1.0)), 1e-9 / lam, 1e9 / lam, xtol=1e-300, rtol=1e-15,
+                  maxiter=400)
+    ref = eta1 / eta2
+    got = {"proof": _expr("sandwich_ratio", sigma=s, n=n, B=B), "printed": float(th.sandwich_ratio(s, n, B))}
+    bad = any(abs(v - ref) > 1e-10 * ref for v in got.values())
+    return Outcome(violated=bad, tightness=1.0 / ref, detail={"got": got, "theorem1_lr": eta1,
+                                                              "enumerated_critical_lr": eta2, "ratio": ref})
+
+
+register(Statement(
+    id="dexter.enumerated.sandwich",
+    source=f"{SOURCE}, Theorems 1 and 2; the sandwich ratio of proofs/dexter_sandwich.py against every batch",
+    refs=("dexter2024",),
+    text="the sandwich ratio that the proof returns (and the printed function) equals eta_1 / eta_2, with eta_1 the "
+         "root of Theorem 1's hypothesis lam = (sigma / eta)(n/B - 1)^(-1/2) and eta_2 the critical rate of Theorem "
+         "2's construction with every bernoulli batch enumerated (both by brentq, to 1e-10)",
+    notion="mean-square", sampling="bernoulli", regime="n in [3, 10], sigma in [1, n], B in [1, n-1], lam in [0.1, 10]",
+    method="exact", sample=_construction_instance, check=_sandwich_enum_check, tag="derived",
+    threshold="sandwich_ratio", default_instances=10,
+))
+
+
+def _gd_instance(rng):
+    return {"d": int(rng.integers(1, 6)), "n": int(rng.integers(1, 5)), "scale": float(10 ** rng.uniform(-1, 1)),
+            "seed": int(rng.integers(2**31))}
+
+
+def _gd_check(inst, rng):
+    """Full-batch gradient descent on f(w) = w^T H w / 2 with H = mean of n PSD members (spectrum in
+    [0.05, 1] lam_max): its step map, read off by one GD step from each basis vector, and E[J (x) J] with B = n
+    (one batch, enumerated) have spectral radius 1 at the proof's eta_c and < 1 just below it."""
+    from rmtcheck.studies.dexter._enumeration import sgd_operator, spectral_radius
+
+    g = np.random.default_rng(inst["seed"])
+    d, n = inst["d"], inst["n"]
+    Q, _ = np.linalg.qr(g.standard_normal((d, d)))
+    spec = inst["scale"] * np.concatenate([[1.0], g.uniform(0.05, 1.0, d - 1)])
+    H = (Q * spec) @ Q.T
+    W = g.dirichlet(np.ones(n)) * n  # members n w_i H / n: PSD, mean H
+    members = W[:, None, None] * H[None]
+    lam = float(np.linalg.eigvalsh(H)[-1])
+
+    def step_map(eta):  # column j: one GD step w -> w - eta grad f(w) from w = e_j
+        return np.column_stack([e - eta * (H @ e) for e in np.eye(d)])
+
+    eta_c = _expr("gd_lr", lam=lam)
+    rho = {"gd_step_map": spectral_radius(step_map(eta_c)),
+           "full_batch_enumerated": spectral_radius(sgd_operator(members, eta_c, n, "without_replacement")),
+           "printed_gd_lr_over_proof": float(th.gd_lr(lam)) / eta_c}
+    below = spectral_radius(step_map(eta_c * (1 - 1e-6)))
+    bad = any(abs(v - 1.0) > 1e-10 for v in rho.values()) or not below < 1.0
+    return Outcome(violated=bad, detail={"critical_lr": eta_c, "at_critical_lr": rho, "just_below": below})
+
+
+register(Statement(
+    id="dexter.gd_criterion_iterated",
+    source=f"{SOURCE} (full-batch limit); the criterion of proofs/dexter_gd_criterion.py against GD itself",
+    refs=("dexter2024",),
+    text="at the critical rate the proof returns (2/lam_max), the step map of full-batch gradient descent on a "
+         "quadratic (one GD step from each basis vector) and the operator E[J (x) J] of B = n (the one batch) have "
+         "spectral radius 1 (to 1e-10), and the step map < 1 at (1 - 1e-6) times it; the printed gd_lr agrees",
+    notion="deterministic", sampling="without_replacement", regime="d in [1, 5], n in [1, 4], spectrum in "
+    "[0.05, 1] lam_max, lam_max in [0.1, 10]",
+    method="exact", sample=_gd_instance, check=_gd_check, tag="derived", threshold="gd_lr", default_instances=10,
+))
+
+
+def _coherence_instance(rng):
+    return {"n": int(rng.integers(1, 9)), "d": int(rng.integers(1, 6)), "rank_one": bool(rng.integers(2)),
+            "seed": int(rng.integers(2**31))}
+
+
+def _psd_sqrt(H):
+    w, V = np.linalg.eigh(H)
+    return (V * np.sqrt(np.clip(w, 0.0, None))) @ V.T
+
+
+def _coherence_check(inst, rng):
+    """Definition 1 of the paper with dense matrices: S_ij = ||H_i^(1/2) H_j^(1/2)||_F (principal square roots by
+    eigh), sigma = lam_max(S) / max_i lam_max(H_i)."""
+    from rmtcheck.stability.coherence import coherence_matrix
+
+    g = np.random.default_rng(inst["seed"])
+    n, d = inst["n"], inst["d"]
+    scale = 10 ** g.uniform(-1, 1, n)
+    if inst["rank_one"]:
+        G = g.standard_normal((n, d)) * np.sqrt(scale)[:, None]
+        arg, H = G, np.einsum("ia,ib->iab", G, G)
+    else:
+        X = g.standard_normal((n, d, d)) * (g.random((n, 1, d)) < 0.7)  # random ranks
+        X[:, :, 0] += g.standard_normal((n, d))  # no zero member
+        H = scale[:, None, None] * np.einsum("iak,ibk->iab", X, X) / d
+        arg = H
+    R = [_psd_sqrt(h) for h in H]
+    S = np.array([[np.linalg.norm(a @ b) for b in R] for a in R])
+    sig = float(np.linalg.eigvalsh(S)[-1]) / max(float(np.linalg.eigvalsh(h)[-1]) for h in H)
+    Sg, sg = coherence_matrix(arg), coherence(arg)
+    err_S = float(np.abs(Sg - S).max() / S.max())
+    bad = err_S > 1e-7 or abs(sg - sig) > 1e-10 * sig
+    return Outcome(violated=bad, detail={"coherence": sg, "definition": sig, "max_rel_err_S": err_S})
+
+
+register(Statement(
+    id="dexter.coherence_definition",
+    source=f"{SOURCE}, Definition 1 (coherence)",
+    refs=("dexter2024",),
+    text="coherence_matrix equals S_ij = ||H_i^(1/2) H_j^(1/2)||_F built from principal square roots (eigh) of the "
+         "dense members (to 1e-7 of max S: a sqrt of a trace near 0 loses half the digits) and coherence equals "
+         "lam_max(S) / max_i lam_max(H_i) (to 1e-10), for rank-one factors and dense stacks of random rank",
+    notion="deterministic", sampling="none", regime="n in [1, 8], d in [1, 5], member scales in [0.1, 10]",
+    method="exact", sample=_coherence_instance, check=_coherence_check, tag="paper", default_instances=12,
+))
+
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
     "dexter.theorem1.equality": "Refutes Theorem 1 as its source states it, in its own model (bernoulli sampling, "
