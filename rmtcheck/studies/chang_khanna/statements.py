@@ -727,6 +727,181 @@ register(Statement(
 ))
 
 
+
+# --------------------------------------------------------------------------- definitions against dense references
+def _pair_batches(n_r, n_f, B, model):
+    """Every (retain batch, forget batch) pair of ``model`` with its probability: ``(p, c_r, c_f)`` arrays whose
+    rows are the batch-mean weights (retain and forget batched independently)."""
+    from rmtcheck.studies.dexter._enumeration import batches
+
+    pr, cr = zip(*batches(n_r, B, model))
+    pf, cf = zip(*batches(n_f, B, model))
+    p = np.outer(pr, pf).ravel()
+    return p, np.repeat(np.array(cr), len(pf), axis=0), np.tile(np.array(cf), (len(pr), 1))
+
+
+def _mean_step_check(inst, rng):
+    """E[J] over every pair of batches, J = I - eta (1 - alpha) H^r_S + eta alpha H^f_S', equals I - eta D."""
+    from rmtcheck.stability.three_axis import mixed_spectrum
+    from rmtcheck.stability.unlearning import mixed_hessian
+    from rmtcheck.studies.dexter.statements import _members
+
+    g = np.random.default_rng(inst["seed"])
+    Hr, Hf = _members(g, inst["n_r"], inst["d"]), _members(g, inst["n_f"], inst["d"])
+    a, lr, d = inst["alpha"], inst["lr"], inst["d"]
+    got = mixed_hessian(Hr, Hf, alpha=a)
+    det, bad = {}, False
+    for model in ("bernoulli", "without_replacement", "with_replacement"):
+        p, cr, cf = _pair_batches(inst["n_r"], inst["n_f"], inst["B"], model)
+        J = np.eye(d) - lr * (1 - a) * np.tensordot(cr, Hr, axes=1) + lr * a * np.tensordot(cf, Hf, axes=1)
+        ref = (np.eye(d) - np.tensordot(p, J, axes=1)) / lr
+        err = float(np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-300))
+        spec = float(np.abs(mixed_spectrum(Hr, Hf, alpha=a) - np.linalg.eigvalsh(0.5 * (ref + ref.T))).max())
+        det[model] = {"max_rel_err": err, "spectrum_err": spec}
+        bad |= err > 1e-10 or spec > 1e-10 * max(np.abs(ref).max(), 1e-300)
+    return Outcome(violated=bad, detail=det)
+
+
+register(Statement(
+    id="chang_khanna.enumerated.mean_step",
+    source=f"{SOURCE}, descent-ascent step (the mean step against every pair of batches)",
+    refs=("changkhanna2026",),
+    text="mixed_hessian(retain, forget, alpha) equals (I - E[J]) / eta with E[J] summed over every retain batch and "
+         "every forget batch, J = I - eta (1 - alpha) H^r_S + eta alpha H^f_S' (to 1e-10), and mixed_spectrum its "
+         "eigenvalues, for the bernoulli, without- and with-replacement batch models",
+    notion="deterministic", sampling="independent_bernoulli",
+    regime="n_r <= 4, n_f <= 3, d <= 3, alpha in [0, 1], random, repeated and zero members",
+    method="exact", tag="derived", default_instances=10,
+    sample=lambda rng: (lambda n_r, n_f: {"n_r": n_r, "n_f": n_f, "d": int(rng.integers(1, 4)),
+                                          "B": int(rng.integers(1, min(n_r, n_f) + 1)),
+                                          "alpha": float(rng.uniform(0, 1)), "lr": float(10 ** rng.uniform(-2, 0.5)),
+                                          "seed": int(rng.integers(2**31))})(
+        int(rng.integers(1, 5)), int(rng.integers(1, 4))),
+    check=_mean_step_check,
+))
+
+
+def _lyap_enum_instance(rng):
+    n_r, n_f = int(rng.integers(1, 6)), int(rng.integers(1, 5))
+    return {"n_r": n_r, "n_f": n_f, "d": int(rng.integers(1, 4)), "B": int(rng.integers(1, min(n_r, n_f) + 1)),
+            "alpha": float(rng.uniform(0.05, 0.95)), "u": float(rng.uniform(0.2, 3.0)), "seed": int(rng.integers(2**31))}
+
+
+def _lyap_enum_check(inst, rng):
+    """Diagonal members with one value per coordinate: J is diagonal, coordinate c evolves by J_cc, and by the law
+    of large numbers its exponent is E log|J_cc|, summed here over every pair of batches."""
+    from rmtcheck.stability.unlearning import diagonal_lyapunov
+
+    g = np.random.default_rng(inst["seed"])
+    d, a, B = inst["d"], inst["alpha"], inst["B"]
+    Dr = (g.random((inst["n_r"], d)) < 0.6) * 10 ** g.uniform(-0.5, 0.5, d)
+    Df = (g.random((inst["n_f"], d)) < 0.6) * 10 ** g.uniform(-0.5, 0.5, d)
+    lr = inst["u"] / max(Dr.max(), Df.max(), 1e-300)
+    out = {}
+    for model, one in (("independent_bernoulli", "bernoulli"), ("without_replacement", "without_replacement")):
+        p, cr, cf = _pair_batches(inst["n_r"], inst["n_f"], B, one)
+        J = 1.0 - lr * (1 - a) * (cr @ Dr) + lr * a * (cf @ Df)  # (batch pairs, d): the diagonal of J
+        curved = (Dr.any(axis=0)) | (Df.any(axis=0))
+        with np.errstate(divide="ignore"):
+            per = (p[:, None] * np.log(np.abs(J))).sum(axis=0)
+        ref = float(per[curved].max()) if curved.any() else 0.0
+        stack = lambda D: np.einsum("ia,ab->iab", D, np.eye(d))  # noqa: E731
+        got = diagonal_lyapunov(stack(Dr), stack(Df), lr, B, alpha=a, sampling=model)
+        out[model] = (got, ref)
+    bad = any(not (a_ == b_ or abs(a_ - b_) <= 1e-10 * max(1.0, abs(b_))) for a_, b_ in out.values())
+    return Outcome(violated=bad, detail={k: {"diagonal_lyapunov": a_, "enumerated": b_} for k, (a_, b_) in out.items()})
+
+
+register(Statement(
+    id="chang_khanna.enumerated.lyapunov",
+    source=f"{SOURCE}, almost-sure escape (the exact diagonal Lyapunov exponent against every pair of batches)",
+    refs=("changkhanna2026",),
+    text="for diagonal retain and forget members with one value per coordinate, diagonal_lyapunov equals "
+         "max_c E log|J_cc| over the coordinates with curvature, the expectation summed over every retain batch and "
+         "every forget batch, J_cc = 1 - eta (1 - alpha) (H^r_S)_cc + eta alpha (H^f_S')_cc (to 1e-10)",
+    notion="almost-sure", sampling="independent_bernoulli",
+    regime="n_r <= 5, n_f <= 4, d <= 3, alpha in [0.05, 0.95], eta max member value in [0.2, 3]",
+    method="exact", sample=_lyap_enum_instance, check=_lyap_enum_check, tag="derived", default_instances=10,
+))
+
+
+def _cross_instance(rng):
+    return {"n_r": int(rng.integers(1, 7)), "n_f": int(rng.integers(1, 6)), "d": int(rng.integers(1, 5)),
+            "rank_one": bool(rng.integers(2)), "seed": int(rng.integers(2**31))}
+
+
+def _cross_check(inst, rng):
+    """sigma_rf = ||C||_2 / sqrt(max_i lam_max(A_i) max_j lam_max(B_j)), C_ij = ||A_i^(1/2) B_j^(1/2)||_F, from
+    principal square roots (eigh) of the dense members."""
+    from rmtcheck.stability.three_axis import cross_coherence
+    from rmtcheck.studies.dexter.statements import _psd_sqrt
+
+    g = np.random.default_rng(inst["seed"])
+    d = inst["d"]
+
+    def draw(n):
+        scale = 10 ** g.uniform(-1, 1, n)
+        if inst["rank_one"]:
+            G = g.standard_normal((n, d)) * np.sqrt(scale)[:, None]
+            return G, np.einsum("ia,ib->iab", G, G)
+        X = g.standard_normal((n, d, d)) * (g.random((n, 1, d)) < 0.7)
+        X[:, :, 0] += g.standard_normal((n, d))
+        H = scale[:, None, None] * np.einsum("iak,ibk->iab", X, X) / d
+        return H, H
+
+    (ar, Hr), (af, Hf) = draw(inst["n_r"]), draw(inst["n_f"])
+    Rr, Rf = [_psd_sqrt(h) for h in Hr], [_psd_sqrt(h) for h in Hf]
+    C = np.array([[np.linalg.norm(x @ y) for y in Rf] for x in Rr])
+    top = max(np.linalg.eigvalsh(h)[-1] for h in Hr) * max(np.linalg.eigvalsh(h)[-1] for h in Hf)
+    ref = float(np.linalg.svd(C, compute_uv=False)[0] / np.sqrt(top))
+    got = cross_coherence(ar, af)
+    return Outcome(violated=abs(got - ref) > 1e-10 * max(ref, 1e-300),
+                   detail={"cross_coherence": got, "definition": ref})
+
+
+register(Statement(
+    id="chang_khanna.cross_coherence_definition",
+    source=f"{SOURCE}, pair coherence (cross coherence after [dexter2024], Definition 1)",
+    refs=("changkhanna2026", "dexter2024"),
+    text="cross_coherence equals ||C||_2 / sqrt(max_i lam_max(A_i) max_j lam_max(B_j)) with C_ij = "
+         "||A_i^(1/2) B_j^(1/2)||_F built from principal square roots (eigh) of the dense members and the largest "
+         "singular value (to 1e-10), for rank-one factors and dense stacks of random rank",
+    notion="deterministic", sampling="none", regime="n_r <= 6, n_f <= 5, d <= 4, member scales in [0.1, 10]",
+    method="exact", sample=_cross_instance, check=_cross_check, tag="derived", default_instances=12,
+))
+
+
+def _ls_check(inst, rng):
+    """The returned factors x_i and gradients g_i = r_i x_i give the residuals r_i = <g_i, x_i> / ||x_i||^2; a
+    least-squares optimum has X^T r = 0 (the normal equations, checked with lstsq) and r != 0 when n > d."""
+    k = inst
+    R, F, gr, gf = least_squares_instance(k["n_r"], k["n_f"], k["d"], k["scale"], k["seed"])
+    X = np.vstack([R.factors, F.factors])
+    G = np.vstack([gr, gf])
+    r = np.einsum("ia,ia->i", G, X) / np.einsum("ia,ia->i", X, X)
+    rebuilt = float(np.abs(G - r[:, None] * X).max() / np.abs(G).max())  # the gradients are r_i x_i
+    coef = np.linalg.lstsq(X, r, rcond=None)[0]  # the projection of r on the column space of X
+    proj = float(np.linalg.norm(X @ coef) / np.linalg.norm(r))
+    total = float(np.linalg.norm(G.sum(axis=0)) / (np.linalg.norm(X, 2) * np.linalg.norm(r)))
+    bad = rebuilt > 1e-12 or proj > 1e-10 or total > 1e-10 or not np.linalg.norm(r) > 0
+    return Outcome(violated=bad, detail={"projection_of_r": proj, "total_gradient": total, "rebuilt": rebuilt,
+                                         "residual_norm": float(np.linalg.norm(r))})
+
+
+register(Statement(
+    id="chang_khanna.least_squares_optimum",
+    source=f"{SOURCE} (reviewers: per-sample gradients nonzero at w*; the instance of the derived extension)",
+    refs=("changkhanna2026",),
+    text="least_squares_instance returns an optimum: the residuals r_i read off the gradients g_i = r_i x_i are "
+         "orthogonal to the column space of X (lstsq projection and total gradient sum_i g_i below 1e-10 of "
+         "||X|| ||r||) and nonzero (n_r + n_f > d: not interpolating)",
+    notion="deterministic", sampling="none", regime="n_r in [1, 30], n_f in [1, 20], d < n_r + n_f, d <= 12",
+    method="exact", check=_ls_check, tag="derived", default_instances=10,
+    sample=lambda rng: (lambda n_r, n_f: {"n_r": n_r, "n_f": n_f, "d": int(rng.integers(1, min(12, n_r + n_f - 1) + 1)),
+                                          "scale": float(10 ** rng.uniform(-2, 2)), "seed": int(rng.integers(2**31))})(
+        int(rng.integers(1, 31)), int(rng.integers(1, 21))),
+))
+
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
     "chang_khanna.dexter_terms.without_replacement": "Would refute only the transfer of the per-term condition to "
