@@ -648,6 +648,79 @@ register(Statement(
 ))
 
 
+
+# ----------------------------------------------------------------------------- the closed forms by a second route
+def _floor_perron_check(inst, rng):
+    """The leading floor is the Perron root of the idealised mean coherence matrix d I + m (11^T - I),
+    m = sqrt(2d/pi) (the leading E|<g_i, g_k>|), over the idealised max norm d: here by eigvalsh."""
+    n, d = inst["n"], inst["d"]
+    S = np.full((n, n), np.sqrt(2.0 * d / np.pi))
+    np.fill_diagonal(S, d)
+    ref = float(np.linalg.eigvalsh(S)[-1]) / d
+    got = noise_floor(n, d)
+    return Outcome(violated=abs(got - ref) > 1e-12 * ref, detail={"noise_floor": got, "perron_root_over_d": ref})
+
+
+register(Statement(
+    id="rmt.floor_perron_root",
+    source=_BRIEF + " (the leading floor's derivation, evaluated by a dense eigensolver)",
+    refs=("dexter2024", "changkhanna2026"),
+    text="noise_floor(n, d) equals lam_max(d I + sqrt(2d/pi)(11^T - I)) / d computed by eigvalsh on the n x n "
+         "matrix (to 1e-12): 1 for a single member, and (n - 1) off-diagonal terms, not n",
+    notion="deterministic", sampling="none", regime="n in [1, 60], d in [1, 5000]", method="exact",
+    tag="reconstructed", default_instances=12,
+    sample=lambda rng: {"n": int(rng.choice([1, rng.integers(2, 61)])), "d": float(10 ** rng.uniform(0, 3.7))},
+    check=_floor_perron_check,
+))
+
+
+def _snr_formula_check(inst, rng):
+    """snr_prediction's formula retyped from its docstring with scipy's distributions (folded normal, chi, the
+    maximum of n chi^2_k and of n normals by quad), the noise dimension k read off the design (rank of xi)."""
+    from scipy import integrate as si
+    from scipy import special
+
+    n, d, snr, noise = inst["n"], inst["d"], inst["snr"], inst["noise"]
+    xi = signal_noise_patches(3 * d, d, snr, noise=noise, rng=inst["seed"]).xi
+    k = int(np.linalg.matrix_rank(xi))  # d - 1 when the noise is projected off mu, d when isotropic
+    a = snr**2 * d
+    b2 = float(k) if noise == "projected" else d + 2 * a
+    b = np.sqrt(b2)
+    F = float(stats.foldnorm.mean(a / b, scale=b))  # E|a + b Z|
+    mu1 = float(stats.chi.mean(k))  # E||xi|| for xi ~ N(0, I_k)
+    V = (2 * k + (0 if noise == "projected" else 4 * a) + (n - 1) * (a * a + b2 - F * F)
+         + (n - 1) * (n - 2) * (2 / np.pi) * (k - mu1 * mu1))
+    num = a + k + (n - 1) * F + (V / (n * F) if n > 1 else 0.0)
+    if noise == "projected":  # M = a + max of n chi^2_k: E M and E M^2 from the tail of the maximum
+        tail = lambda x: -np.expm1(n * np.log(special.gammainc(k / 2, x / 2)))  # noqa: E731 (chi^2_k cdf)
+        with np.errstate(divide="ignore"):
+            EM = si.quad(tail, 0, np.inf, epsabs=0, epsrel=1e-12, limit=200)[0]
+            EM2 = si.quad(lambda x: 2 * x * tail(x), 0, np.inf, epsabs=0, epsrel=1e-12, limit=200)[0]
+        den = (a + EM) / (1.0 + max(EM2 - EM * EM, 0.0) / (a + EM) ** 2)
+    else:
+        ez = 0.0 if n == 1 else si.quad(lambda x: x * n * np.exp(-x * x / 2) / np.sqrt(2 * np.pi) * special.ndtr(x) ** (n - 1),
+                                         -np.inf, np.inf, epsabs=0, epsrel=1e-12, limit=200)[0]
+        den = a + d + np.sqrt(2 * d + 4 * a) * ez
+    ref = num / den
+    got = float(snr_prediction(n, d, snr, noise))
+    return Outcome(violated=abs(got - ref) > 1e-9 * ref, detail={"snr_prediction": got, "retyped": ref, "k": k})
+
+
+register(Statement(
+    id="rmt.snr_prediction_formula",
+    source=_BRIEF + "; the leading-order SNR prediction [derived], retyped",
+    refs=("changkhanna2026", "dexter2024"),
+    text="snr_prediction(n, d, snr, noise) equals its formula (a + k + (n-1)F + V/(nF)) / E-max denominator retyped "
+         "with scipy (folded normal F, chi mean, the maximum of n chi^2_k or of n normals by quad; to 1e-9), with the "
+         "noise dimension k the rank of the design's noise (d - 1 projected, d isotropic)",
+    notion="deterministic", sampling="none", regime="n in [1, 40], d in [2, 60], snr in [0.01, 3], both noise models",
+    method="exact", tag="derived", default_instances=6,
+    sample=lambda rng: {"n": int(rng.integers(1, 41)), "d": int(rng.integers(2, 61)),
+                        "snr": float(10 ** rng.uniform(-2, 0.5)), "noise": str(rng.choice(["projected", "isotropic"])),
+                        "seed": int(rng.integers(2**31))},
+    check=_snr_formula_check,
+))
+
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
     "rmt.brief_inner_scale": "Does not refute the source: the bound is stated up to constants; this row reads it with "
