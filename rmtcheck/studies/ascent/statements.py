@@ -411,13 +411,18 @@ def _check_lemma6(inst, rng):
     sol = A.solve_convex(c1, c2, lam, eps)
     x, y, w = A.oracle_margins(c1, lam, eps)
     err = float(np.max(np.abs(sol.w - w) / (1 + np.abs(w))))
-    return Outcome(err > 1e-9 or bool(np.any(sol.grad_norm > 1e-9)), detail={"max_rel_err": err})
+    # the margins too, against those of Newton's minimiser: x = w_1 + eps w_2, y = eps w_1 + w_2
+    xs, ys = sol.w[..., 0] + eps * sol.w[..., 1], eps * sol.w[..., 0] + sol.w[..., 1]
+    err_m = float(max(np.max(np.abs(x - xs) / (1 + np.abs(xs))), np.max(np.abs(y - ys) / (1 + np.abs(ys)))))
+    return Outcome(err > 1e-9 or err_m > 1e-9 or bool(np.any(sol.grad_norm > 1e-9)),
+                   detail={"max_rel_err": err, "max_rel_err_margins": err_m})
 
 
 register(Statement(
     id="ascent.lemma6", source=f"{SRC}, Lemma 6",
     refs=("mavrothalassitis2025",),
-    text="Correlated oracle: x_R = W0((1+eps^2)|R_ij|/(lam|R|)), y_R = 2eps/(1+eps^2) x_R (equals Newton's minimiser)",
+    text="Correlated oracle: x_R = W0((1+eps^2)|R_ij|/(lam|R|)), y_R = 2eps/(1+eps^2) x_R and the weights w_R equal "
+         "Newton's minimiser and its margins (w_1 + eps w_2, eps w_1 + w_2) to 1e-9",
     notion="deterministic", sampling="none", regime="eps in [0.05, 1], lambda in [1e-3, 1]", method="exact",
     sample=_corr_sample, check=_check_lemma6, tag="paper", default_instances=3))
 
@@ -634,6 +639,39 @@ register(Statement(
     notion="deterministic", sampling="none", regime="2-200 models per side, 1-50 points", method="exact",
     sample=_seed, check=_check_klom, tag="derived", default_instances=10))
 
+
+
+def _check_klom_histogram(inst, rng):
+    """Per point: numpy.histogram with ``bins`` equal bins on the combined range of the clipped margins, p and q
+    the fractions of models per bin, KL = sum rel_entr(p, max(q, 1e-5)) (scipy)."""
+    from scipy.special import rel_entr
+
+    A = _A()
+    g = np.random.default_rng(inst["seed"])
+    M1, M2, n, bins = int(g.integers(2, 80)), int(g.integers(2, 80)), int(g.integers(1, 12)), int(g.integers(2, 30))
+    P = g.standard_normal((M1, n)) * g.uniform(0.1, 50) + g.uniform(-5, 5)
+    Q = g.standard_normal((M2, n)) * g.uniform(0.1, 50) ** g.integers(2)
+    P[:, 0] *= 10.0  # beyond the clip at 100 on the first point
+    got = A.klom_per_point(P, Q, bins=bins)
+    ref = np.empty(n)
+    Pc, Qc = np.clip(P, -100, 100), np.clip(Q, -100, 100)
+    for j in range(n):
+        rng_j = (min(Pc[:, j].min(), Qc[:, j].min()), max(Pc[:, j].max(), Qc[:, j].max()))
+        p = np.histogram(Pc[:, j], bins=bins, range=rng_j)[0] / M1
+        q = np.histogram(Qc[:, j], bins=bins, range=rng_j)[0] / M2
+        ref[j] = rel_entr(p, np.maximum(q, 1e-5)).sum()
+    err = float(np.abs(got - ref).max())
+    return Outcome(err > 1e-12 * max(1.0, float(np.abs(ref).max())), detail={"max_abs_err": err, "bins": bins})
+
+
+register(Statement(
+    id="ascent.klom_histogram", source="Georgiev et al. 2024 (KLoM), as used by " + SRC,
+    refs=("mavrothalassitis2025",),
+    text="klom_per_point equals, per point, sum_b p_b log(p_b / max(q_b, 1e-5)) with p, q the numpy.histogram "
+         "fractions of the clipped margins in `bins` equal-width bins spanning their combined range (scipy rel_entr; "
+         "to 1e-12)",
+    notion="deterministic", sampling="none", regime="2-79 models per side, 1-11 points, 2-29 bins, margins past the "
+         "clip", method="exact", sample=_seed, check=_check_klom_histogram, tag="derived", default_instances=10))
 
 # what a counterexample of each probe refutes (issue 13, item 5)
 scope({
