@@ -122,3 +122,85 @@ def test_gram_space_row_sees_a_wrong_gram_mean(monkeypatch):
     monkeypatch.setattr(gram, "gram_family", shifted)
     r, status = _check("dexter.gram_space", 6)
     assert r.violations > 0 and status == 1
+
+
+# ------------------------------------------------------------------ rows against independent references (issue: verify
+# catches >= 90 % of the mutants): each sees a 1e-6 perturbation of what it checks
+def _perturbed_expression(monkeypatch, which):
+    from rmtcheck.stability import thresholds as th
+
+    true = th.expression
+    monkeypatch.setattr(th, "expression", lambda name: true(name) * (1 + _EPS) if name == which else true(name))
+
+
+@pytest.mark.parametrize("sid, name", [("dexter.enumerated.theorem2_derivation", "theorem2_lr"),
+                                       ("dexter.enumerated.theorem2_derivation", "theorem2_factor"),
+                                       ("dexter.enumerated.sandwich", "sandwich_ratio"),
+                                       ("dexter.gd_criterion_iterated", "gd_lr")])
+def test_derivation_rows_see_a_perturbed_proof(monkeypatch, sid, name):
+    assert _check(sid, 4)[0].violations == 0
+    _perturbed_expression(monkeypatch, name)
+    r, status = _check(sid, 4)
+    assert r.violations == 4 and status == 1
+
+
+def _perturb(monkeypatch, module, attr, factor=1.0 + _EPS):
+    monkeypatch.setattr(module, attr, _scaled(getattr(module, attr), factor))
+
+
+def _coherence_targets():
+    from rmtcheck.stability import coherence, three_axis, unlearning
+    from rmtcheck.studies import ascent
+    from rmtcheck.studies.dexter import statements as ds
+    from rmtcheck.studies.rmt import statements as rs
+
+    return [("dexter.coherence_definition", coherence, "coherence_matrix"),
+            ("dexter.coherence_definition", ds, "coherence"),
+            ("chang_khanna.cross_coherence_definition", three_axis, "cross_coherence"),
+            ("chang_khanna.enumerated.mean_step", unlearning, "mixed_hessian"),
+            ("chang_khanna.enumerated.lyapunov", unlearning, "diagonal_lyapunov"),
+            ("rmt.floor_perron_root", rs, "noise_floor"),
+            ("rmt.snr_prediction_formula", rs, "snr_prediction"),
+            ("ascent.klom_histogram", ascent, "klom_per_point")]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_definition_rows_see_a_perturbed_quantity(monkeypatch, case):
+    sid, module, attr = _coherence_targets()[case]
+    assert _check(sid, 4)[0].violations == 0
+    _perturb(monkeypatch, module, attr)
+    r, status = _check(sid, 4)
+    assert r.violations == 4 and status == 1
+
+
+def test_lemma6_row_sees_a_perturbed_margin(monkeypatch):
+    from rmtcheck.studies import ascent
+
+    assert _check("ascent.lemma6", 2)[0].violations == 0
+    true = ascent.oracle_margins
+    monkeypatch.setattr(ascent, "oracle_margins", lambda *a: (lambda x, y, w: (x, y * (1 + _EPS), w))(*true(*a)))
+    r, status = _check("ascent.lemma6", 2)
+    assert r.violations == 2 and status == 1
+
+
+def test_least_squares_row_sees_residuals_off_the_optimum(monkeypatch):
+    from rmtcheck.studies.chang_khanna import statements as cs
+
+    assert _check("chang_khanna.least_squares_optimum", 5)[0].violations == 0
+    true = cs.least_squares_instance
+    monkeypatch.setattr(cs, "least_squares_instance",
+                        lambda *a: (lambda R, F, gr, gf: (R, F, gr * (1 + _EPS), gf))(*true(*a)))
+    r, status = _check("chang_khanna.least_squares_optimum", 5)
+    assert r.violations == 5 and status == 1
+
+
+_NEW_EXACT = ["dexter.enumerated.theorem2_derivation", "dexter.enumerated.sandwich", "dexter.gd_criterion_iterated",
+              "dexter.coherence_definition", "chang_khanna.enumerated.mean_step", "chang_khanna.enumerated.lyapunov",
+              "chang_khanna.cross_coherence_definition", "chang_khanna.least_squares_optimum", "rmt.floor_perron_root",
+              "rmt.snr_prediction_formula", "ascent.klom_histogram", "ascent.lemma6"]
+
+
+@pytest.mark.parametrize("sid", _NEW_EXACT)
+def test_the_new_rows_are_claimed_exact_rows(sid):
+    s = registry()[sid]
+    assert s.claimed and s.method == "exact" and s.false_alarm is None
