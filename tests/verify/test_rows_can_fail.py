@@ -194,7 +194,19 @@ def test_least_squares_row_sees_residuals_off_the_optimum(monkeypatch):
     assert r.violations == 5 and status == 1
 
 
-_NEW_EXACT = ["dexter.enumerated.theorem2_derivation", "dexter.enumerated.sandwich", "dexter.gd_criterion_iterated",
+def test_enumerated_secular_row_runs_the_secular_route(monkeypatch):
+    """The row's instances take the secular route: a 1e-6 error in its solver is seen."""
+    from rmtcheck.stability import _secular
+
+    assert _check("dexter.enumerated.secular", 3)[0].violations == 0
+    true = _secular.perron
+    monkeypatch.setattr(_secular, "perron", lambda rec, lr, state: (lambda r, v: (r * (1 + _EPS), v))(
+        *true(rec, lr, state)))
+    r, status = _check("dexter.enumerated.secular", 3)
+    assert r.violations == 3 and status == 1
+
+
+_NEW_EXACT = ["dexter.enumerated.secular", "dexter.enumerated.theorem2_derivation", "dexter.enumerated.sandwich", "dexter.gd_criterion_iterated",
               "dexter.coherence_definition", "chang_khanna.enumerated.mean_step", "chang_khanna.enumerated.lyapunov",
               "chang_khanna.cross_coherence_definition", "chang_khanna.least_squares_optimum", "rmt.floor_perron_root",
               "rmt.snr_prediction_formula", "ascent.klom_histogram", "ascent.lemma6"]

@@ -488,6 +488,51 @@ register(Statement(
 
 
 
+def _secular_enum_instance(rng):
+    return {"n": int(rng.integers(9, 11)), "d": 9, "u": float(rng.uniform(0.2, 2.5)),
+            "decay": float(rng.uniform(0.5, 1.0)), "B": {"without_replacement": int(rng.integers(1, 3)),
+                                                        "with_replacement": int(rng.integers(1, 3))},
+            "seed": int(rng.integers(2**31))}
+
+
+def _secular_enum_check(inst, rng):
+    """n >= d = 9 rank-one members (range dimension 9, d(d+1)/2 = 45 > 36): the recursion rotates into the mean's
+    eigenbasis and takes the secular route, batch-correlation (kappa) term included; every batch enumerated,
+    T = sum_S p_S J_S (x) J_S."""
+    from rmtcheck.stability import _secular
+    from rmtcheck.studies.dexter._enumeration import batches, spectral_radius
+
+    g = np.random.default_rng(inst["seed"])
+    n, d = inst["n"], inst["d"]
+    F = g.standard_normal((n, d)) * inst["decay"] ** np.arange(d)
+    H = np.einsum("ia,ib->iab", F, F)
+    lr = inst["u"] * 2.0 / np.linalg.eigvalsh(H.mean(axis=0))[-1]
+    det, bad = {}, False
+    for model, B in inst["B"].items():
+        rec = sgd_recursion(F, B, sampling=model)
+        got = rec.growth(lr)
+        p, c = (np.array(x) for x in zip(*batches(n, B, model)))
+        J = np.eye(d) - lr * np.tensordot(c, H, axes=1)
+        ref = spectral_radius(np.einsum("s,sab,scd->acbd", p, J, J).reshape(d * d, d * d))
+        det[model] = {"growth": got, "enumerated": ref, "secular_route": bool(_secular.applicable(rec))}
+        bad |= abs(got - ref) > 1e-10 * max(1.0, ref)
+    return Outcome(violated=bad, detail=det)
+
+
+register(Statement(
+    id="dexter.enumerated.secular",
+    source="rmtcheck (the secular route of the exact operator against every batch enumerated)",
+    refs=("dexter2024", "mulayoff2024"),
+    text="with n >= d = 9 rank-one members (the range too large for the explicit map: the recursion rotates into "
+         "the mean's eigenbasis and solves the secular equation, batch-correlation term kappa included), rho(T) "
+         "equals the spectral radius of E[J (x) J] summed over every batch of each model with its probability "
+         "(to 1e-10)",
+    notion="mean-square", sampling="without_replacement",
+    regime="n in [9, 10], d = 9, B <= 2 (without and with replacement: kappa != 0)",
+    method="exact", sample=_secular_enum_instance, check=_secular_enum_check, tag="derived", default_instances=4,
+))
+
+
 # --------------------------------------------------------------------------- the derivations against enumeration
 def _expr(name, **values):
     """The SymPy expression that the proof behind ``name`` returns (as thresholds.expression hands it over),
