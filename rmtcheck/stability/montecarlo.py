@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck._lib.threads import with_blas_policy
 from rmtcheck._lib.validation import as_generator, check_int, check_positive
 from rmtcheck.stability.families import as_family
 from rmtcheck.stability.operator import LinearRecursion, Term
@@ -83,6 +84,7 @@ class MonteCarloResult:
         return self.log_norms.shape[1] - 1
 
 
+@with_blas_policy
 def simulate(recursion: LinearRecursion, lr: float, steps: int = 400, runs: int = 256, rng=None,
              init: str = "gaussian", hessian_factor: float = 1.0) -> MonteCarloResult:
     """Simulate :math:`\\delta_{k+1} = (I - \\eta c \\sum_t w_t \\hat H^{(t)}_k)\\delta_k` for many runs at once.
@@ -213,6 +215,7 @@ class SecondMomentEstimate:
     notion: str = "mean-square"
 
 
+@with_blas_policy
 def second_moment_mc(recursion: LinearRecursion, lr: float, steps: int = 200, samples: int = 256, rng=None,
                      hessian_factor: float = 1.0) -> SecondMomentEstimate:
     """Estimate :math:`\\rho(T)` by propagating :math:`M_{k+1} = \\frac1R \\sum_r J_{k,r} M_k J_{k,r}`.
@@ -288,6 +291,7 @@ def second_moment_mc(recursion: LinearRecursion, lr: float, steps: int = 200, sa
     return SecondMomentEstimate(g, se, steps, samples)
 
 
+@with_blas_policy
 def simulate_sgd(hessians, lr: float, batch: int, *, sampling: str = "bernoulli", **kw) -> MonteCarloResult:
     """:func:`simulate` for linearised SGD on one family, in the original coordinates.
 
@@ -435,6 +439,7 @@ class DexterProtocol:
             raise ValueError(f"DexterProtocol.sampling and .init must be strings; got {self.sampling!r}, {self.init!r}")
 
 
+@with_blas_policy
 def divergence_fraction(hessians, lr: float, batch: int, protocol: DexterProtocol = DexterProtocol(), rng=None) -> float:
     """Fraction of runs that diverge under ``protocol`` (a cell diverges when this is > 1/2).
 

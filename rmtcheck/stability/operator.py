@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck._lib.threads import with_blas_policy
 from rmtcheck._lib.validation import check_positive
 from rmtcheck.stability import _secular
 from rmtcheck.stability.families import CurvatureFamily, as_family, range_coordinates, restrict
@@ -326,6 +327,7 @@ class LinearRecursion:
             out = out + c * (t.model.kappa * hbar**2 + t.model.nu * (t.family.diagonals**2).sum(axis=0))
         return out
 
+    @with_blas_policy
     def growth(self, lr: float) -> float:
         """Mean-square growth factor :math:`\\rho(T(\\eta))` on the range.
 
@@ -412,6 +414,7 @@ class LinearRecursion:
                 break
         return float(_optimize.brentq(g, lo, hi, xtol=1e-15 * hi, rtol=rtol))
 
+    @with_blas_policy
     def critical_lr(self, rtol: float = 1e-12) -> float:
         """The critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1`.
 
@@ -562,6 +565,7 @@ def _sym_basis_projector(d: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- SGD front end
+@with_blas_policy
 def sgd_recursion(hessians, batch: int, *, sampling: str = "bernoulli", restrict_to_range: bool = True) -> LinearRecursion:
     """Linearised SGD :math:`J = I - \\eta \\hat H` for a family and a batch model.
 
@@ -714,6 +718,7 @@ def dense_growth(T: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(P @ T @ P)[-1])
 
 
+@with_blas_policy
 def ms_growth(hessians, lr: float, batch: int, *, sampling: str = "bernoulli") -> float:
     """Mean-square growth factor :math:`\\rho(T)` of linearised SGD (on the range of :math:`H`).
 
@@ -766,6 +771,7 @@ def ms_growth(hessians, lr: float, batch: int, *, sampling: str = "bernoulli") -
     return sgd_recursion(hessians, batch, sampling=sampling).growth(lr)
 
 
+@with_blas_policy
 def critical_lr(hessians, batch: int, *, sampling: str = "bernoulli") -> float:
     """Critical learning rate :math:`\\eta^*` with :math:`\\rho(T(\\eta^*)) = 1` (mean-square notion).
 

@@ -68,6 +68,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck._lib.threads import with_blas_policy
 from rmtcheck._lib.validation import check_batch, check_int, check_positive, check_unit_interval
 from rmtcheck.stability.families import as_family_pair
 from rmtcheck.stability.montecarlo import simulate
@@ -88,6 +89,7 @@ __all__ = [
 
 # --------------------------------------------------------------------------- recursions
 
+@with_blas_policy
 def mixed_recursion(retain, forget, batch: int, *, alpha: float, sampling: str = "independent_bernoulli",
                     restrict_to_range: bool = True) -> LinearRecursion:
     """The linearised descent–ascent recursion :math:`J = I - \\eta(1-\\alpha)\\hat H^r + \\eta\\alpha\\hat H^f`.
@@ -200,6 +202,7 @@ def mixed_hessian(retain, forget, *, alpha: float) -> np.ndarray:
     return (1 - a) * retain.mean - a * forget.mean
 
 
+@with_blas_policy
 def mixed_growth(retain, forget, lr: float, batch: int, *, alpha: float, sampling: str = "independent_bernoulli") -> float:
     """Exact mean-square growth factor :math:`\\rho(T)` of descent–ascent; ``> 1`` means unlearning escapes.
 
@@ -250,6 +253,7 @@ def mixed_growth(retain, forget, lr: float, batch: int, *, alpha: float, samplin
     return mixed_recursion(retain, forget, batch, alpha=alpha, sampling=sampling).growth(check_positive(lr, "lr"))
 
 
+@with_blas_policy
 def mixed_critical_lr(retain, forget, batch: int, *, alpha: float, sampling: str = "independent_bernoulli") -> float:
     """Critical step size :math:`\\eta^*` (mean-square): unlearning escapes iff :math:`\\eta > \\eta^*`.
 
@@ -318,6 +322,7 @@ def _forget_leaves_retain_range(retain, forget, tol: float = 1e-10) -> bool:
     return float(np.trace(K.T @ Hf @ K)) > tol * max(float(np.trace(Hf)), np.finfo(float).tiny)
 
 
+@with_blas_policy
 def resist_interval(retain, forget, lr: float, batch: int, *, sampling: str = "independent_bernoulli",
                     xtol: float = 1e-10) -> tuple[float, float] | None:
     r"""The mixing weights at which the model resists unlearning (mean-square): an interval or ``None``.
@@ -405,6 +410,7 @@ def resist_interval(retain, forget, lr: float, batch: int, *, sampling: str = "i
     return (float(_optimize.brentq(f, 0.0, a_min, xtol=xtol)), float(_optimize.brentq(f, a_min, 1.0, xtol=xtol)))
 
 
+@with_blas_policy
 def critical_alpha(retain, forget, lr: float, batch: int, *, sampling: str = "independent_bernoulli",
                    xtol: float = 1e-10) -> float:
     r"""Mixing weight above which unlearning escapes (mean-square), for fixed :math:`\eta` and ``B``.
@@ -506,6 +512,7 @@ class EscapeVerdict:
                 "margin": self.margin, "method": self.method, **self.detail}
 
 
+@with_blas_policy
 def escape_verdicts(retain, forget, lr: float, batch: int, *, alpha: float, sampling: str = "independent_bernoulli",
                     rng=None, steps: int = 400, runs: int = 128, lyapunov: str = "auto") -> dict[str, EscapeVerdict]:
     """Escape verdicts of descent–ascent unlearning under both notions, never mixed.
@@ -611,6 +618,7 @@ def _count_pmf(model: str, n: int, s: int, B: int) -> np.ndarray:
     return hypergeom.pmf(k, n, s, B)
 
 
+@with_blas_policy
 def diagonal_lyapunov(retain, forget, lr: float, batch: int, *, alpha: float,
                       sampling: str = "independent_bernoulli") -> float:
     """Exact top Lyapunov exponent for diagonal families with one member value per coordinate.
