@@ -84,10 +84,10 @@ def hessian_test_lyapunov(n: int, sigma: int, B: int, lr: float, lam: float = 2.
     m = lam * n / sigma
     if sampling == "without_replacement":
         k = np.arange(0, min(sigma, B) + 1)
-        pk = stats.hypergeom(n, sigma, B).pmf(k)
+        pk = stats.hypergeom.pmf(k, n, sigma, B)  # unfrozen: freezing builds a docstring per call
     elif sampling == "bernoulli":
         k = np.arange(0, sigma + 1)
-        pk = stats.binom(sigma, B / n).pmf(k)
+        pk = stats.binom.pmf(k, sigma, B / n)
     else:
         raise ValueError(f"sampling must be 'without_replacement' or 'bernoulli'; got {sampling!r}")
 
