@@ -271,7 +271,7 @@ CASES += [
     ("ok-dexter-default", lambda: DexterProtocol(), "ok", lambda r: r.blowup == 1000),
     ("ok-fit-10", lambda: fit_powerlaw(np.arange(1.0, 11.0)), "ok", lambda r: math.isfinite(r.alpha)),
     ("ok-diagnose-5x3-skipped", lambda: diagnose(_rng.standard_normal((5, 3)), bootstrap=0), "ok",
-     lambda r: r.flag == "skipped" and math.isnan(r.alpha) and "at least 10" in r.skipped
+     lambda r: r.flag == "skipped" and math.isnan(r.alpha) and "min_evals=10" in r.skipped
      and r.record()["alpha"] is None),
     ("ok-diagnose-zero-skipped", lambda: diagnose(np.zeros((30, 20)), bootstrap=0), "ok",
      lambda r: r.flag == "skipped"),

@@ -11,10 +11,16 @@ its reference implementation WeightWatcher (open-source software by CalculatedCo
 
 .. rubric:: Conventions (all explicit, all parameters)
 
-* **ESD.** For a layer weight ``W`` of shape ``(N, M)`` (oriented so that :math:`N \\ge M`; arrays with
-  ``ndim > 2`` such as conv kernels are reshaped to ``(shape[0], -1)``), the ESD is the set of the
-  :math:`M` eigenvalues of :math:`W^\\top W` — the squared singular values (WeightWatcher's default,
-  ``normalize=False``), or of :math:`W^\\top W / N` with ``normalize=True`` [1]_. Transposing ``W``
+* **ESD.** For a layer weight ``W`` of shape ``(N, M)`` (oriented so that :math:`N \\ge M`), the ESD is the
+  set of the :math:`M` eigenvalues of :math:`W^\\top W` — the squared singular values (WeightWatcher's
+  default, ``normalize=False``), or of :math:`W^\\top W / N` with ``normalize=True`` [1]_. A conv kernel is
+  read as WeightWatcher reads it (``conv="slices"``, the default; :func:`weight_matrices`): a 4-D kernel of
+  shape ``(out, in, kh, kw)`` (PyTorch; ``(kh, kw, in, out)`` when ``kh + kw > out + in``, Keras) is
+  ``rf = kh kw`` matrices ``W[:, :, i, j]``, a 3-D kernel ``(out, in, k)`` is ``k`` matrices, and the ESD
+  pools the eigenvalues of every slice (:math:`M \\cdot rf` of them: 288 for a 64 x 32 x 3 x 3 kernel),
+  unscaled (WeightWatcher's optional ``conv2d_norm`` rescaling is not applied; :math:`\\hat\\alpha` does
+  not depend on it except through the absolute :math:`10^{-5}` cut of the fit). ``conv="flatten"`` reshapes
+  the kernel to ``(shape[0], -1)`` instead (one matrix, ``min(out, in kh kw)`` eigenvalues). Transposing ``W``
   changes nothing. They are computed by default from the Gram matrix (``method="gram"``: one GEMM and a
   symmetric eigensolver, several times faster than an SVD); ``method="svd"`` uses LAPACK's SVD.
   The Gram route loses relative accuracy only for eigenvalues below about
@@ -72,9 +78,9 @@ sla = lazy_module("scipy.linalg")
 _special = lazy_module("scipy.special")
 
 __all__ = [
-    "FLAGS", "MPFit", "LayerSpectrum", "as_matrix", "esd", "fit_mp", "stable_rank", "log_spectral_norm",
+    "FLAGS", "CONV_MODES", "MPFit", "LayerSpectrum", "as_matrix", "weight_matrices", "esd", "fit_mp", "stable_rank", "log_spectral_norm",
     "alpha_weighted", "log_alpha_norm", "flag", "diagnose", "diagnose_layers", "as_layers",
-    "layers_from_torch", "spectrum_table",
+    "layers_from_torch", "spectrum_table", "spectrum_summary", "ww_metrics", "WW_ALIASES",
 ]
 
 #: Values of :func:`flag` (ordered by increasing alpha).
@@ -129,7 +135,61 @@ def as_matrix(W, name: str = "W") -> np.ndarray:
     return W if W.shape[0] >= W.shape[1] else W.T
 
 
-def esd(W, normalize: bool = False, method: str = "gram", name: str = "W") -> np.ndarray:
+#: Ways :func:`esd` reads a kernel with ``ndim > 2`` (module docstring).
+CONV_MODES = ("slices", "flatten")
+
+
+def weight_matrices(W, conv: str = "slices", name: str = "W") -> tuple[list, str]:
+    """The matrices whose eigenvalues form the ESD of a layer weight, and the layer's type.
+
+    Parameters
+    ----------
+    W : array_like, ndim >= 2
+        A dense weight (2-D), a conv1d kernel (3-D, ``(out, in, k)``) or a conv2d kernel (4-D,
+        ``(out, in, kh, kw)``, or ``(kh, kw, in, out)`` when ``kh + kw > out + in``).
+    conv : {"slices", "flatten"}, default "slices"
+        Receptive-field slices (WeightWatcher) or one ``(shape[0], -1)`` matrix (module docstring).
+    name : str, default "W"
+        Name used in error messages.
+
+    Returns
+    -------
+    matrices : list of ndarray
+        Each 2-D, validated and oriented with ``N >= M`` (:func:`as_matrix`); ``rf = len(matrices)``.
+    layer_type : {"dense", "conv1d", "conv2d", "tensor"}
+
+    Raises
+    ------
+    ValueError
+        If ``conv`` is unknown, ``W`` has ``ndim < 2`` or ``ndim > 4`` with ``conv="slices"``, or a slice is
+        rejected by :func:`as_matrix`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mats, kind = weight_matrices(np.zeros((64, 32, 3, 3)) + 1.0)
+    >>> len(mats), mats[0].shape, kind
+    (9, (64, 32), 'conv2d')
+    """
+    if conv not in CONV_MODES:
+        raise ValueError(f"conv must be one of {CONV_MODES}; got {conv!r}")
+    A = as_finite_array(W, name)
+    if A.ndim <= 2 or conv == "flatten":  # (ndim < 2 is refused by as_matrix, naming ndim)
+        return [as_matrix(A, name)], "dense" if A.ndim <= 2 else "tensor"
+    if A.ndim == 3:
+        return [as_matrix(A[:, :, k], name) for k in range(A.shape[2])], "conv1d"
+    if A.ndim == 4:
+        a, b, c, d = A.shape
+        if a + b >= c + d:  # (out, in, kh, kw): channels first in the kernel's leading axes (PyTorch)
+            mats = [A[:, :, i, j] for i in range(c) for j in range(d)]
+        else:  # (kh, kw, in, out) (Keras)
+            mats = [A[i, j] for i in range(a) for j in range(b)]
+        return [as_matrix(m, name) for m in mats], "conv2d"
+    raise ValueError(f"{name} must have 2 to 4 dimensions (dense, conv1d or conv2d weights) with conv='slices'; "
+                     f"got shape {A.shape} (conv='flatten' reshapes any tensor to (shape[0], -1))")
+
+
+def esd(W, normalize: bool = False, method: str = "gram", name: str = "W", conv: str = "slices") -> np.ndarray:
     """Empirical spectral density: ascending eigenvalues of :math:`W^\\top W` (``N >= M`` orientation).
 
     Parameters
@@ -143,11 +203,14 @@ def esd(W, normalize: bool = False, method: str = "gram", name: str = "W") -> np
         docstring).
     name : str, default "W"
         Name used in error messages.
+    conv : {"slices", "flatten"}, default "slices"
+        How a kernel with ``ndim > 2`` is read (:func:`weight_matrices`).
 
     Returns
     -------
-    ndarray of shape (M,)
-        ``M = min(W.shape)`` values (no structural zeros), ascending, clipped at 0.
+    ndarray of shape (M * rf,)
+        ``M = min`` of a slice's shape values per slice (no structural zeros; ``rf = 1`` for a matrix), pooled,
+        ascending, clipped at 0.
 
     Raises
     ------
@@ -167,15 +230,17 @@ def esd(W, normalize: bool = False, method: str = "gram", name: str = "W") -> np
     """
     if method not in ("gram", "svd"):
         raise ValueError(f"method must be 'gram' or 'svd'; got {method!r}")
-    X = as_matrix(W, name)
-    N = X.shape[0]
-    if method == "svd":
-        sv = sla.svdvals(X, check_finite=False)
-        ev = np.sort(sv * sv)
-    else:
-        ev = sla.eigvalsh(X.T @ X, check_finite=False)
-    ev = np.clip(ev, 0.0, None)
-    return ev / N if normalize else ev
+    mats, _ = weight_matrices(W, conv, name)
+    parts = []
+    for X in mats:
+        if method == "svd":
+            sv = sla.svdvals(X, check_finite=False)
+            ev = sv * sv
+        else:
+            ev = sla.eigvalsh(X.T @ X, check_finite=False)
+        ev = np.clip(ev, 0.0, None)
+        parts.append(ev / X.shape[0] if normalize else ev)
+    return np.sort(np.concatenate(parts))
 
 
 # ----------------------------------------------------------------------------- MP bulk
@@ -250,7 +315,7 @@ def fit_mp(evals, n_rows, n_cols, normalized: bool = False, method: str = "ks", 
     ------
     ValueError
         If ``n_rows < 2`` or ``n_cols < 1``; ``evals`` is not a finite 1-D array of
-        ``min(n_rows, n_cols)`` values; ``method`` is unknown; ``spike_sigmas`` is not finite and
+        ``min(n_rows, n_cols)`` values or a multiple of it (pooled receptive-field slices, each the same shape); ``method`` is unknown; ``spike_sigmas`` is not finite and
         ``>= 0``; or the median eigenvalue is 0 (no bulk to fit).
 
     References
@@ -274,8 +339,9 @@ def fit_mp(evals, n_rows, n_cols, normalized: bool = False, method: str = "ks", 
     M = check_int(n_cols, "n_cols", 1)
     N, M = max(N, M), min(N, M)
     ev = as_finite_array(evals, "evals", ndim=1)
-    if ev.size != M:
-        raise ValueError(f"evals must have min(n_rows, n_cols) = {M} entries; got {ev.size}")
+    if ev.size == 0 or ev.size % M:
+        raise ValueError(f"evals must have min(n_rows, n_cols) = {M} entries (or a multiple: the pooled slices of a "
+                         f"conv kernel, each n_rows x n_cols); got {ev.size}")
     if method not in ("ks", "median"):
         raise ValueError(f"method must be 'ks' or 'median'; got {method!r}")
     spike_sigmas = float(spike_sigmas)
@@ -288,11 +354,11 @@ def fit_mp(evals, n_rows, n_cols, normalized: bool = False, method: str = "ks", 
     if med <= 0:
         raise ValueError("evals has median 0: the matrix is (numerically) of rank < M/2; no MP bulk to fit")
     s0 = med / float(_mp_module().mp.median(q))
-    k = np.arange(M)
+    k, K = np.arange(x.size), x.size
 
     def ks(s2):
         F = _mp_module().mp.cdf(x, q, scale=s2)
-        return float(np.max(np.maximum(F - k / M, (k + 1) / M - F)))
+        return float(np.max(np.maximum(F - k / K, (k + 1) / K - F)))
 
     if method == "median":
         s2 = s0
@@ -545,6 +611,12 @@ class LayerSpectrum:
         One of :data:`FLAGS`, or :data:`SKIPPED` when the layer has too few eigenvalues to fit.
     extra : dict
         Free-form additions by callers.
+    layer_type : {"dense", "conv1d", "conv2d", "tensor"}
+        As :func:`weight_matrices` read the weight.
+    rf : int
+        Receptive-field size: matrices pooled into the ESD (1 for a dense layer).
+    layer_id : int
+        Position of the layer in the model (:func:`diagnose_layers`; 0 for a single :func:`diagnose`).
     alpha : float
         ``powerlaw.alpha`` (property).
     """
@@ -561,6 +633,9 @@ class LayerSpectrum:
     log_alpha_norm: float
     flag: str
     extra: dict = field(default_factory=dict)
+    layer_type: str = "dense"
+    rf: int = 1
+    layer_id: int = 0
 
     @property
     def alpha(self) -> float:
@@ -575,54 +650,138 @@ class LayerSpectrum:
         return self.extra.get("skipped")
 
     def record(self) -> dict:
-        """Flat JSON-able record of the diagnostic.
+        """Flat JSON-able record of the diagnostic, with WeightWatcher's column names alongside this package's.
 
         Returns
         -------
         dict
-            ``name``, ``shape``, ``alpha``, ``xmin``, ``ks_distance``, ``n_tail``, ``alpha_stderr``,
-            ``alpha_ci``, ``flag``, ``stable_rank``, ``log_spectral_norm``, ``alpha_weighted``,
-            ``log_alpha_norm``, ``mp_scale``, ``mp_edge``, ``n_spikes``, ``lambda_max``, ``n_eigenvalues``,
-            ``convention``, ``ecdf``, ``normalized``.
+            This package's keys: ``name``, ``shape``, ``alpha``, ``xmin``, ``ks_distance``, ``n_tail``,
+            ``alpha_stderr``, ``alpha_ci``, ``flag``, ``skipped``, ``stable_rank``, ``log_spectral_norm``,
+            ``alpha_weighted``, ``log_alpha_norm``, ``mp_scale``, ``mp_edge``, ``n_spikes``, ``lambda_max``,
+            ``n_eigenvalues``, ``convention``, ``ecdf``, ``normalized``; WeightWatcher's names for the same
+            quantities (:data:`WW_ALIASES`: ``D``, ``sigma``, ``num_pl_spikes``, ``num_evals``, ``warning``,
+            empty for a well-trained layer as in WeightWatcher); and WeightWatcher's further metrics
+            (:func:`ww_metrics`): ``layer_id``, ``layer_type``, ``rf``, ``xmax``, ``norm``, ``log_norm``,
+            ``spectral_norm``, ``matrix_rank``, ``entropy``, ``mp_softrank``.
         """
         pl = self.powerlaw
-        if pl is None:
-            return {"name": self.name, "shape": list(self.shape), "alpha": None, "xmin": None, "ks_distance": None,
-                    "n_tail": None, "alpha_stderr": None, "alpha_ci": None, "flag": self.flag,
-                    "skipped": self.skipped, "stable_rank": self.stable_rank,
-                    "log_spectral_norm": self.log_spectral_norm, "alpha_weighted": None, "log_alpha_norm": None,
-                    "mp_scale": None, "mp_edge": None, "n_spikes": None,
-                    "lambda_max": float(self.eigenvalues[-1]), "n_eigenvalues": int(self.eigenvalues.size),
-                    "convention": None, "ecdf": None, "normalized": self.normalized}
-        return {
-            "name": self.name,
-            "shape": list(self.shape),
-            "alpha": pl.alpha,
-            "xmin": pl.xmin,
-            "ks_distance": pl.ks_distance,
-            "n_tail": pl.n_tail,
-            "alpha_stderr": pl.alpha_stderr,
-            "alpha_ci": list(pl.ci),
-            "flag": self.flag,
-            "stable_rank": self.stable_rank,
-            "log_spectral_norm": self.log_spectral_norm,
-            "alpha_weighted": self.alpha_weighted,
-            "log_alpha_norm": self.log_alpha_norm,
-            "mp_scale": self.mp.scale,
-            "mp_edge": self.mp.edge,
-            "n_spikes": self.mp.n_spikes,
-            "lambda_max": float(self.eigenvalues[-1]),
-            "n_eigenvalues": int(self.eigenvalues.size),
-            "convention": pl.convention,
-            "ecdf": pl.ecdf,
-            "normalized": self.normalized,
-        }
+        rec = {"name": self.name, "shape": list(self.shape), "alpha": None, "xmin": None, "ks_distance": None,
+               "n_tail": None, "alpha_stderr": None, "alpha_ci": None, "flag": self.flag, "skipped": self.skipped,
+               "stable_rank": self.stable_rank, "log_spectral_norm": self.log_spectral_norm,
+               "alpha_weighted": None, "log_alpha_norm": None, "mp_scale": None, "mp_edge": None, "n_spikes": None,
+               "lambda_max": float(self.eigenvalues[-1]), "n_eigenvalues": int(self.eigenvalues.size),
+               "convention": None, "ecdf": None, "normalized": self.normalized}
+        if pl is not None:
+            rec.update({"alpha": pl.alpha, "xmin": pl.xmin, "ks_distance": pl.ks_distance, "n_tail": pl.n_tail,
+                        "alpha_stderr": pl.alpha_stderr, "alpha_ci": list(pl.ci),
+                        "alpha_weighted": self.alpha_weighted, "log_alpha_norm": self.log_alpha_norm,
+                        "mp_scale": self.mp.scale, "mp_edge": self.mp.edge, "n_spikes": self.mp.n_spikes,
+                        "convention": pl.convention, "ecdf": pl.ecdf})
+        for ww, ours in WW_ALIASES.items():
+            rec[ww] = rec[ours]
+        rec["warning"] = "" if self.flag == "well-trained" else self.flag
+        rec.update(layer_id=self.layer_id, layer_type=self.layer_type, rf=self.rf,
+                   xmax=None if pl is None else float(self.eigenvalues[-1]))
+        rec.update(ww_metrics(self.eigenvalues, None if self.mp is None else self.mp.edge))
+        return rec
+
+
+#: WeightWatcher's column names of the quantities :meth:`LayerSpectrum.record` also reports under this package's.
+WW_ALIASES = {"D": "ks_distance", "sigma": "alpha_stderr", "num_pl_spikes": "n_tail", "num_evals": "n_eigenvalues"}
+
+
+def ww_metrics(evals, mp_edge: float | None = None) -> dict:
+    """WeightWatcher's norm and rank metrics of an ESD.
+
+    With :math:`\\lambda_i` the ESD (eigenvalues of :math:`W^\\top W`, pooled over slices):
+    ``norm`` :math:`= \\sum_i\\lambda_i = \\|W\\|_F^2`, ``log_norm`` :math:`= \\log_{10}` of it,
+    ``spectral_norm`` :math:`= \\lambda_{\\max}`, ``matrix_rank`` the number of eigenvalues above
+    :math:`\\lambda_{\\max}\\, M\\, \\epsilon` (NumPy's ``matrix_rank`` rule in eigenvalue terms, :math:`\\epsilon` the
+    float64 epsilon, :math:`M` the ESD size), ``entropy`` the spectral entropy
+    :math:`-\\sum_i p_i\\ln p_i / \\ln R`, :math:`p_i = \\lambda_i/\\sum_j\\lambda_j` over the :math:`R` =
+    ``matrix_rank`` retained eigenvalues (1 for a flat spectrum, 0 for rank one; [1]_), and ``mp_softrank``
+    :math:`= \\lambda_+/\\lambda_{\\max}`, the Marchenko–Pastur bulk edge over the largest eigenvalue (``None``
+    without a bulk fit).
+
+    Parameters
+    ----------
+    evals : array_like, 1-D
+        The ESD.
+    mp_edge : float, optional
+        Bulk edge :math:`\\lambda_+` of :func:`fit_mp`.
+
+    Returns
+    -------
+    dict
+        ``norm``, ``log_norm``, ``spectral_norm``, ``matrix_rank``, ``entropy``, ``mp_softrank`` (NaN where the
+        ESD has no positive eigenvalue).
+
+    References
+    ----------
+    .. [1] C. H. Martin and M. W. Mahoney (2021), "Implicit Self-Regularization in Deep Neural Networks:
+       Evidence from Random Matrix Theory and Implications for Learning", Journal of Machine Learning
+       Research 22(165), 1–73 [martin2021] (matrix entropy, MP soft rank).
+
+    Examples
+    --------
+    >>> m = ww_metrics([1.0, 1.0, 1.0, 1.0], mp_edge=2.0)
+    >>> m["norm"], m["matrix_rank"], round(m["entropy"], 12), m["mp_softrank"]
+    (4.0, 4, 1.0, 2.0)
+    """
+    ev = np.clip(as_finite_array(evals, "evals", ndim=1), 0.0, None)
+    top = float(ev.max()) if ev.size else 0.0
+    if top <= 0:
+        nan = float("nan")
+        return {"norm": 0.0, "log_norm": nan, "spectral_norm": top, "matrix_rank": 0, "entropy": nan,
+                "mp_softrank": nan}
+    kept = ev[ev > top * ev.size * np.finfo(float).eps]
+    p = kept / kept.sum()
+    R = int(kept.size)
+    ent = float(-np.sum(p * np.log(p)) / np.log(R)) if R > 1 else 0.0
+    norm = float(ev.sum())
+    return {"norm": norm, "log_norm": float(np.log10(norm)), "spectral_norm": top, "matrix_rank": R, "entropy": ent,
+            "mp_softrank": None if mp_edge is None else float(mp_edge) / top}
+
+
+def spectrum_summary(results) -> dict:
+    """Model-level summary (WeightWatcher's ``get_summary``): the mean of each layer metric over fitted layers.
+
+    Parameters
+    ----------
+    results : iterable of LayerSpectrum
+
+    Returns
+    -------
+    dict
+        ``alpha``, ``alpha_weighted``, ``log_alpha_norm``, ``log_norm``, ``log_spectral_norm``, ``stable_rank``,
+        ``mp_softrank`` (means over the layers that were fitted; NaN when none was), ``n_layers``,
+        ``n_fitted``, ``n_skipped`` and ``flags`` (layer count per flag).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.random.default_rng(0).standard_normal((400, 200))
+    >>> s = spectrum_summary(diagnose_layers({"a": W, "b": W[:5, :3]}, rng=0, bootstrap=0))
+    >>> s["n_layers"], s["n_fitted"], s["n_skipped"], s["flags"]
+    (2, 1, 1, {'well-trained': 1, 'skipped': 1})
+    """
+    recs = [r.record() for r in results]
+    fitted = [r for r in recs if r["alpha"] is not None]
+    keys = ("alpha", "alpha_weighted", "log_alpha_norm", "log_norm", "log_spectral_norm", "stable_rank",
+            "mp_softrank")
+    out = {k: (float(np.mean([r[k] for r in fitted])) if fitted else float("nan")) for k in keys}
+    flags: dict = {}
+    for r in recs:
+        flags[r["flag"]] = flags.get(r["flag"], 0) + 1
+    out.update(n_layers=len(recs), n_fitted=len(fitted), n_skipped=len(recs) - len(fitted), flags=flags)
+    return out
 
 
 def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecdf: str = "two-sided",
              bootstrap: int = 200, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin", rng=None,
              normalize: bool = False, method: str = "gram", mp_method: str = "ks", spike_sigmas: float = 4.0,
-             bands=(2.0, 6.0)) -> LayerSpectrum:
+             bands=(2.0, 6.0), conv: str = "slices", min_evals: int = 10, max_evals: int | None = None,
+             layer_id: int = 0) -> LayerSpectrum:
     """Full spectral diagnostic of one weight matrix.
 
     Computes the ESD (:func:`esd`), the Marchenko–Pastur bulk fit (:func:`fit_mp`), the CSN power-law fit
@@ -648,6 +807,16 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
         Spike threshold of :func:`fit_mp`.
     bands : tuple of float, default (2.0, 6.0)
         Bands of :func:`flag`.
+    conv : {"slices", "flatten"}, default "slices"
+        How a kernel with ``ndim > 2`` is read (:func:`weight_matrices`; WeightWatcher's slices by default).
+    min_evals : int, default 10
+        A layer whose ESD has fewer eigenvalues is skipped (flag ``"skipped"``, the reason in ``skipped``), never
+        fitted; not below 10 (:data:`~rmtcheck.randmat.powerlaw.MIN_EIGENVALUES`).
+    max_evals : int, optional
+        A layer whose ESD has more eigenvalues is skipped, with the reason (WeightWatcher's ``max_evals``; no
+        limit by default).
+    layer_id : int, default 0
+        Position of the layer in its model (recorded).
 
     Returns
     -------
@@ -673,26 +842,37 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
     >>> d.flag, d.mp.n_spikes, round(d.mp.scale, 2)
     ('well-trained', 0, 1.01)
     """
-    X = as_matrix(W, name)
+    min_evals = check_int(min_evals, "min_evals", 10)
+    if max_evals is not None:
+        max_evals = check_int(max_evals, "max_evals", min_evals)
+    mats, kind = weight_matrices(W, conv, name)
+    X = mats[0]
     if X.shape[0] < 2:
         raise ValueError(f"{name} must have max(shape) >= 2; got shape {X.shape}")
-    ev = esd(X, normalize=normalize, method=method, name=name)
-    try:
-        pl = fit_powerlaw(ev, min_tail=min_tail, convention=convention, ecdf=ecdf, bootstrap=bootstrap,
-                          ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=rng)
-    except TooFewEigenvalues as exc:
-        why = str(exc).replace("evals has only", "only", 1).replace("evals must", "a fit needs", 1)
-        why = why.replace("evals has", "", 1).strip()
+    ev = esd(W, normalize=normalize, method=method, name=name, conv=conv)
+    common = dict(name=str(name), shape=tuple(np.shape(W)), eigenvalues=ev, normalized=bool(normalize),
+                  layer_type=kind, rf=len(mats), layer_id=int(layer_id))
+    why = None
+    if ev.size < min_evals:
+        why = f"only {ev.size} eigenvalues (fewer than min_evals={min_evals}): a power-law fit would be noise"
+    elif max_evals is not None and ev.size > max_evals:
+        why = f"{ev.size} eigenvalues (more than max_evals={max_evals})"
+    else:
+        try:
+            pl = fit_powerlaw(ev, min_tail=min_tail, convention=convention, ecdf=ecdf, bootstrap=bootstrap,
+                              ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=rng)
+        except TooFewEigenvalues as exc:
+            why = str(exc).replace("evals has only", "only", 1).replace("evals must", "a fit needs", 1)
+            why = why.replace("evals has", "", 1).strip()
+    if why is not None:
         return LayerSpectrum(
-            name=str(name), shape=tuple(np.shape(W)), eigenvalues=ev, normalized=bool(normalize), mp=None,
-            powerlaw=None, stable_rank=stable_rank(ev) if ev[-1] > 0 else float("nan"),
+            **common, mp=None, powerlaw=None, stable_rank=stable_rank(ev) if ev[-1] > 0 else float("nan"),
             log_spectral_norm=log_spectral_norm(ev) if ev[-1] > 0 else float("nan"), alpha_weighted=float("nan"),
             log_alpha_norm=float("nan"), flag=SKIPPED, extra={"skipped": why})
     mpf = fit_mp(ev, X.shape[0], X.shape[1], normalized=normalize, method=mp_method, spike_sigmas=spike_sigmas)
     a = pl.alpha
     return LayerSpectrum(
-        name=str(name), shape=tuple(np.shape(W)), eigenvalues=ev, normalized=bool(normalize), mp=mpf,
-        powerlaw=pl, stable_rank=stable_rank(ev), log_spectral_norm=log_spectral_norm(ev),
+        **common, mp=mpf, powerlaw=pl, stable_rank=stable_rank(ev), log_spectral_norm=log_spectral_norm(ev),
         alpha_weighted=alpha_weighted(a, ev), log_alpha_norm=log_alpha_norm(a, ev), flag=flag(a, bands),
     )
 
@@ -818,7 +998,8 @@ def diagnose_layers(layers, rng=None, **kwargs) -> list[LayerSpectrum]:
     named = as_layers(layers)
     gen = as_generator(rng)
     seeds = np.random.SeedSequence(int(gen.integers(2**63))).spawn(len(named))
-    return [diagnose(W, name=k, rng=np.random.default_rng(s), **kwargs) for (k, W), s in zip(named.items(), seeds)]
+    return [diagnose(W, name=k, rng=np.random.default_rng(s), layer_id=i, **kwargs)
+            for i, ((k, W), s) in enumerate(zip(named.items(), seeds))]
 
 
 def spectrum_table(results) -> str:
