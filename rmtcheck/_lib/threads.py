@@ -153,6 +153,8 @@ def blas_policy():
         ctl = None
     want = policy_threads()
     have = max((i.get("num_threads") or 1 for i in ctl.select(user_api="blas").info()), default=1) if ctl else 1
+    if _FORCED is None:
+        want = min(want, have)  # the policy only lowers: a limit the caller set stays
     cm = ctl.limit(limits=want, user_api="blas") if ctl is not None and want != have else contextlib.nullcontext()
     _depth.n = 1
     try:
