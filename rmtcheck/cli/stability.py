@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rmtcheck._lib.threads import with_blas_policy
 from rmtcheck.cli._cost import add_progress_options, cost_budget, single_plan
 from rmtcheck.cli._inputs import SPACE_HELP, load_input, positive_float, positive_int, seed_int
 from rmtcheck.stability.report import SPACES, stability_report
@@ -33,6 +34,7 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
+@with_blas_policy  # loading (batched eigvalsh of a dense stack) and every product: no more threads than idle cores
 def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
     from rmtcheck._lib.progress import Progress

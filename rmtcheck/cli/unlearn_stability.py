@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from rmtcheck._lib.threads import with_blas_policy
 from rmtcheck.cli._cost import add_progress_options, cost_budget, pair_plan
 from rmtcheck.cli._inputs import SPACE_HELP, load_input, positive_float, positive_int, seed_int, unit_float
 from rmtcheck.stability.report import SPACES, analyse
@@ -51,6 +52,7 @@ def _eta_note(eta: float, alpha: float) -> str:
     return ""
 
 
+@with_blas_policy  # loading (batched eigvalsh of a dense stack) and every product: no more threads than idle cores
 def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
     from rmtcheck._lib.progress import Progress

@@ -36,6 +36,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from rmtcheck._lib.threads import with_blas_policy
 from rmtcheck._lib.validation import as_finite_array, check_magnitude
 
 __all__ = ["CurvatureFamily", "HessianFamily", "as_family", "range_coordinates", "restrict"]
@@ -258,6 +259,7 @@ class HessianFamily:
         return cls(blocks=np.ascontiguousarray(F))
 
     @classmethod
+    @with_blas_policy  # a batched eigvalsh of many small matrices: 10-30x slower on two threads of a busy machine
     def from_stack(cls, H, name: str = "hessians", psd: bool = True, atol: float = 0.0) -> "HessianFamily":
         """Dense family from a stack of shape ``(n, d, d)``.
 
@@ -466,6 +468,8 @@ class HessianFamily:
             R3 = R.reshape(n, k, d)
             W = np.einsum("iad,ibd->iab", (R @ M).reshape(n, k, d), R3)  # F_i^T M F_i
             return R.T @ (W @ R3).reshape(n * k, d)
+        if "low_rank" in self._extra:  # dense members of low rank, held as factor rows too (see _attach_low_rank)
+            return _sandwich_rows(self._extra["low_rank"], self.n, M)
         n, d = self.n, self.d
         A = (self.stack.reshape(n * d, d) @ M).reshape(n, d, d)  # H_i M
         # sum_i (H_i M) H_i = [H_1 M | ... | H_n M] @ [H_1; ...; H_n]
@@ -498,6 +502,9 @@ class HessianFamily:
         if self.is_blocks:
             R = self.rows
             return ((X @ R.T) * np.repeat(C, self.k, axis=1)) @ R
+        if "low_rank" in self._extra:
+            R = self._extra["low_rank"]
+            return ((X @ R.T) * np.repeat(C, R.shape[0] // self.n, axis=1)) @ R
         n, d = self.n, self.d
         HX = (X @ self.stack.reshape(n * d, d).T).reshape(X.shape[0], n, d)  # H_i x_r (H_i symmetric)
         return np.einsum("ri,rid->rd", C, HX)
@@ -592,7 +599,10 @@ class HessianFamily:
         if self.is_blocks:
             return HessianFamily(blocks=np.ascontiguousarray(U.T @ self.blocks))
         S = np.einsum("ab,iac,cd->ibd", U, self.stack, U, optimize=True)
-        return HessianFamily(stack=0.5 * (S + np.swapaxes(S, 1, 2)), psd=self.psd)
+        fam = HessianFamily(stack=0.5 * (S + np.swapaxes(S, 1, 2)), psd=self.psd)
+        if self.psd:
+            _attach_low_rank(fam)
+        return fam
 
     def subset(self, idx) -> "HessianFamily":
         """The sub-family of the members indexed by ``idx``.
@@ -828,3 +838,30 @@ def restrict(family, coords):
     if coords.ndim == 1:
         return family.select_coordinates(coords)
     return family.project(coords)
+
+
+def _sandwich_rows(R: np.ndarray, n: int, M: np.ndarray) -> np.ndarray:
+    """:math:`\\sum_i F_i F_i^\\top M F_i F_i^\\top` from the factor rows ``R`` (``(n*k, d)``, sample-major)."""
+    k, d = R.shape[0] // n, R.shape[1]
+    R3 = R.reshape(n, k, d)
+    W = np.einsum("iad,ibd->iab", (R @ M).reshape(n, k, d), R3)  # F_i^T M F_i
+    return R.T @ (W @ R3).reshape(n * k, d)
+
+
+#: a dense PSD family restricted to its range is also held as factor rows when every member has rank <= d / 4
+#: (eigenvalues above 1e-13 of the family's largest; the dropped ones are round-off): the sandwich sum and the
+#: Monte Carlo step then cost O(n k d^2) instead of O(n d^3), e.g. rank-one Hessians stored dense
+_LOW_RANK_RTOL, _LOW_RANK_MAX = 1e-13, 0.25
+
+
+def _attach_low_rank(fam: "HessianFamily") -> None:
+    n, d = fam.n, fam.d
+    if d < 8:
+        return
+    w, V = np.linalg.eigh(fam.stack)
+    keep = w > _LOW_RANK_RTOL * max(float(w.max(initial=0.0)), np.finfo(float).tiny)
+    k = int(keep.sum(axis=1).max(initial=0))
+    if k == 0 or k > _LOW_RANK_MAX * d:
+        return
+    F = V[:, :, d - k:] * np.sqrt(np.clip(w[:, None, d - k:], 0.0, None) * keep[:, None, d - k:])  # (n, d, k)
+    fam._extra["low_rank"] = np.ascontiguousarray(F.transpose(0, 2, 1).reshape(n * k, d))
