@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import threading
+import time
 
 __all__ = ["single_blas_thread", "limit_blas_globally", "blas_policy", "with_blas_policy", "policy_threads",
            "busy_elsewhere", "force_blas_threads"]
@@ -110,8 +111,15 @@ def busy_elsewhere(samples: int = 3) -> float:
     return float(max(worst, 0))
 
 
+_MEASURED: list = [-1.0, 1]  # (monotonic time, threads) of the last load measurement
+_REMEASURE_S = 0.2  # a decision is reused this long: figure grids and verify make thousands of top-level calls
+
+
 def policy_threads() -> int:
     """The BLAS threads the hot paths use now: the idle cores (at least 1), or what :func:`force_blas_threads` set.
+
+    The load is measured at most every 0.2 s (the measurement costs ~0.35 ms; a grid of small solves calls this
+    thousands of times a second).
 
     Returns
     -------
@@ -119,7 +127,10 @@ def policy_threads() -> int:
     """
     if _FORCED is not None:
         return _FORCED
-    return max(1, _cores() - int(math.ceil(busy_elsewhere())))
+    now = time.monotonic()
+    if now - _MEASURED[0] >= _REMEASURE_S:
+        _MEASURED[:] = [now, max(1, _cores() - int(math.ceil(busy_elsewhere())))]
+    return _MEASURED[1]
 
 
 def _blas_controller():
