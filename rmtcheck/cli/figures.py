@@ -31,7 +31,8 @@ def add_parser(sub):
     p.add_argument("--large", action="store_true",
                    help="the larger grid, for figures that have one (the CNN heatmaps: minutes to tens of minutes)")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="run the heatmaps' cells on N worker processes (sweep engine; same results)")
+                   help="run the heatmaps' cells on N worker processes (sweep engine; same bytes for any N; default: "
+                        "2, or 1 on a single usable CPU)")
     p.add_argument("--store", default=None, metavar="PATH",
                    help="keep every finished cell in this SQLite store, so an interrupted run resumes")
     p.set_defaults(func=run)
@@ -48,7 +49,11 @@ def run(args) -> int:
         return 0
     from rmtcheck.sweep import sweep_options
 
-    with sweep_options(jobs=args.jobs, store=args.store):
+    import os
+
+    jobs = args.jobs if args.jobs is not None else min(2, len(os.sched_getaffinity(0)) if hasattr(
+        os, "sched_getaffinity") else (os.cpu_count() or 1))
+    with sweep_options(jobs=jobs, store=args.store):
         runs = generate(args.only, args.out, quick=args.quick, seed=args.seed, progress=not args.no_progress,
                         manifest=not args.no_manifest, large=args.large)
     failed = [r for r in runs if r.error]

@@ -21,10 +21,11 @@ Coherence predictions, bounds and tests (``coherence_predictions``)
     :func:`inner_product_bound`, :func:`brief_inner_product_scale`; :func:`snr_increase_test`,
     :func:`floor_report` (:class:`FloorRecord`).
 Layer spectra (``spectral``, ``powerlaw``)
-    :func:`esd`, :func:`as_matrix`, :func:`fit_mp` (:class:`MPFit`), :func:`stable_rank`,
+    :func:`esd`, :func:`weight_matrices`, :func:`as_matrix`, :func:`fit_mp` (:class:`MPFit`), :func:`stable_rank`,
     :func:`log_spectral_norm`, :func:`alpha_weighted`, :func:`log_alpha_norm`, :func:`flag`,
     :func:`diagnose` (:class:`LayerSpectrum`), :func:`diagnose_layers`, :func:`as_layers`,
-    :func:`layers_from_torch`, :func:`spectrum_table`; :func:`fit_powerlaw` (:class:`PowerLawFit`),
+    :func:`layers_from_torch`, :func:`spectrum_table`, :func:`spectrum_summary`, :func:`ww_metrics`
+    (:data:`WW_ALIASES`); :func:`fit_powerlaw` (:class:`PowerLawFit`),
     :func:`powerlaw_alpha_at`, :func:`hill_alpha`.
 
 Every name is imported lazily from the module in parentheses. Each module's docstring states its
@@ -48,6 +49,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
                               "floor_report", "FloorRecord"],
     "spectral": ["esd", "as_matrix", "fit_mp", "MPFit", "stable_rank", "log_spectral_norm", "alpha_weighted",
                  "log_alpha_norm", "flag", "FLAGS", "LayerSpectrum", "diagnose", "diagnose_layers", "as_layers",
-                 "layers_from_torch", "spectrum_table"],
+                 "layers_from_torch", "spectrum_table", "spectrum_summary", "ww_metrics", "WW_ALIASES",
+                 "weight_matrices", "CONV_MODES"],
     "powerlaw": ["fit_powerlaw", "PowerLawFit", "powerlaw_alpha_at", "hill_alpha", "CONVENTIONS", "ECDFS"],
 })
