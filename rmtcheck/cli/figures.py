@@ -47,9 +47,9 @@ def run(args) -> int:
             doc = (fn.__doc__ or "").strip().splitlines()
             print(f"{name:32s} {doc[0].strip() if doc else ''}")
         return 0
-    from rmtcheck.sweep import sweep_options
-
     import os
+
+    from rmtcheck.sweep import sweep_options
 
     jobs = args.jobs if args.jobs is not None else min(2, len(os.sched_getaffinity(0)) if hasattr(
         os, "sched_getaffinity") else (os.cpu_count() or 1))

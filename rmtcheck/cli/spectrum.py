@@ -1,10 +1,15 @@
-"""``rmtcheck spectrum FILE.npy|.npz [--json]``: heavy-tailed layer-spectrum diagnostic.
+"""``rmtcheck spectrum FILE [--json]``: heavy-tailed layer-spectrum diagnostic.
 
-A ``.npy`` file holds one 2-D weight matrix or a 3-D stack of them; a ``.npz`` file holds named
-arrays (1-D arrays such as biases are skipped, arrays with ``ndim > 2`` are reshaped to
-``(shape[0], -1)``). Prints a table, or with ``--json`` one record per layer with the keys ``alpha``,
-``xmin``, ``ks_distance``, ``n_tail``, ``alpha_stderr``, ``flag``, ``stable_rank``, ``mp_edge``,
-``n_spikes`` (and more; see :meth:`rmtcheck.spectral.LayerSpectrum.record`).
+FILE is a ``.npy`` (one 2-D weight matrix or a 3-D stack of them), a ``.npz`` (named arrays), a
+``.safetensors`` file (read without torch) or a PyTorch state dict ``.pt``/``.pth`` (loaded with
+``weights_only=True``; needs torch). 1-D arrays such as biases are skipped; conv kernels are read as
+WeightWatcher reads them, one matrix per receptive-field position (``--conv flatten`` reshapes them to
+``(shape[0], -1)``); layers with fewer than ``--min-evals`` eigenvalues are listed as skipped, with the
+reason. Prints a table and the model summary, or with ``--json`` one record per layer (this package's keys and
+WeightWatcher's column names: ``alpha``, ``xmin``, ``D``, ``sigma``, ``num_pl_spikes``, ``num_evals``,
+``warning``, ``log_norm``, ``spectral_norm``, ``stable_rank``, ``mp_softrank``, ``matrix_rank``,
+``entropy``, ...; see :meth:`rmtcheck.randmat.spectral.LayerSpectrum.record`); ``--json --summary`` prints
+``{"layers": [...], "summary": {...}}``.
 """
 
 from __future__ import annotations
@@ -20,8 +25,15 @@ def add_parser(subparsers):
         help="ESD, Marchenko-Pastur fit and power-law exponent of weight matrices in a .npy/.npz file",
         description=__doc__.split("\n\n")[1],
     )
-    p.add_argument("file", help="a .npy (matrix or stack of matrices) or .npz (named arrays) file")
+    p.add_argument("file", help="a .npy (matrix or stack), .npz (named arrays), .safetensors or .pt/.pth state dict")
     p.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+    p.add_argument("--summary", action="store_true",
+                   help="with --json: print {layers, summary} (the table always ends with the model summary)")
+    p.add_argument("--conv", choices=("slices", "flatten"), default="slices",
+                   help="conv kernels: one matrix per receptive-field position (WeightWatcher, default) or reshaped")
+    p.add_argument("--min-evals", type=_min_evals, default=10,
+                   help="skip (and list) layers with fewer eigenvalues (default 10)")
+    p.add_argument("--max-evals", type=_min_evals, default=None, help="skip (and list) layers with more eigenvalues")
     p.add_argument("--min-tail", type=_min_tail, default=50, help="minimum power-law tail size (default 50)")
     p.add_argument("--convention", choices=("ww", "hill"), default="ww", help="tail counting convention")
     p.add_argument("--ecdf", choices=("two-sided", "left"), default="two-sided",
@@ -42,20 +54,45 @@ def _nonneg(text: str) -> int:
     return _int(text, 0, ">= 0")
 
 
+def _min_evals(text: str) -> int:
+    return _int(text, 10, ">= 10")
+
+
+def _layers(path: str):
+    from pathlib import Path
+
+    if Path(path).suffix.lower() in (".safetensors", ".pt", ".pth"):
+        from rmtcheck.curvature import load_state_dict
+
+        try:
+            return load_state_dict(path)
+        except (ImportError, FileNotFoundError) as exc:
+            raise ValueError(f"FILE {path!r}: {exc}") from None
+    return load_arrays(path, "FILE")
+
+
 def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
-    from rmtcheck.randmat.spectral import diagnose_layers, spectrum_table
+    from rmtcheck.randmat.spectral import diagnose_layers, spectrum_summary, spectrum_table
 
-    layers = load_arrays(args.file, "FILE")
+    layers = _layers(args.file)
     try:
         results = diagnose_layers(layers, rng=args.seed, min_tail=args.min_tail, convention=args.convention,
                                   ecdf=args.ecdf, bootstrap=args.bootstrap, normalize=args.normalize,
-                                  method=args.method)
+                                  method=args.method, conv=args.conv, min_evals=args.min_evals,
+                                  max_evals=args.max_evals)
     except ValueError as exc:  # name the file: the library names only the layer
         raise ValueError(f"FILE {args.file!r}: {exc}") from None
+    records = [r.record() for r in results]
     if args.json:
-        print(json.dumps(jsonable([r.record() for r in results]), indent=2))
+        out = {"layers": records, "summary": spectrum_summary(results)} if args.summary else records
+        print(json.dumps(jsonable(out), indent=2))
     else:
         print(spectrum_table(results))
-        print("\nflags are WeightWatcher's heuristic bands (alpha<2 over-trained, >6 under-trained), not theorems")
+        s = spectrum_summary(results)
+        fmt = lambda v: "n/a" if v != v else f"{v:.3f}"  # noqa: E731  (NaN when no layer was fitted)
+        print(f"\nsummary: {s['n_fitted']} of {s['n_layers']} layers fitted ({s['n_skipped']} skipped); mean alpha "
+              f"{fmt(s['alpha'])}, alpha_weighted {fmt(s['alpha_weighted'])}, log_norm {fmt(s['log_norm'])}, "
+              f"log_spectral_norm {fmt(s['log_spectral_norm'])}, stable_rank {fmt(s['stable_rank'])}")
+        print("flags are WeightWatcher's heuristic bands (alpha<2 over-trained, >6 under-trained), not theorems")
     return 0

@@ -53,3 +53,52 @@ def test_verify_rows_registered_and_claimed_hold():
     for r in res:
         if r.claimed and r.method in ("exact", "symbolic"):
             assert r.verdict == "holds", (r.id, r.first_violation)
+
+
+def _checkpoint(rng):
+    return {"conv.weight": rng.standard_normal((64, 32, 3, 3)).astype(np.float32),
+            "fc.weight": rng.standard_normal((120, 60)).astype(np.float32), "fc.bias": np.zeros(120, np.float32),
+            "tiny.weight": rng.standard_normal((5, 4)).astype(np.float32)}
+
+
+@pytest.mark.parametrize("fmt", ["safetensors", "pt", "npz"])
+def test_spectrum_reads_checkpoints_with_weightwatcher_layers_and_columns(tmp_path, capsys, fmt):
+    sd = _checkpoint(np.random.default_rng(7))
+    f = tmp_path / f"model.{fmt}"
+    if fmt == "safetensors":
+        from rmtcheck.curvature import write_safetensors
+
+        write_safetensors(f, sd)
+    elif fmt == "pt":
+        torch = pytest.importorskip("torch", reason="the .pt path needs torch (the 'torch' extra; CI installs it)")
+        torch.save({k: torch.from_numpy(v) for k, v in sd.items()}, f)
+    else:
+        np.savez(f, **sd)
+    assert main(["spectrum", str(f), "--json", "--summary", "--bootstrap", "0"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    recs = {r["name"]: r for r in out["layers"]}
+    assert set(recs) == {"conv.weight", "fc.weight", "tiny.weight"}
+    conv = recs["conv.weight"]
+    assert (conv["num_evals"], conv["rf"], conv["layer_type"]) == (32 * 9, 9, "conv2d")
+    assert recs["tiny.weight"]["warning"] == "skipped" and "min_evals=10" in recs["tiny.weight"]["skipped"]
+    for r in (conv, recs["fc.weight"]):
+        assert r["D"] == r["ks_distance"] and r["sigma"] == r["alpha_stderr"] and r["num_pl_spikes"] == r["n_tail"]
+    assert out["summary"]["n_layers"] == 3 and out["summary"]["n_skipped"] == 1
+    # --conv flatten: one (64, 288) matrix, 64 eigenvalues
+    assert main(["spectrum", str(f), "--json", "--bootstrap", "0", "--conv", "flatten"]) == 0
+    flat = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert flat["conv.weight"]["num_evals"] == 64 and flat["conv.weight"]["rf"] == 1
+    # the table lists the skipped layer and ends with the summary
+    assert main(["spectrum", str(f), "--bootstrap", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "skipped: only 4 eigenvalues" in text and "summary: 2 of 3 layers fitted" in text
+
+
+def test_spectrum_refuses_a_bad_checkpoint_in_one_line(tmp_path, capsys):
+    f = tmp_path / "broken.safetensors"
+    f.write_bytes(b"\x00" * 3)
+    assert main(["spectrum", str(f)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "broken.safetensors" in err[0]
+    assert main(["spectrum", str(tmp_path / "absent.pt")]) == 2
+    assert "absent.pt" in capsys.readouterr().err
