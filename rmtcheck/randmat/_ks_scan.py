@@ -7,12 +7,17 @@ and :math:`t_{ij} = (j - n)/m_i` the KS distance is :math:`D_i = \\max(-\\min_j 
 :math:`V = E + t`, :math:`e = 1` (two-sided ECDF) or 0 (left ECDF). :func:`ks_rows` evaluates it for any set of
 candidates with one floating-point formula per element (so :math:`D_i` is bitwise the same whatever the blocks).
 
-*Pruning* [derived]: the maximum over a subset of columns is a lower bound :math:`LB_i \\le D_i` (same formula
-per element). :math:`E` decreases and :math:`t` increases with ``j``, so between evaluated columns
-``j1 < j2`` every :math:`V_{ij} \\in [E_{ij_2} + t_{ij_1}, E_{ij_1} + t_{ij_2}]`, which gives an upper bound
-:math:`UB_i \\ge D_i` (plus :data:`_SLACK` for exp's rounding, which need not be monotone). A candidate with
-:math:`LB_i > T`, :math:`T` the smallest upper bound or exact distance found, has :math:`D_i > \\min_k D_k` and
-cannot be chosen; the survivors are refined on denser column sets, and those left are computed exactly.
+*Pruning* [derived]: the extremes over a subset of columns, with the same formula per element, give a lower
+bound :math:`LB_i \\le D_i`. :math:`E` decreases and :math:`t` increases with ``j``, so between evaluated columns
+``c < c'`` every :math:`V_{ij} \\le E_{ic} + t_{ic'} = V_{ic} + (t_{ic'} - t_{ic})` and
+:math:`V_{ij} \\ge V_{ic'} - (t_{ic'} - t_{ic})`: :math:`D_i \\le UB_i = LB_i + G_i/m_i`, ``G_i`` the widest gap,
+plus :data:`_SLACK` (rounding; numpy's exp need not be monotone). A candidate with :math:`LB_i > T`, ``T`` the
+smallest upper bound or exact distance found, has :math:`D_i > \\min_k D_k`: never the first minimum, nor tied
+with it. :func:`_pruned`: short tails exactly; a grid of :data:`_K0` columns per candidate (:func:`_grid_bounds`);
+then rounds of :data:`_SEEDS` unresolved candidates of smallest ``LB`` computed exactly, whose peak columns
+(:math:`\\arg\\max V`, :math:`\\arg\\min V`) become "hot" columns evaluated for every survivor
+(:func:`_hot_bound`; neighbouring candidates mostly peak at the same few data points); the survivors are computed
+exactly. Only the work depends on the tuning constants, never the result.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ _ROWS = 64  # candidates per block of the exact evaluation
 #: absolute slack of the bounds (the V values lie in [-1, 1]; exp is faithful to a few ulp)
 _SLACK = 1e-12
 #: columns per candidate of the grid bound
-_K0 = 16
-_GRID_ROWS = 1024  # candidates per block of the grid bound
+_K0 = 8
+_GRID_ROWS = 1 << 16  # most candidates per block of the grid bound
 #: candidates computed exactly per round (their extreme columns become hot columns), and the rounds
 _SEEDS = 4
 _ROUNDS = 32
+#: unresolved work (tail points summed) below which the survivors are computed exactly without another round
+_EXACT_ELEMS = 1 << 17
 
 
 def mle(L: np.ndarray, offset: int, min_tail: int):
@@ -94,37 +101,29 @@ def ks_rows(L, rows, ab, inv_m, offset: int, extra: float, where: bool = False):
 
 
 def _grid_bounds(L, rows, ab, inv_m, mi, offset: int, extra: float, K: int):
-    """``(LB, UB)`` of the candidates ``rows`` (sorted) from about ``K`` tail columns each.
+    """``(LB, UB)`` of the candidates ``rows`` from ``K`` index-uniform columns of each tail (first and last included).
 
-    A block of consecutive candidates shares ``K`` index-uniform columns over the tail of its last candidate,
-    and each candidate adds its own first tail column. Between sampled columns ``c < c'`` every
-    :math:`V_j \\le E_c + t_{c'} = V_c + (t_{c'} - t_c)` and :math:`V_j \\ge V_{c'} - (t_{c'} - t_c)`, so
-    :math:`D \\le LB + G/m` plus rounding, ``G`` the widest gap.
+    Between sampled columns ``c < c'`` every :math:`V_j \\le E_c + t_{c'} = V_c + (t_{c'} - t_c)` and
+    :math:`V_j \\ge V_{c'} - (t_{c'} - t_c)`, so :math:`D \\le LB + G/m` plus rounding, ``G`` the widest gap.
     """
     n = L.size
     LB = np.empty(rows.size)
-    gap = np.empty(rows.size)
-    kk = np.arange(K)
-    for s in range(0, rows.size, _GRID_ROWS):
-        I = rows[s:s + _GRID_ROWS]
+    q = np.arange(K) / (K - 1)  # q[-1] == 1.0 exactly: the last column is n - 1
+    step = max(1, min(_GRID_ROWS, _BLOCK_ELEMS // K))
+    for s in range(0, rows.size, step):
+        I = rows[s:s + step]
         a = ab[I]
         im = inv_m[I]
-        last = int(I[-1]) + offset
-        ml = n - last
-        C = last + (kk * (ml - 1)) // (K - 1)  # C[0] = last, C[-1] = n - 1
-        first = I + offset
-        # rows: the candidate's own first column, then the shared ones (the same formula per element as ks_rows)
-        V = np.empty((K + 1, I.size))
-        V[0] = L[first] * -a
-        np.multiply.outer(L[C], -a, out=V[1:])
+        J = np.multiply.outer(q, mi[I] - 1).astype(np.intp)  # (columns, candidates)
+        J += I + offset
+        V = L[J]
+        V *= -a  # the same floating-point formula per element as ks_rows
         V += a * L[I]
         np.exp(V, out=V)
-        t = np.empty((K + 1, I.size))
-        t[0] = (first - float(n)) * im
-        np.multiply.outer(C - float(n), im, out=t[1:])
-        V += t
+        J -= n
+        V += J * im
         LB[s:s + I.size] = np.maximum(-V.min(axis=0), V.max(axis=0) + extra * im)
-        gap[s:s + I.size] = max(last - int(I[0]), int(np.max(np.diff(C), initial=0)))
+    gap = (mi[rows] - 1) // (K - 1) + 2  # the widest gap, with one to spare for the rounding of q
     return LB, LB + gap * inv_m[rows] + _SLACK
 
 
@@ -179,15 +178,15 @@ def _pruned(L, idx, ab, inv_m, mi, finite, offset, extra):
         return D
     LB, UB = _grid_bounds(L, alive, ab, inv_m, mi, offset, extra, _K0)
     T = float(np.min(np.append(UB, T)))
-    hot = np.empty(0, dtype=np.intp)
+    hot = np.zeros(L.size, dtype=bool)  # columns already used as hot columns
     for _ in range(_ROUNDS):
         if not np.isfinite(T):  # NaN or inf bounds: prune nothing
             break
         keep = ~(LB > T + _SLACK)  # (a NaN bound prunes nothing)
         alive, LB = alive[keep], LB[keep]
         todo = np.isnan(D[alive])
-        if np.count_nonzero(todo) <= _SEEDS:
-            break
+        if np.count_nonzero(todo) <= _SEEDS or np.sum(mi[alive[todo]]) <= _EXACT_ELEMS:
+            break  # cheaper to compute them exactly than to run another round
         # seeds: the unresolved candidates of smallest lower bound, computed exactly; their extreme columns
         # become shared "hot" columns of every survivor's lower bound
         cand = np.flatnonzero(todo)
@@ -198,8 +197,9 @@ def _pruned(L, idx, ab, inv_m, mi, finite, offset, extra):
         D[seeds[order]] = Ds
         LB[pick[order]] = Ds
         T = min(T, float(np.min(Ds)))
-        new = np.setdiff1d(np.concatenate([jmax, jmin]), hot)
-        hot = np.union1d(hot, new)
+        new = np.unique(np.concatenate([jmax, jmin]))
+        new = new[~hot[new]]
+        hot[new] = True
         if new.size:
             LB = np.maximum(LB, _hot_bound(L, alive, ab, inv_m, new, offset, extra))
     rest = alive[np.isnan(D[alive])]

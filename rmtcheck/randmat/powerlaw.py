@@ -54,7 +54,7 @@ bound :math:`LB_i \\le D_i`; :math:`E` falls and :math:`(j - n)/m_i` rises with 
 :math:`j_1 < j_2` every :math:`V_{ij}` lies in :math:`[V_{ij_2} - (j_2 - j_1)/m_i, V_{ij_1} + (j_2 - j_1)/m_i]`: an
 upper bound :math:`UB_i = LB_i + G_i/m_i` (:math:`G_i` the widest gap, plus a rounding slack). A candidate with
 :math:`LB_i > T`, :math:`T` the smallest upper bound or exact :math:`D` found so far, has :math:`D_i > \\min_k D_k`:
-it is never the chosen one, nor tied with it. The bounds come from about 16 index-uniform columns per candidate, then
+it is never the chosen one, nor tied with it. The bounds come from 8 index-uniform columns per candidate, then
 from "hot" columns: the columns where :math:`|V|` peaks for a few candidates of smallest :math:`LB`, computed exactly
 (neighbouring candidates mostly peak at the same data points); what survives is computed exactly. The exact
 distances are bitwise those of the full scan (the per-element formula does not depend on the blocks), so the chosen
