@@ -13,7 +13,10 @@ Theorem 2's exact factor (``proofs/dexter_theorem2.py``), the full-batch criteri
 ``derived`` are this package's own: ``dexter.sandwich`` (AM–GM, ``proofs/dexter_sandwich.py``),
 ``dexter.certificate`` (``proofs/dexter_certificate.py``), ``dexter.theorem1.strong``
 (:math:`\\rho(T) \\ge r`, proved on the construction in ``proofs/dexter_theorem1.py``, observed on
-general families) and the Monte Carlo cross-checks of the exact operator.
+general families) and the Monte Carlo cross-checks of the exact operator. The ``dexter.enumerated.*`` rows check
+the operator (on its explicit and secular routes) and the closed forms the proofs return against every batch
+enumerated, ``dexter.gd_criterion_iterated`` the full-batch criterion against gradient descent's step map, and
+``dexter.coherence_definition`` the coherence against Definition 1 with dense matrix square roots.
 """
 
 from __future__ import annotations
