@@ -34,10 +34,14 @@ def add_parser(subparsers):
     p.add_argument("--min-evals", type=_min_evals, default=10,
                    help="skip (and list) layers with fewer eigenvalues (default 10)")
     p.add_argument("--max-evals", type=_min_evals, default=None, help="skip (and list) layers with more eigenvalues")
-    p.add_argument("--min-tail", type=_min_tail, default=50, help="minimum power-law tail size (default 50)")
-    p.add_argument("--convention", choices=("ww", "hill"), default="ww", help="tail counting convention")
-    p.add_argument("--ecdf", choices=("two-sided", "left"), default="two-sided",
-                   help="KS convention ('left' reproduces the powerlaw package)")
+    p.add_argument("--estimator", choices=("ww", "strict"), default="ww",
+                   help="power-law fit: WeightWatcher's WWFit (default) or the stricter fit (tail >= 50, two-sided KS, "
+                        "relative cut)")
+    p.add_argument("--min-tail", type=_min_tail, default=None,
+                   help="minimum power-law tail size (default: the estimator's, 2 for ww, 50 for strict)")
+    p.add_argument("--convention", choices=("ww", "hill"), default=None, help="tail counting convention (default ww)")
+    p.add_argument("--ecdf", choices=("two-sided", "left"), default=None,
+                   help="KS convention (default: the estimator's; 'left' is WeightWatcher's and the powerlaw package's)")
     p.add_argument("--bootstrap", type=_nonneg, default=200, help="bootstrap replicates for the alpha CI (0: none)")
     p.add_argument("--normalize", action="store_true", help="ESD of W^T W / N instead of W^T W")
     p.add_argument("--method", choices=("gram", "svd"), default="gram", help="how eigenvalues are computed")
@@ -80,7 +84,7 @@ def run(args) -> int:
         results = diagnose_layers(layers, rng=args.seed, min_tail=args.min_tail, convention=args.convention,
                                   ecdf=args.ecdf, bootstrap=args.bootstrap, normalize=args.normalize,
                                   method=args.method, conv=args.conv, min_evals=args.min_evals,
-                                  max_evals=args.max_evals)
+                                  max_evals=args.max_evals, estimator=args.estimator)
     except ValueError as exc:  # name the file: the library names only the layer
         raise ValueError(f"FILE {args.file!r}: {exc}") from None
     records = [r.record() for r in results]

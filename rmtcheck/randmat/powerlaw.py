@@ -9,7 +9,8 @@ fixed threshold), :func:`hill_alpha` (Hill's top-:math:`k` estimator), and the o
 
 .. rubric:: The CSN fit
 
-Eigenvalues :math:`\\le 10^{-5}\\lambda_{\\max}` are dropped (``drop_rtol``). For every candidate
+Eigenvalues at or below the estimator's cut are dropped (:math:`10^{-5}` under ``"ww"``, :math:`10^{-5}\\lambda_{\\max}`
+under ``"strict"``; ``drop_atol``, ``drop_rtol``). For every candidate
 :math:`x_{\\min} = \\lambda_{(i)}` (ascending order) with at least ``min_tail`` tail points the
 continuous MLE and the KS distance are computed, and the :math:`x_{\\min}` of smallest KS distance is
 chosen ([1]_, Sec. 3.1 for the estimator and its standard error, Sec. 3.3 for :math:`x_{\\min}`):
@@ -34,9 +35,12 @@ largest is an :math:`x_{\\min}` candidate (no minimum tail beyond 2 points), the
 :math:`D` chosen; ``"strict"`` is this package's stricter fit — a minimum tail of 50 points, the two-sided KS
 supremum and a *relative* cut :math:`10^{-5}\\lambda_{\\max}` (and a bootstrap CI on request). They differ most on
 spectra with a hard edge (a Gaussian 500 x 250 matrix: median :math:`\\alpha` near 9 under ``"ww"``, near 4.3
-under ``"strict"``). ``estimator=None`` (default) keeps the individual options below (``"strict"``'s values).
+under ``"strict"``). ``"ww"`` is the default, so that :math:`\\hat\\alpha` is the number WeightWatcher users
+compare with; ``"strict"`` is the option for a fit whose tail is long enough for its standard error to mean
+something. An option given explicitly (``min_tail``, ``ecdf``, ``convention``, the cut) overrides the
+estimator's value for it.
 
-*ECDF conventions* (``ecdf``): ``"two-sided"`` (default) is the exact KS supremum, checking both
+*ECDF conventions* (``ecdf``): ``"two-sided"`` (``"strict"``'s) is the exact KS supremum, checking both
 sides of every jump, :math:`\\max_r \\max(P_r - r/n, (r+1)/n - P_r)`; ``"left"`` uses
 :math:`|P_r - r/n|` only, which is what the ``powerlaw`` package (and so WeightWatcher) computes. They
 differ by at most :math:`1/n`.
@@ -222,10 +226,10 @@ def _positive_sorted(evals, drop_rtol=_DROP_RTOL, drop_atol=None) -> np.ndarray:
     return ev[ev > (drop_atol if drop_atol is not None else drop_rtol * ev[-1])]
 
 
-def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = "two-sided",
+def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = None, ecdf: str | None = None,
                  xmin=None, bootstrap: int = 0, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin",
-                 rng=None, drop_rtol: float = _DROP_RTOL, *, drop_atol: float | None = None,
-                 estimator: str | None = None, scan: str = "auto") -> PowerLawFit:
+                 rng=None, drop_rtol: float | None = None, *, drop_atol: float | None = None,
+                 estimator: str = "ww", scan: str = "auto") -> PowerLawFit:
     """CSN power-law fit of an ESD with the vectorised :math:`x_{\\min}` scan.
 
     See the module docstring for the estimator, the conventions and the bootstrap.
@@ -233,17 +237,18 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
     Parameters
     ----------
     evals : array_like, 1-D
-        Eigenvalues (order irrelevant, ``>= 0`` up to round-off); those :math:`\\le` ``drop_rtol * max``
-        are dropped.
-    min_tail : int, default 50
-        Minimum number of tail points (``>= 2``). The default keeps the standard error
-        :math:`(\\hat\\alpha - 1)/\\sqrt{n}` below about :math:`(\\hat\\alpha - 1)/7`. When fewer points remain
-        after the drop, the effective minimum is all of them (a single candidate, the smallest
-        eigenvalue); ``PowerLawFit.min_tail`` reports the value used.
-    convention : {"ww", "hill"}, default "ww"
-        Tail counting convention (module docstring).
-    ecdf : {"two-sided", "left"}, default "two-sided"
-        KS convention; ``"left"`` reproduces the ``powerlaw`` package.
+        Eigenvalues (order irrelevant, ``>= 0`` up to round-off); those at or below the estimator's cut are
+        dropped.
+    min_tail : int, optional
+        Minimum number of tail points (``>= 2``; the estimator's by default: 2 for ``"ww"``, 50 for ``"strict"``,
+        which keeps the standard error :math:`(\\hat\\alpha - 1)/\\sqrt{n}` below about :math:`(\\hat\\alpha - 1)/7`).
+        When fewer points remain after the drop, the effective minimum is all of them (a single candidate, the
+        smallest eigenvalue); ``PowerLawFit.min_tail`` reports the value used.
+    convention : {"ww", "hill"}, optional
+        Tail counting convention (module docstring; ``"ww"`` for both estimators).
+    ecdf : {"two-sided", "left"}, optional
+        KS convention (the estimator's by default: ``"left"`` for ``"ww"``, as the ``powerlaw`` package and
+        WeightWatcher; ``"two-sided"`` for ``"strict"``).
     xmin : float, optional
         Fix :math:`x_{\\min}` (the largest candidate :math:`\\le` ``xmin`` is used) instead of scanning.
     bootstrap : int, default 0
@@ -254,13 +259,15 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
         Keep :math:`x_{\\min}` or redo the scan on every replicate.
     rng : None, int, SeedSequence or Generator, optional
         Randomness of the bootstrap.
-    drop_rtol : float, default 1e-5
-        Relative cut below which eigenvalues are treated as zero.
+    drop_rtol : float, optional
+        A relative cut: eigenvalues ``<= drop_rtol * max`` are dropped (``"strict"``'s 1e-5 by default).
     drop_atol : float, optional
-        An absolute cut instead (keyword-only): eigenvalues ``<= drop_atol`` are dropped (WeightWatcher's 1e-5).
-    estimator : {"ww", "strict"}, optional
-        A named estimator (keyword-only; module docstring): fixes ``min_tail``, ``ecdf``, ``convention`` and the
-        cut, overriding those arguments. ``"ww"`` reproduces WeightWatcher's ``WWFit``.
+        An absolute cut (keyword-only): eigenvalues ``<= drop_atol`` are dropped (``"ww"``'s 1e-5 by default, as
+        WeightWatcher). Given both, the absolute cut applies.
+    estimator : {"ww", "strict"}, default "ww"
+        The named estimator (keyword-only; module docstring) whose ``min_tail``, ``ecdf``, ``convention`` and cut
+        are the defaults of the arguments above; an argument given explicitly overrides its preset value.
+        ``"ww"`` with no override is WeightWatcher's ``WWFit`` exactly.
     scan : {"auto", "full", "pruned"}, default "auto"
         The :math:`x_{\\min}` scan (keyword-only; module docstring): ``"full"`` computes every candidate's KS
         distance (:math:`O(n^2)`); ``"pruned"`` skips the candidates proved non-minimal (NaN in ``ks_curve``) and
@@ -306,12 +313,20 @@ def fit_powerlaw(evals, min_tail: int = 50, convention: str = "ww", ecdf: str = 
     >>> [round(c, 2) for c in fit.ci]
     [2.91, 3.08]
     """
-    if estimator is not None:
-        if estimator not in ESTIMATORS:
-            raise ValueError(f"estimator must be one of {sorted(ESTIMATORS)} or None; got {estimator!r}")
-        preset = ESTIMATORS[estimator]
-        min_tail, ecdf, convention = preset["min_tail"], preset["ecdf"], preset["convention"]
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {sorted(ESTIMATORS)}; got {estimator!r}")
+    preset = ESTIMATORS[estimator]
+    min_tail = preset["min_tail"] if min_tail is None else min_tail
+    ecdf = preset["ecdf"] if ecdf is None else ecdf
+    convention = preset["convention"] if convention is None else convention
+    if drop_atol is None and drop_rtol is None:
         drop_rtol, drop_atol = preset.get("drop_rtol", _DROP_RTOL), preset.get("drop_atol")
+    elif drop_rtol is None:
+        drop_rtol = _DROP_RTOL  # (unused: the absolute cut applies)
+    if drop_rtol is not None:
+        drop_rtol = float(drop_rtol)
+        if not (np.isfinite(drop_rtol) and drop_rtol >= 0):
+            raise ValueError(f"drop_rtol must be a finite number >= 0; got {drop_rtol!r}")
     if drop_atol is not None:
         drop_atol = float(drop_atol)
         if not (np.isfinite(drop_atol) and drop_atol >= 0):

@@ -42,8 +42,10 @@ its reference implementation WeightWatcher (open-source software by CalculatedCo
   log α-norm :math:`\\log_{10}\\sum_i \\lambda_i^{\\hat\\alpha}` (computed with log-sum-exp), all on the ESD in
   the chosen normalisation. **Flag** from heuristic bands (``bands=(2, 6)``): :math:`\\hat\\alpha < 2`
   ``"over-trained"``, :math:`\\hat\\alpha > 6` ``"under-trained"``, otherwise ``"well-trained"``. These
-  bands are WeightWatcher's rules of thumb, not theorems: a Gaussian (untrained) matrix is typically
-  flagged ``"well-trained"`` (verified statement ``spectral.gaussian_large_alpha``).
+  bands are WeightWatcher's rules of thumb, not theorems: a Gaussian (untrained) matrix gets
+  :math:`\\hat\\alpha > 6` on most draws under WeightWatcher's estimator (the default) but
+  :math:`\\hat\\alpha < 6` under ``estimator="strict"``, so its flag depends on the estimator (verified
+  statement ``spectral.gaussian_large_alpha``).
 
 References
 ----------
@@ -763,7 +765,7 @@ def spectrum_summary(results) -> dict:
     >>> W = np.random.default_rng(0).standard_normal((400, 200))
     >>> s = spectrum_summary(diagnose_layers({"a": W, "b": W[:5, :3]}, rng=0, bootstrap=0))
     >>> s["n_layers"], s["n_fitted"], s["n_skipped"], s["flags"]
-    (2, 1, 1, {'well-trained': 1, 'skipped': 1})
+    (2, 1, 1, {'under-trained': 1, 'skipped': 1})
     """
     recs = [r.record() for r in results]
     fitted = [r for r in recs if r["alpha"] is not None]
@@ -777,11 +779,11 @@ def spectrum_summary(results) -> dict:
     return out
 
 
-def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecdf: str = "two-sided",
+def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | None = None, ecdf: str | None = None,
              bootstrap: int = 200, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin", rng=None,
              normalize: bool = False, method: str = "gram", mp_method: str = "ks", spike_sigmas: float = 4.0,
              bands=(2.0, 6.0), conv: str = "slices", min_evals: int = 10, max_evals: int | None = None,
-             layer_id: int = 0) -> LayerSpectrum:
+             layer_id: int = 0, estimator: str = "ww") -> LayerSpectrum:
     """Full spectral diagnostic of one weight matrix.
 
     Computes the ESD (:func:`esd`), the Marchenko–Pastur bulk fit (:func:`fit_mp`), the CSN power-law fit
@@ -794,9 +796,9 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
         Weight matrix (:func:`as_matrix`); ``max(shape) >= 2``.
     name : str, default "W"
         Layer name.
-    min_tail, convention, ecdf, bootstrap, ci_level, bootstrap_mode, rng : see fit_powerlaw
-        Passed to :func:`~rmtcheck.randmat.powerlaw.fit_powerlaw` (defaults ``50``, ``"ww"``,
-        ``"two-sided"``, ``200``, ``0.95``, ``"fixed-xmin"``, ``None``).
+    min_tail, convention, ecdf, bootstrap, ci_level, bootstrap_mode, rng, estimator : see fit_powerlaw
+        Passed to :func:`~rmtcheck.randmat.powerlaw.fit_powerlaw` (defaults: the ``"ww"`` estimator's options,
+        WeightWatcher's; ``200``, ``0.95``, ``"fixed-xmin"``, ``None``, ``"ww"``).
     normalize : bool, default False
         ESD of :math:`W^\\top W/N` instead of :math:`W^\\top W`.
     method : {"gram", "svd"}, default "gram"
@@ -834,13 +836,17 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
 
     Examples
     --------
-    A Gaussian matrix: no spike, and the heuristic bands call it ``"well-trained"``:
+    A Gaussian matrix: no spike; WeightWatcher's estimator fits the hard edge of its spectrum with a large
+    :math:`\\hat\\alpha`, so the heuristic bands call it ``"under-trained"`` (the stricter estimator's long tail
+    calls the same matrix ``"well-trained"``: the bands are rules of thumb, module docstring):
 
     >>> import numpy as np
     >>> W = np.random.default_rng(0).standard_normal((400, 200))
     >>> d = diagnose(W, bootstrap=0)
     >>> d.flag, d.mp.n_spikes, round(d.mp.scale, 2)
-    ('well-trained', 0, 1.01)
+    ('under-trained', 0, 1.01)
+    >>> diagnose(W, bootstrap=0, estimator="strict").flag
+    'well-trained'
     """
     min_evals = check_int(min_evals, "min_evals", 10)
     if max_evals is not None:
@@ -860,7 +866,7 @@ def diagnose(W, name: str = "W", min_tail: int = 50, convention: str = "ww", ecd
     else:
         try:
             pl = fit_powerlaw(ev, min_tail=min_tail, convention=convention, ecdf=ecdf, bootstrap=bootstrap,
-                              ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=rng)
+                              ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=rng, estimator=estimator)
         except TooFewEigenvalues as exc:
             why = str(exc).replace("evals has only", "only", 1).replace("evals must", "a fit needs", 1)
             why = why.replace("evals has", "", 1).strip()
@@ -993,7 +999,7 @@ def diagnose_layers(layers, rng=None, **kwargs) -> list[LayerSpectrum]:
     >>> W = np.random.default_rng(0).standard_normal((400, 200))
     >>> res = diagnose_layers({"fc1": W, "fc2": W[:300, :150], "b": np.zeros(5)}, rng=0, bootstrap=0)
     >>> [(r.name, r.flag) for r in res]
-    [('fc1', 'well-trained'), ('fc2', 'well-trained')]
+    [('fc1', 'under-trained'), ('fc2', 'under-trained')]
     """
     named = as_layers(layers)
     gen = as_generator(rng)

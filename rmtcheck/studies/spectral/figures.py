@@ -77,8 +77,7 @@ def spectral_layers(out_dir, quick=False, seed=0):
     """
 
     layers = _example_layers(quick, seed)
-    res = [diagnose(W, name=k, bootstrap=0 if quick else 200, rng=seed, min_tail=max(5, min(50, min(W.shape) // 3)))
-           for k, W in layers.items()]
+    res = [diagnose(W, name=k, bootstrap=0 if quick else 200, rng=seed) for k, W in layers.items()]
     data = {}
     with style() as plt:
         fig, axes = plt.subplots(2, len(res), figsize=(3.2 * len(res), 5.6))
@@ -151,7 +150,7 @@ def spectral_alpha_xmin(out_dir, quick=False, seed=0):
     with style() as plt:
         fig, axes = plt.subplots(2, 1, figsize=(5.5, 5.5), sharex=False)
         for j, (k, W) in enumerate(layers.items()):
-            f = fit_powerlaw(esd(W), min_tail=max(5, min(50, min(W.shape) // 3)))
+            f = fit_powerlaw(esd(W), scan="full")  # WeightWatcher's estimator; the whole KS curve is drawn
             q = np.arange(f.xmins.size) / max(1, f.xmins.size - 1)
             axes[0].plot(f.xmins, f.alphas, label=k)
             axes[0].plot(f.xmin, f.alpha, "o", c=axes[0].lines[-1].get_color())

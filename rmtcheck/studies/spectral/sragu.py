@@ -196,7 +196,9 @@ def layer_alphas(params, min_tail=None) -> np.ndarray:
         ev = esd(W)
         mt = max(5, min(W.shape) // 3) if min_tail is None else int(min_tail)
         try:
-            out.append(fit_powerlaw(ev, min_tail=mt).alpha)
+            # the strict estimator with a tail of a third of the layer (small MLP layers: WeightWatcher's tail of
+            # 2 points makes alpha, and so the SRAGU weights, noise); its results were calibrated with it
+            out.append(fit_powerlaw(ev, min_tail=mt, estimator="strict").alpha)
         except ValueError:
             out.append(np.nan)
     return np.asarray(out, dtype=float)
