@@ -164,7 +164,7 @@ MUTANTS: list[Mutant] = [
       "val = np.sqrt(np.clip((b - xs) * (xs - a), 0.0, None)) / (self._norm(q) * xs)",
       "val = np.sqrt(np.clip((b - xs) * (xs - a), 0.0, None)) / self._norm(q)",
       "closed-form", "Marchenko-Pastur density without its 1/x factor"),
-    M("powerlaw-alpha-plus-one", "rmtcheck/randmat/powerlaw.py",
+    M("powerlaw-alpha-plus-one", "rmtcheck/randmat/_ks_scan.py",
       "1.0 + m / np.where(logsum > 0, logsum, 1.0)", "m / np.where(logsum > 0, logsum, 1.0)",
       "closed-form", "power-law MLE alpha = m / sum log(x/xmin), the 1 + dropped"),
     M("powerlaw-stderr", "rmtcheck/randmat/powerlaw.py",
