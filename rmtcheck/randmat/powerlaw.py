@@ -50,7 +50,7 @@ differ by at most :math:`1/n`.
 (blocks of candidates at once), with no refit loop; ``test_scan_matches_brute_force`` checks it
 against a per-candidate refit.
 
-*Pruned scan* [derived] (``scan``): the exact scan is :math:`O(n^2)` (2.6 s at 20,000 eigenvalues). With
+*Pruned scan* [derived] (``scan``): the exact scan is :math:`O(n^2)` (0.5-0.8 s at 20,000 eigenvalues). With
 :math:`E_{ij} = (\\lambda_j/\\lambda_i)^{1-\\hat\\alpha_i}` and :math:`V_{ij} = E_{ij} + (j - n)/m_i` (tail column
 :math:`j`, tail size :math:`m_i`), :math:`D_i = \\max(-\\min_j V_{ij}, \\max_j V_{ij} + e/m_i)` (:math:`e = 1` two-sided,
 0 left). The same extremes over a subset of columns, with the same floating-point formula per element, are a lower
@@ -64,9 +64,10 @@ from "hot" columns: the columns where :math:`|V|` peaks for a few candidates of 
 distances are bitwise those of the full scan (the per-element formula does not depend on the blocks), so the chosen
 :math:`x_{\\min}`, :math:`\\hat\\alpha`, :math:`D` and tail size are identical to the full scan's; ``ks_curve`` holds
 NaN for the candidates proved non-minimal. ``scan="auto"`` (default) prunes from :data:`PRUNE_FROM` eigenvalues on,
-where it is already several times faster (about 1.5 ms against 10 ms at 2,000, 5 ms against 2.6 s at 20,000,
-0.05 s against about 300 s at 200,000); ``tests/randmat/test_powerlaw_pruned_scan.py`` checks the equality
-(property tests on Pareto, Student-t and Gaussian ESDs, ties, both conventions and ECDFs).
+where it is already several times faster (``benchmarks/bench_spectral.py``, ``estimator="ww"``: 1-2 ms against
+8-10 ms at 2,000 eigenvalues, 5-6 ms against 0.55-0.76 s at 20,000, 66 ms against 168 s at 200,000; 130 to 3,200
+times faster than the ``powerlaw`` package's ``Fit``, with the same choice). ``tests/randmat/test_powerlaw_pruned_scan.py``
+checks the equality (property tests on Pareto, Student-t and Gaussian ESDs, ties, both conventions and ECDFs).
 
 *Bootstrap CI* [derived]: ``bootstrap_mode="fixed-xmin"`` (default) resamples the eigenvalues with
 replacement, keeps :math:`x_{\\min}` and refits :math:`\\hat\\alpha` (vectorised over replicates;
