@@ -73,7 +73,7 @@ def assert_same_choice(x, **kw):
     assert np.array_equal(pruned.ks_curve[done], full.ks_curve[done])
     # NaN only where proved non-minimal: strictly above the minimum of the full curve
     assert np.all(full.ks_curve[~done] > full.ks_distance)
-    assert np.all(np.isnan(full.ks_curve) == np.zeros_like(done))
+    assert not np.isnan(full.ks_curve).any()
     return full, pruned
 
 
@@ -134,6 +134,33 @@ def test_ks_rows_is_independent_of_the_blocks():
     out, jmax, jmin = K.ks_rows(L, idx[100:400:3], ab, inv_m, 0, 1.0, where=True)
     assert np.array_equal(out, D[100:400:3])
     assert np.all(jmax >= idx[100:400:3]) and np.all(jmin >= idx[100:400:3])
+
+
+@pytest.mark.parametrize("kind", ["pareto", "student-t", "ties", "mixture"])
+@pytest.mark.parametrize("ecdf", ["left", "two-sided"])
+def test_nan_entries_are_exactly_the_pruned_candidates(kind, ecdf):
+    # the rows the pruned scan computes exactly (recorded at ks_rows) are its non-NaN entries; the others are NaN and
+    # strictly above the minimum of the full scan
+    x = _spectrum(kind, 1500, 11, 2.5)
+    L = np.log(np.sort(x))
+    computed = []
+    real = K.ks_rows
+
+    def recording(L_, rows, *a, **kw):
+        computed.extend(int(r) for r in rows)
+        return real(L_, rows, *a, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(K, "ks_rows", recording)
+        idx, alphas, D, m = K.scan(L, 0, 2, ecdf, pruned=True)
+    _, _, Dfull, _ = K.scan(L, 0, 2, ecdf)
+    nan = np.isnan(D)
+    assert nan.any()  # it pruned
+    assert len(computed) == len(set(computed))  # each candidate computed at most once
+    assert sorted(computed) == sorted(np.flatnonzero(~nan & np.isfinite(alphas)).tolist())
+    assert np.array_equal(D[~nan], Dfull[~nan])
+    assert np.all(Dfull[nan] > Dfull.min())
+    assert np.nanargmin(D) == np.argmin(Dfull)
 
 
 def test_auto_prunes_from_prune_from():
