@@ -31,6 +31,9 @@ def add_parser(subparsers):
                    help="with --json: print {layers, summary} (the table always ends with the model summary)")
     p.add_argument("--conv", choices=("slices", "flatten"), default="slices",
                    help="conv kernels: one matrix per receptive-field position (WeightWatcher, default) or reshaped")
+    p.add_argument("--best-fit", action="store_true",
+                   help="also compare the tail with the truncated power law, lognormal and exponential (Vuong's "
+                        "likelihood-ratio test) and report best_fit with its p-value (0.1-1 s a layer)")
     p.add_argument("--min-evals", type=_min_evals, default=10,
                    help="skip (and list) layers with fewer eigenvalues (default 10)")
     p.add_argument("--max-evals", type=_min_evals, default=None, help="skip (and list) layers with more eigenvalues")
@@ -84,7 +87,7 @@ def run(args) -> int:
         results = diagnose_layers(layers, rng=args.seed, min_tail=args.min_tail, convention=args.convention,
                                   ecdf=args.ecdf, bootstrap=args.bootstrap, normalize=args.normalize,
                                   method=args.method, conv=args.conv, min_evals=args.min_evals,
-                                  max_evals=args.max_evals, estimator=args.estimator)
+                                  max_evals=args.max_evals, estimator=args.estimator, best_fit=args.best_fit)
     except ValueError as exc:  # name the file: the library names only the layer
         raise ValueError(f"FILE {args.file!r}: {exc}") from None
     records = [r.record() for r in results]

@@ -73,6 +73,7 @@ import numpy as np
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_magnitude
 from rmtcheck.randmat import marchenko_pastur as _mp_frozen  # noqa: F401  (caches the function on the package)
+from rmtcheck.randmat._ww_metrics import WW_ALIASES, spectrum_summary, ww_metrics
 from rmtcheck.randmat.marchenko_pastur import mp_edges, tracy_widom_edge
 from rmtcheck.randmat.powerlaw import PowerLawFit, TooFewEigenvalues, fit_powerlaw
 
@@ -664,7 +665,8 @@ class LayerSpectrum:
             quantities (:data:`WW_ALIASES`: ``D``, ``sigma``, ``num_pl_spikes``, ``num_evals``, ``warning``,
             empty for a well-trained layer as in WeightWatcher); and WeightWatcher's further metrics
             (:func:`ww_metrics`): ``layer_id``, ``layer_type``, ``rf``, ``xmax``, ``norm``, ``log_norm``,
-            ``spectral_norm``, ``matrix_rank``, ``entropy``, ``mp_softrank``.
+            ``spectral_norm``, ``matrix_rank``, ``entropy``, ``mp_softrank``; ``best_fit``, ``best_fit_p`` and
+            ``tail_comparison`` (``None`` unless :func:`diagnose` ran with ``best_fit=True``).
         """
         pl = self.powerlaw
         rec = {"name": self.name, "shape": list(self.shape), "alpha": None, "xmin": None, "ks_distance": None,
@@ -685,105 +687,15 @@ class LayerSpectrum:
         rec.update(layer_id=self.layer_id, layer_type=self.layer_type, rf=self.rf,
                    xmax=None if pl is None else float(self.eigenvalues[-1]))
         rec.update(ww_metrics(self.eigenvalues, None if self.mp is None else self.mp.edge))
+        rec.update({k: self.extra.get(k) for k in ("best_fit", "best_fit_p", "tail_comparison")})
         return rec
-
-
-#: WeightWatcher's column names of the quantities :meth:`LayerSpectrum.record` also reports under this package's.
-WW_ALIASES = {"D": "ks_distance", "sigma": "alpha_stderr", "num_pl_spikes": "n_tail", "num_evals": "n_eigenvalues"}
-
-
-def ww_metrics(evals, mp_edge: float | None = None) -> dict:
-    """WeightWatcher's norm and rank metrics of an ESD.
-
-    With :math:`\\lambda_i` the ESD (eigenvalues of :math:`W^\\top W`, pooled over slices):
-    ``norm`` :math:`= \\sum_i\\lambda_i = \\|W\\|_F^2`, ``log_norm`` :math:`= \\log_{10}` of it,
-    ``spectral_norm`` :math:`= \\lambda_{\\max}`, ``matrix_rank`` the number of eigenvalues above
-    :math:`\\lambda_{\\max}\\, M\\, \\epsilon` (NumPy's ``matrix_rank`` rule in eigenvalue terms, :math:`\\epsilon` the
-    float64 epsilon, :math:`M` the ESD size), ``entropy`` the spectral entropy
-    :math:`-\\sum_i p_i\\ln p_i / \\ln R`, :math:`p_i = \\lambda_i/\\sum_j\\lambda_j` over the :math:`R` =
-    ``matrix_rank`` retained eigenvalues (1 for a flat spectrum, 0 for rank one; [1]_), and ``mp_softrank``
-    :math:`= \\lambda_+/\\lambda_{\\max}`, the Marchenko–Pastur bulk edge over the largest eigenvalue (``None``
-    without a bulk fit).
-
-    Parameters
-    ----------
-    evals : array_like, 1-D
-        The ESD.
-    mp_edge : float, optional
-        Bulk edge :math:`\\lambda_+` of :func:`fit_mp`.
-
-    Returns
-    -------
-    dict
-        ``norm``, ``log_norm``, ``spectral_norm``, ``matrix_rank``, ``entropy``, ``mp_softrank`` (NaN where the
-        ESD has no positive eigenvalue).
-
-    References
-    ----------
-    .. [1] C. H. Martin and M. W. Mahoney (2021), "Implicit Self-Regularization in Deep Neural Networks:
-       Evidence from Random Matrix Theory and Implications for Learning", Journal of Machine Learning
-       Research 22(165), 1–73 [martin2021] (matrix entropy, MP soft rank).
-
-    Examples
-    --------
-    >>> m = ww_metrics([1.0, 1.0, 1.0, 1.0], mp_edge=2.0)
-    >>> m["norm"], m["matrix_rank"], round(m["entropy"], 12), m["mp_softrank"]
-    (4.0, 4, 1.0, 2.0)
-    """
-    ev = np.clip(as_finite_array(evals, "evals", ndim=1), 0.0, None)
-    top = float(ev.max()) if ev.size else 0.0
-    if top <= 0:
-        nan = float("nan")
-        return {"norm": 0.0, "log_norm": nan, "spectral_norm": top, "matrix_rank": 0, "entropy": nan,
-                "mp_softrank": nan}
-    kept = ev[ev > top * ev.size * np.finfo(float).eps]
-    p = kept / kept.sum()
-    R = int(kept.size)
-    ent = float(-np.sum(p * np.log(p)) / np.log(R)) if R > 1 else 0.0
-    norm = float(ev.sum())
-    return {"norm": norm, "log_norm": float(np.log10(norm)), "spectral_norm": top, "matrix_rank": R, "entropy": ent,
-            "mp_softrank": None if mp_edge is None else float(mp_edge) / top}
-
-
-def spectrum_summary(results) -> dict:
-    """Model-level summary (WeightWatcher's ``get_summary``): the mean of each layer metric over fitted layers.
-
-    Parameters
-    ----------
-    results : iterable of LayerSpectrum
-
-    Returns
-    -------
-    dict
-        ``alpha``, ``alpha_weighted``, ``log_alpha_norm``, ``log_norm``, ``log_spectral_norm``, ``stable_rank``,
-        ``mp_softrank`` (means over the layers that were fitted; NaN when none was), ``n_layers``,
-        ``n_fitted``, ``n_skipped`` and ``flags`` (layer count per flag).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> W = np.random.default_rng(0).standard_normal((400, 200))
-    >>> s = spectrum_summary(diagnose_layers({"a": W, "b": W[:5, :3]}, rng=0, bootstrap=0))
-    >>> s["n_layers"], s["n_fitted"], s["n_skipped"], s["flags"]
-    (2, 1, 1, {'under-trained': 1, 'skipped': 1})
-    """
-    recs = [r.record() for r in results]
-    fitted = [r for r in recs if r["alpha"] is not None]
-    keys = ("alpha", "alpha_weighted", "log_alpha_norm", "log_norm", "log_spectral_norm", "stable_rank",
-            "mp_softrank")
-    out = {k: (float(np.mean([r[k] for r in fitted])) if fitted else float("nan")) for k in keys}
-    flags: dict = {}
-    for r in recs:
-        flags[r["flag"]] = flags.get(r["flag"], 0) + 1
-    out.update(n_layers=len(recs), n_fitted=len(fitted), n_skipped=len(recs) - len(fitted), flags=flags)
-    return out
 
 
 def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | None = None, ecdf: str | None = None,
              bootstrap: int = 200, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin", rng=None,
              normalize: bool = False, method: str = "gram", mp_method: str = "ks", spike_sigmas: float = 4.0,
              bands=(2.0, 6.0), conv: str = "slices", min_evals: int = 10, max_evals: int | None = None,
-             layer_id: int = 0, estimator: str = "ww") -> LayerSpectrum:
+             layer_id: int = 0, estimator: str = "ww", best_fit: bool = False) -> LayerSpectrum:
     """Full spectral diagnostic of one weight matrix.
 
     Computes the ESD (:func:`esd`), the Marchenko–Pastur bulk fit (:func:`fit_mp`), the CSN power-law fit
@@ -819,6 +731,10 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
         limit by default).
     layer_id : int, default 0
         Position of the layer in its model (recorded).
+    best_fit : bool, default False
+        Also compare the power-law tail with the truncated power law, the lognormal and the exponential by
+        likelihood ratio (:func:`rmtcheck.randmat.compare_tail`, Vuong's test; 0.1-1 s a layer) and record
+        ``best_fit``, ``best_fit_p`` and ``tail_comparison``.
 
     Returns
     -------
@@ -877,9 +793,19 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
             log_alpha_norm=float("nan"), flag=SKIPPED, extra={"skipped": why})
     mpf = fit_mp(ev, X.shape[0], X.shape[1], normalized=normalize, method=mp_method, spike_sigmas=spike_sigmas)
     a = pl.alpha
+    extra = {}
+    if best_fit:
+        from rmtcheck.randmat._tail_compare import best_fit as _decide
+        from rmtcheck.randmat._tail_compare import compare_tail
+
+        comp = compare_tail(ev, pl.xmin)
+        law, p = _decide(comp)
+        extra = {"best_fit": law, "best_fit_p": p,
+                 "tail_comparison": {k: {"R": v["R"], "p": v["p"]} for k, v in comp.items() if k != "power_law"}}
     return LayerSpectrum(
         **common, mp=mpf, powerlaw=pl, stable_rank=stable_rank(ev), log_spectral_norm=log_spectral_norm(ev),
         alpha_weighted=alpha_weighted(a, ev), log_alpha_norm=log_alpha_norm(a, ev), flag=flag(a, bands),
+        extra=extra,
     )
 
 
@@ -1040,5 +966,7 @@ def spectrum_table(results) -> str:
         shp = "x".join(str(s) for s in r.shape)
         lines.append(f"{r.name[:20]:<20} {shp:>11} {pl.alpha:7.3f} {pl.alpha_stderr:6.3f} {ci:>15} "
                      f"{pl.xmin:10.4g} {pl.ks_distance:6.3f} {pl.n_tail:6d} {r.stable_rank:7.2f} "
-                     f"{r.mp.edge:10.4g} {r.mp.n_spikes:6d}  {r.flag}")
+                     f"{r.mp.edge:10.4g} {r.mp.n_spikes:6d}  {r.flag}"
+                     + (f"  best fit: {r.extra['best_fit']} (p={r.extra['best_fit_p']:.2g})" if "best_fit" in r.extra
+                        else ""))
     return "\n".join(lines)
