@@ -26,8 +26,8 @@ COMMANDS = (
     ("ascent", "ascent", "descent–ascent unlearning in logistic regression (Ascent Fails to Forget)"),
     ("paper", "paper", "regenerate paper/generated/*.tex from verify + figures + sweeps and build paper/main.pdf"),
     ("preflight", "preflight", "will a gradient-ascent unlearning run forget, stay or collapse?"),
-    ("spectrum", "spectrum", "ESD, Marchenko-Pastur fit and power-law exponent of weight matrices in a .npy/.npz "
-     "file"),
+    ("spectrum", "spectrum", "ESD, Marchenko-Pastur fit and power-law exponent of the weight matrices of a .npy, "
+     ".npz, .safetensors or .pt file"),
     ("sragu", "sragu", "AGU/SRAGU unlearning vs baselines against a retrained gold model (scikit-learn data)"),
     ("sweep", "sweep", "run experiment grids on a process pool or a Dask cluster, resumably"),
 )

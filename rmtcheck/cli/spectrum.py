@@ -22,7 +22,8 @@ from rmtcheck.cli._inputs import _int, load_arrays, seed_int
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "spectrum",
-        help="ESD, Marchenko-Pastur fit and power-law exponent of weight matrices in a .npy/.npz file",
+        help="ESD, Marchenko-Pastur fit and power-law exponent of the weight matrices of a .npy, .npz, .safetensors "
+             "or .pt file",
         description=__doc__.split("\n\n")[1],
     )
     p.add_argument("file", help="a .npy (matrix or stack), .npz (named arrays), .safetensors or .pt/.pth state dict")

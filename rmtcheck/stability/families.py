@@ -464,10 +464,7 @@ class HessianFamily:
             q = np.einsum("ij,ij->i", G @ M, G)
             return (G.T * q) @ G
         if self.is_blocks:
-            R, (n, k, d) = self.rows, (self.n, self.k, self.d)
-            R3 = R.reshape(n, k, d)
-            W = np.einsum("iad,ibd->iab", (R @ M).reshape(n, k, d), R3)  # F_i^T M F_i
-            return R.T @ (W @ R3).reshape(n * k, d)
+            return _sandwich_rows(self.rows, self.n, M)
         if "low_rank" in self._extra:  # dense members of low rank, held as factor rows too (see _attach_low_rank)
             return _sandwich_rows(self._extra["low_rank"], self.n, M)
         n, d = self.n, self.d
