@@ -57,16 +57,16 @@ def main(full: bool = False):
     r = HessianFamily.from_factors(rng.standard_normal((60, 10)))
     f = HessianFamily.from_factors(rng.standard_normal((60, 10)))
     pair_coherence(r, f, alpha=0.1, method="matrix-free")  # load the compiled kernels before timing
-    t_naive, sn = _t(pair_coherence_naive, r, f, 0.1)
-    t_dense, sd = _t(pair_coherence, r, f, 0.1, method="dense", dense_max=4000)
-    t_mf, sm = _t(pair_coherence, r, f, 0.1, method="matrix-free", rtol=1e-9)
+    t_naive, sn = _t(pair_coherence_naive, r, f, alpha=0.1)
+    t_dense, sd = _t(pair_coherence, r, f, alpha=0.1, method="dense", dense_max=4000)
+    t_mf, sm = _t(pair_coherence, r, f, alpha=0.1, method="matrix-free", rtol=1e-9)
     print(f"  N = 3600 distinct: naive (pairs + N x N Gram + eigvalsh) {t_naive:.2f} s, blocks+dense {t_dense:.2f} s "
           f"({t_naive / t_dense:.1f}x), matrix-free {t_mf:.3f} s ({t_naive / t_mf:.0f}x, {sm.matvecs} products); "
           f"sigma_mix {sn:.10g} / {sd.sigma_mix:.10g} / {sm.sigma_mix:.10g}")
     N = 90_000
     print(f"  naive memory at N = {N}: {N * N * 8 / 2**30:.1f} GiB for S alone (+ N d^2 for the pairs)")
     H = dexter_construction(300, 150)
-    t, pc = _t(pair_coherence, H, H, 0.1)
+    t, pc = _t(pair_coherence, H, H, alpha=0.1)
     print(f"  N = 90,000, Hessian-test family (sigma = 150, duplicates merged to {pc.unique_pairs} unique pairs): "
           f"{t:.2f} s, sigma_mix = {pc.sigma_mix:.8g} [{pc.method}]")
     from rmtcheck._lib.pair_kernels import have_numba

@@ -10,8 +10,9 @@ Two back ends compute the same numbers:
 * ``numba`` (optional dependency, ``pip install "rmtcheck[fast]"``): one fused loop, parallel over
   ``i``; each distinct entry is evaluated once and used twice (symmetry), so about half a square root
   per entry.
-* ``numpy``: cache-sized blocks (``block_elems`` entries) applied by a thread pool; about 4 passes
-  over each block, so 6-9 times slower than ``numba`` (measured in ``benchmarks/bench_unlearning.py``).
+* ``numpy``: blocks of ``block_elems`` entries over the same symmetric half, applied by a thread pool; about 5
+  passes over each block, so 4-5 times slower than ``numba`` (measured at N = 90,000 in
+  ``benchmarks/bench_unlearning.py --full``).
 
 The entry is the trace :math:`\\operatorname{Tr}(D_{ij}D_{kl})` of the three-axis identity [derived;
 ``proofs/chang_khanna_three_axis.py``, item 1], with the weights :math:`(1-\\alpha)^2`, :math:`\\alpha^2`,
@@ -101,7 +102,8 @@ def choose_backend(backend: str, pairs: int) -> str:
     return chosen
 
 
-def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 16, workers: int | None = None) -> np.ndarray:
+def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, workers: int | None = None,
+                 count_weights=None, count_tol: float = 0.0):
     """Product with the pair-coherence matrix: ``Y[i, j] = sum_{k,l} sqrt|R_ik + F_jl - C_il - C_kj| Z[k, l]``.
 
     Parameters
@@ -116,14 +118,21 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 16, work
         The vector over pairs, reshaped.
     backend : {"auto", "numba", "numpy"}, default "auto"
         Kernel (keyword-only); both compute the same numbers up to summation order.
-    block_elems : int, default 65536
-        Entries per block of the NumPy back end.
+    block_elems : int, default 262144
+        Entries per block of the NumPy back end (2 MB: measured fastest on 2 cores, N = 90,000).
     workers : int, optional
         Threads of the NumPy back end (default ``min(4, cpu_count)``).
+    count_weights : ndarray of shape (n_r, n_f), optional
+        Pair multiplicities: also return :func:`negative_mass` ``(R, F, C, count_weights, tol=count_tol)``,
+        counted inside the same pass over the entries by the NumPy back end (the numba back end runs its own
+        count, a fraction of a product).
+    count_tol : float, default 0
+        As ``tol`` of :func:`negative_mass`.
 
     Returns
     -------
     ndarray of shape (n_r, n_f)
+        With ``count_weights``: ``(Y, negative mass)``.
 
     Raises
     ------
@@ -142,36 +151,54 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 16, work
     R, F, C = (np.ascontiguousarray(a, dtype=float) for a in (R, F, C))
     Z = np.ascontiguousarray(Z, dtype=float)
     if _resolve(backend) == "numba":
-        return _numba_kernels()[0](R, F, C, Z, _SLOTS)
-    return _np_product(R, F, C, Z, block_elems, workers)
+        Y = _numba_kernels()[0](R, F, C, Z, _SLOTS)
+        if count_weights is None:
+            return Y
+        return Y, negative_mass(R, F, C, count_weights, backend="numba", tol=count_tol)
+    count = None if count_weights is None else (np.ascontiguousarray(count_weights, dtype=float), float(count_tol))
+    Y, mass = _np_product(R, F, C, Z, block_elems, workers, count)
+    return Y if count is None else (Y, mass)
 
 
 _NP_SLOTS = 4  # accumulators of the symmetric NumPy product (fixed, so results do not depend on the thread count)
 
 
-def _np_product(R, F, C, Z, block_elems, workers):
-    # Symmetric half, as the numba kernel: rows (i, j0:j1) against columns (k >= i, l); the block is used for
-    # y_(i, j) (all of it) and, transposed, for y_(k, l) with k > i (the k = i part is its own transpose and is
-    # counted once). Tasks are dealt round-robin to _NP_SLOTS accumulators summed in a fixed order.
+def _np_product(R, F, C, Z, block_elems, workers, count=None):
+    # Symmetric half, as the numba kernel: rows (i, j0:j1) against columns (k >= i, l), in blocks of at most
+    # ``block_elems`` entries (cache-sized: the four passes over a block then stay in cache); a block is used for
+    # y_(i, j) and, transposed, for y_(k, l) with k > i (the k = i part is its own transpose and counted once).
+    # Tasks are dealt round-robin to _NP_SLOTS accumulators summed in a fixed order.
     n_r, n_f = C.shape
     z = Z.ravel()
+    jb = max(1, min(n_f, int(block_elems // n_f)))
     tasks = []
     for i in range(n_r):
-        jb = max(1, min(n_f, int(block_elems // ((n_r - i) * n_f))))
-        tasks += [(i, j0, min(n_f, j0 + jb)) for j0 in range(0, n_f, jb)]
+        kb = max(1, int(block_elems // (jb * n_f)))
+        tasks += [(i, j0, min(n_f, j0 + jb), k0, min(n_r, k0 + kb))
+                  for j0 in range(0, n_f, jb) for k0 in range(i, n_r, kb)]
     Ys = np.zeros((_NP_SLOTS, n_r * n_f))
+    masses = np.zeros(_NP_SLOTS)
     workers = workers or min(4, os.cpu_count() or 1)
+    if count is not None:
+        W, tol = count
+        w = W.ravel()
 
     def run(slot):
         Y = Ys[slot]
-        for i, j0, j1 in tasks[slot::_NP_SLOTS]:
-            b = np.add((R[i, i:][None, :] - C[i:, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :])
+        for i, j0, j1, k0, k1 in tasks[slot::_NP_SLOTS]:
+            b = np.add((R[i, k0:k1][None, :] - C[k0:k1, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :])
+            if count is not None:  # negative traces of the block: the k = i part once, the mirrored part twice
+                neg = (b < -tol).reshape(j1 - j0, -1)
+                cut = n_f if k0 == i else 0
+                wk = w[k0 * n_f:k1 * n_f]
+                masses[slot] += float(W[i, j0:j1] @ (neg[:, :cut] @ wk[:cut] + 2.0 * (neg[:, cut:] @ wk[cut:])))
             np.abs(b, out=b)
             np.sqrt(b, out=b)
             flat = b.reshape(j1 - j0, -1)
-            Y[i * n_f + j0:i * n_f + j1] += flat @ z[i * n_f:]
-            if i + 1 < n_r:
-                Y[(i + 1) * n_f:] += Z[i, j0:j1] @ flat[:, n_f:]
+            Y[i * n_f + j0:i * n_f + j1] += flat @ z[k0 * n_f:k1 * n_f]
+            off = n_f if k0 == i else 0  # the k = i columns are not mirrored
+            if k1 * n_f > k0 * n_f + off:
+                Y[k0 * n_f + off:k1 * n_f] += Z[i, j0:j1] @ flat[:, off:]
 
     if workers == 1:
         for slot in range(_NP_SLOTS):
@@ -179,7 +206,7 @@ def _np_product(R, F, C, Z, block_elems, workers):
     else:
         with ThreadPoolExecutor(min(workers, _NP_SLOTS)) as ex:
             list(ex.map(run, range(_NP_SLOTS)))
-    return Ys.sum(axis=0).reshape(n_r, n_f)
+    return Ys.sum(axis=0).reshape(n_r, n_f), float(masses.sum())
 
 
 def negative_mass(R, F, C, W, *, backend="auto", tol: float = 0.0) -> float:

@@ -100,6 +100,8 @@ def test_negative_mass_and_product_count_the_symmetric_half_right(n_r, n_f, bloc
     for be in ["numpy"] + (["numba"] if have_numba() else []):
         assert negative_mass(R, F, C, W, backend=be) == ref_neg
         assert np.allclose(pair_product(R, F, C, W, backend=be, block_elems=block), ref, rtol=1e-13)
+        Y, mass = pair_product(R, F, C, W, backend=be, block_elems=block, count_weights=W)  # the fused count
+        assert mass == ref_neg and np.allclose(Y, ref, rtol=1e-13)
 
 
 def test_backend_choice_honours_numba_disable_jit_and_small_problems(monkeypatch):
