@@ -32,6 +32,8 @@ def add_parser(subparsers):
                    help="with --json: print {layers, summary} (the table always ends with the model summary)")
     p.add_argument("--conv", choices=("slices", "flatten"), default="slices",
                    help="conv kernels: one matrix per receptive-field position (WeightWatcher, default) or reshaped")
+    p.add_argument("--plot", metavar="DIR", help="write a figure per fitted layer to DIR (log-log ESD with the fit and "
+                   "the MP edge, alpha against x_min; PNG, PDF and the data as NPZ/CSV)")
     p.add_argument("--best-fit", action="store_true",
                    help="also compare the tail with the truncated power law, lognormal and exponential (Vuong's "
                         "likelihood-ratio test) and report best_fit with its p-value (0.1-1 s a layer)")
@@ -92,6 +94,13 @@ def run(args) -> int:
     except ValueError as exc:  # name the file: the library names only the layer
         raise ValueError(f"FILE {args.file!r}: {exc}") from None
     records = [r.record() for r in results]
+    if args.plot:
+        from rmtcheck.plotting.layer_spectra import plot_layers
+
+        written = plot_layers(results, args.plot)
+        import sys
+
+        print(f"wrote {len(written) // 3} layer figures to {args.plot}", file=sys.stderr)
     if args.json:
         out = {"layers": records, "summary": spectrum_summary(results)} if args.summary else records
         print(json.dumps(jsonable(out), indent=2))

@@ -102,3 +102,29 @@ def test_spectrum_refuses_a_bad_checkpoint_in_one_line(tmp_path, capsys):
     assert len(err) == 1 and "broken.safetensors" in err[0]
     assert main(["spectrum", str(tmp_path / "absent.pt")]) == 2
     assert "absent.pt" in capsys.readouterr().err
+
+
+def test_spectrum_plot_writes_a_figure_per_fitted_layer_with_identical_bytes(tmp_path, capsys):
+    sd = _checkpoint(np.random.default_rng(8))
+    f = tmp_path / "model.npz"
+    np.savez(f, **sd)
+    for out in ("a", "b"):
+        assert main(["spectrum", str(f), "--bootstrap", "0", "--plot", str(tmp_path / out)]) == 0
+    err = capsys.readouterr().err
+    assert "wrote 2 layer figures" in err
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(f"{stem}.{ext}" for stem in ("00-conv.weight", "01-fc.weight")
+                           for ext in ("png", "pdf", "npz", "csv"))  # the skipped layer has no figure
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    data = np.load(tmp_path / "a" / "00-conv.weight.npz")
+    assert data["eigenvalues"].size == 288 and float(data["alpha"]) > 1
+
+
+def test_plot_layer_refuses_a_skipped_layer(tmp_path):
+    from rmtcheck.plotting.layer_spectra import plot_layer
+    from rmtcheck.randmat.spectral import diagnose
+
+    skipped = diagnose(np.random.default_rng(0).standard_normal((6, 4)), bootstrap=0)
+    with pytest.raises(ValueError, match="skipped"):
+        plot_layer(skipped, tmp_path)
