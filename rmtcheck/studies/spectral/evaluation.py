@@ -68,13 +68,16 @@ DATASETS = ("digits", "breast_cancer")
 
 
 def load_dataset(name: str = "digits", rng=None, test_fraction: float = 0.25):
-    """A scikit-learn bundled dataset (no download), standardised with train statistics, random split.
+    """A scikit-learn bundled dataset (no download) or the user's own ``.npz``, standardised with train statistics,
+    random split.
 
-    Needs the optional extra ``data`` (scikit-learn).
+    The bundled sets need the optional extra ``data`` (scikit-learn).
 
     Parameters
     ----------
-    name : {"digits", "breast_cancer"}, optional
+    name : {"digits", "breast_cancer"} or path, optional
+        A bundled set, or a ``.npz`` file holding ``X`` (``(n, p)`` features) and ``y`` (``(n,)`` integer class
+        labels ``0 .. C-1``, at least two classes).
     rng : int, Generator or None, optional
     test_fraction : float, optional
         In :math:`(0, 1)` (default 0.25).
@@ -86,18 +89,21 @@ def load_dataset(name: str = "digits", rng=None, test_fraction: float = 0.25):
     Raises
     ------
     ValueError
-        Unknown name, bad fraction, or scikit-learn missing.
+        Unknown name, a file without ``X``/``y`` or with bad shapes or labels, bad fraction, or scikit-learn missing.
     """
-    if name not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}; got {name!r}")
     if not 0 < float(test_fraction) < 1:
         raise ValueError(f"test_fraction must lie in (0, 1); got {test_fraction!r}")
-    try:
-        from sklearn import datasets
-    except ImportError as exc:  # pragma: no cover
-        raise ValueError("the SRAGU evaluation needs scikit-learn: pip install 'rmtcheck[data]'") from exc
-    d = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
-    X, y = np.asarray(d.data, float), np.asarray(d.target, np.int64)
+    if name in DATASETS:
+        try:
+            from sklearn import datasets
+        except ImportError as exc:  # pragma: no cover
+            raise ValueError("the SRAGU evaluation needs scikit-learn: pip install 'rmtcheck[data]'") from exc
+        d = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
+        X, y = np.asarray(d.data, float), np.asarray(d.target, np.int64)
+    elif str(name).endswith(".npz"):
+        X, y = _user_data(str(name))
+    else:
+        raise ValueError(f"dataset must be one of {DATASETS} or a .npz file with X and y; got {name!r}")
     g = as_generator(rng)
     perm = g.permutation(y.size)
     nt = int(round(test_fraction * y.size))
@@ -106,6 +112,30 @@ def load_dataset(name: str = "digits", rng=None, test_fraction: float = 0.25):
     sd = np.where(sd > 0, sd, 1.0)
     X = (X - mu) / sd
     return X[tr], y[tr], X[te], y[te]
+
+
+def _user_data(path: str):
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        raise ValueError(f"data file {path!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "X" not in z or "y" not in z:
+                raise ValueError(f"data file {path!r} must hold arrays 'X' (n, p) and 'y' (n,); it holds {sorted(z)}")
+            X, y = np.asarray(z["X"]), np.asarray(z["y"])
+    except (OSError, ValueError) as exc:
+        if "must hold" in str(exc):
+            raise
+        raise ValueError(f"data file {path!r} is not a readable .npz of numeric arrays: {exc}") from None
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.size or y.size < 20:
+        raise ValueError(f"data file {path!r}: X must be (n, p) and y (n,) with n >= 20; got {X.shape} and {y.shape}")
+    if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
+        raise ValueError(f"data file {path!r}: X must be finite numbers")
+    if (not np.issubdtype(y.dtype, np.integer) or np.unique(y).size < 2
+            or not np.array_equal(np.unique(y), np.arange(int(y.max()) + 1))):
+        raise ValueError(f"data file {path!r}: y must be integer class labels 0 .. C-1 with at least two classes")
+    return X.astype(float), y.astype(np.int64)
 
 
 def forget_set(regime, model, params, X, y, n_forget=None, forget_class=None, rng=None) -> np.ndarray:

@@ -50,3 +50,26 @@ def test_sragu_cli_reports_intervals_and_verdicts(capsys):
     assert "inconclusive at this size (2 seeds < 5)" in capsys.readouterr().out
     assert main(["sragu", "--quick", "--seeds", "0"]) == 2
     assert "--seeds" in capsys.readouterr().err
+
+
+def test_sragu_runs_on_the_users_own_data_and_refuses_bad_files(tmp_path, capsys):
+    from rmtcheck.cli import main
+
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 40)
+    X = rng.standard_normal((120, 6)) + y[:, None]
+    good = tmp_path / "mine.npz"
+    np.savez(good, X=X, y=y)
+    assert main(["sragu", "--quick", "--seeds", "2", "--data", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "mine.npz" in out and "inconclusive at this size (2 seeds < 5)" in out
+    bad = {"keys.npz": dict(X=X, labels=y), "float_labels.npz": dict(X=X, y=y + 0.5),
+           "gap.npz": dict(X=X, y=np.where(y == 1, 2, y)), "shape.npz": dict(X=X[:, 0], y=y),
+           "nan.npz": dict(X=np.where(X > 2, np.nan, X), y=y)}
+    for name, arrays in bad.items():
+        np.savez(tmp_path / name, **arrays)
+        assert main(["sragu", "--quick", "--data", str(tmp_path / name)]) == 2, name
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and name in err[0], (name, err)
+    assert main(["sragu", "--quick", "--data", str(tmp_path / "w.txt")]) == 2
+    assert "--data" in capsys.readouterr().err
