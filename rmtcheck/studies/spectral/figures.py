@@ -171,7 +171,7 @@ def spectral_alpha_xmin(out_dir, quick=False, seed=0):
 
 @figure("sragu-evaluation")
 def sragu_evaluation(out_dir, quick=False, seed=0):
-    """SRAGU vs AGU and baselines on digits: KL to the retrained gold model, disagreement, test accuracy and MIA AUC per forget regime.
+    """SRAGU vs AGU and baselines on digits over 5 seeds (mean, 95% t-interval, paired verdict): KL to the retrained gold model, disagreement, test accuracy and MIA AUC per forget regime.
 
     Parameters
     ----------
@@ -196,31 +196,40 @@ def sragu_evaluation(out_dir, quick=False, seed=0):
     .. [1] Partohaghighi et al. (2026), "Statistical Roughness-Informed Machine Unlearning" [partohaghighi2026].
     .. [2] AGU authors (2025), "Adaptive Gradient Unlearning", Intell. Syst. Appl. [agu2025].
     """
-    from rmtcheck.studies.spectral.evaluation import METHODS, REGIMES, run_evaluation
+    from rmtcheck.studies.spectral.evaluation import METHODS, REGIMES
+    from rmtcheck.studies.spectral.seeds import MIN_SEEDS, paired_verdict, run_seeds, seed_table
 
     kw = dict(hidden=(32,), epochs=8, max_passes=5) if quick else {}
-    res = run_evaluation(seed=seed, **kw)
+    runs = run_seeds(MIN_SEEDS, seed, **kw)
     metrics = (("kl_gold_unlearned", "KL(gold ‖ unlearned) on forget set"), ("disagreement", "disagreement with gold"),
                ("test_acc", "test accuracy"), ("mia_gap", "|MIA AUC − gold's MIA AUC|"))
-    data = {"alphas": res["alphas"], "nu": res["nu"]}
+    table = {(r["regime"], r["method"]): r for r in seed_table(runs, [k for k, _ in metrics])}
+    verdicts = paired_verdict(runs)
+    data = {"alphas": np.array([r["alphas"] for r in runs]), "nu": np.array([r["nu"] for r in runs])}
     with style() as plt:
         fig, axes = plt.subplots(1, len(metrics), figsize=(3.3 * len(metrics), 3.4))
         w = 0.8 / len(METHODS)
         x = np.arange(len(REGIMES))
         for ax, (key, label) in zip(axes, metrics):
             for mi, m in enumerate(METHODS):
-                vals = np.array([next(r[key] for r in res["records"] if r["regime"] == g and r["method"] == m)
-                                 for g in REGIMES])
-                ax.bar(x + (mi - len(METHODS) / 2 + 0.5) * w, vals, w, label=m)
-                data[f"{key}_{m}"] = vals
+                mean, lo, hi = (np.array([table[(g, m)][key][i] for g in REGIMES]) for i in range(3))
+                top = 1.0 if key in ("disagreement", "test_acc") else np.inf  # drawn within the metric's range
+                dlo, dhi = mean - np.clip(lo, 0.0, top), np.clip(hi, 0.0, top) - mean
+                ax.bar(x + (mi - len(METHODS) / 2 + 0.5) * w, mean, w, yerr=np.vstack([dlo, dhi]),
+                       label=m, error_kw={"elinewidth": 0.6, "capsize": 1})
+                data[f"{key}_{m}"], data[f"{key}_{m}_low"], data[f"{key}_{m}_high"] = mean, lo, hi
             if key == "test_acc":
-                ax.plot(x, [res["gold"][g]["test_acc"] for g in REGIMES], "k_", ms=20, label="gold")
+                gold = [np.mean([r["gold"][g]["test_acc"] for r in runs]) for g in REGIMES]
+                ax.plot(x, gold, "k_", ms=20, label="gold (mean)")
             if key == "kl_gold_unlearned":
                 ax.set_yscale("symlog", linthresh=0.1)
+                ax.set_ylim(bottom=0)
             ax.set_xticks(x, REGIMES)
             ax.set_title(label, fontsize=8)
-        axes[0].legend(fontsize=6)
-        fig.suptitle(f"digits MLP {res['sizes']}: layer α " + ", ".join(f"{a:.2f}" for a in res["alphas"])
-                     + " → gate ν " + ", ".join(f"{v:.2f}" for v in res["nu"]), fontsize=8)
-        fig.tight_layout()
+        handles, labels = axes[2].get_legend_handles_labels()  # one legend below the panels, covering no data
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+        fig.suptitle(f"digits MLP {runs[0]['sizes']}, {MIN_SEEDS} seeds: mean and 95% t-interval (drawn within the metric's "
+                     "range). SRAGU vs AGU "
+                     "(paired, KL): " + "; ".join(f"{g} {verdicts[g]['verdict']}" for g in REGIMES), fontsize=8)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
         return save_figure(fig, out_dir, "sragu-evaluation", data)
