@@ -163,19 +163,38 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
 _NP_SLOTS = 4  # accumulators of the symmetric NumPy product (fixed, so results do not depend on the thread count)
 
 
+def _tasks(n_r: int, n_f: int, block_elems: int) -> list[tuple]:
+    """Blocks ``(i, j0, j1, k0, k1)`` of the symmetric half: rows ``(i, j0:j1)`` against columns ``(k0:k1, :)`` with
+    ``k0 >= i``, each at most ``block_elems`` entries (cache-sized: the passes over a block then stay in cache)."""
+    jb = max(1, min(n_f, int(block_elems // n_f)))
+    kb = max(1, int(block_elems // (jb * n_f)))
+    return [(i, j0, min(n_f, j0 + jb), k0, min(n_r, k0 + kb))
+            for i in range(n_r) for j0 in range(0, n_f, jb) for k0 in range(i, n_r, kb)]
+
+
+def _traces(R, F, C, i, j0, j1, k0, k1) -> np.ndarray:
+    """The block ``T[(i, j), (k, l)] = (R_ik - C_kj) + (F_jl - C_il)`` for ``j`` in ``j0:j1``, ``k`` in ``k0:k1`` (the
+    numba kernels' association), shape ``(j1 - j0, k1 - k0, n_f)``."""
+    return np.add((R[i, k0:k1][None, :] - C[k0:k1, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :])
+
+
+def _negative_in(T, W, w, i, j0, j1, k0, k1, tol) -> float:
+    """Weighted count of the block's traces below ``-tol``: the ``k = i`` part once (it holds both orders of its
+    pairs), the ``k > i`` part twice (its mirror is not visited)."""
+    n_f = W.shape[1]
+    neg = (T < -tol).reshape(j1 - j0, -1)
+    cut = n_f if k0 == i else 0
+    wk = w[k0 * n_f:k1 * n_f]
+    return float(W[i, j0:j1] @ (neg[:, :cut] @ wk[:cut] + 2.0 * (neg[:, cut:] @ wk[cut:])))
+
+
 def _np_product(R, F, C, Z, block_elems, workers, count=None):
-    # Symmetric half, as the numba kernel: rows (i, j0:j1) against columns (k >= i, l), in blocks of at most
-    # ``block_elems`` entries (cache-sized: the four passes over a block then stay in cache); a block is used for
-    # y_(i, j) and, transposed, for y_(k, l) with k > i (the k = i part is its own transpose and counted once).
-    # Tasks are dealt round-robin to _NP_SLOTS accumulators summed in a fixed order.
+    # Symmetric half, as the numba kernel (_tasks): a block is used for y_(i, j) and, transposed, for y_(k, l) with
+    # k > i (the k = i part is its own transpose and counted once). Tasks are dealt round-robin to _NP_SLOTS
+    # accumulators summed in a fixed order.
     n_r, n_f = C.shape
     z = Z.ravel()
-    jb = max(1, min(n_f, int(block_elems // n_f)))
-    tasks = []
-    for i in range(n_r):
-        kb = max(1, int(block_elems // (jb * n_f)))
-        tasks += [(i, j0, min(n_f, j0 + jb), k0, min(n_r, k0 + kb))
-                  for j0 in range(0, n_f, jb) for k0 in range(i, n_r, kb)]
+    tasks = _tasks(n_r, n_f, block_elems)
     Ys = np.zeros((_NP_SLOTS, n_r * n_f))
     masses = np.zeros(_NP_SLOTS)
     workers = workers or min(4, os.cpu_count() or 1)
@@ -186,12 +205,9 @@ def _np_product(R, F, C, Z, block_elems, workers, count=None):
     def run(slot):
         Y = Ys[slot]
         for i, j0, j1, k0, k1 in tasks[slot::_NP_SLOTS]:
-            b = np.add((R[i, k0:k1][None, :] - C[k0:k1, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :])
-            if count is not None:  # negative traces of the block: the k = i part once, the mirrored part twice
-                neg = (b < -tol).reshape(j1 - j0, -1)
-                cut = n_f if k0 == i else 0
-                wk = w[k0 * n_f:k1 * n_f]
-                masses[slot] += float(W[i, j0:j1] @ (neg[:, :cut] @ wk[:cut] + 2.0 * (neg[:, cut:] @ wk[cut:])))
+            b = _traces(R, F, C, i, j0, j1, k0, k1)
+            if count is not None:
+                masses[slot] += _negative_in(b, W, w, i, j0, j1, k0, k1, tol)
             np.abs(b, out=b)
             np.sqrt(b, out=b)
             flat = b.reshape(j1 - j0, -1)
@@ -242,12 +258,4 @@ def negative_mass(R, F, C, W, *, backend="auto", tol: float = 0.0) -> float:
         return float(_numba_kernels()[1](R, F, C, W, tol, _SLOTS))
     n_r, n_f = C.shape
     w = W.ravel()
-    tot = 0.0
-    for i in range(n_r):  # the symmetric half, as the product: columns k >= i, the k > i part counted twice
-        jb = max(1, min(n_f, int((1 << 18) // ((n_r - i) * n_f))))
-        for j0 in range(0, n_f, jb):
-            j1 = min(n_f, j0 + jb)
-            T = (R[i, i:][None, :] - C[i:, j0:j1].T)[:, :, None] + (F[j0:j1] - C[i][None, :])[:, None, :]
-            neg = (T < -tol).reshape(j1 - j0, -1)  # (j, (k - i, l))
-            tot += float((neg[:, :n_f] @ W[i] + 2.0 * (neg[:, n_f:] @ w[(i + 1) * n_f:])) @ W[i, j0:j1])
-    return tot
+    return sum(_negative_in(_traces(R, F, C, *t), W, w, *t, tol) for t in _tasks(n_r, n_f, 1 << 18))

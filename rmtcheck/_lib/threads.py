@@ -70,11 +70,21 @@ _controller: tuple | None = None  # (key, ThreadpoolController)
 _BLAS_MODULES = ("numpy", "scipy.linalg", "torch", "sklearn")
 
 
-def _cores() -> int:
+def usable_cores() -> int:
+    """Cores this process may run on (``os.sched_getaffinity`` where available, else ``os.cpu_count``).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     try:
-        return len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+        return max(1, os.cpu_count() or 1)
+
+
+_cores = usable_cores
 
 
 def _own_running() -> int:

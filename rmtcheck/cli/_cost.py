@@ -128,7 +128,6 @@ def pair_plan(retain, forget, space: str, *, pairs: bool, **mc) -> dict | None:
         return None
 
 
-_PREFLIGHT_PAIRS_MAX = 250_000  # rmtcheck.stability.preflight skips sigma_mix above this many pairs
 _FORECAST_COPIES = 6            # (runs x n k) arrays of the tangent forecast alive at once
 _FORECAST_POINTS = 24           # learning rates of the forecast curve (each runs the recipe)
 
@@ -158,7 +157,9 @@ def preflight_plan(n_retain: int, n_forget: int, k: int, *, params: int | None =
     dict
         As :func:`estimate`.
     """
-    pairs = n_retain * n_forget <= _PREFLIGHT_PAIRS_MAX
+    from rmtcheck.stability.preflight import PAIRS_MAX  # above it, the preflight skips sigma_mix
+
+    pairs = n_retain * n_forget <= PAIRS_MAX
     est = estimate("gram", n_retain, params, k, "gram", runs=runs, steps=200, n_forget=n_forget, pairs=pairs)
     rows = float(n_retain + n_forget) * k
     fc = _FORECAST_COPIES * 8.0 * forecast_runs * rows

@@ -47,12 +47,10 @@ def run(args) -> int:
             doc = (fn.__doc__ or "").strip().splitlines()
             print(f"{name:32s} {doc[0].strip() if doc else ''}")
         return 0
-    import os
-
+    from rmtcheck._lib.threads import usable_cores
     from rmtcheck.sweep import sweep_options
 
-    jobs = args.jobs if args.jobs is not None else min(2, len(os.sched_getaffinity(0)) if hasattr(
-        os, "sched_getaffinity") else (os.cpu_count() or 1))
+    jobs = args.jobs if args.jobs is not None else min(2, usable_cores())
     with sweep_options(jobs=jobs, store=args.store):
         runs = generate(args.only, args.out, quick=args.quick, seed=args.seed, progress=not args.no_progress,
                         manifest=not args.no_manifest, large=args.large)

@@ -15,6 +15,7 @@ WeightWatcher's column names: ``alpha``, ``xmin``, ``D``, ``sigma``, ``num_pl_sp
 from __future__ import annotations
 
 import json
+import sys
 
 from rmtcheck.cli._inputs import _int, load_arrays, seed_int
 
@@ -98,8 +99,6 @@ def run(args) -> int:
         from rmtcheck.plotting.layer_spectra import plot_layers
 
         written = plot_layers(results, args.plot)
-        import sys
-
         print(f"wrote {len(written) // 3} layer figures to {args.plot}", file=sys.stderr)
     if args.json:
         out = {"layers": records, "summary": spectrum_summary(results)} if args.summary else records

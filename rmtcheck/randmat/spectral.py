@@ -231,9 +231,13 @@ def esd(W, normalize: bool = False, method: str = "gram", name: str = "W", conv:
     >>> esd(W).tolist(), esd(W.T).tolist(), esd(W, normalize=True).round(4).tolist()
     ([1.0, 4.0], [1.0, 4.0], [0.3333, 1.3333])
     """
+    return _pooled_esd(weight_matrices(W, conv, name)[0], normalize, method)
+
+
+def _pooled_esd(mats, normalize: bool, method: str) -> np.ndarray:
+    """The ascending, pooled eigenvalues of ``X^T X`` over the oriented matrices ``mats`` (:func:`esd`)."""
     if method not in ("gram", "svd"):
         raise ValueError(f"method must be 'gram' or 'svd'; got {method!r}")
-    mats, _ = weight_matrices(W, conv, name)
     parts = []
     for X in mats:
         if method == "svd":
@@ -771,7 +775,7 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
     X = mats[0]
     if X.shape[0] < 2:
         raise ValueError(f"{name} must have max(shape) >= 2; got shape {X.shape}")
-    ev = esd(W, normalize=normalize, method=method, name=name, conv=conv)
+    ev = _pooled_esd(mats, normalize, method)
     common = dict(name=str(name), shape=tuple(np.shape(W)), eigenvalues=ev, normalized=bool(normalize),
                   layer_type=kind, rf=len(mats), layer_id=int(layer_id))
     why = None

@@ -66,7 +66,7 @@ from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mix
 
 __all__ = ["Recipe", "PreflightReport", "preflight", "forecast", "tangent_forecast", "first_crossing"]
 
-_PAIRS_MAX = 250_000  # sigma_mix is skipped (reported as None, with the reason) above this many pairs
+PAIRS_MAX = 250_000  # sigma_mix is skipped (reported as None, with the reason) above this many pairs
 
 
 @dataclass(frozen=True)
@@ -496,10 +496,10 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
     say("coherences")
     sig_r, sig_f = coherence(R), coherence(F)
     sig_mix = None
-    if recipe.alpha > 0 and R.n * F.n <= _PAIRS_MAX:
+    if recipe.alpha > 0 and R.n * F.n <= PAIRS_MAX:
         sig_mix = float(pair_coherence(R, F, alpha=recipe.alpha).sigma_mix)
     elif recipe.alpha > 0:
-        notes.append(f"sigma_mix skipped: {R.n * F.n} pairs > {_PAIRS_MAX}")
+        notes.append(f"sigma_mix skipped: {R.n * F.n} pairs > {PAIRS_MAX}")
     a, B, s = recipe.alpha, recipe.batch, recipe.sampling
     say("mean-square growth and critical values")
     rec = mixed_recursion(R, F, B, alpha=a, sampling=s)

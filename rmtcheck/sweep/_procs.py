@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from rmtcheck._lib.threads import limit_blas_globally
+from rmtcheck._lib.threads import limit_blas_globally, usable_cores
 from rmtcheck.sweep._store import pid_gone
 
 __all__ = ["local_pool", "default_jobs", "stop_pool", "terminate_raises", "SweepTerminated", "WATCH_INTERVAL"]
@@ -35,11 +35,8 @@ _PR_SET_PDEATHSIG = 1
 
 
 def default_jobs() -> int:
-    """Cores this process may use (``os.sched_getaffinity`` where available)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return max(1, os.cpu_count() or 1)
+    """Cores this process may use (:func:`rmtcheck._lib.threads.usable_cores`)."""
+    return usable_cores()
 
 
 def local_pool(jobs: int) -> cf.ProcessPoolExecutor:
