@@ -36,6 +36,7 @@ def test_ratios_and_p_values_match_the_powerlaw_package(name):
         assert ours[a]["loglikelihood"] >= ll_ref[a] - 1e-6 * abs(ll_ref[a])
         if ours[a]["loglikelihood"] - ll_ref[a] < 1e-3:
             assert ours[a]["R"] == pytest.approx(ref[a][0], abs=2e-3)
+            assert ours[a]["p"] == pytest.approx(ref[a][1], abs=2e-3)  # chi^2_1 for the nested law
 
 
 def test_best_fit_reads_the_sign_and_its_significance():
