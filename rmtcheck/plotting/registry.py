@@ -25,6 +25,8 @@ from typing import Callable
 
 import numpy as np
 
+from rmtcheck.plotting.printed import check_printed
+
 __all__ = ["FIGURES", "CSV_MAX_ELEMENTS", "figure", "record_params", "recorded_params", "save_figure",
            "style", "style_path", "write_csv", "write_npz", "written_files", "zero_contour"]
 
@@ -238,6 +240,9 @@ def save_figure(fig, out_dir, name: str, data: dict | None = None, params: dict 
     fig.savefig(paths[0], metadata={"Software": None})
     fig.savefig(paths[1], metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
     plt.close(fig)
+    problems = check_printed(paths[1])
+    if problems:
+        raise ValueError(f"figure {name!r} breaks the print rules: {'; '.join(problems)}")
     if data is not None:
         p = out / f"{name}.npz"
         write_npz(p, data)
