@@ -7,11 +7,13 @@ import json
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "sragu", help="AGU/SRAGU unlearning vs baselines against a retrained gold model (scikit-learn data)",
-        description="Train a small NumPy MLP on a scikit-learn bundled dataset, forget random / class / "
-                    "high-influence sets with every method, and compare with the gold model retrained on "
-                    "the retain set. Needs scikit-learn (pip install 'rmtcheck[data]').")
-    p.add_argument("--dataset", choices=("digits", "breast_cancer"), default="digits")
+        "sragu", help="AGU/SRAGU unlearning vs baselines against a retrained gold model (bundled real data)",
+        description="Train a small NumPy MLP on a bundled dataset (scikit-learn's digits or breast cancer, or "
+                    "MNIST-1D generated in memory), forget random / class / high-influence sets with every method, "
+                    "and compare with the gold model retrained on the retain set. Nothing is downloaded. Needs "
+                    "scikit-learn and mnist1d (pip install 'rmtcheck[data]').")
+    p.add_argument("--dataset", choices=("digits", "breast_cancer", "mnist1d"), default="digits",
+                   help="bundled data set (default digits; mnist1d: 4000 samples generated in memory)")
     p.add_argument("--data", metavar="FILE.npz", help="your own data instead: X (n, p) features and y (n,) integer "
                    "labels 0 .. C-1 (standardised and split 75/25 like the bundled sets)")
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 64], help="hidden widths (default 128 64)")

@@ -14,6 +14,9 @@ Data sets (:data:`DATASETS`), each subsampled to ``n`` training samples by ``rng
     ``get_dataset`` (which downloads) is never called. ``make_dataset`` seeds NumPy's and Python's global
     generators; their states are saved and restored around the call, so loading has no side effect.
 
+The generators live in :mod:`rmtcheck._lib.datasets` (shared with the SRAGU evaluation of
+:mod:`rmtcheck.studies.spectral`); this module scales and subsamples them.
+
 The scikit-learn data need the ``data`` extra (scikit-learn), MNIST-1D the ``mnist1d`` package (also in the
 ``data`` extra); a missing package raises ImportError naming the extra.
 
@@ -30,18 +33,17 @@ Forget sets (:data:`FORGET_KINDS`, :func:`forget_split`):
 
 from __future__ import annotations
 
-import math
-import random
 from dataclasses import dataclass
 
 import numpy as np
 
+from rmtcheck._lib.datasets import BUNDLED, mnist1d_arrays, sklearn_arrays
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int
 
 __all__ = ["DATASETS", "FORGET_KINDS", "Dataset", "load_dataset", "forget_split", "check_dataset", "check_kind"]
 
 #: The data sets, by name.
-DATASETS = ("digits", "breast_cancer", "mnist1d")
+DATASETS = BUNDLED
 #: The kinds of forget set.
 FORGET_KINDS = ("random", "class", "highest_loss")
 _SIZES = {"digits": 1797, "breast_cancer": 569, "mnist1d": None}
@@ -80,12 +82,7 @@ def check_kind(kind) -> str:
 
 
 def _sklearn(name: str):
-    try:
-        from sklearn import datasets
-    except ImportError as exc:  # pragma: no cover - the data extra is in dev and CI
-        raise ImportError(f"dataset {name!r} needs scikit-learn: pip install 'rmtcheck[data]'") from exc
-    d = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
-    X, y = np.asarray(d.data, dtype=float), np.asarray(d.target, dtype=np.int64)
+    X, y = sklearn_arrays(name)
     if name == "digits":
         return X / 16.0, y, 10
     sd = X.std(axis=0)
@@ -93,22 +90,8 @@ def _sklearn(name: str):
 
 
 def _mnist1d(n: int, seed: int):
-    try:
-        from mnist1d.data import get_dataset_args, make_dataset
-    except ImportError as exc:
-        raise ImportError("dataset 'mnist1d' needs the mnist1d package: pip install 'rmtcheck[data]' "
-                          "(or pip install mnist1d)") from exc
-    args = get_dataset_args()
-    # make_dataset draws num_samples // 10 per class and keeps train_split of them for training
-    args.num_samples = 10 * math.ceil(n / (10 * args.train_split)) + 10
-    args.seed = int(seed)
-    np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002 (restored below)
-    try:
-        d = make_dataset(args)  # in memory; never get_dataset (which downloads)
-    finally:
-        np.random.set_state(np_state)  # noqa: NPY002 (make_dataset seeds the global generator)
-        random.setstate(py_state)
-    return np.asarray(d["x"], dtype=float), np.asarray(d["y"], dtype=np.int64), 10
+    X, y = mnist1d_arrays(n, seed)
+    return X, y, 10
 
 
 def load_dataset(name: str, n: int, rng=None) -> Dataset:

@@ -32,6 +32,7 @@ import time
 
 import numpy as np
 
+from rmtcheck._lib.datasets import mia_auc, mnist1d_arrays, sklearn_arrays
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_generator, check_int
 from rmtcheck.studies.spectral import mlp as M
@@ -50,7 +51,7 @@ from rmtcheck.studies.spectral.sragu import (
 _special = lazy_module("scipy.special")
 
 __all__ = [
-    "METHODS", "REGIMES", "DATASETS", "load_dataset", "forget_set", "mia_auc", "compare",
+    "METHODS", "REGIMES", "DATASETS", "MNIST1D_SAMPLES", "load_dataset", "forget_set", "mia_auc", "compare",
     "run_evaluation", "evaluation_table",
 ]
 
@@ -63,19 +64,24 @@ METHODS = ("none", "gradient_ascent", "descent_ascent", "finetune", "agu", "srag
 REGIMES = ("random", "class", "influence")
 
 
-#: scikit-learn bundled data sets (no download).
-DATASETS = ("digits", "breast_cancer")
+#: Bundled data sets (nothing is downloaded): scikit-learn's digits and breast cancer, MNIST-1D generated in memory
+#: (:mod:`rmtcheck._lib.datasets`).
+DATASETS = ("digits", "breast_cancer", "mnist1d")
+#: Samples of MNIST-1D used by the evaluation (before the train/test split).
+MNIST1D_SAMPLES = 4000
 
 
 def load_dataset(name: str = "digits", rng=None, test_fraction: float = 0.25):
-    """A scikit-learn bundled dataset (no download) or the user's own ``.npz``, standardised with train statistics,
-    random split.
+    """A bundled dataset (no download) or the user's own ``.npz``, standardised with train statistics, random split.
 
-    The bundled sets need the optional extra ``data`` (scikit-learn).
+    ``"digits"`` and ``"breast_cancer"`` are scikit-learn's bundled sets (all samples), ``"mnist1d"`` is
+    :data:`MNIST1D_SAMPLES` samples of MNIST-1D generated in memory by ``mnist1d.data.make_dataset`` with its
+    default arguments and a seed drawn from ``rng`` (:func:`rmtcheck._lib.datasets.mnist1d_arrays`). The bundled
+    sets need the optional extra ``data`` (scikit-learn, mnist1d).
 
     Parameters
     ----------
-    name : {"digits", "breast_cancer"} or path, optional
+    name : {"digits", "breast_cancer", "mnist1d"} or path, optional
         A bundled set, or a ``.npz`` file holding ``X`` (``(n, p)`` features) and ``y`` (``(n,)`` integer class
         labels ``0 .. C-1``, at least two classes).
     rng : int, Generator or None, optional
@@ -93,18 +99,19 @@ def load_dataset(name: str = "digits", rng=None, test_fraction: float = 0.25):
     """
     if not 0 < float(test_fraction) < 1:
         raise ValueError(f"test_fraction must lie in (0, 1); got {test_fraction!r}")
-    if name in DATASETS:
+    g = as_generator(rng)
+    if name == "mnist1d":
+        X, y = mnist1d_arrays(MNIST1D_SAMPLES, int(g.integers(2**32)))
+        X, y = X[:MNIST1D_SAMPLES], y[:MNIST1D_SAMPLES]
+    elif name in DATASETS:
         try:
-            from sklearn import datasets
+            X, y = sklearn_arrays(name)
         except ImportError as exc:  # pragma: no cover
             raise ValueError("the SRAGU evaluation needs scikit-learn: pip install 'rmtcheck[data]'") from exc
-        d = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
-        X, y = np.asarray(d.data, float), np.asarray(d.target, np.int64)
     elif str(name).endswith(".npz"):
         X, y = _user_data(str(name))
     else:
         raise ValueError(f"dataset must be one of {DATASETS} or a .npz file with X and y; got {name!r}")
-    g = as_generator(rng)
     perm = g.permutation(y.size)
     nt = int(round(test_fraction * y.size))
     te, tr = perm[:nt], perm[nt:]
@@ -175,35 +182,6 @@ def forget_set(regime, model, params, X, y, n_forget=None, forget_class=None, rn
         return idx
     norms = M.per_sample_grad_norms(model, params, X, y)
     return np.sort(np.argsort(-norms, kind="stable")[:nf])
-
-
-def mia_auc(loss_members, loss_nonmembers) -> float:
-    """Loss-threshold membership-inference AUC.
-
-    :math:`P(\\ell_m < \\ell_n) + \\tfrac12 P(\\ell_m = \\ell_n)` (Mann–Whitney; 0.5 = members
-    indistinguishable from non-members).
-
-    Parameters
-    ----------
-    loss_members, loss_nonmembers : array_like
-        Non-empty.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> mia_auc([0.1, 0.2], [0.5, 0.2])  # 3 of 4 pairs have the member's loss lower, one tie
-    0.875
-    """
-    from scipy.stats import rankdata
-
-    a, b = np.asarray(loss_members, float), np.asarray(loss_nonmembers, float)
-    if a.size == 0 or b.size == 0:
-        raise ValueError("mia_auc needs at least one member and one non-member loss")
-    r = rankdata(np.concatenate([-a, -b]))  # high score = low loss = 'member'
-    return float((r[: a.size].sum() - a.size * (a.size + 1) / 2) / (a.size * b.size))
 
 
 def compare(model, params, gold, Xf, yf, Xr, yr, Xt, yt) -> dict:
