@@ -33,8 +33,11 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=0, help="root seed of the verify run (default 0)")
     p.add_argument("--instances", type=int, default=None, help="instances per statement (default: each row's own)")
     p.add_argument("--figures", action="store_true", help="regenerate all figures first (slow; --quick for small grids)")
-    p.add_argument("--check", action="store_true", help="only check that every \\input, \\includegraphics, macro key "
-                   "and \\ref of the paper resolves (no verify, no LaTeX)")
+    p.add_argument("--check", action="store_true", help="only check the paper (no verify, no LaTeX run): every "
+                   "\\input, \\includegraphics, macro key, \\cite and \\ref resolves, every included figure PDF keeps "
+                   "the print rules (3.25 or 6.5 in wide, fonts 7-10 pt), and the last build's main.log (when there "
+                   "is one) has no LaTeX error, undefined reference or citation, or overfull box above 1 pt; "
+                   "one line per problem, exit 1 on any (the PDF build runs the same checks)")
     p.add_argument("--paper-dir", default=None, help="directory of main.tex (default: paper/ of the repository)")
     p.add_argument("--figures-dir", default=None, help="figures directory (default: figures/ beside paper/)")
     p.add_argument("--sweeps", default=None, metavar="STORE", help="sweep SQLite store (default: $RMTCHECK_STORE or "
@@ -68,10 +71,17 @@ def run(args) -> int:
 
     paper, figs = _dirs(args)
     if args.check:
-        problems = P.check_paper(paper)
+        problems = P.check_paper(paper) + P.check_figures(paper)
+        log = paper / "main.log"
+        if log.is_file():
+            problems += P.check_log(log)
+        else:
+            print(f"paper: no {log} yet; LaTeX log checks skipped (build the PDF first)")
         for pr in problems:
             print(pr)
-        print(f"{len(problems)} problem(s) in {paper / 'main.tex'}" if problems else "paper: every reference resolves")
+        print(f"{len(problems)} problem(s) in {paper / 'main.tex'}" if problems else
+              "paper: every reference resolves, every figure keeps the print rules"
+              + (", the LaTeX log is clean" if log.is_file() else ""))
         return 1 if problems else 0
     if args.instances is not None and args.instances < 1:
         raise ValueError(f"instances must be >= 1; got {args.instances}")
@@ -127,6 +137,15 @@ def _build(args, P, paper: Path, figs: Path, prog) -> int:
     prog.stage("LaTeX build (latexmk)")
     prog.flush()
     status = P.build_pdf(paper)
+    if status == 3:  # no TeX: the hint is printed
+        return status
+    prog.stage("checking the LaTeX log and the figures")
+    prog.flush()
+    problems = P.check_log(paper / "main.log") + P.check_figures(paper)
+    for pr in problems:
+        print(f"paper: {pr}", file=sys.stderr)
     if status == 0:
-        print(f"PDF: {paper / 'main.pdf'}")
-    return status
+        print(f"PDF: {paper / 'main.pdf'}" + (f" ({len(problems)} problem(s) above)" if problems else
+                                             " (no LaTeX error, undefined reference or overfull box; figures keep "
+                                             "the print rules)"))
+    return status if status != 0 else (1 if problems else 0)

@@ -51,6 +51,7 @@ def build_pdf(paper_dir, main: str = "main.tex", stream=None) -> int:
     if not tex_available():
         print(TEX_INSTALL_HINT, file=stream)
         return 3
-    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+    # max_print_line: an unwrapped main.log, so that check_log reads each message on one line
+    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1", max_print_line="100000")
     cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", main]
     return subprocess.run(cmd, cwd=str(paper_dir), env=env).returncode

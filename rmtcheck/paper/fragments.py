@@ -11,18 +11,21 @@ Fragments (all under ``paper/generated/``):
     ``\\newcommand`` for every number the text quotes: counts (``\\rmtNStatements``, ``\\rmtNClaimed``,
     ``\\rmtNHolds`` ...), versions, the seed, and per statement ``\\rmtstat{ID}{FIELD}`` (fields
     ``verdict``, ``instances``, ``violations``, ``skipped``, ``tightness``, ``tightnessmin``,
-    ``tightnessmax``, ``method``, ``notion``, ``sampling``, ``tag``, ``claimed``, ``source``, ``text``)
+    ``tightnessmax``, ``method``, ``notion``, ``sampling``, ``tag``, ``claimed``, ``source``, ``text``,
+    ``latex``, ``cite``, ``holds``, ``Holds``, ``truth``; every macro is listed in the file's header)
     and per group ``\\rmtgroup{GROUP}{FIELD}`` (``statements``, ``claimed``, ``holds``, ``violated``,
     ``probes``, ``counterexamples``, ``instances``). An unknown key typesets **??** and warns.
 ``verify-summary.tex``, ``verify-table-GROUP.tex``, ``verify-counterexamples.tex``
-    The verdict tables (per group: statement, notion/sampling/method, instances, violations,
-    tightness, verdict) and the first counterexample of every probe that fails.
+    The verdict tables (per group: statement in its LaTeX rendering with its citations,
+    notion/sampling/method, instances, violations, tightness, verdict) and a table of the first
+    counterexample of every row with a violation, its instance written as mathematics.
 ``figure-NAME.tex`` (one per registered figure), ``figures-other.tex``, ``figures-table.tex``
-    A ``figure`` environment including ``figures/NAME.pdf`` (a boxed placeholder naming the command
+    A ``figure`` environment including ``figures/NAME.pdf`` at scale 1 (a boxed placeholder naming the command
     when the figure has not been generated yet), figures that ``main.tex`` does not place itself
     (so newly registered figures appear automatically), and the provenance table from the manifest.
 ``sweeps.tex``
-    A summary of the sweep store (``rmtcheck.sweep``) when one is found, otherwise a note saying so.
+    A summary of the sweep store (``rmtcheck.sweep``) when one is found, otherwise only comments
+    (``\\ifrmtHaveSweeps`` in ``macros.tex`` lets ``main.tex`` leave the section out).
 ``verify-results.json``
     The verify records the fragments were made from (without timings); ``rmtcheck paper
     --from-json paper/generated/verify-results.json`` rebuilds everything without recomputing.
@@ -35,11 +38,12 @@ so the paper still builds. :func:`check_paper` resolves every ``\\input``, ``\\i
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from pathlib import Path
 
+from rmtcheck.paper._counterexamples import _counterexamples
+from rmtcheck.paper._figures import _figure_env, _figures_info, _figures_table
 from rmtcheck.paper.check import _strip_comments
 from rmtcheck.paper.records import GROUP_TITLES, _clean, _counts, _group, _groups, complete_records
 from rmtcheck.paper.sweeps import _sweeps
@@ -50,7 +54,11 @@ __all__ = [
 ]
 
 STAT_FIELDS = ("verdict", "instances", "violations", "skipped", "tightness", "tightnessmin", "tightnessmax",
-               "method", "notion", "sampling", "tag", "claimed", "source", "text")
+               "method", "notion", "sampling", "tag", "claimed", "source", "text", "latex", "cite", "holds", "Holds",
+               "truth")
+#: the plain word of a verdict (``\rmtstat{ID}{holds}``) and whether the statement is true on the instances
+_HOLDS = {"holds": ("holds", "true"), "no counterexample found": ("holds", "true"), "VIOLATED": ("fails", "false"),
+          "fails (as expected)": ("fails", "false")}
 FIGURE_FIELDS = ("command", "seed", "quick", "pdfsha")
 
 
@@ -64,9 +72,20 @@ FIGURE_FIELDS = ("command", "seed", "quick", "pdfsha")
 
 
 # ----------------------------------------------------------------------------------- fragments
-def _macros(records, counts_by_group, versions, seed, note, figures_info, source) -> str:
+def _latex(rec) -> str:
+    """The statement's LaTeX rendering (the record's ``latex``), else its ``text`` escaped."""
+    return rec.get("latex") or tex_escape(rec["text"])
+
+
+def _cite(rec) -> str:
+    refs = [k for k in (rec.get("refs") or []) if k]
+    return f"\\citep{{{','.join(refs)}}}" if refs else ""
+
+
+def _macros(records, counts_by_group, versions, seed, note, figures_info, source, sweeps=None) -> str:
+    sweeps = sweeps or {}
     c = _counts(records)
-    lines = [_header("Numbers quoted by main.tex", source),
+    lines = [_header("Numbers quoted by main.tex", source), _MACROS_DOC,
              "\\makeatletter",
              "\\providecommand{\\rmtmissing}[2]{\\textbf{??}\\PackageWarning{rmtcheck}{undefined key "
              "\\detokenize{#1/#2} (regenerate the fragments)}}",
@@ -79,7 +98,7 @@ def _macros(records, counts_by_group, versions, seed, note, figures_info, source
              "\\makeatother"]
     names = {"NStatements": c["statements"], "NClaimed": c["claimed"], "NProbes": c["probes"], "NHolds": c["holds"],
              "NViolated": c["violated"], "NCounterexamples": c["counterexamples"],
-             "NNoCounterexample": c["nocounterexample"], "NNoInstance": c["noinstance"], "NNotRun": c["notrun"],
+             "NNoCounterexample": c["nocounterexample"], "FailsRun": c["failsrun"], "NNoInstance": c["noinstance"], "NNotRun": c["notrun"],
              "NInstances": c["instances"], "NViolations": c["violations"], "NGroups": len(counts_by_group),
              "NFigures": len(figures_info), "NFiguresGenerated": sum(f["exists"] for f in figures_info.values()),
              "Seed": "--" if seed is None else seed}
@@ -91,6 +110,9 @@ def _macros(records, counts_by_group, versions, seed, note, figures_info, source
                f"{c['failsrun']} statement(s) claimed in their regime are violated by exact or symbolic computation "
                "or beyond a statistical margin")
     lines.append(f"\\newcommand{{\\rmtOverall}}{{{overall}}}")
+    lines.append("\\newif\\ifrmtHaveSweeps" + ("\\rmtHaveSweepstrue" if sweeps.get("cells") else ""))
+    lines.append(f"\\newcommand{{\\rmtNSweeps}}{{{sweeps.get('sweeps', 0)}}}")
+    lines.append(f"\\newcommand{{\\rmtNSweepCells}}{{{sweeps.get('cells', 0)}}}")
     lines.append(f"\\newcommand{{\\rmtRunNote}}{{{tex_escape(note)}}}")
     for lib, v in sorted(versions.items()):
         lines.append(f"\\newcommand{{\\rmtVersion{lib.capitalize()}}}{{{tex_escape(v)}}}")
@@ -101,13 +123,15 @@ def _macros(records, counts_by_group, versions, seed, note, figures_info, source
         lines.append(_csdef("g", g, "title", GROUP_TITLES.get(g, tex_escape(g.replace("_", " ").title()))))
     lines.append("% per statement: \\rmtstat{ID}{" + "|".join(STAT_FIELDS) + "}")
     for r in records:
+        word, truth = _HOLDS.get(r["verdict"], ("untested", "untested"))
         vals = {"verdict": tex_escape(r["verdict"]), "instances": r["instances"], "violations": r["violations"],
                 "skipped": r["skipped"], "tightness": _num(r["tightness_median"]),
                 "tightnessmin": _num(r["tightness_min"]), "tightnessmax": _num(r["tightness_max"]),
                 "method": tex_escape(r["method"]), "notion": tex_escape(r["notion"]),
                 "sampling": tex_escape(r["sampling"]), "tag": tex_escape(r["tag"]),
                 "claimed": "claimed" if r["claimed"] else "probe", "source": tex_escape(r["source"]),
-                "text": tex_escape(r["text"])}
+                "text": tex_escape(r["text"]), "latex": _latex(r), "cite": _cite(r),
+                "holds": word, "Holds": word.capitalize(), "truth": truth}
         for f in STAT_FIELDS:
             lines.append(_csdef("s", r["id"], f, vals[f]))
     lines.append("% per figure: \\rmtfig{NAME}{" + "|".join(FIGURE_FIELDS) + "}")
@@ -119,6 +143,26 @@ def _macros(records, counts_by_group, versions, seed, note, figures_info, source
         for f in FIGURE_FIELDS:
             lines.append(_csdef("f", name, f, vals[f]))
     return "\n".join(lines) + "\n"
+
+
+_MACROS_DOC = r"""% Macros (all defined below; an unknown key typesets ?? and warns):
+%   \rmtstat{ID}{FIELD}   per statement. FIELD: verdict (the verify verdict: holds, VIOLATED, fails (as expected),
+%                         no counterexample found, no instance in regime, not run), holds (plain word: holds | fails
+%                         | untested), Holds (capitalised), truth (true | false | untested), instances, violations,
+%                         skipped, tightness, tightnessmin, tightnessmax, method, notion, sampling, tag,
+%                         claimed (claimed | probe), source, text (ASCII text, escaped), latex (the statement's LaTeX
+%                         rendering; the escaped text when it has none), cite (\citep{refs}, empty without refs)
+%   \rmtgroup{GROUP}{FIELD} per group. FIELD: statements, claimed, holds, violated, probes, counterexamples,
+%                         instances, title
+%   \rmtfig{NAME}{FIELD}  per figure. FIELD: command, seed, quick, pdfsha
+%   \rmtNStatements \rmtNClaimed \rmtNProbes \rmtNHolds \rmtNViolated \rmtNCounterexamples
+%   \rmtNNoCounterexample \rmtNNoInstance \rmtNNotRun \rmtNInstances \rmtNViolations \rmtNGroups \rmtNFigures
+%   \rmtNFiguresGenerated \rmtSeed \rmtFailsRun (claimed rows that make `rmtcheck verify` exit 1)  counts
+%   \rmtOverall (a sentence on the claimed rows), \rmtRunNote (a sentence for quick runs, else empty)
+%   \rmtVersionNAME   package versions (Rmtcheck, Numpy, Scipy, Sympy, Matplotlib, ...)
+%   \rmtNSweeps \rmtNSweepCells  sweeps planned and cells finished in the sweep store (0 without one)
+%   \ifrmtHaveSweeps ... \fi   true only when a sweep store with finished cells was found (sweeps.tex is then
+%                         its summary tables; without one sweeps.tex holds only comments)"""
 
 
 def _summary_table(counts_by_group, source) -> str:
@@ -150,115 +194,13 @@ def _group_table(group, recs, source) -> str:
              "\\midrule", "\\endhead", "\\bottomrule", "\\endfoot"]
     for r in recs:
         star = "" if r["claimed"] else "$^{*}$"
-        stmt = (f"{_tt(r['id'])}{star} {{\\scriptsize [{tex_escape(r['tag'])}] {tex_escape(r['source'])}}}"
-                f"\\newline {tex_escape(r['text'])}")
+        cite = _cite(r)
+        stmt = (f"{_tt(r['id'])}{star} {{\\scriptsize [{tex_escape(r['tag'])}] {tex_escape(r['source'])}"
+                f"{' ' + cite if cite else ''}}}\\newline {_latex(r)}")
         meth = f"{tex_escape(r['notion'])}\\newline {_tt(r['sampling'])}\\newline {tex_escape(r['method'])}"
         lines.append(f"{stmt} & {meth} & {r['instances']} & {r['violations']} & {_tightness_tex(r)} & "
                      f"{_verdict_tex(r)} \\\\[2pt]")
     lines += ["\\end{longtable}}"]
-    return "\n".join(lines) + "\n"
-
-
-def _short(x, digits: int = 4, items: int = 6):
-    """Floats rounded to ``digits`` significant digits, lists cut to ``items`` entries (for display)."""
-    if isinstance(x, dict):
-        return {k: _short(v, digits, items) for k, v in x.items()}
-    if isinstance(x, list):
-        out = [_short(v, digits, items) for v in x[:items]]
-        return out + ["..."] if len(x) > items else out
-    if isinstance(x, float) and math.isfinite(x):
-        return float(f"{x:.{digits}g}")
-    return x
-
-
-def _counterexamples(records, source) -> str:
-    lines = [_header("First counterexample of every statement with a violation", source)]
-    bad = [r for r in records if r["violations"] and r.get("first_violation")]
-    if not bad:
-        lines.append("No statement produced a counterexample in this run.")
-        return "\n".join(lines) + "\n"
-    lines.append("\\begin{description}\\footnotesize")
-    for r in bad:
-        fv = r["first_violation"]
-        inst = json.dumps(_short(fv.get("instance")), sort_keys=True, default=str)
-        det = json.dumps(_short(fv.get("detail")), sort_keys=True, default=str)
-        inst = inst if len(inst) <= 240 else inst[:237] + "..."
-        det = det if len(det) <= 320 else det[:317] + "..."
-        kind = "VIOLATION" if r["claimed"] else "counterexample"
-        lines.append(f"\\item[{_tt(r['id'])}] {kind} at instance {fv.get('index')} "
-                     f"(reproduce: {_tt('rmtcheck verify --only ' + r['id'] + ' --seed ' + str(fv.get('seed')))}); "
-                     f"instance {_tt(inst, False)}; detail {_tt(det, False)}."
-                     + (f" \\emph{{What it refutes:}} {tex_escape(r['refutes'])}" if r.get("refutes") else ""))
-    lines.append("\\end{description}")
-    return "\n".join(lines) + "\n"
-
-
-def _png_width_in(path: Path, dpi: float = 200.0) -> float | None:
-    """Natural width in inches of a PNG written at the style's ``savefig.dpi``."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(24)
-        if head[:8] != b"\x89PNG\r\n\x1a\n":
-            return None
-        return int.from_bytes(head[16:20], "big") / dpi
-    except OSError:
-        return None
-
-
-def _figures_info(figures_dir: Path) -> dict:
-    from rmtcheck.plotting.catalog import figures
-    from rmtcheck.plotting.manifest import figure_description, load_manifest, reproduce_command
-
-    man = load_manifest(figures_dir)["figures"]
-    out = {}
-    for name, fn in figures().items():
-        pdf = figures_dir / f"{name}.pdf"
-        entry = man.get(name)
-        desc = figure_description(fn)
-        cmd = entry["command"] if entry and not entry.get("quick") else reproduce_command(name)
-        out[name] = {"exists": pdf.is_file(), "pdf": pdf, "entry": entry, "description": desc, "command": cmd,
-                     "pdfsha": (entry or {}).get("files", {}).get(f"{name}.pdf"),
-                     "width_in": _png_width_in(figures_dir / f"{name}.png")}
-    return out
-
-
-def _figure_env(name, info, rel_pdf: str, source) -> str:
-    desc = tex_escape(info["description"] or f"Figure {name}.")
-    if desc and not desc.rstrip().endswith("."):
-        desc += "."
-    e = info["entry"]
-    prov = f" Reproduce: {_tt(info['command'])}"
-    if e and e.get("quick"):
-        prov += " (this build used the quick grid: \\texttt{-{}-quick})"
-    data = [d for d in (e or {}).get("data", [])]
-    if data:
-        prov += "; data: " + ", ".join(_tt("figures/" + d) for d in data)
-    lines = [_header(f"Figure {name}", source), "\\begin{figure}[tbp]", "\\centering"]
-    if info["exists"]:
-        w = info["width_in"]
-        width = "\\linewidth" if (w is None or w > 6.4) else f"{w:.2f}in"
-        lines.append(f"\\includegraphics[width={width},height=0.45\\textheight,keepaspectratio]{{{rel_pdf}}}")
-    else:
-        lines.append("\\fbox{\\parbox{0.9\\linewidth}{\\centering\\vspace{2em}Figure "
-                     f"{_tt(name)} has not been generated yet: run {_tt(info['command'])}, then rebuild."
-                     "\\vspace{2em}}}")
-    lines += [f"\\caption[{{{desc}}}]{{{desc}{prov}.}}", f"\\label{{fig:{name}}}", "\\end{figure}"]
-    return "\n".join(lines) + "\n"
-
-
-def _figures_table(figs, source) -> str:
-    lines = [_header("Provenance of every registered figure (from figures/manifest.json)", source),
-             "{\\footnotesize",
-             "\\begin{longtable}{@{}p{0.30\\linewidth}p{0.45\\linewidth}rp{0.14\\linewidth}@{}}",
-             "\\caption{Provenance of every registered figure (\\texttt{figures/manifest.json}): the command that "
-             "reproduces it, its seed and the first digits of its PDF's SHA-256.}\\label{tab:figures}\\\\", "\\toprule",
-             "Figure & Reproducing command & seed & PDF SHA-256 \\\\", "\\midrule", "\\endhead",
-             "\\bottomrule", "\\endfoot"]
-    for name, info in figs.items():
-        e = info["entry"] or {}
-        sha = _tt(info["pdfsha"][:12]) if info["pdfsha"] else "not generated"
-        lines.append(f"{_tt(name)} & {_tt(info['command'])} & {e.get('seed', '--')} & {sha} \\\\")
-    lines.append("\\end{longtable}}")
     return "\n".join(lines) + "\n"
 
 
@@ -319,8 +261,10 @@ def build_fragments(records, paper_dir, figures_dir=None, sweep_store=None, sour
     figs = _figures_info(figures_dir)
     say = progress if progress is not None else (lambda name: None)
     files: dict[str, str] = {}
+    sweeps_tex, sweeps_info = _sweeps(sweep_store, source)
     say("macros.tex")
-    files["macros.tex"] = _macros(records, counts_by_group, versions, seed, note, figs, source)
+    files["macros.tex"] = _macros(records, counts_by_group, versions, seed, note, figs, source,
+                                  sweeps=sweeps_info)
     say("verify-summary.tex")
     files["verify-summary.tex"] = _summary_table(counts_by_group, source)
     for g, rs in by_group.items():
@@ -346,7 +290,7 @@ def build_fragments(records, paper_dir, figures_dir=None, sweep_store=None, sour
             extra += [f"\\subsection{{\\rmtgroup{{{g}}}{{title}}}}", f"\\input{{generated/verify-table-{g}}}"]
     files["verify-tables-other.tex"] = "\n".join(extra if len(extra) > 1 else extra + ["% (none)"]) + "\n"
     say("sweeps.tex")
-    files["sweeps.tex"], _ = _sweeps(sweep_store, source)
+    files["sweeps.tex"] = sweeps_tex
     say("verify-results.json")
     files["verify-results.json"] = json.dumps({"format": 1, "source": source, "results": records}, indent=1,
                                               sort_keys=True) + "\n"

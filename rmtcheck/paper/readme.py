@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from rmtcheck.paper.fragments import _figures_info
+from rmtcheck.paper._figures import _figures_info
 from rmtcheck.paper.records import GROUP_TITLES, _clean, _counts, _group, _groups, complete_records
 from rmtcheck.paper.tex import _md_num
 
@@ -16,6 +16,28 @@ __all__ = [
 
 
 README_BLOCKS = ("gallery", "statements")
+#: pixels of the README's image width per inch printed (6.5 in -> 800 px, GitHub's text column)
+_PX_PER_IN = 800 / 6.5
+#: PNGs at most this wide (in inches at the style's 200 dpi) are one-column figures, set two to a row
+_COLUMN_MAX_IN = 3.3
+
+
+def _gallery_px(width_in) -> int:
+    """Display width of a figure in the README: its printed width at the paper's scale (at most 800 px;
+    400 px when the width is unknown)."""
+    return 400 if width_in is None else int(round(min(width_in * _PX_PER_IN, 800)))
+
+
+def _first_sentence(text: str, min_len: int = 40) -> str:
+    """The first sentence of a caption (a period followed by a space outside ``$...$`` mathematics, after at
+    least ``min_len`` characters); the whole text when it has one sentence. ``$...$`` is kept (GitHub renders it)."""
+    math = False
+    for i, ch in enumerate(text):
+        if ch == "$" and (i == 0 or text[i - 1] != "\\"):
+            math = not math
+        elif ch == "." and not math and i >= min_len and text[i + 1:i + 2] == " ":
+            return text[:i + 1]
+    return text
 
 
 def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) -> dict[str, str]:
@@ -46,20 +68,28 @@ def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) 
     g = ["## Gallery", "",
          "Each figure is regenerated, with the data behind it (`.npz`, `.csv`) and its entry in "
          f"`{rel}/manifest.json`, by the command under it; `rmtcheck figures` makes them all "
-         "(`--quick` for small grids). The paper (`paper/`) shows them with full captions.", "",
-         "| | |", "|---|---|"]
-    cells = []
+         "(`--quick` for small grids). They are shown at the scale of the paper (`paper/`), which prints them "
+         "at their natural size (3.25 in or 6.5 in wide) with their full captions; here each has the caption's "
+         "first sentence.", ""]
+    pending: list[str] = []  # one-column figures, set two to a row
+
+    def flush():
+        if pending:
+            g.extend(["| | |", "|---|---|"] + [f"| {a} | {b} |" for a, b in
+                                                zip(pending[::2], (pending + [" "])[1::2])] + [""])
+            pending.clear()
+
     for name, info in figs.items():
-        desc = info["description"].replace("|", "\\|")
-        if len(desc) > 140:
-            desc = desc[:137].rstrip() + "..."
-        img = (f'<img src="{rel}/{name}.png" width="400" alt="{name}">' if (figures_dir / f"{name}.png").is_file()
-               else "*(not generated yet)*")
-        cells.append(f"{img}<br>**{name}**: {desc}<br>`{info['command']}`")
-    if len(cells) % 2:
-        cells.append(" ")
-    for a, b in zip(cells[::2], cells[1::2]):
-        g.append(f"| {a} | {b} |")
+        png = figures_dir / f"{name}.png"
+        px = _gallery_px(info["width_in"])
+        cap = f"**{name}**: {_first_sentence(info['description'])}"
+        img = (f'<img src="{rel}/{name}.png" width="{px}" alt="{name}">' if png.is_file() else "*(not generated yet)*")
+        if png.is_file() and info["width_in"] is not None and info["width_in"] <= _COLUMN_MAX_IN:
+            pending.append(f"{img}<br>{cap.replace('|', chr(92) + '|')}<br>`{info['command']}`")
+            continue
+        flush()
+        g += [img, "", f"{cap} `{info['command']}`", ""]
+    flush()
     s = ["## Verified statements", "",
          "Generated from `rmtcheck verify --json` by `rmtcheck paper --readme`; "
          "`*` marks probes outside a statement's regime (a violation there is a reported counterexample). "

@@ -6,8 +6,14 @@ import json
 from pathlib import Path
 
 __all__ = [
-    "GROUP_TITLES", "find_root", "verify_records", "load_records", "complete_records",
+    "GROUP_TITLES", "find_root", "verify_records", "load_records", "complete_records", "saved_results",
+    "VERIFY_JSON_ENV",
 ]
+
+#: Environment variable naming a saved ``rmtcheck verify --json`` output of the default run (each row's
+#: default instances); ``.ci/run`` sets it so that tests needing whole groups of rows, and the paper, use
+#: that one run instead of recomputing it.
+VERIFY_JSON_ENV = "RMTCHECK_VERIFY_JSON"
 
 
 #: Display titles of the statement groups (unknown groups get their name, title-cased).
@@ -26,7 +32,7 @@ _GROUP_ORDER = ("dexter", "chang_khanna", "ascent", "spectral")
 
 _RECORD_KEYS = ("id", "source", "text", "tag", "notion", "sampling", "regime", "method", "claimed", "instances",
                 "skipped", "violations", "verdict", "tightness_min", "tightness_median", "tightness_max",
-                "first_violation", "threshold", "seed")
+                "first_violation", "threshold", "seed", "latex", "refs", "refutes", "error", "false_alarm", "fails_run")
 
 
 NOT_RUN = "not run"
@@ -125,6 +131,8 @@ def complete_records(records: list[dict]) -> list[dict]:
     list of dict
         One record per registered statement, in registry order (missing ones with verdict
         ``"not run"`` and zero counts), followed by the records of statements no longer registered.
+        A record without ``latex``, ``refs`` or ``refutes`` (saved before they existed) gets the
+        registered statement's.
     """
     from rmtcheck.verify import registry
 
@@ -132,13 +140,23 @@ def complete_records(records: list[dict]) -> list[dict]:
     out = []
     for sid, s in registry().items():
         if sid in have:
-            out.append(have.pop(sid))
+            rec = dict(have.pop(sid))
+            # the statement's own words (rendering, citations, what a counterexample refutes) come from the
+            # registry when the saved results predate them; results are never filled in
+            for key, val in (("latex", getattr(s, "latex", None) or None), ("refs", list(getattr(s, "refs", ()) or ())),
+                             ("refutes", getattr(s, "refutes", "") or "")):
+                if not rec.get(key) and val:
+                    rec[key] = val
+            out.append(rec)
         else:
             out.append({"id": sid, "source": s.source, "text": s.text, "tag": s.tag, "notion": s.notion,
                         "sampling": s.sampling, "regime": s.regime, "method": s.method, "claimed": s.claimed,
                         "instances": 0, "skipped": 0, "violations": 0, "verdict": NOT_RUN,
                         "tightness_min": None, "tightness_median": None, "tightness_max": None,
-                        "first_violation": None, "threshold": None, "seed": None})
+                        "first_violation": None, "threshold": None, "seed": None,
+                        "latex": getattr(s, "latex", None) or None, "refs": list(getattr(s, "refs", ()) or ()),
+                        "refutes": getattr(s, "refutes", "") or "", "error": None, "false_alarm": None,
+                        "fails_run": False})
     out.extend(have.values())  # results of statements no longer registered stay visible
     return out
 
@@ -169,3 +187,51 @@ def _counts(records) -> dict:
         "violations": sum(int(r["violations"] or 0) for r in records),
         "failsrun": sum(bool(r.get("fails_run")) for r in records),
     }
+
+
+def saved_results(ids, seed: int = 0) -> list:
+    """The verify results of the rows ``ids`` (ids or group prefixes) with their default instances: read from
+    the file named by ``$RMTCHECK_VERIFY_JSON`` when it is set and holds every such row for ``seed``, computed
+    with :func:`rmtcheck.verify.run_all` otherwise (the same numbers: instance ``k`` of a row depends only on
+    the seed and the row id).
+
+    Parameters
+    ----------
+    ids : list of str
+        Statement ids or group prefixes.
+    seed : int
+        Root seed of the run.
+
+    Returns
+    -------
+    list of StatementResult
+        In registry order, as :func:`rmtcheck.verify.run_all` returns them.
+
+    Raises
+    ------
+    ValueError
+        If the variable names a file that is not ``rmtcheck verify --json`` output, or an id is unknown.
+    """
+    import dataclasses
+    import os
+
+    from rmtcheck.verify import registry, run_all
+    from rmtcheck.verify.runner import StatementResult
+
+    path = os.environ.get(VERIFY_JSON_ENV)
+    if path:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{VERIFY_JSON_ENV}: cannot read {path!r} ({exc}); unset it or write it with "
+                             "`rmtcheck verify --json > FILE`") from exc
+        if isinstance(data, dict):
+            data = data.get("results")
+        if not isinstance(data, list):
+            raise ValueError(f"{VERIFY_JSON_ENV}: {path!r} is not `rmtcheck verify --json` output")
+        have = {r.get("id"): r for r in data if isinstance(r, dict) and r.get("seed") == seed}
+        want = [k for k in registry() if any(k == i or k.startswith(i + ".") for i in ids)]
+        if want and all(k in have for k in want):
+            names = {f.name for f in dataclasses.fields(StatementResult)}
+            return [StatementResult(**{k: v for k, v in have[sid].items() if k in names}) for sid in want]
+    return run_all(ids, seed=seed)

@@ -29,13 +29,12 @@ def _sweep_store_path(store):
 
 
 def _sweeps(store, source) -> tuple[str, dict]:
-    """The sweep summary fragment and its numbers (read-only access to the SQLite store)."""
+    """The sweep summary fragment and its numbers ``{"sweeps": plans, "cells": finished cells}`` (read-only access
+    to the SQLite store); without a readable, non-empty store the fragment is only comments (no prose)."""
     head = _header("Sweep summary (from the rmtcheck.sweep results store)", source)
     path = _sweep_store_path(store)
-    missing = (head + "\\newcommand{\\rmtNSweeps}{0}\\newcommand{\\rmtNSweepCells}{0}\n"
-               "No sweep results store was found when these fragments were generated "
-               f"(looked for {_tt(path.as_posix())}; set \\texttt{{RMTCHECK\\_STORE}} or pass "
-               "\\texttt{-{}-sweeps PATH}). Run the sweeps, then \\texttt{rmtcheck paper} to summarise them here.\n")
+    # no store: no prose in the paper (main.tex decides with \ifrmtHaveSweeps), only a comment saying where we looked
+    missing = head + f"% No sweep results store was found (looked for {path.as_posix()}); \\ifrmtHaveSweeps is false.\n"
     if not path.is_file():
         return missing, {}
     try:
@@ -55,11 +54,11 @@ def _sweeps(store, source) -> tuple[str, dict]:
         finally:
             con.close()
     except sqlite3.Error as exc:
-        return missing.replace("No sweep results store was found", f"The sweep store could not be read ({tex_escape(exc)})"), {}
+        return head + f"% The sweep store {path.as_posix()} could not be read ({exc}); \\ifrmtHaveSweeps is false.\n", {}
     n_cells = sum(len(v) for v in results.values())
-    lines = [head, f"\\newcommand{{\\rmtNSweeps}}{{{len(plans)}}}", f"\\newcommand{{\\rmtNSweepCells}}{{{n_cells}}}"]
+    lines = [head]
     if not plans and not results:
-        lines.append("The sweep store is empty.")
+        lines.append("% The sweep store is empty; \\ifrmtHaveSweeps is false.")
         return "\n".join(lines) + "\n", {"sweeps": 0, "cells": 0}
     lines += ["{\\footnotesize", "\\begin{longtable}{@{}p{0.28\\linewidth}p{0.30\\linewidth}rr@{}}", "\\toprule",
               "Experiment & Code version & root seed & cells done / planned \\\\", "\\midrule", "\\endhead",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 __all__ = [
-    "tex_escape",
+    "tex_escape", "tex_caption",
 ]
 
 
@@ -49,6 +49,78 @@ def tex_escape(s) -> str:
             out.append(ch)
         else:
             out.append("?")
+    return "".join(out)
+
+
+def _math_char(ch: str) -> str:
+    """One character inside inline math: Unicode mapped to a math command, TeX comment/parameter chars escaped."""
+    if ch in "%#":
+        return "\\" + ch
+    if ch in _UNICODE:
+        v = _UNICODE[ch]
+        if v.startswith("$") and v.endswith("$") and len(v) > 2:
+            return "{" + v[1:-1] + "}"
+        if v == r"\dots{}":
+            return r"\dots "
+        return {"--": "-", "---": "-"}.get(v, v) if not v.startswith("\\") else "?"
+    return ch if ord(ch) < 128 else "?"
+
+
+def tex_caption(s) -> str:
+    """Prose with inline ``$...$`` mathematics for LaTeX: the mathematics verbatim, the rest escaped.
+
+    Outside mathematics the text goes through :func:`tex_escape` (``%``, ``_``, ``&``, ``#`` ... escaped,
+    Unicode Greek mapped to ``$\\alpha$`` and the like); ``\\$`` there is a literal dollar sign. A ``$``
+    opens inline mathematics that the next unescaped ``$`` closes (``$$`` delimits display mathematics,
+    kept as inline); inside it the source is passed through, except that ``%`` and ``#`` are escaped and
+    Unicode characters are mapped to math commands (``α`` to ``{\\alpha}``). A ``$`` without a partner is
+    printed as a dollar sign, so the result always has balanced mathematics.
+
+    Parameters
+    ----------
+    s : object
+        The text (converted with ``str``; ``None`` gives the empty string).
+
+    Returns
+    -------
+    str
+        ASCII LaTeX source in text mode.
+
+    Examples
+    --------
+    >>> tex_caption("growth $\\rho(T)$ at 5% of η_0")
+    'growth $\\rho(T)$ at 5\\% of $\\eta$\\_0'
+    """
+    s = "" if s is None else str(s)
+    out, text, i, n = [], [], 0, len(s)
+    while i < n:
+        ch = s[i]
+        if ch == "\\" and i + 1 < n and s[i + 1] == "$":
+            text.append("$")
+            i += 2
+            continue
+        if ch != "$":
+            text.append(ch)
+            i += 1
+            continue
+        delim = "$$" if s.startswith("$$", i) else "$"
+        j, body = i + len(delim), []
+        while j < n and not s.startswith(delim, j):
+            if s[j] == "\\" and j + 1 < n:
+                body.append(s[j:j + 2])
+                j += 2
+            else:
+                body.append(_math_char(s[j]))
+                j += 1
+        if j >= n or not "".join(body).strip():  # unmatched or empty: a literal dollar sign
+            text.append(s[i:i + len(delim)])
+            i += len(delim)
+            continue
+        out.append(tex_escape("".join(text)))
+        text = []
+        out.append("$" + "".join(body) + "$")
+        i = j + len(delim)
+    out.append(tex_escape("".join(text)))
     return "".join(out)
 
 

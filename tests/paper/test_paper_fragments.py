@@ -62,9 +62,10 @@ def test_fragments_regenerate_and_everything_resolves(records, paper_tree):
     for name in figures():
         assert (gen / f"figure-{name}.tex").is_file()
     assert P.check_paper(paper) == []
-    # the generated figure is included at its natural width, the missing ones are placeholders
+    # the generated figure is included at scale 1 (designed at its printed size), the missing ones are placeholders
     fig = (gen / "figure-dexter-hessian-test.tex").read_text()
-    assert "\\includegraphics[width=4.00in" in fig and "{../figures/dexter-hessian-test.pdf}" in fig
+    assert "\\includegraphics{../figures/dexter-hessian-test.pdf}" in fig
+    assert "width=" not in fig and "scale=" not in fig and "height=" not in fig
     other = next(n for n in figures() if n != "dexter-hessian-test")
     assert "has not been generated yet" in (gen / f"figure-{other}.tex").read_text()
     assert "\\label{fig:dexter-hessian-test}" in fig
@@ -135,11 +136,17 @@ def test_sweep_store_summary(records, paper_tree):
     con.close()
     P.build_fragments(records, paper, figs, sweep_store=store)
     tex = (paper / "generated" / "sweeps.tex").read_text()
-    assert "\\newcommand{\\rmtNSweeps}{1}" in tex and "\\newcommand{\\rmtNSweepCells}{2}" in tex
+    macros = (paper / "generated" / "macros.tex").read_text()
+    assert "\\newcommand{\\rmtNSweeps}{1}" in macros and "\\newcommand{\\rmtNSweepCells}{2}" in macros
+    assert "\\newif\\ifrmtHaveSweeps\\rmtHaveSweepstrue" in macros
     assert "2 / 3" in tex and "toy\\_\\allowbreak{}grid" in tex
     assert "\\texttt{rho} & 2 & 0.5 & 1.5 & 1.5" in tex  # min, median (upper), max of the numeric result
     P.build_fragments(records, paper, figs, sweep_store=paper / "absent.sqlite")
-    assert "No sweep results store was found" in (paper / "generated" / "sweeps.tex").read_text()
+    # without a store: no status message in the paper, only comments, and \ifrmtHaveSweeps is false
+    tex = (paper / "generated" / "sweeps.tex").read_text()
+    assert all(not line.strip() or line.startswith("%") for line in tex.splitlines()), tex
+    macros = (paper / "generated" / "macros.tex").read_text()
+    assert "\\newif\\ifrmtHaveSweeps\n" in macros and "\\newcommand{\\rmtNSweeps}{0}" in macros
 
 
 def test_cli_fragments_from_json_and_missing_tex(records, paper_tree, tmp_path, monkeypatch, capsys):
@@ -150,12 +157,18 @@ def test_cli_fragments_from_json_and_missing_tex(records, paper_tree, tmp_path, 
             "--sweeps", str(tmp_path / "none.sqlite")]
     assert main(args + ["--fragments-only"]) == 0
     assert "fragments:" in capsys.readouterr().out
-    monkeypatch.setattr(P, "tex_available", lambda: False)
+    import rmtcheck.paper.build as B
+
+    monkeypatch.setattr(B, "tex_available", lambda: False)  # what build_pdf consults
     assert main(args) == 3  # fragments written, only the PDF step fails, with install instructions
     err = capsys.readouterr().err
     assert "apt-get install latexmk" in err and "TinyTeX" in err
     assert (paper / "generated" / "macros.tex").is_file()
-    assert main(["paper", "--check", "--paper-dir", str(paper)]) == 0
+    # every reference resolves; the only problem is the fake figure PDF, which the print-rule check refuses
+    assert main(["paper", "--check", "--paper-dir", str(paper)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [ln.split(":")[0] for ln in out if ln.startswith("figures/")] == ["figures/dexter-hessian-test.pdf"]
+    assert out[-1] == f"1 problem(s) in {paper / 'main.tex'}"
     bad = tmp_path / "bad.json"
     bad.write_text('{"not": "verify output"}')
     assert main(["paper", "--from-json", str(bad), "--paper-dir", str(paper), "--fragments-only"]) == 2

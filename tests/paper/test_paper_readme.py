@@ -60,7 +60,7 @@ def test_readme_blocks_inserted_replaced_idempotent(tmp_path):
     text = readme.read_text()
     assert text.index("<!-- BEGIN GENERATED: gallery -->") < text.index("## Adding your own theorem")
     assert '<img src="figures/dexter-hessian-test.png"' in text
-    assert "<br>`rmtcheck figures --only dexter-hessian-test --seed 0`" in text
+    assert "`rmtcheck figures --only dexter-hessian-test --seed 0`" in text
     assert "| `dexter.theorem1` | S \\| x | mean-square | bernoulli | exact | 3 | 0 | 0.6 | holds |" in text
     assert "not run" in text  # the other registered statements
     stripped = re.sub(r"<!-- BEGIN GENERATED: (\w+) -->.*?<!-- END GENERATED: \1 -->\n\n", "", text, flags=re.S)
