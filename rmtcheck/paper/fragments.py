@@ -187,9 +187,9 @@ def _summary_table(counts_by_group, source) -> str:
 def _group_table(group, recs, source) -> str:
     lines = [_header(f"Verdict table of group {group}", source),
              "{\\footnotesize\\setlength{\\tabcolsep}{3pt}",
-             "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.46\\linewidth}"
-             ">{\\raggedright\\arraybackslash}p{0.16\\linewidth}rr>{\\raggedright\\arraybackslash}p{0.10\\linewidth}"
-             ">{\\raggedright\\arraybackslash}p{0.12\\linewidth}@{}}",
+             "\\begin{longtable}{@{}>{\\raggedright\\arraybackslash}p{0.54\\linewidth}"
+             ">{\\raggedright\\arraybackslash}p{0.14\\linewidth}rr>{\\raggedright\\arraybackslash}p{0.09\\linewidth}"
+             ">{\\raggedright\\arraybackslash}p{0.09\\linewidth}@{}}",
              "\\toprule", "Statement & Notion / sampling / method & $n$ & viol. & tightness & verdict \\\\",
              "\\midrule", "\\endhead", "\\bottomrule", "\\endfoot"]
     for r in recs:
