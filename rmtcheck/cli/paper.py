@@ -71,7 +71,7 @@ def run(args) -> int:
 
     paper, figs = _dirs(args)
     if args.check:
-        problems = P.check_paper(paper) + P.check_figures(paper)
+        problems = P.check_paper(paper) + P.check_figures(paper) + P.check_captions()
         log = paper / "main.log"
         if log.is_file():
             problems += P.check_log(log)
@@ -141,7 +141,7 @@ def _build(args, P, paper: Path, figs: Path, prog) -> int:
         return status
     prog.stage("checking the LaTeX log and the figures")
     prog.flush()
-    problems = P.check_log(paper / "main.log") + P.check_figures(paper)
+    problems = P.check_log(paper / "main.log") + P.check_figures(paper) + P.check_captions()
     for pr in problems:
         print(f"paper: {pr}", file=sys.stderr)
     if status == 0:

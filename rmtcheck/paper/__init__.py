@@ -21,7 +21,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
                 "VERIFY_JSON_ENV"],
     "tex": ["tex_escape", "tex_caption"],
     "fragments": ["FIGURE_FIELDS", "STAT_FIELDS", "build_fragments"],
-    "check": ["check_paper", "check_log", "check_figures", "included_graphics"],
+    "check": ["check_paper", "check_log", "check_figures", "check_captions", "included_graphics"],
     "readme": ["README_BLOCKS", "readme_blocks", "update_readme"],
     "build": ["build_pdf", "tex_available", "TEX_INSTALL_HINT"],
 })

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 __all__ = [
-    "check_paper", "check_log", "check_figures", "included_graphics",
+    "check_paper", "check_log", "check_figures", "check_captions", "included_graphics",
 ]
 
 #: overfull boxes up to this many points are tolerated (TeX reports hair-width excesses too)
@@ -241,4 +241,33 @@ def check_figures(paper_dir, main: str = "main.tex") -> list[str]:
             found = [str(exc)]
         rel = os.path.relpath(path, paper_dir.parent)
         problems += [f"{Path(rel).as_posix()}: {p}" for p in found]
+    return problems
+
+
+def check_captions(figs=None) -> list[str]:
+    """Figure docstrings (the captions) that hold a control character: in a docstring that is not raw,
+    ``$\\tau$``, ``$\\rho$``, ``$\\beta$``, ``$\\frac$`` or ``$\\varepsilon$`` lose their backslash to a tab, carriage
+    return, backspace, form feed or vertical tab, which the caption then prints as a space.
+
+    Parameters
+    ----------
+    figs : dict of str to callable, optional
+        Figure functions by name (default: every registered figure, :func:`rmtcheck.plotting.catalog.figures`).
+
+    Returns
+    -------
+    list of str
+        ``"figure NAME: its docstring holds ..."``, one line per figure; empty when none does.
+    """
+    if figs is None:
+        from rmtcheck.plotting.catalog import figures
+
+        figs = figures()
+    names = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+    problems = []
+    for name, fn in figs.items():
+        found = sorted({names[c] for c in (getattr(fn, "__doc__", None) or "") if c in names})
+        if found:
+            problems.append(f"figure {name}: its docstring holds {', '.join(found)} (a backslash of $...$ read as an "
+                            "escape): make it a raw string (r\"\"\"...\"\"\")")
     return problems

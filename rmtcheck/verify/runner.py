@@ -62,6 +62,8 @@ class StatementResult:
         How that probability was computed (or why the row has none); ``""`` for exact rows.
     refutes : str
         For a probe: what its counterexamples refute (:attr:`Statement.refutes`).
+    latex : str
+        The statement as LaTeX source, text mode with inline math (:attr:`Statement.latex`).
     fails_run : bool
         Whether this row makes ``rmtcheck verify`` exit 1 (property, also in :meth:`to_dict`).
     """
@@ -92,6 +94,7 @@ class StatementResult:
     false_alarm: float | None = None
     false_alarm_how: str = ""
     refutes: str = ""
+    latex: str = ""
 
     def to_dict(self, with_details: bool = False, with_timings: bool = False) -> dict:
         """The record as JSON-able data; ``seconds`` only with ``with_timings`` (so identical runs give
@@ -243,6 +246,7 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
         false_alarm=_false_alarm(stmt, n_inst),
         false_alarm_how=stmt.false_alarm_how,
         refutes=stmt.refutes,
+        latex=stmt.latex,
     )
 
 

@@ -144,7 +144,7 @@ class Statement:
     ----------
     id, source, text, notion, sampling, regime, method, sample, check
         Required fields (see Attributes).
-    claimed, tag, threshold, group, default_instances, refs, false_alarm, false_alarm_how : optional
+    latex, claimed, tag, threshold, group, default_instances, refs, false_alarm, false_alarm_how : optional
         Optional fields (see Attributes).
 
     Attributes
@@ -155,7 +155,11 @@ class Statement:
         Human-readable provenance: paper and theorem/lemma/section, e.g. ``"Dexter et al. 2024,
         Theorem 1"``.
     text : str
-        What is claimed, in words and ASCII formulas.
+        What is claimed, in words and ASCII formulas (the terminal table).
+    latex : str
+        The same claim as LaTeX source in text mode with inline math (``$...$``), for the paper's tables:
+        e.g. ``If $r = (\\eta\\lambda_{\\max}(H)/\\sigma)^2 (n/B-1) \\ge 1$, then $\\rho(T) \\ge 1$.`` It compiles
+        under pdflatex with amsmath and amssymb, and holds no ASCII pseudo-maths (``eta*``, ``rho(T)``, ``>=``).
     notion : str
         Stability notion, one of :data:`NOTIONS`.
     sampling : str
@@ -230,6 +234,7 @@ class Statement:
     ...     return Outcome(violated=not factor < 1.0, detail={"factor": factor})
     >>> st = Statement(id="mine.gd_scalar", source="Dexter et al. 2024 (full-batch limit)",
     ...                text="|1 - eta lambda| < 1 for eta < 2/lambda", notion="deterministic",
+    ...                latex="$|1 - \\eta\\lambda| < 1$ for $\\eta < 2/\\lambda$",
     ...                sampling="none", regime="lambda in [0.1, 10]", method="exact", sample=sample,
     ...                check=check, tag="derived", refs=["dexter2024"])
     >>> st.group, st.refs
@@ -266,6 +271,7 @@ class Statement:
     false_alarm: float | None = None
     false_alarm_how: str = ""
     refutes: str = ""
+    latex: str = ""
 
     def __post_init__(self):
         if self.notion not in NOTIONS:
@@ -278,6 +284,8 @@ class Statement:
             raise ValueError(f"tag must be one of {TAGS}; got {self.tag!r}")
         if self.false_alarm is not None and not 0.0 < float(self.false_alarm) < 1.0:
             raise ValueError(f"false_alarm must be a probability in (0, 1) or None; got {self.false_alarm!r}")
+        if not isinstance(self.latex, str):
+            raise TypeError(f"latex must be LaTeX source (str); got {type(self.latex).__name__}")
         if not self.group:
             self.group = self.id.split(".")[0]
         if isinstance(self.refs, list):

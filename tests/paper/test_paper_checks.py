@@ -262,3 +262,17 @@ def test_saved_results_read_the_ci_run_and_match_a_fresh_one(tmp_path, monkeypat
     out.write_text("not json")
     with pytest.raises(ValueError, match=P.VERIFY_JSON_ENV):
         P.saved_results(ids)
+
+
+def test_caption_check_finds_backslashes_lost_to_escapes():
+    def fine():
+        r"""Growth $\rho(T)$ against $\tau$."""
+
+    def broken():
+        pass
+
+    broken.__doc__ = "Growth $\rho(T)$ against $\tau$ and $\beta$."  # what a non-raw docstring holds
+    assert P.check_captions({"fine": fine}) == []
+    (problem,) = P.check_captions({"fine": fine, "broken": broken})
+    assert problem.startswith("figure broken: its docstring holds \\b, \\r, \\t")
+    assert P.check_captions() == []  # every registered figure

@@ -72,8 +72,12 @@ def _three_axis_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.three_axis",
-    source=f"{SOURCE}, pair coherence (three-axis identity derived)",
+    source=f"{SOURCE}, pair coherence (three-axis identity derived here, proofs/chang_khanna_three_axis.py)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"$\operatorname{Tr}(D_{ij}D_{kl}) = (1-\alpha)^2\operatorname{Tr}(A_iA_k) + "
+           r"\alpha^2\operatorname{Tr}(B_jB_l) - \alpha(1-\alpha)[\operatorname{Tr}(A_iB_l) + "
+           r"\operatorname{Tr}(B_jA_k)]$; $\sigma_{\mathrm{mix}}$ with $\lvert\operatorname{Tr}\rvert$ (the "
+           r"absolute-value convention) is finite and equals the naive pair-matrix value."),
     text="Tr(D_ij D_kl) = (1-a)^2 Tr(A_i A_k) + a^2 Tr(B_j B_l) - a(1-a)[Tr(A_i B_l) + Tr(B_j A_k)]; sigma_mix with "
          "|Tr| (absolute-value convention) is finite and equals the naive pair-matrix value",
     notion="deterministic", sampling="none", regime="random PSD retain/forget families, alpha in (0, 1)",
@@ -96,8 +100,10 @@ def _operator_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.mixed_operator",
-    source=f"{SOURCE}, linearised descent-ascent (operators derived)",
+    source=f"{SOURCE}, linearised descent-ascent (operators derived here, proofs/gram_space.py)",
     refs=("changkhanna2026", "mulayoff2024"),
+    latex=(r"The matrix-free mixed operators (independent Bernoulli, pair Bernoulli via the pair-sandwich "
+           r"decomposition, without replacement) have the spectral radius of their dense Kronecker forms."),
     text="the matrix-free mixed operators (independent bernoulli, pair bernoulli via the pair-sandwich "
          "decomposition, without replacement) have the spectral radius of their dense Kronecker forms",
     notion="mean-square", sampling="pair_bernoulli", regime="random families, d <= 5, all three batch models",
@@ -127,8 +133,11 @@ def _tight_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.tightness",
-    source=f"{SOURCE} (tightness construction, derived)",
+    source=f"{SOURCE} (tightness construction derived here, proofs/chang_khanna_tightness.py)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"With $\sigma_r$ retain and $\sigma_f$ forget members on $e_1$: $\rho(T) = (1 - \eta\bar d)^2 + "
+           r"\eta^2\bigl[(1-\alpha)^2\lambda_r^2(n_r/B-1)/\sigma_r + \alpha^2\lambda_f^2(n_f/B-1)/\sigma_f\bigr]$ "
+           r"with $\bar d = (1-\alpha)\lambda_r - \alpha\lambda_f$; unlearning escapes iff this exceeds $1$."),
     text="sigma_r retain and sigma_f forget members on e1: rho(T) = (1-eta dbar)^2 + eta^2[(1-a)^2 lr^2 (n_r/B-1)/sigma_r "
          "+ a^2 lf^2 (n_f/B-1)/sigma_f]; unlearning escapes iff this exceeds 1",
     notion="mean-square", sampling="independent_bernoulli", regime="tightness construction, any eta, alpha, B",
@@ -158,6 +167,8 @@ register(Statement(
     id="chang_khanna.orthogonal_escapes",
     source=f"{SOURCE} (orthogonal forget curvature)",
     refs=("changkhanna2026",),
+    latex=(r"Forget curvature orthogonal to all retain curvature: $\rho(T) \ge (1 + \eta\alpha\lambda_f)^2 > 1$ for "
+           r"every $\eta, \alpha > 0$ (critical $\eta = 0$): unlearning always escapes."),
     text="forget curvature orthogonal to all retain curvature: rho(T) >= (1 + eta alpha lambda_f)^2 > 1 for every "
          "eta, alpha > 0 (critical eta = 0): unlearning always escapes",
     notion="mean-square", sampling="independent_bernoulli",
@@ -181,6 +192,8 @@ register(Statement(
     id="chang_khanna.alpha_zero",
     source=f"{SOURCE} (alpha = 0)",
     refs=("changkhanna2026",),
+    latex=(r"$\alpha = 0$ reduces descent--ascent to SGD on the retain set (the same mean-square growth; independent"
+           r" Bernoulli becomes Bernoulli, without replacement stays without replacement)."),
     text="alpha = 0 reduces descent-ascent to SGD on the retain set (same mean-square growth, independent "
          "bernoulli = bernoulli, without replacement = without replacement)",
     notion="mean-square", sampling="independent_bernoulli", regime="random families, alpha = 0",
@@ -217,8 +230,10 @@ def _cond_inst(rng):
 
 register(Statement(
     id="chang_khanna.dexter_terms",
-    source=f"{SOURCE} (Dexter-type sufficient escape conditions, derived)",
+    source=f"{SOURCE} (Dexter-type sufficient escape conditions derived here, proofs/chang_khanna_dexter_conditions.py)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"$\max\bigl(r_{\mathrm{retain}}, r_{\mathrm{forget}}, \max_k (1 - \eta\lambda_k(\bar D))^2\bigr) \ge 1$ "
+           r"implies $\rho(T) \ge$ that maximum (escape), where $r_t = (\eta w_t\lambda_t/\sigma_t)^2(n_t/B-1)$."),
     text="max(r_retain, r_forget, max_k (1 - eta lambda_k(Dbar))^2) >= 1 implies rho(T) >= that maximum "
          "(escape), r_t = (eta w_t lambda_t / sigma_t)^2 (n_t/B - 1)",
     notion="mean-square", sampling="independent_bernoulli", regime="independent bernoulli, condition >= 1",
@@ -230,6 +245,7 @@ register(Statement(
     id="chang_khanna.dexter_terms.without_replacement",
     source=f"{SOURCE} (per-term condition outside its batch model)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=r"The per-term Dexter-type condition applied to fixed-size batches without replacement.",
     text="the per-term Dexter-type condition applied to fixed-size batches without replacement",
     notion="mean-square", sampling="without_replacement", regime="without replacement (kappa < 0: not covered)",
     method="exact", sample=_cond_inst, check=_dexter_terms_check("without_replacement"), tag="derived",
@@ -263,6 +279,9 @@ register(Statement(
     id="chang_khanna.dexter_pairs",
     source=f"{SOURCE} (pair condition lambda(Dbar) >= (sigma_mix/eta)(N/B-1)^(-1/2), derived by analogy)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"$r_{\mathrm{mix}} = (\eta\lVert\bar D\rVert/\sigma_{\mathrm{mix}})^2(N/B-1) \ge 1$ implies "
+           r"$\rho(T_{\mathrm{pair}}) \ge r_{\mathrm{mix}}$ (hypothesis: the signed pairs have no square roots, so "
+           r"Dexter's norm-compression proof does not transfer)."),
     text="r_mix = (eta ||Dbar|| / sigma_mix)^2 (N/B - 1) >= 1 implies rho(T_pair) >= r_mix (hypothesis: the signed "
          "pairs have no square roots, so Dexter's norm-compression proof does not transfer)",
     notion="mean-square", sampling="pair_bernoulli", regime="pair bernoulli, r_mix >= 1, |Tr| convention",
@@ -292,6 +311,11 @@ register(Statement(
     id="chang_khanna.rotation_monotone",
     source=f"{SOURCE}, a derived prediction behind headline claim (a): monotonicity of the growth factor",
     refs=("changkhanna2026",),
+    latex=(r"(A derived prediction, stronger than the paper's claim (a), which is about escape versus resistance.) "
+           r"Rotating the forget family (retain fixed) by $\theta$ in the $(e_1, e_2)$ plane, from aligned with the "
+           r"retain curvature ($\theta = 0$) to orthogonal ($\theta = \pi/2$), never decreases the mean-square "
+           r"growth factor $\rho(T)$; the detail says whether the instance is in the overshoot regime "
+           r"$\eta(1-\alpha)\lambda_r > 1$."),
     text="(derived prediction, stronger than the paper's claim (a), which is about escape versus resistance) "
          "rotating the FORGET family (retain fixed) by theta in the (e1, e2) plane from aligned with the retain "
          "curvature (theta = 0) to orthogonal (pi/2) never decreases the mean-square growth factor rho(T); detail: "
@@ -335,6 +359,10 @@ register(Statement(
     id="chang_khanna.rotation_monotone.random",
     source=f"{SOURCE}, a derived prediction behind headline claim (a), general families",
     refs=("changkhanna2026",),
+    latex=(r"(A derived prediction, stronger than claim (a).) Rotating the forget family rigidly, its top mean "
+           r"direction first aligned with the retain top direction $u$ and then rotated towards the retain bottom "
+           r"direction $v$, never decreases the mean-square growth factor $\rho(T)$; the detail says whether the "
+           r"instance is in the overshoot regime."),
     text="(derived prediction, stronger than claim (a)) rotating the FORGET family rigidly (its top mean direction "
          "first aligned with the retain top direction u, then rotated towards the retain bottom direction v) never "
          "decreases the mean-square growth factor rho(T); detail: whether the instance is in the overshoot regime",
@@ -366,6 +394,10 @@ register(Statement(
     source=f"{SOURCE}, headline claim (a): rotating the forget curvature away from the retain curvature "
            "makes unlearning easier",
     refs=("changkhanna2026",),
+    latex=(r"Rotating the forget family from aligned with the retain curvature ($\theta = 0$) to orthogonal ($\theta"
+           r" = \pi/2$) never turns escape into resistance: along $33$ angles, once the mean-square verdict is "
+           r"escape ($\rho(T) > 1$) it stays escape (cells with $\lvert\rho - 1\rvert \le 10^{-12}$ are boundary "
+           r"cells and decide nothing)."),
     text="rotating the FORGET family from aligned with the retain curvature (theta = 0) to orthogonal (pi/2) never "
          "turns escape into resistance: along 33 angles, once the mean-square verdict is escape (rho(T) > 1) it stays "
          "escape (cells with |rho - 1| <= 1e-12 are boundary cells and decide nothing)",
@@ -405,6 +437,8 @@ register(Statement(
     id="chang_khanna.rotation_monotone.monte_carlo",
     source=f"{SOURCE}, headline claim (a) at the verdict level, escape probability",
     refs=("changkhanna2026",),
+    latex=(r"Rotating the forget family from aligned to orthogonal never decreases the Monte Carlo escape fraction "
+           r"(runs with $\lVert\delta\rVert^2 \ge 1000\,\lVert\delta_0\rVert^2$ within $150$ steps)."),
     text="rotating the FORGET family from aligned to orthogonal never decreases the Monte Carlo escape fraction "
          "(runs with ||delta||^2 >= 1000 ||delta_0||^2 within 150 steps)",
     notion="almost-sure", sampling="independent_bernoulli", regime="tightness construction, theta in {0, pi/4, pi/2}",
@@ -438,6 +472,9 @@ register(Statement(
     id="chang_khanna.hessian_test_noise_only",
     source=f"{SOURCE}, headline claim (c): the authors' Hessian test for unlearning",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"Identical retain and forget Dexter families ($\lambda_{\max}(H) = 2$) at $\alpha = 0.1$: $\bar D = "
+           r"0.8\,H$, the mean factor $\max_k(1 - \eta\lambda_k(\bar D))^2 < 1$ and the full batch converges at "
+           r"$\eta \in \{0.5, 0.8\}$, so any escape ($\rho(T) > 1$) comes from batch noise only."),
     text="identical retain and forget Dexter families (lambda_max(H) = 2) at alpha = 0.1: Dbar = 0.8 H, the mean "
          "factor max(1 - eta lambda(Dbar))^2 < 1 and the full batch converges at eta in {0.5, 0.8}, so any escape "
          "(rho(T) > 1) comes from batch noise only",
@@ -485,8 +522,13 @@ def _mc_inst(rng):
 for _s in MIXED_SAMPLINGS:
     register(Statement(
         id=f"chang_khanna.monte_carlo.{_s}",
-        source="rmtcheck (independent check of the exact mixed operator)",
+        source="derived here; proofs/gram_space.py (the exact mixed operator) against rmtcheck/stability/montecarlo.py",
         refs=("changkhanna2026", "mulayoff2024"),
+        latex=(r"A population Monte Carlo estimate of the mean-square growth factor of $M \mapsto \mathbb{E}[JMJ]$ "
+               r"is below $1$ at $0.9\,\eta^\star$ and above $1$ at $1.1\,\eta^\star$ ($\eta^\star$ the exact "
+               r"critical step size of descent--ascent); violated when its logarithmic growth lies on the wrong side of $0$ "
+               r"by more than $8$ of its reported standard errors (as \texttt{dexter.monte\_carlo}; detail "
+               r"\texttt{wrong\_side\_se}). A step size whose exact factor is within $1\%$ of $1$ is not compared."),
         text="population Monte Carlo of E[J M J] is below 1 at 0.9 eta* and above 1 at 1.1 eta* (eta* the exact "
              "critical step size of descent-ascent): violated when its log growth lies on the wrong side of 0 by "
              "more than 8 of its reported standard errors (as dexter.monte_carlo; detail wrong_side_se); a step "
@@ -543,6 +585,9 @@ for _s in MIXED_SAMPLINGS:
         id=f"chang_khanna.escape_set_interval.{_s}",
         source=f"{SOURCE} (critical mixing weight)",
         refs=("changkhanna2026",),
+        latex=(r"$\rho(T(\alpha))$ is convex in $\alpha$ on $(0, 1]$, so the resisting mixing weights $\{\alpha : "
+               r"\rho(T(\alpha)) < 1\}$ form one interval and unlearning escapes exactly outside it (for all $\alpha"
+               r" \ge \alpha_{\mathrm{crit}}$)."),
         text="rho(T(alpha)) is convex in alpha on (0, 1], so the resisting mixing weights {alpha: rho < 1} form "
              "one interval and unlearning escapes exactly outside it (for all alpha >= critical_alpha)",
         notion="mean-square", sampling=_s, regime="tightness construction or random families, 41 alphas",
@@ -586,8 +631,12 @@ def _noise_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.non_interpolating",
-    source=f"{SOURCE} (reviewers: per-sample gradients nonzero at w*; derived extension)",
+    source=f"{SOURCE} (stated at an interpolating optimum); extension derived here, proofs/chang_khanna_noise.py",
     refs=("changkhanna2026",),
+    latex=(r"With per-sample gradients $g_i \ne 0$ at $w^\star$ (least squares), $\mathbb{E}\lVert\delta_k\rVert^2$ "
+           r"tends to $\operatorname{Tr}(M_\infty) > 0$ (bounded, not $0$) at $0.5\,\eta^\star$ (a fixed point of "
+           r"the exact affine moment map), and grows at the exact rate $\rho(T)$ at $1.5\,\eta^\star$: the "
+           r"divergence threshold is unchanged."),
     text="with per-sample gradients g_i != 0 at w* (least squares), E||delta_k||^2 tends to Tr(M_inf) > 0 (bounded, "
          "not 0) at 0.5 eta* (a fixed point of the exact affine moment map), and grows at the exact rate rho(T) at 1.5 eta*: the divergence threshold is unchanged",
     notion="mean-square", sampling="independent_bernoulli",
@@ -623,8 +672,11 @@ def _mixed_enum_check(model):
 for _s in ("independent_bernoulli", "without_replacement"):
     register(Statement(
         id=f"chang_khanna.enumerated.{_s}",
-        source="rmtcheck (the exact descent-ascent operator against every pair of batches enumerated)",
+        source="derived here; proofs/gram_space.py (the exact descent-ascent operator) against every pair of batches",
         refs=("changkhanna2026",),
+        latex=(r"$\rho(T)$ of the matrix-free descent--ascent operator (retain weight $1 - \alpha$, forget weight "
+               r"$-\alpha$) equals the spectral radius of $\mathbb{E}[J \otimes J]$ summed over every retain batch "
+               r"and every forget batch (to $10^{-10}$)."),
         text="rho(T) of the matrix-free descent-ascent operator (retain weight 1 - alpha, forget weight -alpha) "
              "equals the spectral radius of E[J (x) J] summed over every retain batch and every forget batch (to 1e-10)",
         notion="mean-square", sampling=_s, regime="n_r <= 4, n_f <= 3, d <= 3, random, repeated and zero members",
@@ -678,8 +730,12 @@ def _secular_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.secular_route",
-    source="rmtcheck (the solvers real models use: secular equation, separable kernel, Rayleigh-Ritz)",
+    source="derived here; proofs/gram_space.py (solvers rmtcheck/stability/_secular.py, _separable.py)",
     refs=("changkhanna2026", "mulayoff2024"),
+    latex=(r"On many samples in few Gram coordinates (the route of real models: the secular equation on the sample "
+           r"side, a separable kernel when the spectrum is clustered, Rayleigh--Ritz otherwise), $\rho(T)$ equals "
+           r"the spectral radius of the Kronecker operator built from the members with retyped batch coefficients "
+           r"(to $10^{-10}$)."),
     text="on many samples in few Gram coordinates (the route of real models: secular equation on the sample side, "
          "separable kernel when the spectrum is clustered, Rayleigh-Ritz otherwise) rho(T) equals the spectral "
          "radius of the Kronecker operator built from the members with retyped batch coefficients (to 1e-10)",
@@ -718,8 +774,11 @@ def _interval_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.resist_interval",
-    source="rmtcheck (the resist interval and the critical alpha against the growth factor on either side)",
+    source=f"{SOURCE} (critical mixing weight); rmtcheck/stability/unlearning.py against the growth factor",
     refs=("changkhanna2026",),
+    latex=(r"\texttt{resist\_interval} returns $(\alpha_-, \alpha_+)$ with $\rho(T(\alpha)) < 1$ just inside both "
+           r"ends and at the middle and $\rho(T(\alpha)) > 1$ just outside ($10^{-6}$ away); "
+           r"\texttt{critical\_alpha} is $\alpha_+$, and it is \texttt{None} only when $\rho > 1$ on a grid."),
     text="resist_interval returns (alpha_-, alpha_+) with rho(T(alpha)) < 1 just inside both ends and at the "
          "middle and > 1 just outside (1e-6 away), critical_alpha is alpha_+, and None only when rho > 1 on a grid",
     notion="mean-square", sampling="independent_bernoulli", regime="random rank-one families, d in [2, 4]",
@@ -766,6 +825,10 @@ register(Statement(
     id="chang_khanna.enumerated.mean_step",
     source=f"{SOURCE}, descent-ascent step (the mean step against every pair of batches)",
     refs=("changkhanna2026",),
+    latex=(r"\texttt{mixed\_hessian(retain, forget, alpha)} equals $(I - \mathbb{E}[J])/\eta$ with $\mathbb{E}[J]$ "
+           r"summed over every retain batch and every forget batch, $J = I - \eta(1-\alpha)H^r_S + \eta\alpha "
+           r"H^f_{S'}$ (to $10^{-10}$), and \texttt{mixed\_spectrum} gives its eigenvalues, for the Bernoulli, "
+           r"without- and with-replacement batch models."),
     text="mixed_hessian(retain, forget, alpha) equals (I - E[J]) / eta with E[J] summed over every retain batch and "
          "every forget batch, J = I - eta (1 - alpha) H^r_S + eta alpha H^f_S' (to 1e-10), and mixed_spectrum its "
          "eigenvalues, for the bernoulli, without- and with-replacement batch models",
@@ -816,6 +879,10 @@ register(Statement(
     id="chang_khanna.enumerated.lyapunov",
     source=f"{SOURCE}, almost-sure escape (the exact diagonal Lyapunov exponent against every pair of batches)",
     refs=("changkhanna2026",),
+    latex=(r"For diagonal retain and forget members with one value per coordinate, \texttt{diagonal\_lyapunov} "
+           r"equals $\max_c \mathbb{E}\log\lvert J_{cc}\rvert$ over the coordinates with curvature, the expectation "
+           r"summed over every retain batch and every forget batch, $J_{cc} = 1 - \eta(1-\alpha)(H^r_S)_{cc} + "
+           r"\eta\alpha(H^f_{S'})_{cc}$ (to $10^{-10}$)."),
     text="for diagonal retain and forget members with one value per coordinate, diagonal_lyapunov equals "
          "max_c E log|J_cc| over the coordinates with curvature, the expectation summed over every retain batch and "
          "every forget batch, J_cc = 1 - eta (1 - alpha) (H^r_S)_cc + eta alpha (H^f_S')_cc (to 1e-10)",
@@ -861,8 +928,12 @@ def _cross_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.cross_coherence_definition",
-    source=f"{SOURCE}, pair coherence (cross coherence after [dexter2024], Definition 1)",
+    source=f"{SOURCE}, pair coherence (cross coherence after Dexter et al. 2024, Definition 1)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"\texttt{cross\_coherence} equals $\lVert C\rVert_2/\sqrt{m_A m_B}$ with $m_A = "
+           r"\max_i\lambda_{\max}(A_i)$, $m_B = \max_j\lambda_{\max}(B_j)$ and $C_{ij} = \lVert "
+           r"A_i^{1/2}B_j^{1/2}\rVert_F$ built from principal square roots (by \texttt{eigh}) of the dense members "
+           r"and the largest singular value (to $10^{-10}$), for rank-one factors and dense stacks of random rank."),
     text="cross_coherence equals ||C||_2 / sqrt(max_i lam_max(A_i) max_j lam_max(B_j)) with C_ij = "
          "||A_i^(1/2) B_j^(1/2)||_F built from principal square roots (eigh) of the dense members and the largest "
          "singular value (to 1e-10), for rank-one factors and dense stacks of random rank",
@@ -890,8 +961,12 @@ def _ls_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.least_squares_optimum",
-    source=f"{SOURCE} (reviewers: per-sample gradients nonzero at w*; the instance of the derived extension)",
+    source=f"{SOURCE} (stated at an interpolating optimum); the instance of proofs/chang_khanna_noise.py",
     refs=("changkhanna2026",),
+    latex=(r"\texttt{least\_squares\_instance} returns an optimum: the residuals $r_i$ read off the gradients $g_i ="
+           r" r_i x_i$ are orthogonal to the column space of $X$ (least-squares projection and total gradient "
+           r"$\sum_i g_i$ below $10^{-10}\lVert X\rVert\,\lVert r\rVert$) and nonzero ($n_r + n_f > d$: not "
+           r"interpolating)."),
     text="least_squares_instance returns an optimum: the residuals r_i read off the gradients g_i = r_i x_i are "
          "orthogonal to the column space of X (lstsq projection and total gradient sum_i g_i below 1e-10 of "
          "||X|| ||r||) and nonzero (n_r + n_f > d: not interpolating)",

@@ -62,8 +62,10 @@ def _grad_check(inst, rng):
 
 register(Statement(
     id="cnn.gradient_fd",
-    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026)",
+    source="derived here; rmtcheck/studies/cnn/model.py (the two-layer ReLU CNN of Chang & Khanna 2026)",
     refs=("changkhanna2026",),
+    latex=(r"The vectorised analytic per-sample gradients of the logistic loss of $f = F_{+1} - F_{-1}$ equal "
+           r"central finite differences (to $10^{-6}$) and the per-sample loop."),
     text="the vectorised analytic per-sample gradients of the logistic loss of f = F_+1 - F_-1 equal central "
          "finite differences (1e-6) and the per-sample loop",
     notion="deterministic", sampling="none", regime="random weights and Gaussian patches, n <= 5, d <= 4, m <= 3",
@@ -91,8 +93,11 @@ def _gn_check(inst, rng):
 
 register(Statement(
     id="cnn.gn_exact_hessian",
-    source="rmtcheck.studies.cnn.model (two-layer ReLU CNN of Chang & Khanna 2026)",
+    source="derived here; rmtcheck/studies/cnn/model.py (the two-layer ReLU CNN of Chang & Khanna 2026)",
     refs=("changkhanna2026",),
+    latex=(r"The per-sample Gauss--Newton Hessians $\ell''(z_i)\,\nabla f_i\nabla f_i^\top$ have rank at most $1$ "
+           r"and equal the exact per-sample Hessian (finite differences of the analytic gradient): $f$ is piecewise "
+           r"linear in $W$."),
     text="per-sample Gauss-Newton Hessians l''(z_i) grad f_i grad f_i^T have rank <= 1 and equal the exact per-sample "
          "Hessian (finite differences of the analytic gradient): f is piecewise linear in W",
     notion="deterministic", sampling="none", regime="random weights off the ReLU kinks, n <= 5, d <= 4, m <= 3",
@@ -126,6 +131,8 @@ register(Statement(
     id="cnn.coherence_rises_with_snr",
     source=f"{SOURCE}, claim (b) (low SNR = memorisation = low coherence)",
     refs=("changkhanna2026",),
+    latex=(r"For the trained CNN, the retain coherence $\sigma_r$ and the retain/forget alignment are larger at SNR "
+           r"$1.0$ than at SNR $0.03$ (random split)."),
     text=f"for the trained CNN, the retain coherence sigma_r and the retain/forget alignment are larger at SNR {_SNR_HI} "
          f"than at SNR {_SNR_LO} (random split)",
     notion="deterministic", sampling="none", regime="tiny CNN (n=16, d=40, m=4), logistic loss, near interpolation",
@@ -148,6 +155,9 @@ register(Statement(
     id="cnn.escape_shrinks_with_snr",
     source=f"{SOURCE}, claim (b) (high SNR resists unlearning)",
     refs=("changkhanna2026",),
+    latex=(r"The observed escape region of descent--ascent on the trained CNN (the fraction of cells $(B, \alpha > "
+           r"0)$ with $\lVert W_K - W^\star\rVert \ge \lVert W^\star\rVert$) at SNR $1.0$ is no larger than at SNR "
+           r"$0.03$."),
     text=f"the observed escape region of descent-ascent on the trained CNN (fraction of (B, alpha > 0) cells with "
          f"||W_K - W*|| >= ||W*||) at SNR {_SNR_HI} is no larger than at SNR {_SNR_LO}",
     notion="almost-sure", sampling="without_replacement",
@@ -171,6 +181,9 @@ register(Statement(
     id="cnn.prediction_agreement",
     source=f"{SOURCE}, claim (c) (the predicted boundary matches the heatmaps)",
     refs=("changkhanna2026",),
+    latex=(r"The exact mixed operator on the measured Gauss--Newton Hessians ($\rho(T) > 1$) predicts the observed "
+           r"escape of the network in every cell $(\mathrm{SNR}, B, \alpha)$; tightness is the agreement rate (the "
+           r"fraction of matching cells), and the detail also gives the finite-horizon prediction's rate."),
     text="the exact mixed operator on the measured Gauss-Newton Hessians (rho(T) > 1) predicts the observed escape of "
          "the network in every (SNR, B, alpha) cell; tightness = agreement rate (fraction of matching cells), "
          "detail also gives the finite-horizon prediction's rate",
@@ -198,8 +211,14 @@ def _forecast_check(inst, rng):
 
 register(Statement(
     id="cnn.forecast_agreement",
-    source="rmtcheck.stability.preflight.forecast (the pre-flight check) on the CNN of Chang & Khanna 2026, claim (c)",
+    source="derived here; rmtcheck/stability/preflight.py (forecast) on the CNN of Chang & Khanna 2026, claim (c)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"The pre-flight finite-horizon forecast (the exact mean of the linearised run with gradient forcing on "
+           r"the network's Gauss--Newton curvature, through the quadratic loss model) predicts in every cell "
+           r"$(\mathrm{SNR}, B, \alpha)$ whether the network's mean forget or retain loss reaches $\log 2$ within "
+           r"$K$ steps (verdict leave or collapse against stay, the same rule on forecast and observed losses); "
+           r"tightness is the agreement rate, and the detail also gives the other two predictions' rates (against "
+           r"the distance escape)."),
     text="the pre-flight finite-horizon forecast (exact mean of the linearised run with gradient forcing on the "
          "network's Gauss-Newton curvature, through the quadratic loss model) predicts in every (SNR, B, alpha) cell "
          "whether the network's mean forget or retain loss reaches log 2 within K steps (verdict leave/collapse vs "
@@ -226,9 +245,14 @@ def _tangent_check(inst, rng):
 
 register(Statement(
     id="cnn.tangent_agreement",
-    source="rmtcheck.stability.preflight.tangent_forecast (the pre-flight's default forecast) on the CNN of Chang & "
+    source="derived here; rmtcheck/stability/preflight.py (tangent_forecast, the default) on the CNN of Chang & "
            "Khanna 2026, claim (c)",
     refs=("changkhanna2026", "dexter2024"),
+    latex=(r"The pre-flight tangent forecast (the median of $32$ runs of the same recipe on the network linearised "
+           r"at $W^\star$, exact logistic loss) predicts in every cell $(\mathrm{SNR}, B, \alpha)$ whether the "
+           r"network's mean forget or retain loss reaches $\log 2$ within $K$ steps (the same rule as "
+           r"\texttt{cnn.forecast\_agreement}); tightness is the agreement rate, and the detail also gives the "
+           r"quadratic forecast's rate on the same cells."),
     text="the pre-flight tangent forecast (the median of 32 runs of the same recipe on the network linearised at W*, "
          "exact logistic loss) predicts in every (SNR, B, alpha) cell whether the network's mean forget or retain "
          "loss reaches log 2 within K steps (the same rule as cnn.forecast_agreement); tightness = agreement rate, "
@@ -253,7 +277,9 @@ def _interp_check(inst, rng):
 register(Statement(
     id="cnn.interpolation",
     source="Dexter et al. 2024; Chang & Khanna 2026 (the linear-stability theory assumes interpolation)",
-    refs=("changkhanna2026",),
+    refs=("dexter2024", "changkhanna2026"),
+    latex=(r"Full-batch gradient descent on the logistic loss brings the CNN to near interpolation (all margins $> "
+           r"0$, mean loss $\le 0.05$) within $3000$ steps, label noise included."),
     text="full-batch GD on the logistic loss brings the CNN to near interpolation (all margins > 0, mean loss <= 0.05) "
          "within 3000 steps, label noise included",
     notion="deterministic", sampling="none", regime="n=16, d=40, m=4, flip=0.1, SNR in [0.02, 1]",

@@ -41,6 +41,12 @@ register(Statement(
     source="the membership-inference evaluation of Partohaghighi et al. 2026 applied to the descent-ascent unlearning "
            "of the CNN of Chang & Khanna 2026",
     refs=("changkhanna2026", "partohaghighi2026"),
+    latex=(r"After descent--ascent unlearning, the loss-threshold membership-inference AUC of the forget points "
+           r"against held-out points is closer to that of the network retrained without them than before unlearning:"
+           r" the paired $95\%$ $t$-interval of $\lvert\mathrm{AUC}_{\mathrm{after}} - "
+           r"\mathrm{AUC}_{\mathrm{retrained}}\rvert - \lvert\mathrm{AUC}_{\mathrm{before}} - "
+           r"\mathrm{AUC}_{\mathrm{retrained}}\rvert$ over $5$ seeds lies below $0$; the detail gives the three AUCs"
+           r" and both gaps with their intervals."),
     text="after descent-ascent unlearning, the loss-threshold membership-inference AUC of the forget points against "
          "held-out points is closer to that of the network retrained without them than before unlearning (paired "
          "95% t-interval of |AUC_after - AUC_retrained| - |AUC_before - AUC_retrained| over 5 seeds below 0); "

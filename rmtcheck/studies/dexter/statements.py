@@ -99,6 +99,8 @@ register(Statement(
     id="dexter.theorem1.equality",
     source=f"{SOURCE}, Theorem 1 (boundary case)",
     refs=("dexter2024",),
+    latex=(r"At $r = 1$ exactly (the $\ge$ of Theorem 1), $\mathbb{E}\lVert\delta_k\rVert^2 \to \infty$; checked on "
+           r"the construction with $\sigma = 1$, $n = 2B$, where $T_1 = T_2$."),
     text="at r = 1 exactly (the '>=' of Theorem 1) E||delta_k||^2 -> infinity; checked on the construction "
          "with sigma = 1, n = 2B, where T1 = T2",
     notion="mean-square", sampling="bernoulli", regime="r = 1 exactly, sigma = 1, n = 2B (exact rationals)",
@@ -111,6 +113,9 @@ register(Statement(
     id="dexter.theorem1",
     source=f"{SOURCE}, Theorem 1",
     refs=("dexter2024",),
+    latex=(r"$\lambda_{\max}(H) \ge (\sigma/\eta)(n/B-1)^{-1/2}$, i.e.\ $r = (\eta\lambda_{\max}(H)/\sigma)^2(n/B-1)"
+           r" \ge 1$, implies $\mathbb{E}\lVert\delta_k\rVert^2 \to \infty$ (checked: $\rho(T) \ge 1$ at $r = 1$ and"
+           r" $\rho(T) > 1$ for $r > 1$)."),
     text="lambda_max(H) >= (sigma/eta)(n/B-1)^(-1/2), i.e. r >= 1, implies E||delta_k||^2 -> infinity "
          "(checked: rho >= 1 at r = 1 and rho > 1 for r > 1)",
     notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, 1 <= B < n, r >= 1",
@@ -123,6 +128,7 @@ for _s in ("without_replacement", "with_replacement"):
         id=f"dexter.theorem1.{_s}",
         source=f"{SOURCE}, Theorem 1 (outside its sampling model)",
         refs=("dexter2024",),
+        latex=r"Theorem 1's divergence condition $r \ge 1$ applied to fixed-size batches.",
         text="Theorem 1's divergence condition r >= 1 applied to fixed-size batches",
         notion="mean-square", sampling=_s, regime=f"{_s} sampling (not covered by the theorem), r >= 1",
         method="exact", sample=_family_instance, check=_theorem1_check(_s), claimed=False, tag="paper",
@@ -140,6 +146,8 @@ register(Statement(
     id="dexter.theorem1.without_replacement.B1",
     source=f"{SOURCE}, Theorem 1 (outside its sampling model)",
     refs=("dexter2024",),
+    latex=(r"Theorem 1's divergence condition $r \ge 1$ at batch size $B = 1$ without replacement (the authors' "
+           r"experiments)."),
     text="Theorem 1's divergence condition at batch size 1 without replacement (the authors' experiments)",
     notion="mean-square", sampling="without_replacement", regime="without_replacement, B = 1, r >= 1",
     method="exact", sample=_b1_instance, check=_theorem1_check("without_replacement"), claimed=False,
@@ -161,6 +169,7 @@ register(Statement(
     id="dexter.theorem1.strong",
     source=f"{SOURCE}, Theorem 1 (stronger form, observed)",
     refs=("dexter2024",),
+    latex=r"$\rho(T_{\mathrm{bernoulli}}) \ge r = (\eta\lambda_{\max}/\sigma)^2(n/B-1)$ for every $\eta > 0$.",
     text="rho(T_bernoulli) >= r = (eta lambda_max / sigma)^2 (n/B - 1) for every eta",
     notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, 1 <= B < n, any eta > 0",
     method="exact", sample=_family_instance, check=_strong_check, tag="derived", default_instances=40,
@@ -194,6 +203,10 @@ register(Statement(
     id="dexter.theorem2",
     source=f"{SOURCE}, Theorem 2 (construction)",
     refs=("dexter2024",),
+    latex=(r"$H_i = m\,e_1e_1^\top$ with $m = n\lambda/\sigma$ for $i \le \sigma$ (and $H_i = 0$ otherwise): the "
+           r"coherence is $\sigma$, $\lambda_{\max} = \lambda$, and SGD is mean-square stable iff "
+           r"$\eta\lambda\bigl(1 + (n/B-1)/\sigma\bigr) < 2$; the operator's growth factor on $e_1$ equals the "
+           r"closed form."),
     text="H_i = m e1e1^T (i <= sigma): coherence = sigma, lambda_max = lambda, and MS-stable iff "
          "eta lambda (1 + (n/B-1)/sigma) < 2; the operator's e1 factor equals the closed form",
     notion="mean-square", sampling="bernoulli", regime="integer sigma in [1, n], 1 <= B < n",
@@ -216,8 +229,12 @@ def _sandwich_check(inst, rng):
 
 register(Statement(
     id="dexter.sandwich",
-    source=f"{SOURCE}, Theorems 1-2 (sandwich)",
+    source=f"{SOURCE}, Theorems 1-2 (sandwich derived here, proofs/dexter_sandwich.py)",
     refs=("dexter2024",),
+    latex=(r"$\eta_2 = 2\sigma/\bigl(\lambda(\sigma + n/B - 1)\bigr) \le \eta_1 = "
+           r"\sigma/\bigl(\lambda\sqrt{n/B-1}\bigr)$, with ratio $\eta_1/\eta_2 = (\sigma + n/B - "
+           r"1)/\bigl(2\sqrt{n/B-1}\bigr) \ge 1$, and the exact critical step size satisfies $\eta^\star \le "
+           r"\eta_1$; the tightness column is the ratio."),
     text="eta_2 = 2 sigma/(lambda(sigma+n/B-1)) <= eta_1 = sigma/(lambda sqrt(n/B-1)), ratio "
          "(sigma+n/B-1)/(2 sqrt(n/B-1)) >= 1, and the exact eta* <= eta_1; tightness column = the ratio",
     notion="mean-square", sampling="bernoulli", regime="any PSD family, 1 <= B < n",
@@ -256,8 +273,10 @@ def _certificate_check(inst, rng):
 
 register(Statement(
     id="dexter.certificate",
-    source=f"{SOURCE} (convergence certificate, derived)",
+    source=f"{SOURCE} (setting); convergence certificate derived here, proofs/dexter_certificate.py",
     refs=("dexter2024", "mulayoff2024"),
+    latex=(r"$\lambda_{\max}\bigl((I - \eta H)^2 + \frac{\eta^2}{nB}(1 - B/n)\sum_i H_i^2\bigr) < 1$ implies "
+           r"$\mathbb{E}\lVert\delta_k\rVert^2 \to 0$."),
     text="lambda_max((I - eta H)^2 + eta^2/(nB) (1 - B/n) sum_i H_i^2) < 1 implies E||delta_k||^2 -> 0",
     notion="mean-square", sampling="bernoulli", regime="bernoulli sampling, certificate < 1",
     method="exact", sample=_family_instance, check=_certificate_check, tag="derived", default_instances=30,
@@ -285,6 +304,8 @@ register(Statement(
     id="dexter.gd_criterion",
     source=f"{SOURCE} (full-batch GD criterion)",
     refs=("dexter2024",),
+    latex=(r"For $B = n$ (Bernoulli or without replacement), $\eta^\star = 2/\lambda_{\max}(H)$; for every batch "
+           r"model and every $B$, $\eta^\star \le 2/\lambda_{\max}(H)$."),
     text="B = n (bernoulli or without replacement): eta* = 2/lambda_max(H); for every model and B, eta* <= 2/lambda_max",
     notion="mean-square", sampling="bernoulli", regime="B = n for equality; any B for the inequality",
     method="exact", sample=lambda rng: _family_instance(rng, full_batch=True), check=_gd_check, tag="paper",
@@ -364,8 +385,14 @@ def _mc_check(sampling):
 for _s in ("bernoulli", "without_replacement", "with_replacement"):
     register(Statement(
         id=f"dexter.monte_carlo.{_s}",
-        source="rmtcheck (independent check of the exact operator)",
+        source="derived here; proofs/sgd_operator.py (the exact operator) against rmtcheck/stability/montecarlo.py",
         refs=("dexter2024", "mulayoff2024"),
+        latex=(r"A population Monte Carlo estimate of the mean-square growth factor of $M \mapsto \mathbb{E}[JMJ]$ "
+               r"is below $1$ at $0.9\,\eta^\star$ and above $1$ at $1.1\,\eta^\star$ ($\eta^\star$ the exact "
+               r"critical step size); violated when its logarithmic growth lies on the wrong side of $0$ by more than $8$ of"
+               r" its reported standard errors (a one-sided $z$-test at $4$ after allowing for their autocorrelation"
+               r" and bias; detail \texttt{wrong\_side\_se}). A step size whose exact factor is within $1\%$ of $1$ "
+               r"is not compared."),
         text="population Monte Carlo of E[J M J] is below 1 at 0.9 eta* and above 1 at 1.1 eta* (eta* exact): "
              "violated when its log growth lies on the wrong side of 0 by more than 8 of its reported standard "
              "errors (a one-sided z-test at 4 after allowing for their autocorrelation and bias; detail "
@@ -393,8 +420,10 @@ def _lyap_check(inst, rng):
 
 register(Statement(
     id="dexter.ms_implies_as",
-    source="rmtcheck (mean-square and almost-sure notions kept apart)",
+    source="derived here; proofs/sgd_operator.py (mean square) against sample paths of rmtcheck/stability/montecarlo.py",
     refs=("dexter2024", "mulayoff2024"),
+    latex=(r"Mean-square divergence at $1.1\,\eta^\star$ implies sample-path divergence (top Lyapunov exponent $> "
+           r"0$)."),
     text="mean-square divergence at 1.1 eta* implies sample-path divergence (top Lyapunov exponent > 0)",
     notion="almost-sure", sampling="without_replacement", regime="random families at 1.1 eta*",
     method="monte-carlo", sample=_mc_instance, check=_lyap_check, claimed=False, tag="derived",
@@ -447,8 +476,10 @@ def _enum_check(model):
 for _s in ("bernoulli", "without_replacement", "with_replacement"):
     register(Statement(
         id=f"dexter.enumerated.{_s}",
-        source="rmtcheck (the exact operator against every batch enumerated)",
+        source="derived here; proofs/sgd_operator.py (the exact operator) against every batch enumerated",
         refs=("dexter2024", "mulayoff2024"),
+        latex=(r"$\rho(T)$ of the matrix-free operator equals the spectral radius of $\mathbb{E}[J \otimes J]$ "
+               r"summed over every batch of the model with its probability (to $10^{-10}$)."),
         text="rho(T) of the matrix-free operator equals the spectral radius of E[J (x) J] summed over every batch "
              "of the model with its probability (to 1e-10)",
         notion="mean-square", sampling=_s, regime="n <= 5, d <= 3, random, repeated and zero members",
@@ -481,8 +512,10 @@ def _gram_check(inst, rng):
 
 register(Statement(
     id="dexter.gram_space",
-    source="rmtcheck (curvature through the Gram matrix: the operator depends on F only through K = F^T F)",
+    source="derived here; proofs/gram_space.py (the operator depends on F only through K = F^T F)",
     refs=("dexter2024", "mulayoff2024"),
+    latex=(r"$\rho(T)$ computed from $K = FF^\top$ alone (Gram coordinates, secular route) equals $\rho(T)$ computed"
+           r" from the factors $F$ in parameter space, for every batch model (to $10^{-10}$)."),
     text="rho(T) computed from K = F F^T alone (Gram coordinates, secular route) equals rho(T) computed from the "
          "factors F in parameter space, for every batch model (to 1e-10)",
     notion="mean-square", sampling="bernoulli", regime="n in [20, 70), d in [9, 12], geometric column scales",
@@ -524,8 +557,12 @@ def _secular_enum_check(inst, rng):
 
 register(Statement(
     id="dexter.enumerated.secular",
-    source="rmtcheck (the secular route of the exact operator against every batch enumerated)",
+    source="derived here; proofs/gram_space.py (the secular route) against every batch enumerated",
     refs=("dexter2024", "mulayoff2024"),
+    latex=(r"With $n \ge d = 9$ rank-one members (the range too large for the explicit map: the recursion rotates "
+           r"into the mean's eigenbasis and solves the secular equation, batch-correlation term $\kappa$ included), "
+           r"$\rho(T)$ equals the spectral radius of $\mathbb{E}[J \otimes J]$ summed over every batch of each model"
+           r" with its probability (to $10^{-10}$)."),
     text="with n >= d = 9 rank-one members (the range too large for the explicit map: the recursion rotates into "
          "the mean's eigenbasis and solves the secular equation, batch-correlation term kappa included), rho(T) "
          "equals the spectral radius of E[J (x) J] summed over every batch of each model with its probability "
@@ -590,6 +627,10 @@ register(Statement(
     id="dexter.enumerated.theorem2_derivation",
     source=f"{SOURCE}, Theorem 2 (construction); the derivation of proofs/dexter_theorem2.py against every batch",
     refs=("dexter2024",),
+    latex=(r"On Theorem 2's construction ($\sigma$ of the $n$ members have $h_i = n\lambda/\sigma$, the rest $0$), "
+           r"the SymPy expressions \texttt{theorem2\_factor} and \texttt{theorem2\_lr} that the proof returns (and "
+           r"the printed functions) equal $\mathbb{E}[(1 - \eta h_S)^2]$ summed over every Bernoulli batch $S$, and "
+           r"the root of that sum minus $1$ found by Brent's method (to $10^{-10}$)."),
     text="on Theorem 2's construction (sigma of n members h_i = n lam / sigma, the rest 0), the SymPy expressions "
          "theorem2_factor and theorem2_lr that the proof returns (and the printed functions) equal E[(1 - eta h_S)^2] "
          "summed over every bernoulli batch S, and the root of that sum - 1 found by brentq (to 1e-10)",
@@ -618,6 +659,10 @@ register(Statement(
     id="dexter.enumerated.sandwich",
     source=f"{SOURCE}, Theorems 1 and 2; the sandwich ratio of proofs/dexter_sandwich.py against every batch",
     refs=("dexter2024",),
+    latex=(r"The sandwich ratio that the proof returns (and the printed function) equals $\eta_1/\eta_2$, with "
+           r"$\eta_1$ the root of Theorem 1's hypothesis $\lambda = (\sigma/\eta)(n/B-1)^{-1/2}$ and $\eta_2$ the "
+           r"critical rate of Theorem 2's construction with every Bernoulli batch enumerated (both by Brent's "
+           r"method, to $10^{-10}$)."),
     text="the sandwich ratio that the proof returns (and the printed function) equals eta_1 / eta_2, with eta_1 the "
          "root of Theorem 1's hypothesis lam = (sigma / eta)(n/B - 1)^(-1/2) and eta_2 the critical rate of Theorem "
          "2's construction with every bernoulli batch enumerated (both by brentq, to 1e-10)",
@@ -663,6 +708,10 @@ register(Statement(
     id="dexter.gd_criterion_iterated",
     source=f"{SOURCE} (full-batch limit); the criterion of proofs/dexter_gd_criterion.py against GD itself",
     refs=("dexter2024",),
+    latex=(r"At the critical rate the proof returns, $2/\lambda_{\max}$, the step map of full-batch gradient descent"
+           r" on a quadratic (one step from each basis vector) and the operator $\mathbb{E}[J \otimes J]$ of $B = n$"
+           r" (the one batch) have spectral radius $1$ (to $10^{-10}$), and the step map's spectral radius is $< 1$ "
+           r"at $(1 - 10^{-6})$ times that rate; the printed \texttt{gd\_lr} agrees."),
     text="at the critical rate the proof returns (2/lam_max), the step map of full-batch gradient descent on a "
          "quadratic (one GD step from each basis vector) and the operator E[J (x) J] of B = n (the one batch) have "
          "spectral radius 1 (to 1e-10), and the step map < 1 at (1 - 1e-6) times it; the printed gd_lr agrees",
@@ -711,6 +760,10 @@ register(Statement(
     id="dexter.coherence_definition",
     source=f"{SOURCE}, Definition 1 (coherence)",
     refs=("dexter2024",),
+    latex=(r"\texttt{coherence\_matrix} equals $S_{ij} = \lVert H_i^{1/2} H_j^{1/2}\rVert_F$ built from principal "
+           r"square roots (by \texttt{eigh}) of the dense members (to $10^{-7}$ of $\max S$: a square root of a "
+           r"trace near $0$ loses half the digits), and \texttt{coherence} equals $\lambda_{\max}(S)/\max_i "
+           r"\lambda_{\max}(H_i)$ (to $10^{-10}$), for rank-one factors and dense stacks of random rank."),
     text="coherence_matrix equals S_ij = ||H_i^(1/2) H_j^(1/2)||_F built from principal square roots (eigh) of the "
          "dense members (to 1e-7 of max S: a sqrt of a trace near 0 loses half the digits) and coherence equals "
          "lam_max(S) / max_i lam_max(H_i) (to 1e-10), for rank-one factors and dense stacks of random rank",

@@ -44,8 +44,9 @@ from rmtcheck.verify.statement import Outcome, Statement, register, scope
 
 stats = lazy_module("scipy.stats")
 
-_BRIEF = "standard random-matrix facts behind coherence [reconstructed]"
-_CK = "Chang & Khanna, arXiv 2602.02986, headline claim (b)"
+_CP = "rmtcheck/randmat/coherence_predictions.py"
+_DEF1 = "coherence of Dexter et al. 2024, Def. 1"
+_CK = "Chang & Khanna 2026, arXiv 2602.02986, headline claim (b)"
 _MPS = "Marchenko & Pastur 1967; Bai & Yin 1993; Johnstone 2001, Thm 1.1"
 _LEVEL = 1e-3
 #: Per-instance level of the rows with 8 instances whose level is their false-alarm rate (rmt.noise_norm_chi2,
@@ -82,8 +83,12 @@ def _conv_check(inst, rng):
 
 register(Statement(
     id="rmt.snr_convention_invariance",
-    source=_BRIEF + "; reviewers' request to vary ||mu|| and sigma_p separately",
-    refs=("changkhanna2026",),
+    source="Cao et al. 2022; Chang & Khanna 2026 (SNR of the signal-plus-noise model); invariance derived here, rmtcheck/randmat/designs.py",
+    refs=("cao2022benign", "changkhanna2026"),
+    latex=(r"With the same seed, data at SNR $s$ made by varying $\lVert\mu\rVert$ (fixed $\sigma_p$) and by varying"
+           r" $\sigma_p$ (fixed $\lVert\mu\rVert$) differ by one common factor, so the coherence of the linear "
+           r"factors is identical (relative difference $\le 10^{-9}$): the two SNR conventions cannot disagree on "
+           r"$\sigma$."),
     text="With the same seed, data at SNR s made by varying ||mu|| (fixed sigma_p) and by varying sigma_p "
          "(fixed ||mu||) differ by one common factor, so the coherence of the linear factors is identical "
          "(rel. diff <= 1e-9): the two SNR conventions cannot disagree on sigma.",
@@ -122,6 +127,9 @@ register(Statement(
     id="rmt.batched_coherence_exact",
     source="Dexter et al. 2024, Def. 1 (rank one: S = |G G^T|)",
     refs=("dexter2024",),
+    latex=(r"The batched $\sigma$ of \texttt{coherence\_distribution} (batched matrix products and a certified "
+           r"Collatz--Wielandt power iteration) equals \texttt{rmtcheck.stability.coherence} on each instance to "
+           r"$10^{-10}$ (isotropic, anisotropic and patch designs)."),
     text="coherence_distribution's batched sigma (batched GEMM + certified Collatz-Wielandt power "
          "iteration) equals rmtcheck.stability.coherence on each instance to 1e-10 (isotropic, anisotropic, patch).",
     notion="deterministic", sampling="none", regime="n in [2, 60], d in [1, 300]", method="exact", tag="derived",
@@ -143,8 +151,11 @@ def _absg_check(inst, rng):
 
 register(Statement(
     id="rmt.absG_dominates_gram",
-    source="Perron-Frobenius/Wielandt: rho(A) <= rho(|A|); " + _BRIEF,
-    refs=("dexter2024", "marchenko1967"),
+    source="Perron-Frobenius/Wielandt: rho(A) <= rho(|A|); " + _DEF1 + "; Marchenko & Pastur 1967; Yin, Bai & Krishnaiah 1988",
+    refs=("dexter2024", "marchenko1967", "yin1988"),
+    latex=(r"$\lambda_{\max}(\lvert G\rvert) \ge \lambda_{\max}(G)$ for every Gram matrix $G$, so the coherence is "
+           r"at least $\lambda_{\max}(G)/\max_i\lVert g_i\rVert^2$: the Marchenko--Pastur (Bai--Yin) edge of $G$ is "
+           r"a lower bound for the numerator, not its law."),
     text="lambda_max(|G|) >= lambda_max(G) for every Gram matrix, so the coherence is at least "
          "lambda_max(G)/max||g_i||^2: the MP/Bai-Yin edge of G is a lower bound for the numerator, not its law.",
     notion="deterministic", sampling="none", regime="any real factors", method="exact", tag="derived",
@@ -179,8 +190,12 @@ def _chi2_check(inst, rng):
 
 register(Statement(
     id="rmt.noise_norm_chi2",
-    source=_BRIEF,
-    refs=("changkhanna2026",),
+    source="noise of the signal-plus-noise model (Cao et al. 2022; Chang & Khanna 2026); its law derived here, rmtcheck/randmat/designs.py",
+    refs=("cao2022benign", "changkhanna2026"),
+    latex=(r"$\lVert\xi_i\rVert^2/\sigma_p^2 \sim \chi^2_{d-1}$ for projected noise (and $\xi_i \perp \mu$ to "
+           r"$10^{-12}$) and $\chi^2_d$ for isotropic noise: a one-sample Kolmogorov--Smirnov test of the $n$ norms,"
+           r" $p \ge 1.25 \times 10^{-4}$, i.e.\ $10^{-3}$ over the $8$ instances (so $\mathbb{E}\lVert\xi\rVert^2 ="
+           r" \sigma_p^2(d-1)$, not $\sigma_p^2 d$)."),
     text="||xi_i||^2/sigma_p^2 ~ chi^2_{d-1} for projected noise (and xi ⊥ mu to 1e-12) and chi^2_d for "
          "isotropic noise: one-sample KS test of the n norms, p >= 1.25e-4, 1e-3 over the 8 instances (so E||xi||^2 = "
          "sigma_p^2 (d-1), not d).",
@@ -203,8 +218,11 @@ def _normb_check(inst, rng):
 
 register(Statement(
     id="rmt.norm_concentration",
-    source="Laurent & Massart 2000, Lemma 1; " + _BRIEF + " (||xi||^2 ≈ sigma_p^2 d)",
-    refs=("changkhanna2026",),
+    source="Laurent & Massart 2000, Lemma 1, on the noise of Cao et al. 2022 and Chang & Khanna 2026 (||xi||^2 ≈ sigma_p^2 d)",
+    refs=("laurent2000", "cao2022benign", "changkhanna2026"),
+    latex=(r"$\max_i\bigl\lvert\lVert\xi_i\rVert^2/\sigma_p^2 - k\bigr\rvert \le 2\sqrt{kx} + 2x$ with $x = "
+           r"\log(2n/\delta)$, $\delta = 1.25 \times 10^{-4}$ ($k = d-1$ projected, $k = d$ isotropic): a rigorous "
+           r"bound, violated with probability at most $\delta$ per instance ($10^{-3}$ over the $8$ instances)."),
     text="max_i | ||xi_i||^2/sigma_p^2 - k | <= 2 sqrt(k x) + 2x, x = log(2n/delta), delta = 1.25e-4 "
          "(k = d-1 projected, d isotropic): a rigorous bound, violated with probability <= delta per instance "
          "(1e-3 over the 8 instances).",
@@ -233,8 +251,11 @@ def _ipb_check(inst, rng):
 
 register(Statement(
     id="rmt.inner_product_bound",
-    source="Chernoff bound for sums of Gaussian products [derived]; " + _BRIEF,
-    refs=("changkhanna2026",),
+    source="Chernoff bound for sums of Gaussian products, derived here, " + _CP + " (inner_product_bound)",
+    refs=("cao2022benign", "changkhanna2026"),
+    latex=(r"$\max_{i<k}\lvert\langle\xi_i, \xi_k\rangle\rvert/\sigma_p^2 \le 2\sqrt{k\log(n(n-1)/\delta)}$, $\delta"
+           r" = 1.25 \times 10^{-4}$ ($k$ the noise dimension; the other branch when this exceeds $\sqrt{2}\,k$): "
+           r"rigorous, violated with probability at most $\delta$ per instance ($10^{-3}$ over the $8$ instances)."),
     text="max_{i<k} |<xi_i, xi_k>|/sigma_p^2 <= 2 sqrt(k log(n(n-1)/delta)), delta = 1.25e-4 (k the noise "
          "dimension; other branch when this exceeds sqrt(2) k): rigorous, violated w.p. <= delta per instance (1e-3 "
          "over the 8 instances).",
@@ -255,8 +276,14 @@ def _brief_ip_check(inst, rng):
 
 register(Statement(
     id="rmt.brief_inner_scale",
-    source=_BRIEF,
-    refs=("changkhanna2026",),
+    source="noise inner-product scale of the signal-plus-noise model (Cao et al. 2022; Chang & Khanna 2026), stated up to constants; " + _CP,
+    refs=("cao2022benign", "changkhanna2026"),
+    latex=(r"Constant-$1$ reading (see \texttt{rmt.brief\_inner\_scale.\allowbreak union\_constant} for the proper "
+           r"constant): read with constant $1$, the reconstructed scale $\lvert\langle\xi_i, \xi_k\rangle\rvert \le "
+           r"\sigma_p^2\sqrt{d\log(n/\delta)}$ ($\delta = 0.05$) bounds the largest noise inner product on each "
+           r"instance (violation: the maximum exceeds it; no test level: a bound that fails on most instances is no "
+           r"bound). It does not: the maximum over $n(n-1)/2$ pairs is about $\sqrt{2d\log(n^2)}$; the logarithm "
+           r"needs $n^2$ and a constant $2$ (see \texttt{rmt.inner\_product\_bound})."),
     text="Constant-1 reading (see rmt.brief_inner_scale.union_constant for the proper constant): read with constant 1, the reconstructed scale |<xi_i, xi_k>| <= sigma_p^2 sqrt(d log(n/delta)) (delta = 0.05) "
          "bounds the largest noise inner product on each instance (violation: the maximum exceeds it, no test level: a bound that fails on most instances is no bound). It does not: the maximum over n(n-1)/2 pairs is about "
          "sqrt(2 d log(n^2)); the log needs n^2 and a constant 2 (see rmt.inner_product_bound).",
@@ -291,8 +318,16 @@ def _union_check(inst, rng):
 
 register(Statement(
     id="rmt.brief_inner_scale.union_constant",
-    source=_BRIEF + ", with the union-bound constant",
-    refs=("changkhanna2026",),
+    source="noise inner-product scale of the signal-plus-noise model (Cao et al. 2022; Chang & Khanna 2026), with the union-bound constant; " + _CP,
+    refs=("cao2022benign", "changkhanna2026"),
+    latex=(r"The scale $\lvert\langle\xi_i, \xi_k\rangle\rvert \lesssim \sigma_p^2\sqrt{d\log(n/\delta)}$, stated up"
+           r" to constants, read with the union-bound constant: $\max_{i<k}\lvert\langle\xi_i, "
+           r"\xi_k\rangle\rvert/\sigma_p^2 \le \sqrt{2d\log(n^2/\delta)}$ on a fraction $\ge 1 - \delta$ of draws "
+           r"($\delta = 0.05$; the Gaussian tail of a sum of $d$ products with a union bound over the pairs: "
+           r"approximate, exact as $d$ grows). Each instance draws $200$ noise matrices at one $(n, d)$ and fails if"
+           r" the bound is exceeded more often than $\mathrm{Binomial}(200, \delta)$ allows at level $10^{-3}$ (the "
+           r"false-alarm rate per instance); tightness is the exceedance fraction over $\delta$, and the detail "
+           r"gives the median and largest ratio of the maximum to the bound (how tight the bound is)."),
     text="The scale |<xi_i, xi_k>| <~ sigma_p^2 sqrt(d log(n/delta)), stated up to constants, read with the union-bound "
          "constant: max_{i<k} |<xi_i, xi_k>|/sigma_p^2 <= sqrt(2 d log(n^2/delta)) on a fraction >= 1 - delta of draws "
          "(delta = 0.05; the Gaussian tail of a sum of d products, union over the pairs: approximate, exact as d grows). "
@@ -333,8 +368,12 @@ def _floor_refined_check(inst, rng):
 
 register(Statement(
     id="rmt.floor_refined",
-    source=_BRIEF + "; refinement [derived] (exact E|<g_i,g_k>|, E max chi^2_d, 2nd-order Perron term)",
+    source="noise floor of the " + _DEF1 + "; refined here (exact E|<g_i,g_k>|, E max chi^2_d, 2nd-order Perron term), " + _CP,
     refs=("dexter2024", "changkhanna2026"),
+    latex=(r"For pure Gaussian noise $g_i \sim N(0, I_d)$ the mean coherence of $100$ instances is within $2\%$ plus"
+           r" $4$ standard errors of \texttt{noise\_floor\_refined}$(n, d)$ for $n \in [10, 40]$, $d \in [2n, 2000]$"
+           r" (also where $d$ is not $\gg n^2$; at $d \approx n$, $n = 10$ the error reaches $4$--$7\%$, and for $n "
+           r"< 10$ the second-order term is too crude)."),
     text="Pure Gaussian noise g_i ~ N(0, I_d): the mean coherence of 100 instances is within 2% + 4 standard "
          "errors of noise_floor_refined(n, d) for n in [10, 40], d in [2n, 2000] (also where d is not >> n^2; at d ~ n, n = 10 the error reaches 4-7%, and for n < 10 the second-order term is too crude).",
     notion="deterministic", sampling="none", regime="n in [10, 40], d in [2n, 2000]", method="statistical",
@@ -357,8 +396,12 @@ def _floor_leading_check(inst, rng):
 
 register(Statement(
     id="rmt.floor_leading",
-    source=_BRIEF,
+    source="leading noise floor of the " + _DEF1 + ", reconstructed here, " + _CP,
     refs=("dexter2024", "changkhanna2026"),
+    latex=(r"The leading floor $1 + (n-1)\sqrt{2/(\pi d)}$ predicts the mean pure-noise coherence of $100$ instances"
+           r" to $2\%$ plus $4$ standard errors. It overestimates it (by $5$--$45\%$ for $n \in [10, 40]$, $d \in "
+           r"[2n, 2000]$): the denominator $\max_i\lVert g_i\rVert^2$ exceeds $d$ by about $2\sqrt{d\log n}$; only "
+           r"the refined floor (\texttt{rmt.floor\_refined}) is claimed."),
     text="The leading floor 1 + (n-1) sqrt(2/(pi d)) predicts the mean pure-noise coherence of 100 instances to 2% + 4 SE. It "
          "overestimates it (by 5-45% for n in [10, 40], d in [2n, 2000]): the denominator max_i ||g_i||^2 "
          "exceeds d by about 2 sqrt(d log n); only the refined floor (rmt.floor_refined) is claimed.",
@@ -374,8 +417,11 @@ def _orth_check(inst, rng):
 
 register(Statement(
     id="rmt.noise_near_orthogonal",
-    source=_BRIEF + " (the 'noise memorisation' idealisation: xi_i nearly orthogonal)",
+    source="the 'noise memorisation' idealisation (xi_i nearly orthogonal) behind " + _CK + "; " + _CP,
     refs=("dexter2024", "changkhanna2026"),
+    latex=(r"Pure-noise Hessians are nearly orthogonal: the mean of $\sigma - 1$ is below $0.1$ ($20$ instances; no "
+           r"test level, a size statement). This holds only for $d \gg n^2$ (the floor's excess $(n-1)\sqrt{2/(\pi "
+           r"d)} < 0.1$ needs $d > 64n^2$); sampled with $d/n^2 \in [0.05, 200]$."),
     text="Pure-noise Hessians are nearly orthogonal: mean sigma - 1 < 0.1 (20 instances; no test level, a size statement). Holds only for d >> n^2 (the "
          "floor's excess (n-1)sqrt(2/(pi d)) < 0.1 needs d > 64 n^2); sampled with d/n^2 in [0.05, 200].",
     notion="deterministic", sampling="none", regime="n in [3, 12], d/n^2 in [0.05, 200]", method="statistical",
@@ -402,8 +448,12 @@ def _aniso_check(inst, rng):
 
 register(Statement(
     id="rmt.floor_anisotropic",
-    source=_BRIEF + "; d_eff = (tr Sigma)^2 / tr Sigma^2 [derived]",
+    source="noise floor of the " + _DEF1 + "; d_eff = (tr Sigma)^2 / tr Sigma^2 derived here, " + _CP,
     refs=("dexter2024", "changkhanna2026"),
+    latex=(r"For $g_i \sim N(0, \Sigma)$ with power-law spectrum $i^{-a}$ ($a \in [0, 1]$), the mean coherence of "
+           r"$60$ instances is within $3\%$ plus $4$ standard errors of \texttt{noise\_floor\_refined}$(n, "
+           r"d_{\mathrm{eff}})$, $d_{\mathrm{eff}} = (\operatorname{tr}\Sigma)^2/\operatorname{tr}\Sigma^2$ (the "
+           r"Satterthwaite approximation)."),
     text="g_i ~ N(0, Sigma) with power-law spectrum i^-a (a in [0, 1]): mean coherence of 60 instances within "
          "3% + 4 SE of noise_floor_refined(n, d_eff) (Satterthwaite approximation).",
     notion="deterministic", sampling="none", regime="n in [10, 40], d in [100, 800], d_eff >= 20",
@@ -433,8 +483,11 @@ def _mp_check(inst, rng):
 
 register(Statement(
     id="rmt.gram_mp_ks",
-    source=_MPS + "; " + _BRIEF,
-    refs=("marchenko1967",),
+    source=_MPS + "; the projected noise of rmtcheck/randmat/designs.py",
+    refs=("marchenko1967", "baiyin1993", "johnstone2001", "cao2022benign"),
+    latex=(r"The eigenvalues of $\Xi\Xi^\top/(\sigma_p^2(d-1))$ of projected noise ($n \times d$) pass "
+           r"Kolmogorov--Smirnov tests (each of $3$ instances and pooled, $p \ge 10^{-3}$) against the "
+           r"Marchenko--Pastur law with ratio $n/(d-1)$."),
     text="Eigenvalues of Xi Xi^T/(sigma_p^2 (d-1)) of projected noise (n x d) pass KS tests (each of 3 "
          "instances and pooled, p >= 1e-3) against marchenko_pastur(n/(d-1)).",
     notion="deterministic", sampling="none", regime="n in [40, 200], d in [n/2, 4n]", method="statistical",
@@ -460,7 +513,11 @@ def _mp_pooled_check(inst, rng):
 register(Statement(
     id="rmt.gram_mp_small_n_pooled",
     source=_MPS,
-    refs=("marchenko1967",),
+    refs=("marchenko1967", "baiyin1993", "johnstone2001"),
+    latex=(r"The Marchenko--Pastur law describes the mean spectrum of small Gram matrices: a pooled "
+           r"Kolmogorov--Smirnov test ($p \ge 10^{-3}$) over $3000$ instances at $n \in [4, 8]$, $d \in [3n, 10n]$. "
+           r"It fails: the $O(1/n)$ finite-size correction of the mean density is resolved by the pooled sample "
+           r"(each instance alone passes; see the detail)."),
     text="MP describes the mean spectrum of small Gram matrices: pooled KS (p >= 1e-3) over 3000 instances at n in [4, 8], "
          "d in [3n, 10n], p >= 1e-3. Fails: the O(1/n) finite-size correction of the mean density is "
          "resolved by the pooled sample (each instance alone passes; see detail).",
@@ -493,8 +550,11 @@ def _edge_check(inst, rng):
 
 register(Statement(
     id="rmt.gram_edge",
-    source=_MPS + "; " + _BRIEF + " (the MP edge applies to G, not |G|)",
-    refs=("marchenko1967",),
+    source=_MPS + "; Yin, Bai & Krishnaiah 1988 (the MP edge applies to G, not |G|)",
+    refs=("marchenko1967", "baiyin1993", "yin1988", "johnstone2001"),
+    latex=(r"$\lambda_{\max}(\Xi\Xi^\top)$ lies within $6$ Tracy--Widom scales of Johnstone's centring, as does the "
+           r"Bai--Yin edge $(\sqrt{d} + \sqrt{n})^2$; for $n \ge 50$, $\lambda_{\max}(\lvert G\rvert)$ lies more "
+           r"than $6$ Tracy--Widom scales \emph{above} that edge."),
     text="lambda_max(Xi Xi^T) lies within 6 Tracy-Widom scales of Johnstone's centring, as does the Bai-Yin "
          "edge (sqrt d + sqrt n)^2; for n >= 50, lambda_max(|G|) lies more than 6 TW scales ABOVE that edge.",
     notion="deterministic", sampling="none", regime="n in [10, 150], d in [n, 20n]", method="statistical",
@@ -521,8 +581,11 @@ def _snr_pred_check(inst, rng):
 
 register(Statement(
     id="rmt.snr_prediction",
-    source=_BRIEF + "; leading-order folded-normal prediction [derived]",
-    refs=("changkhanna2026", "dexter2024"),
+    source="patch model of Cao et al. 2022 and Chang & Khanna 2026; leading-order folded-normal prediction derived here, " + _CP,
+    refs=("cao2022benign", "changkhanna2026", "dexter2024"),
+    latex=(r"For the linear factors $y_i\mu + \xi_i$ of the patch model, the mean coherence of $80$ instances is "
+           r"within $2\%$ plus $4$ standard errors of \texttt{snr\_prediction}$(n, d, \mathrm{snr}, \text{noise})$ "
+           r"(both noise models)."),
     text="Linear factors y_i mu + xi_i of the patch model: mean coherence of 80 instances within 2% + 4 SE of "
          "snr_prediction(n, d, snr, noise) (both noise models).",
     notion="deterministic", sampling="none", regime="n in [10, 40], d in [100, 800], snr in [0.01, 1]",
@@ -546,8 +609,12 @@ def _incr_check(inst, rng):
 
 register(Statement(
     id="rmt.sigma_increases_with_snr",
-    source=_CK,
-    refs=("changkhanna2026",),
+    source=_CK + "; one-sided Mann-Whitney U test (Mann & Whitney 1947)",
+    refs=("changkhanna2026", "mannwhitney1947"),
+    latex=(r"Higher SNR gives higher coherence (less memorisation, more stability). Test: $40$ patch data sets at "
+           r"each of $\mathrm{snr}$ and $1.5\,\mathrm{snr}$; a one-sided Mann--Whitney $U$ test ($\sigma$ at "
+           r"$1.5\,\mathrm{snr}$ stochastically greater) rejects at level $10^{-3}$. Linear-model factors; the SNR "
+           r"is set through $\lVert\mu\rVert$ or $\sigma_p$."),
     text="Higher SNR -> higher coherence (less memorisation, more stability). Test: 40 patch data sets at each "
          "of snr and 1.5 snr; one-sided Mann-Whitney U (sigma at 1.5 snr stochastically greater) rejects at "
          "level 1e-3. Linear-model factors; SNR set through ||mu|| or sigma_p.",
@@ -565,8 +632,14 @@ register(Statement(
 
 register(Statement(
     id="rmt.sigma_increases_low_snr",
-    source=_CK,
-    refs=("changkhanna2026",),
+    source=_CK + "; one-sided Mann-Whitney U test (Mann & Whitney 1947)",
+    refs=("changkhanna2026", "mannwhitney1947"),
+    latex=(r"The same test (one-sided Mann--Whitney, $40$ against $40$, level $10^{-3}$) at very low SNR "
+           r"($\mathrm{snr} \le d^{-3/4}/2$, doubled) detects no increase. The coherence sits on the noise floor "
+           r"until $\lVert\mu\rVert^2 \sim \sigma_p^2\sqrt{d}$ ($\mathrm{SNR} \sim d^{-1/4}$); the leading "
+           r"prediction even dips by $O(1/d)$ near $\mathrm{SNR} = d^{-1/2}$. So ``lower SNR, lower coherence'' "
+           r"holds in distribution only above $\mathrm{SNR} \sim d^{-1/4}$ (row "
+           r"\texttt{rmt.sigma\_increases\_with\_snr})."),
     text="The same test (one-sided Mann-Whitney, 40 vs 40, level 1e-3) at very low SNR (snr <= d^-3/4 / 2, doubled): no detectable increase. The coherence "
          "sits on the noise floor until ||mu||^2 ~ sigma_p^2 sqrt(d) (SNR ~ d^-1/4); the leading prediction "
          "even dips by O(1/d) near SNR = d^-1/2. So 'lower SNR -> lower coherence' holds in distribution only "
@@ -593,6 +666,10 @@ register(Statement(
     id="rmt.sigma_pathwise_monotone",
     source=_CK,
     refs=("changkhanna2026",),
+    latex=(r"With the noise held fixed (same seed), $\sigma$ is non-decreasing along an SNR grid. False in general: "
+           r"$\lvert y_iy_k\lVert\mu\rVert^2 + \langle\xi_i, \xi_k\rangle\rvert$ first shrinks when the noise inner "
+           r"product has the opposite sign, and $\lVert g_i\rVert^2$ grows; monotonicity holds only in distribution,"
+           r" above the floor."),
     text="With the noise held fixed (same seed), sigma is non-decreasing along an SNR grid. False in general: "
          "|y_i y_k ||mu||^2 + <xi_i, xi_k>| first shrinks when the noise inner product has the opposite sign, "
          "and ||g_i||^2 grows; monotonicity holds only in distribution, above the floor.",
@@ -637,8 +714,13 @@ def _constants_check(inst, rng):
 
 register(Statement(
     id="rmt.closed_form_constants",
-    source="Laurent & Massart 2000, Lemma 1; Johnstone 2001, Thm 1.1; a Chernoff bound (the package's closed forms)",
+    source="Laurent & Massart 2000, Lemma 1; Johnstone 2001, Thm 1.1; a Chernoff bound derived here (" + _CP + ")",
     refs=("laurent2000", "johnstone2001"),
+    latex=(r"\texttt{norm\_bound} $= 2\sqrt{kx} + 2x$ with $x = \log(2n/\delta)$; \texttt{inner\_product\_bound} $= "
+           r"2\sqrt{kL}$ (or $\sqrt{2}\,(k/2 + L)$ above $\sqrt{2}\,k$), $L = \log(n(n-1)/\delta)$; "
+           r"\texttt{tracy\_widom\_edge} is Johnstone's $(\sqrt{n-1} + \sqrt{p})^2$ and $(\sqrt{n-1} + "
+           r"\sqrt{p})(1/\sqrt{n-1} + 1/\sqrt{p})^{1/3}$, times the entry variance; each retyped from its source, to"
+           r" $10^{-12}$."),
     text="norm_bound = 2 sqrt(k x) + 2 x with x = log(2n/delta); inner_product_bound = 2 sqrt(k L) "
          "(or sqrt2 (k/2 + L) above sqrt2 k), L = log(n(n-1)/delta); tracy_widom_edge = Johnstone's "
          "(sqrt(n-1) + sqrt p)^2 and (sqrt(n-1) + sqrt p)(1/sqrt(n-1) + 1/sqrt p)^(1/3), times the entry variance; "
@@ -663,8 +745,11 @@ def _floor_perron_check(inst, rng):
 
 register(Statement(
     id="rmt.floor_perron_root",
-    source=_BRIEF + " (the leading floor's derivation, evaluated by a dense eigensolver)",
+    source="leading noise floor of the " + _DEF1 + " (its derivation in " + _CP + ", by a dense eigensolver)",
     refs=("dexter2024", "changkhanna2026"),
+    latex=(r"\texttt{noise\_floor}$(n, d)$ equals $\lambda_{\max}(A)/d$ with $A = dI + "
+           r"\sqrt{2d/\pi}\,(\mathbf{1}\mathbf{1}^\top - I)$, computed by \texttt{eigvalsh} on the $n \times n$ "
+           r"matrix (to $10^{-12}$): $1$ for a single member, and $n - 1$ off-diagonal terms, not $n$."),
     text="noise_floor(n, d) equals lam_max(d I + sqrt(2d/pi)(11^T - I)) / d computed by eigvalsh on the n x n "
          "matrix (to 1e-12): 1 for a single member, and (n - 1) off-diagonal terms, not n",
     notion="deterministic", sampling="none", regime="n in [1, 60], d in [1, 5000]", method="exact",
@@ -715,8 +800,12 @@ def _snr_formula_check(inst, rng):
 
 register(Statement(
     id="rmt.snr_prediction_formula",
-    source=_BRIEF + "; the leading-order SNR prediction [derived], retyped",
-    refs=("changkhanna2026", "dexter2024"),
+    source="patch model of Cao et al. 2022 and Chang & Khanna 2026; the leading-order SNR prediction derived here, " + _CP + ", retyped",
+    refs=("cao2022benign", "changkhanna2026", "dexter2024"),
+    latex=(r"\texttt{snr\_prediction}$(n, d, \mathrm{snr}, \text{noise})$ equals its formula $(a + k + (n-1)F + "
+           r"V/(nF))$ over the expected-maximum denominator, retyped with \texttt{scipy} (folded normal $F$, chi "
+           r"mean, the maximum of $n$ $\chi^2_k$ variables or of $n$ normals by quadrature; to $10^{-9}$), with the "
+           r"noise dimension $k$ the rank of the design's noise ($d-1$ projected, $d$ isotropic)."),
     text="snr_prediction(n, d, snr, noise) equals its formula (a + k + (n-1)F + V/(nF)) / E-max denominator retyped "
          "with scipy (folded normal F, chi mean, the maximum of n chi^2_k or of n normals by quad; to 1e-9), with the "
          "noise dimension k the rank of the design's noise (d - 1 projected, d isotropic)",

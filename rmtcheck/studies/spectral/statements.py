@@ -24,8 +24,8 @@ stats = lazy_module("scipy.stats")
 _CC = "Clauset, Shalizi & Newman 2009 (arXiv 0706.1062), Sec. 3"
 _MM = "Martin & Mahoney, JMLR 2021 (heavy-tailed self-regularisation), Sec. 5"
 _MPS = "Marchenko & Pastur 1967; Johnstone 2001, Thm 1.1"
-_SRAGU = "Partohaghighi et al., arXiv 2602.09304 (SRAGU, mechanism); package reconstruction"
-_AGU = "AGU, Intell. Syst. Appl. 2025 (reference code esraa-alaa/AGU-machine-unlearning)"
+_SRAGU = "Partohaghighi et al. 2026, arXiv 2602.09304 (SRAGU, mechanism); reconstructed in rmtcheck/studies/spectral/sragu.py"
+_AGU = "Ghannam & Mahareek 2025 (AGU), Intell. Syst. Appl. (reference code esraa-alaa/AGU-machine-unlearning)"
 
 
 def _seed(rng):
@@ -56,8 +56,12 @@ def _alpha_invariance_check(inst, rng):
 
 register(Statement(
     id="spectral.alpha_invariance",
-    source=_CC + "; WeightWatcher convention (Martin & Mahoney 2021)",
-    refs=("clauset2009",),
+    source=_CC + "; WeightWatcher convention (Martin, Peng & Mahoney 2021)",
+    refs=("clauset2009", "martin2021nc"),
+    latex=(r"Under the strict estimator (relative cut $10^{-5}\lambda_{\max}$) the fitted $\alpha$ (and the whole "
+           r"curve of $\alpha$ against $x_{\min}$) is invariant to $W \mapsto cW$ and to $W \mapsto W^\top$. "
+           r"(WeightWatcher's estimator, the default, drops eigenvalues below an absolute $10^{-5}$: it is invariant"
+           r" to $W \mapsto cW$ only while no eigenvalue crosses that cut.)"),
     text="Under the strict estimator (relative cut 1e-5 lambda_max) the fitted alpha (and the whole alpha-vs-xmin "
          "curve) is invariant to W -> cW and to W -> W^T. (WeightWatcher's estimator, the default, drops eigenvalues "
          "below an absolute 1e-5: invariant to W -> cW only while no eigenvalue crosses it.)",
@@ -87,6 +91,8 @@ register(Statement(
     id="spectral.xmin_minimises_ks",
     source=_CC + ".3",
     refs=("clauset2009",),
+    latex=(r"The chosen $x_{\min}$ minimises the Kolmogorov--Smirnov distance over all candidates; the vectorised "
+           r"scan's distances equal \texttt{scipy.stats.\allowbreak kstest} at every candidate."),
     text="The chosen x_min minimises the KS distance over all candidates; the vectorised scan's KS "
          "distances equal scipy.stats.kstest at every candidate.",
     notion="deterministic", sampling="none", regime="continuous data without ties", method="exact", tag="paper",
@@ -111,8 +117,10 @@ def _hill_ww_check(inst, rng):
 
 register(Statement(
     id="spectral.hill_vs_ww",
-    source="Hill 1975; WeightWatcher (off-by-one between the two conventions)",
-    refs=("clauset2009", "martin2021"),
+    source="Hill 1975; WeightWatcher (Martin, Peng & Mahoney 2021); the off-by-one between the two conventions",
+    refs=("hill1975", "clauset2009", "martin2021nc"),
+    latex=(r"At the threshold $\lambda_{(k+1)}$, WeightWatcher counts $k+1$ points and Hill's estimator $k$, with "
+           r"the same sum of logarithms, so $(\alpha_{\mathrm{WW}} - 1)/(\alpha_{\mathrm{Hill}} - 1) = (k+1)/k$ exactly."),
     text="At threshold lambda_(k+1): WW counts k+1 points, Hill k, same log-sum, so "
          "(alpha_ww - 1)/(alpha_hill - 1) = (k+1)/k exactly.",
     notion="deterministic", sampling="none", regime="k >= 1, distinct values", method="exact", tag="derived",
@@ -146,6 +154,9 @@ register(Statement(
     id="spectral.pareto_recovery",
     source=_CC + ".2 (MLE asymptotics)",
     refs=("clauset2009",),
+    latex=(r"Pareto samples (density $\propto x^{-\alpha}$, $n = 2000$) with $\alpha \in [1.5, 4.5]$: "
+           r"$\lvert\hat\alpha - \alpha\rvert \le 4.5\,\mathrm{se}$, where $\mathrm{se} = (\hat\alpha - "
+           r"1)/\sqrt{n_{\mathrm{tail}}}$, with $x_{\min}$ chosen by the Kolmogorov--Smirnov scan."),
     text="Pareto samples (density ~ x^-alpha, n = 2000) with alpha in [1.5, 4.5]: |alpha_hat - alpha| <= "
          "4.5 * stderr, stderr = (alpha_hat - 1)/sqrt(n_tail), with x_min chosen by the KS scan.",
     notion="deterministic", sampling="none", regime="alpha in [1.5, 4.5], n = 2000", method="statistical",
@@ -171,8 +182,14 @@ def _gauss_check(inst, rng):
 
 register(Statement(
     id="spectral.gaussian_large_alpha",
-    source=_MM + "; WeightWatcher bands (alpha > 6: under-trained; heuristic)",
-    refs=("martin2021",),
+    source=_MM + "; WeightWatcher bands (Martin, Peng & Mahoney 2021; alpha > 6: under-trained; heuristic)",
+    refs=("martin2021", "martin2021nc"),
+    latex=(r"Under WeightWatcher's estimator (every eigenvalue but the largest a candidate $x_{\min}$, "
+           r"Kolmogorov--Smirnov distance on the left empirical CDF, no minimum tail, eigenvalues $\le 10^{-5}$ "
+           r"dropped), a Gaussian $500 \times 250$ matrix $W$ has $\alpha > 6$ (the under-trained band). A "
+           r"heuristic, true on most draws but not all (the hard Marchenko--Pastur edge is not a power law): "
+           r"violations over instances is the fraction of draws with $\alpha \le 6$; tightness is $\alpha/6$. The "
+           r"package's strict estimator gives $\alpha$ near $4.3$ and never above $6$ (detail)."),
     text="Under WeightWatcher's estimator (WWFit: every eigenvalue but the largest a candidate x_min, KS on the "
          "left ECDF, no minimum tail, eigenvalues <= 1e-5 dropped), a Gaussian 500 x 250 W has alpha > 6 (the "
          "under-trained band). A heuristic, true on most draws but not all (the hard Marchenko-Pastur edge is not "
@@ -199,6 +216,9 @@ register(Statement(
     id="spectral.student_t_alpha",
     source=_MM + " (heuristic alpha = 1 + mu/2 for mu < 2)",
     refs=("martin2021",),
+    latex=(r"For $W$ with i.i.d.\ Student-$t(\nu)$ entries, $\nu \in [0.8, 1.5]$, the median fitted $\alpha$ "
+           r"(WeightWatcher's estimator, the package default) of $3$ matrices ($500 \times 250$) is within $0.3$ of "
+           r"$1 + \nu/2$."),
     text="W with i.i.d. Student-t(nu) entries, nu in [0.8, 1.5]: the median fitted alpha (WeightWatcher's "
          "estimator, the package default) of 3 matrices (500 x 250) is within 0.3 of 1 + nu/2.",
     notion="deterministic", sampling="none", regime="nu in [0.8, 1.5], 500 x 250, estimator ww", method="statistical",
@@ -213,6 +233,9 @@ register(Statement(
     id="spectral.student_t_alpha_near2",
     source=_MM + " (heuristic, finite-size crossover)",
     refs=("martin2021",),
+    latex=(r"The same heuristic for $\nu \in [1.7, 1.95]$ (near the finite-variance boundary): the measured $\alpha$"
+           r" exceeds $1 + \nu/2$ by more than $0.3$ at $500 \times 250$; not claimed, the row reports the measured "
+           r"values."),
     text="Same heuristic for nu in [1.7, 1.95] (near the finite-variance boundary): measured alpha "
          "exceeds 1 + nu/2 by more than 0.3 at 500 x 250; not claimed, reports the measured values.",
     notion="deterministic", sampling="none", regime="nu in [1.7, 1.95], 500 x 250, estimator ww",
@@ -238,7 +261,10 @@ def _mp_ks_check(inst, rng):
 register(Statement(
     id="spectral.mp_ks",
     source=_MPS,
-    refs=("marchenko1967",),
+    refs=("marchenko1967", "johnstone2001"),
+    latex=(r"The eigenvalues of $W^\top W/N$ for Gaussian $W$ ($N \times M$, entry variance $s^2$) pass a "
+           r"Kolmogorov--Smirnov test ($p \ge 10^{-3}$) against the Marchenko--Pastur law with ratio $q = M/N$ and "
+           r"variance $s^2$; for $M > N$ against the law of the nonzero eigenvalues."),
     text="Eigenvalues of W^T W / N for Gaussian W (N x M, variance s2) pass a KS test (p >= 1e-3) against "
          "marchenko_pastur(M/N, s2); for M > N against the law of the nonzero eigenvalues.",
     notion="deterministic", sampling="none", regime="q = M/N in [0.1, 4], N*M <= 1.2e5", method="statistical",
@@ -269,8 +295,10 @@ def _mp_edge_check(inst, rng):
 
 register(Statement(
     id="spectral.mp_edge_fluctuation",
-    source=_MPS,
-    refs=("marchenko1967",),
+    source=_MPS + "; Yin, Bai & Krishnaiah 1988 (the edge)",
+    refs=("marchenko1967", "johnstone2001", "yin1988"),
+    latex=(r"$\lambda_{\max}(W^\top W)$ of Gaussian $W$ lies within $6$ Tracy--Widom scales of Johnstone's centring,"
+           r" and so does the Bai--Yin edge $N s^2(1 + \sqrt{M/N})^2$."),
     text="lambda_max(W^T W) of Gaussian W lies within 6 Tracy-Widom scales of Johnstone's centring, and so "
          "does the Bai-Yin edge N * s2 (1 + sqrt(M/N))^2.",
     notion="deterministic", sampling="none", regime="N in [100, 400], M/N in [0.1, 1]", method="statistical",
@@ -301,8 +329,11 @@ def _mp_law_check(inst, rng):
 
 register(Statement(
     id="spectral.mp_law_consistent",
-    source=_MPS + "; closed-form CDF [derived]",
-    refs=("marchenko1967",),
+    source=_MPS + "; closed-form CDF derived here, rmtcheck/randmat/marchenko_pastur.py",
+    refs=("marchenko1967", "johnstone2001"),
+    latex=(r"For the Marchenko--Pastur law with ratio $q$ and variance $s^2$: the density integrates to $1$, the "
+           r"closed-form CDF equals the quadrature of the density, the mean is $\max(1, q)\,s^2$, the variance "
+           r"$q\,s^4$, and $F(F^{-1}(u)) = u$."),
     text="marchenko_pastur(q, s2): pdf integrates to 1, the closed-form cdf equals the quadrature of the pdf, "
          "mean max(1, q) s2, variance q s2^2, cdf(ppf(u)) = u.",
     notion="deterministic", sampling="none", regime="q in [0.05, 5], s2 in [0.1, 10]", method="exact",
@@ -354,8 +385,10 @@ def _grad_fd_check(inst, rng):
 
 register(Statement(
     id="spectral.mlp_gradient_fd",
-    source="rmtcheck.studies.spectral.mlp (analytic gradients of the NumPy MLP)",
+    source="derived here; rmtcheck/studies/spectral/mlp.py (analytic gradients of the NumPy MLP)",
     refs=("agu2025", "partohaghighi2026"),
+    latex=(r"The MLP's analytic cross-entropy gradients equal central finite differences (relative error $\le "
+           r"10^{-5}$; ReLU kinks are almost surely not hit by Gaussian data)."),
     text="The MLP's analytic cross-entropy gradients equal central finite differences (relative error <= 1e-5; "
          "ReLU kinks are a.s. not hit by Gaussian data).",
     notion="deterministic", sampling="none", regime="tiny MLPs, relu or tanh", method="exact", tag="derived",
@@ -379,6 +412,8 @@ register(Statement(
     id="spectral.agu_sensitivity",
     source=_AGU,
     refs=("agu2025",),
+    latex=(r"The AGU sensitivities $R_j = S_j/\max S$ lie in $[0, 1]$ with maximum exactly $1$ and are invariant to "
+           r"scaling the loss by $c > 0$."),
     text="AGU sensitivities R_j = S_j / max S lie in [0, 1] with max exactly 1 and are invariant to scaling the "
          "loss by c > 0.",
     notion="deterministic", sampling="none", regime="any model with a nonzero forget gradient", method="exact",
@@ -409,6 +444,7 @@ register(Statement(
     id="spectral.agu_zero_sensitivity_frozen",
     source=_AGU,
     refs=("agu2025",),
+    latex=r"A parameter with zero AGU sensitivity never moves (AGU and SRAGU, no retain term).",
     text="A parameter with zero AGU sensitivity never moves (AGU and SRAGU, no retain term).",
     notion="deterministic", sampling="none", regime="retain_weight = 0", method="exact", tag="derived",
     sample=_tiny_sample, check=_frozen_check, default_instances=4,
@@ -438,6 +474,9 @@ register(Statement(
     id="spectral.agu_stopping_exact",
     source=_AGU + "; drift stopping (delta = 1e-4 in the code)",
     refs=("agu2025",),
+    latex=(r"AGU stops after exactly the first pass whose drift $\max_j\lvert\theta_j(\text{end}) - "
+           r"\theta_j(\text{start})\rvert \le \delta$, with the parameters of a run truncated there; otherwise after"
+           r" \texttt{max\_passes}."),
     text="AGU stops after exactly the first pass whose drift max_j |theta_j(end) - theta_j(start)| <= delta, "
          "with the parameters of a run truncated there; otherwise after max_passes.",
     notion="deterministic", sampling="none", regime="same seed for the runs compared", method="exact",
@@ -478,6 +517,8 @@ register(Statement(
     id="spectral.sragu_direction",
     source=_SRAGU,
     refs=("partohaghighi2026", "agu2025"),
+    latex=(r"Within each layer $l$ the SRAGU update direction equals AGU's (cosine $1$) and its length is $\nu_l$ "
+           r"times AGU's, so layers with a smaller gate move less."),
     text="Within each layer SRAGU's update direction equals AGU's (cosine 1) and its length is nu_l times "
          "AGU's, so layers with a smaller gate move less.",
     notion="deterministic", sampling="none", regime="one step from the same parameters", method="exact",
@@ -505,7 +546,9 @@ def _gate_check(inst, rng):
 register(Statement(
     id="spectral.sragu_gate",
     source=_SRAGU,
-    refs=("partohaghighi2026", "martin2021"),
+    refs=("partohaghighi2026", "martin2021", "martin2021nc"),
+    latex=(r"The gate $\nu(\alpha)$ is bounded in $[\nu_{\min}, \nu_{\max}]$, continuous (Lipschitz on a fine grid),"
+           r" and maximal ($= \nu_{\max}$) at the band centre, inside the band."),
     text="The gate nu(alpha) is bounded in [nu_min, nu_max], continuous (Lipschitz on a fine grid), and maximal "
          "(= nu_max) at the band centre, inside the band.",
     notion="deterministic", sampling="none", regime="low < high, width > 0, 0 <= nu_min <= nu_max",
@@ -534,8 +577,11 @@ def _metrics_check(inst, rng):
 
 register(Statement(
     id="spectral.metrics_gold",
-    source="SRAGU evaluation against a retrained gold model",
+    source="Partohaghighi et al. 2026, arXiv 2602.09304 (evaluation against a retrained gold model)",
     refs=("partohaghighi2026",),
+    latex=(r"The divergence metrics (disagreement, total variation, $\mathrm{KL}(\text{gold} \,\|\, u)$, "
+           r"$\mathrm{KL}(u \,\|\, \text{gold})$) are exactly $0$ for the gold model itself and non-negative "
+           r"otherwise; both KL directions are reported (the detail shows they differ)."),
     text="Divergence metrics (disagreement, TV, KL(gold||u), KL(u||gold)) are exactly 0 for the gold model "
          "itself and non-negative otherwise; both KL directions are reported (detail shows they differ).",
     notion="deterministic", sampling="none", regime="any pair of models", method="exact", tag="derived",
