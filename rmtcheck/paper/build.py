@@ -8,14 +8,18 @@ import subprocess
 import sys
 
 __all__ = [
-    "build_pdf", "TEX_INSTALL_HINT",
+    "build_pdf", "TEX_INSTALL_HINT", "TEX_PACKAGES",
 ]
 
+
+#: The Debian/Ubuntu packages that build the paper (about 65 MB; the same list as the README and ``.ci/run``).
+TEX_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-fonts-recommended", "latexmk", "lmodern",
+                "poppler-utils")
 
 TEX_INSTALL_HINT = (
     "No TeX installation found (latexmk and pdflatex are needed to build paper/main.pdf).\n"
     "Install one, then run `make -C paper` (or `rmtcheck paper`) again:\n"
-    "  Debian/Ubuntu: sudo apt-get install latexmk texlive-latex-recommended texlive-fonts-recommended lmodern\n"
+    "  Debian/Ubuntu: sudo apt-get install -y --no-install-recommends " + " ".join(TEX_PACKAGES) + "\n"
     "  macOS:         brew install --cask mactex-no-gui   (or: brew install basictex && sudo tlmgr install latexmk)\n"
     "  any OS:        TinyTeX (https://yihui.org/tinytex/), then: tlmgr install latexmk booktabs "
     "xcolor natbib lm\n"

@@ -276,3 +276,11 @@ def test_caption_check_finds_backslashes_lost_to_escapes():
     (problem,) = P.check_captions({"fine": fine, "broken": broken})
     assert problem.startswith("figure broken: its docstring holds \\b, \\r, \\t")
     assert P.check_captions() == []  # every registered figure
+
+
+def test_ci_installs_the_packages_the_hint_names():
+    from rmtcheck.paper.build import TEX_PACKAGES
+
+    ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
+    line = next(ln for ln in ci.splitlines() if ln.startswith("TEX_PACKAGES="))
+    assert line.split("=", 1)[1].strip('"').split() == list(TEX_PACKAGES)

@@ -162,7 +162,7 @@ def test_cli_fragments_from_json_and_missing_tex(records, paper_tree, tmp_path, 
     monkeypatch.setattr(B, "tex_available", lambda: False)  # what build_pdf consults
     assert main(args) == 3  # fragments written, only the PDF step fails, with install instructions
     err = capsys.readouterr().err
-    assert "apt-get install latexmk" in err and "TinyTeX" in err
+    assert "apt-get install -y --no-install-recommends texlive-latex-base" in err and "TinyTeX" in err
     assert (paper / "generated" / "macros.tex").is_file()
     # every reference resolves; the only problem is the fake figure PDF, which the print-rule check refuses
     assert main(["paper", "--check", "--paper-dir", str(paper)]) == 1
