@@ -561,32 +561,32 @@ def _check_toy_variants(inst, rng):
 register(Statement(
     id="ascent.toy_pattern", source=f"{SRC}, Sec. 5 (toy example)",
     refs=("mavrothalassitis2025",),
+    latex=(r"In the toy example (targets $\{0, 1\}$, unnormalised weighted squares, ridge $0.1\lVert\theta\rVert^2$)"
+           r" the global minima of pretraining and retraining misclassify only $x = 3$; the global minimum of "
+           r"descent--ascent misclassifies only $x = 4$."),
     text="In the toy (targets {0,1}, unnormalised weighted squares, ridge 0.1||theta||^2) the global minima of "
          "pretraining and retraining misclassify only x=3; the DA global minimum misclassifies only x=4",
     notion="deterministic", sampling="none", regime="loss form TOY_DEFAULT; multistart global minima",
     method="exact", sample=_none, check=_check_toy_default, tag="reconstructed", default_instances=1))
-    latex=(r"In the toy example (targets $\{0, 1\}$, unnormalised weighted squares, ridge $0.1\lVert\theta\rVert^2$)"
-           r" the global minima of pretraining and retraining misclassify only $x = 3$; the global minimum of "
-           r"descent--ascent misclassifies only $x = 4$."),
 register(Statement(
     id="ascent.toy_finetune", source=f"{SRC}, Sec. 5 (toy example)",
     refs=("mavrothalassitis2025",),
+    latex=(r"Fine-tuning on $R$ (gradient descent to convergence) from the descent--ascent minimum stays in its "
+           r"basin (it keeps misclassifying $x = 4$)."),
     text="Fine-tuning on R (gradient descent to convergence) from the DA minimum stays in its basin "
          "(keeps misclassifying x=4)",
     notion="deterministic", sampling="none", regime="loss form TOY_DEFAULT", method="exact",
     sample=_none, check=_check_toy_finetune, claimed=False, tag="reconstructed", default_instances=1))
-    latex=(r"Fine-tuning on $R$ (gradient descent to convergence) from the descent--ascent minimum stays in its "
-           r"basin (it keeps misclassifying $x = 4$)."),
 register(Statement(
     id="ascent.toy_variants", source=f"{SRC}, Sec. 5 (toy example, loss-form sensitivity)",
     refs=("mavrothalassitis2025",),
+    latex=(r"Both toy claims (the classification pattern and fine-tuning) hold in every loss form (targets $\{0, "
+           r"1\}$ or $\{\pm 1\}$, sum or mean, ridge $\lambda\lVert\theta\rVert^2$ or $\frac{\lambda}{2}\lVert\theta\rVert^2$); the detail lists the variants that "
+           r"reproduce them."),
     text="Both toy claims (classification pattern and fine-tuning) hold in every loss form "
          "(targets 01/pm1 x sum/mean x ridge lambda/half); detail lists the variants that reproduce them",
     notion="deterministic", sampling="none", regime="all 8 loss forms", method="exact",
     sample=_none, check=_check_toy_variants, claimed=False, tag="reconstructed", default_instances=1))
-    latex=(r"Both toy claims (the classification pattern and fine-tuning) hold in every loss form (targets $\{0, "
-           r"1\}$ or $\{\pm 1\}$, sum or mean, ridge $\lambda\lVert\theta\rVert^2$ or $\frac{\lambda}{2}\lVert\theta\rVert^2$); the detail lists the variants that "
-           r"reproduce them."),
 
 
 # ---------------------------------------------------------------- random forget sets
@@ -660,14 +660,14 @@ def _check_random(inst, rng):
 register(Statement(
     id="ascent.random_forget", source=f"{SRC}, Sec. 4.1 (random forget sets)",
     refs=("mavrothalassitis2025",),
-    text="With a uniformly random F in the block model, pretraining is already near the oracle while DA "
-         "ends farther from it (median ||w_DA - w_R|| / ||w_D - w_R|| > 1 over coordinates with a DA "
-         "minimum) and some coordinates have no DA minimiser; structured F reported alongside",
-    notion="deterministic", sampling="without_replacement",
     latex=(r"With a uniformly random $F$ in the block model, pretraining is already near the oracle while "
            r"descent--ascent ends farther from it (median $\lVert w_{DA} - w_R\rVert/\lVert w_D - w_R\rVert > 1$ "
            r"over the coordinates with a descent--ascent minimum) and some coordinates have no descent--ascent "
            r"minimiser; a structured $F$ is reported alongside."),
+    text="With a uniformly random F in the block model, pretraining is already near the oracle while DA "
+         "ends farther from it (median ||w_DA - w_R|| / ||w_D - w_R|| > 1 over coordinates with a DA "
+         "minimum) and some coordinates have no DA minimiser; structured F reported alongside",
+    notion="deterministic", sampling="without_replacement",
     regime="K in [20, 200] groups of 50-300 samples, |F| = 5-20% of D, lambda in [1e-3, 0.1]",
     method="monte-carlo", sample=_random_sample, check=_check_random, tag="paper", default_instances=3,
     false_alarm_how="none: a qualitative comparison of 20 random forget sets with no stated sampling law, so a "

@@ -99,7 +99,6 @@ for _ds in DATASETS:
         id=f"real_models.agreement.{_ds}",
         source="derived here; rmtcheck/stability/preflight.py (the pre-flight check), validated on real data",
         refs=_REFS + _REFS_DATA[_ds],
-        text=f"{_ds}: the pre-flight verdict (stay/leave/collapse of the median run of the tangent forecast — the "
         latex=(r"\texttt{" + _ds.replace("_", r"\_") + r"}: "
                r"the pre-flight verdict (stay, leave or collapse of the median run of the tangent forecast, "
                r"i.e.\ the recipe on the network linearised at the trained weights with the exact loss, at the last "
@@ -107,6 +106,7 @@ for _ds in DATASETS:
                r"($\alpha = 0.5$) unlearning on at least $90\%$ of the cells (step size, $\alpha$, forget kind), "
                r"with forget kinds random, one class and highest loss; tightness is the measured agreement (detail: "
                r"the quadratic forecast's agreement on the same cells)."),
+        text=f"{_ds}: the pre-flight verdict (stay/leave/collapse of the median run of the tangent forecast — the "
              "recipe on the network linearised at the trained weights, exact loss — at the last step) agrees "
              "with the observed verdict of real GA (alpha=1) and GDA (alpha=0.5) unlearning on >= 90% of the "
              "(step size, alpha, forget kind) cells, forget kinds random / one class / highest loss; tightness = the "
@@ -118,13 +118,13 @@ for _ds in DATASETS:
         id=f"real_models.boundary.{_ds}",
         source="derived here; rmtcheck/stability/preflight.py (the pre-flight check), validated on real data",
         refs=_REFS + _REFS_DATA[_ds],
-        text=f"{_ds}: the predicted boundary step size (smallest eta whose forecast is not 'stay') is within a factor "
         latex=(r"\texttt{" + _ds.replace("_", r"\_") + r"}: "
                r"the predicted boundary step size (the smallest $\eta$ whose forecast is not stay) is within a"
                r" factor $1.5$ of the observed one (the smallest grid $\eta$ whose observed verdict is not stay) for"
                r" gradient ascent and descent--ascent ($\alpha = 0.5$) and each forget kind (tangent forecast); "
                r"tightness is the worst factor $\max(r, 1/r)$, and the detail gives the ratios of predicted to "
                r"observed."),
+        text=f"{_ds}: the predicted boundary step size (smallest eta whose forecast is not 'stay') is within a factor "
              "1.5 of the observed one (smallest grid eta whose observed verdict is not 'stay') for GA and GDA "
              "(alpha=0.5) and each forget kind (tangent forecast); tightness = the worst factor max(r, 1/r), detail "
              "the ratios predicted/observed",
@@ -148,10 +148,10 @@ register(Statement(
     id="real_models.linear_regime",
     source="derived here; rmtcheck/stability/preflight.py (forecast: first and second moments of the linearised run)",
     refs=_REFS + ("sklearn2011",),
-    text="at a small step size (eta = 0.01, 20 GA steps, B = 4, digits, random forget set) the observed rise of the "
     latex=(r"At a small step size ($\eta = 0.01$, $20$ gradient-ascent steps, $B = 4$, \texttt{digits}, random "
            r"forget set) the observed rise of the mean forget loss (mean over $10$ seeds) equals the forecast's "
            r"within a factor $1.25$; tightness is observed over forecast."),
+    text="at a small step size (eta = 0.01, 20 GA steps, B = 4, digits, random forget set) the observed rise of the "
          "mean forget loss (mean over 10 seeds) equals the forecast's within a factor 1.25; tightness = "
          "observed/forecast",
     notion="mean-square", sampling="independent_bernoulli", regime=_REGIME, method="monte-carlo",
@@ -177,10 +177,10 @@ register(Statement(
     id="real_models.huge_step",
     source="derived here; rmtcheck/stability/preflight.py (the tangent forecast of gradient ascent at the trained point)",
     refs=_REFS + ("sklearn2011",),
-    text="gradient ascent with a huge step size (eta = 8, 20 steps, random forget set, digits or breast cancer) is "
     latex=(r"Gradient ascent with a huge step size ($\eta = 8$, $20$ steps, random forget set, \texttt{digits} or "
            r"\texttt{breast\_cancer}) is observed as leave or collapse and predicted as leave or collapse (tangent "
            r"forecast)."),
+    text="gradient ascent with a huge step size (eta = 8, 20 steps, random forget set, digits or breast cancer) is "
          "observed as leave or collapse and predicted as leave or collapse (tangent forecast)",
     notion="in-probability", sampling="without_replacement", regime=_REGIME, method="monte-carlo",
     sample=_seed_inst, check=_huge_check, claimed=True, tag="derived", default_instances=2,
@@ -210,10 +210,10 @@ register(Statement(
     id="real_models.torch_gram",
     source="derived here; rmtcheck/curvature/_torch.py (torch_curvature) against rmtcheck/curvature/_losses.py",
     refs=("dexter2024",),
-    text="the Gauss-Newton Gram matrix of the torch MLP (torch.func Jacobians) equals that of the NumPy MLP "
     latex=(r"The Gauss--Newton Gram matrix of the \texttt{torch} MLP (\texttt{torch.func} Jacobians) equals that of "
            r"the NumPy MLP (analytic Jacobians) with the same weights to $10^{-10}$ relative (the parameter order "
            r"differs: the Gram matrix does not depend on it)."),
+    text="the Gauss-Newton Gram matrix of the torch MLP (torch.func Jacobians) equals that of the NumPy MLP "
          "(analytic Jacobians) with the same weights to 1e-10 relative (the parameter order differs: the Gram "
          "matrix does not depend on it)",
     notion="deterministic", sampling="none", regime="random weights, n = 12, 5 inputs, 4 hidden, 3 classes",
