@@ -75,6 +75,12 @@ def run(args) -> int:
         log = paper / "main.log"
         if log.is_file():
             problems += P.check_log(log)
+            newer = [q for q in [paper / "main.tex", paper / "references.bib", *sorted((paper / "generated").glob("*.tex"))]
+                     if q.is_file() and q.stat().st_mtime > log.stat().st_mtime]
+            if newer:
+                problems.append(f"{log.name}: older than {newer[0].relative_to(paper).as_posix()}"
+                                + (f" and {len(newer) - 1} other source(s)" if len(newer) > 1 else "")
+                                + ": rebuild the PDF (rmtcheck paper) before checking its log")
         else:
             print(f"paper: no {log} yet; LaTeX log checks skipped (build the PDF first)")
         for pr in problems:

@@ -284,3 +284,23 @@ def test_ci_installs_the_packages_the_hint_names():
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
     line = next(ln for ln in ci.splitlines() if ln.startswith("TEX_PACKAGES="))
     assert line.split("=", 1)[1].strip('"').split() == list(TEX_PACKAGES)
+
+
+def test_check_refuses_a_log_older_than_the_sources(tmp_path, capsys):
+    from rmtcheck.cli import main
+
+    paper = tmp_path / "paper"
+    (paper / "generated").mkdir(parents=True)
+    (paper / "main.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
+    (paper / "generated" / "macros.tex").write_text("% none\n")
+    log = paper / "main.log"
+    log.write_text("This is pdfTeX\n(./main.tex)\n")
+    os.utime(paper / "main.tex", (1000, 1000))
+    os.utime(paper / "generated" / "macros.tex", (1000, 1000))
+    os.utime(log, (2000, 2000))
+    assert main(["paper", "--check", "--paper-dir", str(paper)]) == 0
+    assert capsys.readouterr().out.strip().endswith("the LaTeX log is clean")
+    os.utime(paper / "generated" / "macros.tex", (3000, 3000))
+    assert main(["paper", "--check", "--paper-dir", str(paper)]) == 1
+    out = capsys.readouterr().out
+    assert "main.log: older than generated/macros.tex: rebuild the PDF" in out
