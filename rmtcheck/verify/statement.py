@@ -234,7 +234,7 @@ class Statement:
     ...     return Outcome(violated=not factor < 1.0, detail={"factor": factor})
     >>> st = Statement(id="mine.gd_scalar", source="Dexter et al. 2024 (full-batch limit)",
     ...                text="|1 - eta lambda| < 1 for eta < 2/lambda", notion="deterministic",
-    ...                latex="$|1 - \\eta\\lambda| < 1$ for $\\eta < 2/\\lambda$",
+    ...                latex=r"$|1 - \\eta\\lambda| < 1$ for $\\eta < 2/\\lambda$",
     ...                sampling="none", regime="lambda in [0.1, 10]", method="exact", sample=sample,
     ...                check=check, tag="derived", refs=["dexter2024"])
     >>> st.group, st.refs
