@@ -190,6 +190,8 @@ def test_verdict_words_follow_the_verdict(tmp_path):
             dict(base, id="dexter.theorem1.equality", claimed=False, violations=1, verdict="fails (as expected)"),
             dict(base, id="dexter.sandwich", claimed=False, violations=0, verdict="no counterexample found"),
             dict(base, id="dexter.certificate", claimed=True, violations=0, verdict="no instance in regime",
+                 latex="an outdated rendering"),
+            dict(base, id="zz.extra", claimed=True, violations=0, verdict="holds",
                  latex="If $r \\ge 1$, then $\\rho(T) \\ge 1$.")]
     (tmp_path / "figures").mkdir()
     P.build_fragments(recs, tmp_path / "paper", tmp_path / "figures", sweep_store=tmp_path / "none.sqlite")
@@ -201,7 +203,11 @@ def test_verdict_words_follow_the_verdict(tmp_path):
         assert f"\\csname rmt/s/{sid}/holds\\endcsname{{{word}}}" in macros
         assert f"\\csname rmt/s/{sid}/Holds\\endcsname{{{word.capitalize()}}}" in macros
         assert f"\\csname rmt/s/{sid}/truth\\endcsname{{{truth}}}" in macros
-    assert "\\csname rmt/s/dexter.certificate/latex\\endcsname{If $r \\ge 1$, then $\\rho(T) \\ge 1$.}" in macros
+    assert "\\csname rmt/s/zz.extra/latex\\endcsname{If $r \\ge 1$, then $\\rho(T) \\ge 1$.}" in macros
+    # a registered statement prints its current rendering, not the one saved with old results
+    from rmtcheck.verify import registry
+
+    assert f"\\csname rmt/s/dexter.certificate/latex\\endcsname{{{registry()['dexter.certificate'].latex}}}" in macros
     assert "\\newcommand{\\rmtFailsRun}{1}" in macros
     for field in P.STAT_FIELDS:  # every field is documented in the file's header
         assert field in macros.split("\\makeatletter")[0]
