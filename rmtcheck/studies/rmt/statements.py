@@ -253,7 +253,7 @@ register(Statement(
     id="rmt.inner_product_bound",
     source="Chernoff bound for sums of Gaussian products, derived here, " + _CP + " (inner_product_bound)",
     refs=("cao2022benign", "changkhanna2026"),
-    latex=(r"$\max_{i<k}\lvert\langle\xi_i, \xi_k\rangle\rvert/\sigma_p^2 \le 2\sqrt{k\log(n(n-1)/\delta)}$, $\delta"
+    latex=(r"$\max_{i<j}\lvert\langle\xi_i, \xi_j\rangle\rvert/\sigma_p^2 \le 2\sqrt{k\log(n(n-1)/\delta)}$, $\delta"
            r" = 1.25 \times 10^{-4}$ ($k$ the noise dimension; the other branch when this exceeds $\sqrt{2}\,k$): "
            r"rigorous, violated with probability at most $\delta$ per instance ($10^{-3}$ over the $8$ instances)."),
     text="max_{i<k} |<xi_i, xi_k>|/sigma_p^2 <= 2 sqrt(k log(n(n-1)/delta)), delta = 1.25e-4 (k the noise "
