@@ -16,6 +16,7 @@ _FILE_OPEN = re.compile(r"\((\.{0,2}/[^\s()]+|[A-Za-z]:[^\s()]+|[^\s()/]+\.(?:te
 _OVERFULL = re.compile(r"^Overfull \\([hv])box \(([\d.]+)pt too (?:wide|high)\) (.*)$")
 _UNDEF_REF = re.compile(r"LaTeX Warning: Reference `([^']+)' on page (\d+) undefined")
 _UNDEF_CITE = re.compile(r"(?:LaTeX|Package natbib) Warning: Citation `([^']+)' on page (\d+) undefined")
+_UNDEF_KEY = re.compile(r"Package rmtcheck Warning: undefined key (\S+)")
 _FILE_LINE_ERROR = re.compile(r"^(\S+\.tex):(\d+): (.*)$")
 
 
@@ -132,8 +133,8 @@ def _log_files(line: str, stack: list[str]) -> None:
 
 
 def check_log(log_path, tolerance_pt: float = OVERFULL_TOLERANCE_PT) -> list[str]:
-    """Problems of a LaTeX build found in its log: errors, undefined references and citations, overfull
-    boxes beyond ``tolerance_pt``.
+    """Problems of a LaTeX build found in its log: errors, undefined references and citations, undefined
+    ``\\rmtstat``/``\\rmtgroup``/``\\rmtfig`` keys (printed as ``??``), overfull boxes beyond ``tolerance_pt``.
 
     The log is the last pdflatex pass's (latexmk reruns until references settle), so an undefined
     reference there is one the PDF prints as ``??``. Read it unwrapped when possible (``max_print_line``
@@ -169,6 +170,8 @@ def check_log(log_path, tolerance_pt: float = OVERFULL_TOLERANCE_PT) -> list[str
             msg = f"{m.group(1)}:{m.group(2)}: {m.group(3)}" if m else line[2:]
             ctx = next((ln.strip() for ln in lines[i + 1:i + 4] if ln.startswith("l.")), "")
             problems.append(f"{name}: LaTeX error: {msg}" + (f" ({ctx})" if ctx else ""))
+        for key in _UNDEF_KEY.findall(line):
+            problems.append(f"{name}: undefined generated key {key} (printed as ??; regenerate the fragments)")
         for rx, what in ((_UNDEF_REF, "reference"), (_UNDEF_CITE, "citation")):
             for key, page in rx.findall(line):
                 if (what, key) not in seen:

@@ -93,6 +93,19 @@ def test_log_check_reports_undefined_references_and_citations(tmp_path):
 
 
 @needs_tex
+def test_log_check_reports_undefined_generated_keys(tmp_path):
+    from rmtcheck.paper.fragments import _macros
+
+    macros = _macros([], {}, {}, 0, "", {}, "test")
+    (tmp_path / "macros.tex").write_text(macros)
+    log = _pdflatex(tmp_path, "\\rmtstat{no.such}{verdict} and \\rmtgroup{dexter}{nothing}",
+                    preamble="\\input{macros}\n", runs=1)
+    problems = P.check_log(log)
+    assert len(problems) == 2, problems
+    assert "undefined generated key no.such/verdict" in problems[0] and "dexter/nothing" in problems[1]
+
+
+@needs_tex
 def test_log_check_reports_latex_errors(tmp_path):
     log = _pdflatex(tmp_path, "text \\undefinedmacro{} more", runs=1)
     problems = P.check_log(log)
