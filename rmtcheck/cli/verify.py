@@ -25,6 +25,9 @@ def add_parser(sub):
     p.add_argument("--list", action="store_true", help="list statement ids and exit")
     p.add_argument("--details", action="store_true", help="with --json: include per-instance details")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (default: the usable cores; 1 runs in this process); the verdicts are the "
+                   "same for every N (BLAS runs single-threaded in workers, so last digits may differ by round-off)")
     p.add_argument("--timings", action="store_true", help="with --json: include each row's seconds (records of "
                    "identical runs then differ)")
     p.set_defaults(func=run)
@@ -57,7 +60,12 @@ def run(args) -> int:
             print(f"{sid:48s} {s.notion:13s} {s.sampling:22s} {'claimed' if s.claimed else 'probe'}")
         return 0
     from rmtcheck._lib.progress import Progress
+    from rmtcheck._lib.threads import usable_cores
 
+    if args.jobs is not None and args.jobs < 1:
+        print(f"rmtcheck verify: error: --jobs {args.jobs}: use a number of worker processes >= 1", file=sys.stderr)
+        return 2
+    jobs = usable_cores() if args.jobs is None else args.jobs
     t0 = time.perf_counter()
     with Progress("rmtcheck verify", quiet=args.quiet) as prog:
         def step(k, total, sid):
@@ -73,7 +81,7 @@ def run(args) -> int:
                 step(k, len(chosen), s.id)
                 results.append(run_statement(s, args.seed, args.instances, keep_details=True))
         else:
-            results = run_all(args.only, seed=args.seed, instances=args.instances, progress=step)
+            results = run_all(args.only, seed=args.seed, instances=args.instances, progress=step, jobs=jobs)
     status = exit_status(results)
     if args.json:
         print(json.dumps([r.to_dict(with_details=args.details, with_timings=args.timings) for r in results],

@@ -42,6 +42,8 @@ import time
 import uuid
 from pathlib import Path
 
+from rmtcheck._lib.procs import pid_gone
+
 __all__ = ["ResultStore", "default_store_path", "STORE_ENV", "LEASE_SECONDS"]
 
 #: seconds after its last renewal that a claim on a cell lapses (runs renew theirs every sixth of it)
@@ -98,23 +100,6 @@ _HOST = socket.gethostname()
 def new_owner() -> str:
     """A token naming one run in the ``claims`` table: ``host:pid:random``."""
     return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
-def pid_gone(pid: int) -> bool:
-    """True when no process ``pid`` runs on this host (a zombie counts as gone; False when unknown)."""
-    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there: rely on the lease
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, OSError):
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return False
 
 
 def claim_is_live(owner: str, pid: int, host: str, renewed_at: float, lease: float | None = None) -> bool:

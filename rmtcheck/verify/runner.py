@@ -251,8 +251,8 @@ def run_statement(stmt: Statement, seed: int = 0, instances: int | None = None, 
 
 
 def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | None = None, groups=None,
-            progress=None) -> list[StatementResult]:
-    """Run the selected statements (all by default) in registry order.
+            progress=None, jobs: int = 1) -> list[StatementResult]:
+    """Run the selected statements (all by default); the results in registry order.
 
     Parameters
     ----------
@@ -265,7 +265,13 @@ def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | No
     groups : collection of str, optional
         Keep only statements of these groups.
     progress : callable, optional
-        Called as ``progress(k, total, statement_id)`` before statement ``k`` (0-based) runs.
+        Called as ``progress(k, total, statement_id)`` before statement ``k`` (0-based) runs (with
+        ``jobs > 1``: as it finishes).
+    jobs : int, default 1
+        Worker processes (at most the usable cores; forked, so one job where ``fork`` is not available;
+        see :mod:`rmtcheck.verify._parallel`). The verdicts
+        are the same as with one job; the workers' BLAS is single-threaded, so computed values may differ
+        from a one-job run's in their last digits (summation order).
 
     Returns
     -------
@@ -288,6 +294,11 @@ def run_all(ids: Iterable[str] | None = None, seed: int = 0, instances: int | No
         chosen = list(reg.values())
     if groups:
         chosen = [s for s in chosen if s.group in groups]
+    if int(jobs) > 1 and len(chosen) > 1:
+        from rmtcheck.verify import _parallel
+
+        if _parallel.can_fork():
+            return _parallel.run_units(chosen, seed, instances, int(jobs), progress)
     out = []
     for k, s in enumerate(chosen):
         if progress is not None:

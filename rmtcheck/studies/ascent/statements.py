@@ -558,6 +558,10 @@ def _check_toy_variants(inst, rng):
                                                   "reproduce_both": both})
 
 
+# the toy rows share the cached toy runs: `rmtcheck verify --jobs` runs them in one worker
+_check_toy_default.affinity = _check_toy_finetune.affinity = _check_toy_variants.affinity = "toy"
+
+
 register(Statement(
     id="ascent.toy_pattern", source=f"{SRC}, Sec. 5 (toy example)",
     refs=("mavrothalassitis2025",),

@@ -264,6 +264,11 @@ register(Statement(
 ))
 
 
+# the rows on one tiny grid share it (cached): `rmtcheck verify --jobs` runs them in one worker
+for _check in (_coherence_check, _shrink_check, _agreement_check, _forecast_check, _tangent_check):
+    _check.affinity = "tiny_grid"
+
+
 def _interp_check(inst, rng):
     seed = inst["seed"]
     data = signal_noise_patches(16, 40, inst["snr"], flip=0.1, rng=seed)

@@ -70,6 +70,7 @@ def _on_groups(ds, measure):
             return Outcome(violated=False, skipped=True, detail={"reason": why})
         return measure([_group(ds, k, a, inst["seed"]) for k in FORGET_KINDS for a in _ALPHAS])
 
+    check.affinity = ds  # rows of one data set share its cached groups: `rmtcheck verify --jobs` keeps them together
     return check
 
 

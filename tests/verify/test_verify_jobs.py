@@ -1,0 +1,63 @@
+"""`rmtcheck verify --jobs`: forked workers, rows sharing an affinity in one worker, same verdicts as one job."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from rmtcheck.cli import main
+from rmtcheck.verify import Outcome, Statement, run_all
+from rmtcheck.verify import _parallel as P
+from rmtcheck.verify.statement import _REGISTRY
+
+pytestmark = pytest.mark.skipif(not P.can_fork(), reason="verify --jobs forks its workers")
+
+
+def _pid_check(inst, rng):
+    """The row's tightness is the id of the process that checked it; violated on odd draws (a verdict to compare)."""
+    return Outcome(violated=inst["x"] > 0.5, tightness=float(os.getpid()))
+
+
+def _shared(inst, rng):
+    return _pid_check(inst, rng)
+
+
+_shared.affinity = "cache"
+
+
+@pytest.fixture
+def rows(monkeypatch):
+    made = {}
+    for k in range(6):
+        sid = f"zzjobs.row{k}"
+        check = _shared if k in (1, 4) else (lambda inst, rng: _pid_check(inst, rng))
+        made[sid] = Statement(id=sid, source="s", text="t", notion="mean-square", sampling="none", regime="r",
+                              method="exact", sample=lambda rng: {"x": float(rng.random())}, check=check,
+                              default_instances=3)
+    monkeypatch.setattr("rmtcheck.verify.runner.registry", lambda: {**_REGISTRY, **made})
+    return list(made.values())
+
+
+def test_units_keep_an_affinity_together_and_hand_it_out_first(rows):
+    assert P.units(rows) == [["zzjobs.row1", "zzjobs.row4"], ["zzjobs.row0"], ["zzjobs.row2"], ["zzjobs.row3"],
+                             ["zzjobs.row5"]]
+
+
+def test_two_jobs_give_the_same_verdicts_in_registry_order_from_other_processes(rows):
+    one = run_all(["zzjobs"], seed=3, jobs=1)
+    two = run_all(["zzjobs"], seed=3, jobs=2)
+    assert [r.id for r in two] == [s.id for s in rows]
+    assert [(r.verdict, r.violations, r.instances) for r in two] == [(r.verdict, r.violations, r.instances) for r in one]
+    assert {r.tightness_median for r in one} == {float(os.getpid())}
+    pids = {r.id: r.tightness_median for r in two}
+    assert os.getpid() not in {int(p) for p in pids.values()}
+    assert pids["zzjobs.row1"] == pids["zzjobs.row4"]  # one worker computed the shared cache's rows
+    assert all(r.tightness_min == r.tightness_max for r in two)  # every instance of a row in one worker
+
+
+def test_cli_jobs_flag(rows, capsys):
+    assert main(["verify", "--only", "zzjobs", "--jobs", "2", "-q"]) == 1  # claimed rows violated: exit 1
+    assert "zzjobs.row5" in capsys.readouterr().out
+    assert main(["verify", "--only", "zzjobs", "--jobs", "0"]) == 2
+    assert "--jobs 0: use a number of worker processes >= 1" in capsys.readouterr().err
