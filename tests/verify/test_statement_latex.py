@@ -139,11 +139,17 @@ _INTERNAL = re.compile(r"shared/|theory/|notes?\b|brief|guideline|internal|stand
                        r"reviewers|\[reconstructed\]|\[derived\]", re.I)
 
 
+#: ASCII formulas that a source (printed as plain text next to the rendering) must not hold.
+_SOURCE_MATHS = re.compile(r"[<>]=|\^|\||≈|\s=\s|(?<![\w/])(eta|sigma|lambda|lam|alpha|rho|mu|nu|xi|delta|Dbar|chi|tr)"
+                           r"(?![A-Za-z])")
+
+
 def test_every_source_is_citable():
     bib = (ROOT / "paper" / "references.bib").read_text(encoding="utf-8")
     keys = set(re.findall(r"@\w+\{([^,\s]+),", bib))
     for sid, st in registry().items():
         assert not _INTERNAL.search(st.source), (sid, st.source)
+        assert not _SOURCE_MATHS.search(st.source), (sid, st.source)
         assert set(st.refs) <= keys, (sid, st.refs)
         for path in re.findall(r"\b((?:proofs|rmtcheck)/[\w/]+\.py)\b", st.source):
             assert (ROOT / path).is_file(), (sid, path)

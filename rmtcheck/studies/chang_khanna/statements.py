@@ -190,7 +190,7 @@ def _alpha0_check(inst, rng):
 
 register(Statement(
     id="chang_khanna.alpha_zero",
-    source=f"{SOURCE} (alpha = 0)",
+    source=f"{SOURCE} (mixing weight zero: no forget term)",
     refs=("changkhanna2026",),
     latex=(r"$\alpha = 0$ reduces descent--ascent to SGD on the retain set (the same mean-square growth; independent"
            r" Bernoulli becomes Bernoulli, without replacement stays without replacement)."),
@@ -277,7 +277,7 @@ def _pair_inst(rng):
 
 register(Statement(
     id="chang_khanna.dexter_pairs",
-    source=f"{SOURCE} (pair condition lambda(Dbar) >= (sigma_mix/eta)(N/B-1)^(-1/2), derived by analogy)",
+    source=f"{SOURCE} (pair condition derived by analogy with Dexter et al. 2024, Theorem 1)",
     refs=("changkhanna2026", "dexter2024"),
     latex=(r"$r_{\mathrm{mix}} = (\eta\lVert\bar D\rVert/\sigma_{\mathrm{mix}})^2(N/B-1) \ge 1$ implies "
            r"$\rho(T_{\mathrm{pair}}) \ge r_{\mathrm{mix}}$ (hypothesis: the signed pairs have no square roots, so "

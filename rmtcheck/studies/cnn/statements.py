@@ -129,7 +129,7 @@ def _coherence_check(inst, rng):
 
 register(Statement(
     id="cnn.coherence_rises_with_snr",
-    source=f"{SOURCE}, claim (b) (low SNR = memorisation = low coherence)",
+    source=f"{SOURCE}, claim (b) (low SNR means memorisation and low coherence)",
     refs=("changkhanna2026",),
     latex=(r"For the trained CNN, the retain coherence $\sigma_r$ and the retain/forget alignment are larger at SNR "
            r"$1.0$ than at SNR $0.03$ (random split)."),

@@ -512,7 +512,7 @@ def _gram_check(inst, rng):
 
 register(Statement(
     id="dexter.gram_space",
-    source="derived here; proofs/gram_space.py (the operator depends on F only through K = F^T F)",
+    source="derived here; proofs/gram_space.py (the operator depends on the factors only through their Gram matrix)",
     refs=("dexter2024", "mulayoff2024"),
     latex=(r"$\rho(T)$ computed from $K = FF^\top$ alone (Gram coordinates, secular route) equals $\rho(T)$ computed"
            r" from the factors $F$ in parameter space, for every batch model (to $10^{-10}$)."),

@@ -125,7 +125,7 @@ def _batch_check(inst, rng):
 
 register(Statement(
     id="rmt.batched_coherence_exact",
-    source="Dexter et al. 2024, Def. 1 (rank one: S = |G G^T|)",
+    source="Dexter et al. 2024, Def. 1 (rank-one members)",
     refs=("dexter2024",),
     latex=(r"The batched $\sigma$ of \texttt{coherence\_distribution} (batched matrix products and a certified "
            r"Collatz--Wielandt power iteration) equals \texttt{rmtcheck.stability.coherence} on each instance to "
@@ -151,7 +151,7 @@ def _absg_check(inst, rng):
 
 register(Statement(
     id="rmt.absG_dominates_gram",
-    source="Perron-Frobenius/Wielandt: rho(A) <= rho(|A|); " + _DEF1 + "; Marchenko & Pastur 1967; Yin, Bai & Krishnaiah 1988",
+    source="Wielandt's comparison of spectral radii (Perron-Frobenius theory); " + _DEF1 + "; Marchenko & Pastur 1967; Yin, Bai & Krishnaiah 1988",
     refs=("dexter2024", "marchenko1967", "yin1988"),
     latex=(r"$\lambda_{\max}(\lvert G\rvert) \ge \lambda_{\max}(G)$ for every Gram matrix $G$, so the coherence is "
            r"at least $\lambda_{\max}(G)/\max_i\lVert g_i\rVert^2$: the Marchenko--Pastur (Bai--Yin) edge of $G$ is "
@@ -218,7 +218,7 @@ def _normb_check(inst, rng):
 
 register(Statement(
     id="rmt.norm_concentration",
-    source="Laurent & Massart 2000, Lemma 1, on the noise of Cao et al. 2022 and Chang & Khanna 2026 (||xi||^2 ≈ sigma_p^2 d)",
+    source="Laurent & Massart 2000, Lemma 1, on the noise of Cao et al. 2022 and Chang & Khanna 2026",
     refs=("laurent2000", "cao2022benign", "changkhanna2026"),
     latex=(r"$\max_i\bigl\lvert\lVert\xi_i\rVert^2/\sigma_p^2 - k\bigr\rvert \le 2\sqrt{kx} + 2x$ with $x = "
            r"\log(2n/\delta)$, $\delta = 1.25 \times 10^{-4}$ ($k = d-1$ projected, $k = d$ isotropic): a rigorous "
@@ -368,7 +368,7 @@ def _floor_refined_check(inst, rng):
 
 register(Statement(
     id="rmt.floor_refined",
-    source="noise floor of the " + _DEF1 + "; refined here (exact E|<g_i,g_k>|, E max chi^2_d, 2nd-order Perron term), " + _CP,
+    source="noise floor of the " + _DEF1 + "; refined here (exact mean inner-product modulus, expected maximum norm, second-order Perron term), " + _CP,
     refs=("dexter2024", "changkhanna2026"),
     latex=(r"For pure Gaussian noise $g_i \sim N(0, I_d)$ the mean coherence of $100$ instances is within $2\%$ plus"
            r" $4$ standard errors of \texttt{noise\_floor\_refined}$(n, d)$ for $n \in [10, 40]$, $d \in [2n, 2000]$"
@@ -417,7 +417,7 @@ def _orth_check(inst, rng):
 
 register(Statement(
     id="rmt.noise_near_orthogonal",
-    source="the 'noise memorisation' idealisation (xi_i nearly orthogonal) behind " + _CK + "; " + _CP,
+    source="the 'noise memorisation' idealisation (noise vectors nearly orthogonal) behind " + _CK + "; " + _CP,
     refs=("dexter2024", "changkhanna2026"),
     latex=(r"Pure-noise Hessians are nearly orthogonal: the mean of $\sigma - 1$ is below $0.1$ ($20$ instances; no "
            r"test level, a size statement). This holds only for $d \gg n^2$ (the floor's excess $(n-1)\sqrt{2/(\pi "
@@ -448,7 +448,7 @@ def _aniso_check(inst, rng):
 
 register(Statement(
     id="rmt.floor_anisotropic",
-    source="noise floor of the " + _DEF1 + "; d_eff = (tr Sigma)^2 / tr Sigma^2 derived here, " + _CP,
+    source="noise floor of the " + _DEF1 + "; the effective dimension derived here, " + _CP,
     refs=("dexter2024", "changkhanna2026"),
     latex=(r"For $g_i \sim N(0, \Sigma)$ with power-law spectrum $i^{-a}$ ($a \in [0, 1]$), the mean coherence of "
            r"$60$ instances is within $3\%$ plus $4$ standard errors of \texttt{noise\_floor\_refined}$(n, "
@@ -550,7 +550,7 @@ def _edge_check(inst, rng):
 
 register(Statement(
     id="rmt.gram_edge",
-    source=_MPS + "; Yin, Bai & Krishnaiah 1988 (the MP edge applies to G, not |G|)",
+    source=_MPS + "; Yin, Bai & Krishnaiah 1988 (the MP edge applies to the Gram matrix, not to its entrywise modulus)",
     refs=("marchenko1967", "baiyin1993", "yin1988", "johnstone2001"),
     latex=(r"$\lambda_{\max}(\Xi\Xi^\top)$ lies within $6$ Tracy--Widom scales of Johnstone's centring, as does the "
            r"Bai--Yin edge $(\sqrt{d} + \sqrt{n})^2$; for $n \ge 50$, $\lambda_{\max}(\lvert G\rvert)$ lies more "

@@ -182,7 +182,7 @@ def _gauss_check(inst, rng):
 
 register(Statement(
     id="spectral.gaussian_large_alpha",
-    source=_MM + "; WeightWatcher bands (Martin, Peng & Mahoney 2021; alpha > 6: under-trained; heuristic)",
+    source=_MM + "; WeightWatcher bands (Martin, Peng & Mahoney 2021; the under-trained band; heuristic)",
     refs=("martin2021", "martin2021nc"),
     latex=(r"Under WeightWatcher's estimator (every eigenvalue but the largest a candidate $x_{\min}$, "
            r"Kolmogorov--Smirnov distance on the left empirical CDF, no minimum tail, eigenvalues $\le 10^{-5}$ "
@@ -214,7 +214,7 @@ def _student_check(inst, rng):
 
 register(Statement(
     id="spectral.student_t_alpha",
-    source=_MM + " (heuristic alpha = 1 + mu/2 for mu < 2)",
+    source=_MM + " (heuristic exponent of heavy-tailed entries)",
     refs=("martin2021",),
     latex=(r"For $W$ with i.i.d.\ Student-$t(\nu)$ entries, $\nu \in [0.8, 1.5]$, the median fitted $\alpha$ "
            r"(WeightWatcher's estimator, the package default) of $3$ matrices ($500 \times 250$) is within $0.3$ of "
@@ -472,7 +472,7 @@ def _stop_check(inst, rng):
 
 register(Statement(
     id="spectral.agu_stopping_exact",
-    source=_AGU + "; drift stopping (delta = 1e-4 in the code)",
+    source=_AGU + "; the drift stopping rule of the reference code",
     refs=("agu2025",),
     latex=(r"AGU stops after exactly the first pass whose drift $\max_j\lvert\theta_j(\text{end}) - "
            r"\theta_j(\text{start})\rvert \le \delta$, with the parameters of a run truncated there; otherwise after"
