@@ -96,9 +96,13 @@ def _log_ticks(axis, lo, hi):
 
 
 def _equal_count_edges(x):
-    """Histogram edges at quantiles of ``x``: every bin holds about the same number of eigenvalues (none is empty)."""
+    """Histogram edges at quantiles of ``x``: every bin holds about the same number of eigenvalues.
+
+    The edges are data values (``method="lower"``), so every half-open bin holds at least its left edge: none is
+    empty, ties included.
+    """
     nb = int(np.clip(round(1.2 * np.sqrt(x.size)), 6, 30))
-    return np.unique(np.quantile(x, np.linspace(0.0, 1.0, nb + 1)))
+    return np.unique(np.quantile(x, np.linspace(0.0, 1.0, nb + 1), method="lower"))
 
 
 @figure("spectral-layers")
