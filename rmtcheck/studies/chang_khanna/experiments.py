@@ -10,6 +10,9 @@
 * :func:`alignment_curve` — the tightness construction with the **forget** family rotated by
   :math:`\\theta \\in [0, \\pi/2]` (retain fixed on :math:`e_1`): exact factors, Monte Carlo Lyapunov
   exponent and escape fraction.
+* :func:`rotation_growth`, :func:`batch_alpha_boundaries` — exact figure layers without Monte Carlo: the
+  growth factor along a rotation (e.g. of :data:`ROTATION_COUNTEREXAMPLE`), and the resisting window of
+  :math:`\alpha` (critical :math:`\alpha`) per batch size with a finer exact Lyapunov layer.
 
 Every grid runs through the sweep engine (:func:`rmtcheck.sweep.run_sweep`; experiments
 ``"unlearning-hessian-test"``, ``"unlearning-batch-alpha"``, ``"unlearning-alignment"``) with one cell
@@ -28,13 +31,14 @@ from rmtcheck._lib.validation import as_generator
 from rmtcheck.randmat.families import dexter_construction
 from rmtcheck.stability.families import HessianFamily
 from rmtcheck.stability.montecarlo import BLOWUP_FACTOR, blew_up, simulate
-from rmtcheck.stability.unlearning import diagonal_lyapunov, mixed_recursion
+from rmtcheck.stability.unlearning import diagonal_lyapunov, mixed_recursion, resist_interval
 from rmtcheck.studies.chang_khanna.constructions import hessian_test_unlearning, rotated_forget, tightness_construction
 from rmtcheck.sweep import cell_rng, grid_engine, run_sweep
 
 __all__ = [
     "hessian_test_grid", "batch_alpha_grid", "alignment_curve", "escape_fraction", "unlearning_cell",
-    "hessian_test_cells", "batch_alpha_cells", "alignment_cells", "SAMPLINGS",
+    "hessian_test_cells", "batch_alpha_cells", "alignment_cells", "SAMPLINGS", "ROTATION_COUNTEREXAMPLE",
+    "rotation_growth", "batch_alpha_boundaries",
 ]
 
 #: The two batch models of the grids: fixed-size batches (the authors' runs) and independent bernoulli.
@@ -394,3 +398,81 @@ def alignment_curve(thetas=None, n_r=50, sigma_r=10, lam_r=2.0, n_f=10, sigma_f=
             "rho_without_replacement": col("rho_without_replacement"), "lyapunov": col("lyapunov"),
             "lyapunov_stderr": col("lyapunov_stderr"), "escape_fraction": col("escape_fraction"), "lr": lr,
             "alpha": alpha, "batch": batch, "seed": seed, "params": np.array([n_r, sigma_r, lam_r, n_f, sigma_f, lam_f])}
+
+
+# ------------------------------------------------------------------------------------------------
+# Exact figure data that needs no Monte Carlo (added for the figures; the grids above are unchanged).
+# ------------------------------------------------------------------------------------------------
+#: The first instance of the tightness construction on which the verify row ``chang_khanna.rotation_monotone``
+#: (seed 0, instance 3 of 15; ``paper/generated/verify-results.json``) finds :math:`\rho(T)` decreasing along
+#: the rotation: it falls from 4.446 at 0 to 3.858 near 70 degrees (independent bernoulli), in the overshoot
+#: regime :math:`\eta(1-\alpha)\lambda_r = 1.207`. ``tests/studies/chang_khanna`` re-derives it from the row's
+#: sampler, so a change of the row shows up there.
+ROTATION_COUNTEREXAMPLE = dict(n_r=46, sigma_r=4, lam_r=1.3128626292471735, n_f=35, sigma_f=26,
+                               lam_f=2.3038775455731955, alpha=0.2851423358155547, B=4, lr=1.286492464732393)
+
+
+def rotation_growth(thetas, n_r, sigma_r, lam_r, n_f, sigma_f, lam_f, alpha, B, lr, samplings=SAMPLINGS) -> dict:
+    """Exact mean-square growth factor :math:`\\rho(T)` as the forget family of the tightness construction rotates.
+
+    Parameters
+    ----------
+    thetas : array_like
+        Rotation angles in radians (:func:`~rmtcheck.studies.chang_khanna.constructions.rotated_forget`).
+    n_r, sigma_r, lam_r, n_f, sigma_f, lam_f : int or float
+        The tightness construction (:func:`~rmtcheck.studies.chang_khanna.constructions.tightness_construction`).
+    alpha, B, lr : float, int, float
+        Mixing weight, batch size and step size.
+    samplings : tuple of str, optional
+        Batch models (default :data:`SAMPLINGS`).
+
+    Returns
+    -------
+    dict
+        ``theta`` and ``rho_<sampling>`` (one value per angle) for each sampling.
+    """
+    thetas = np.asarray(thetas, dtype=float)
+    R, F = tightness_construction(n_r, sigma_r, lam_r, n_f, sigma_f, lam_f)
+    out = {"theta": thetas}
+    for s in samplings:
+        out[f"rho_{s}"] = np.array([mixed_recursion(R, rotated_forget(F, float(t)), int(B), alpha=alpha,
+                                                    sampling=s).growth(lr) for t in thetas])
+    return out
+
+
+def batch_alpha_boundaries(lr=0.5, Bs=None, alphas=None) -> dict:
+    """Exact boundaries of :func:`batch_alpha_grid`: the resisting window of :math:`\\alpha` per batch size and a
+    finer Lyapunov exponent.
+
+    The mean-square window :math:`\\{\\alpha : \\rho(T(\\alpha)) < 1\\} = (\\alpha_-, \\alpha_+)` comes from
+    :func:`rmtcheck.stability.unlearning.resist_interval` (Brent roots of :math:`\\rho(T)(\\alpha) = 1` on the
+    exact operator; :math:`\\alpha_+` is the critical mixing weight); the exact top Lyapunov exponent
+    (:func:`rmtcheck.stability.unlearning.diagonal_lyapunov`) on a fine :math:`\\alpha` grid resolves its narrow
+    dips, where a batch factor vanishes with positive probability.
+
+    Parameters
+    ----------
+    lr : float, optional
+        Step size (default 0.5).
+    Bs : array_like of int, optional
+        Batch sizes (default ``1..20``).
+    alphas : array_like, optional
+        Mixing weights of the Lyapunov layer (default 121 in ``[0, 1]``).
+
+    Returns
+    -------
+    dict
+        ``B``; ``alpha_lo`` and ``alpha_hi`` (NaN where no :math:`\\alpha` resists), ``lyap_alpha`` and
+        ``lyapunov_fine`` of shape ``(len(alphas), len(Bs))`` (clipped below at -50, as the grid does).
+    """
+    Bs = np.arange(1, 21) if Bs is None else np.asarray(Bs)
+    alphas = np.linspace(0.0, 1.0, 121) if alphas is None else np.asarray(alphas, dtype=float)
+    R, F = _batch_alpha_families()
+    lo, hi = np.full(len(Bs), np.nan), np.full(len(Bs), np.nan)
+    for i, B in enumerate(Bs):
+        win = resist_interval(R, F, lr, int(B), sampling="independent_bernoulli")
+        if win is not None:
+            lo[i], hi[i] = win
+    lyap = np.array([[diagonal_lyapunov(R, F, lr, int(B), alpha=float(a), sampling="independent_bernoulli")
+                      for B in Bs] for a in alphas])
+    return {"B": Bs, "alpha_lo": lo, "alpha_hi": hi, "lyap_alpha": alphas, "lyapunov_fine": np.maximum(lyap, -50.0)}
