@@ -66,7 +66,8 @@ def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
     """
     x = np.asarray(x, dtype=float).ravel()
     if x.size == 0 or not np.all(np.isfinite(x)):
-        raise ValueError(f"t_interval needs a non-empty array of finite values (x); got {x!r}")
+        raise ValueError(f"t_interval needs a non-empty array of finite values (x); got {x.size} values, "
+                         f"{int(np.sum(~np.isfinite(x)))} of them not finite")
     if not 0 < float(level) < 1:
         raise ValueError(f"level must lie in (0, 1); got {level!r}")
     m = float(np.mean(x))

@@ -81,6 +81,8 @@ def test_t_interval_and_bad_inputs():
         mb.membership_audit(n_seeds=0)
     with pytest.raises(ValueError, match="unknown cell parameter"):
         mb.membership_audit(n_seeds=1, colour=1)
+    with pytest.raises(ValueError, match=r"^t_interval needs .* \(x\); got 3 values, 1 of them not finite$"):
+        mb.t_interval([1.0, np.nan, 2.0])
     with pytest.raises(ValueError, match="level"):
         mb.t_interval(x, 1.5)
     with pytest.raises(ValueError, match="batch"):
