@@ -20,9 +20,10 @@ import numpy as np
 from rmtcheck.plotting.registry import figure, save_figure, style
 
 #: The figure's grid: every batch size and coherence up to 10, then log-spaced up to 49 and 50 (the axes
-#: are logarithmic, so a linear grid would spend most cells on the right and top edges).
-FIG_B = np.unique(np.round(np.geomspace(1, 49, 26)).astype(int))
-FIG_SIGMA = np.unique(np.round(np.geomspace(1, 50, 26)).astype(int))
+#: are logarithmic, so a linear grid would spend most cells on the right and top edges), plus the cells where
+#: the bernoulli growth factor at eta = 0.5 is exactly 1, sigma = n/B - 1 (B = 2, 4, 5, 10, 20, 25).
+FIG_B = np.array([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 25, 31, 36, 42, 49])
+FIG_SIGMA = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 17, 19, 21, 24, 28, 33, 38, 43, 49, 50])
 
 
 def _edges(v):
