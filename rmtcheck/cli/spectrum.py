@@ -10,6 +10,15 @@ WeightWatcher's column names: ``alpha``, ``xmin``, ``D``, ``sigma``, ``num_pl_sp
 ``warning``, ``log_norm``, ``spectral_norm``, ``stable_rank``, ``mp_softrank``, ``matrix_rank``,
 ``entropy``, ...; see :meth:`rmtcheck.randmat.spectral.LayerSpectrum.record`); ``--json --summary`` prints
 ``{"layers": [...], "summary": {...}}``.
+
+WeightWatcher's fit options, off by default as in WeightWatcher: ``--xmax K`` leaves the top ``|K|`` eigenvalues of
+each layer out of the fit (a layer with fewer than ``2|K|`` is skipped, with the reason); ``--fix-fingers xmin_peak``
+restricts x_min to WeightWatcher's window below 1.5 times the peak of the log-ESD histogram (``--xmin-max`` moves its
+upper end); ``--fix-fingers clip_xmax`` removes up to ``--max-fingers`` - 1 top outliers ("fingers") when that lowers
+alpha by more than 1 (columns ``num_fingers``, ``raw_alpha``); ``--randomize`` adds WeightWatcher's randomised-ESD
+columns (``rand_distance``, ``ww_softrank``, ``ww_maxdist``, ``max_rand_eval``, ``rand_num_spikes``,
+``rand_mp_softrank``, ...; entries permuted with ``--seed``). :mod:`rmtcheck.randmat._fingers` and
+:mod:`rmtcheck.randmat._ww_randomize` state WeightWatcher's rules and where this package departs from them.
 """
 
 from __future__ import annotations
@@ -49,6 +58,21 @@ def add_parser(subparsers):
     p.add_argument("--convention", choices=("ww", "hill"), default=None, help="tail counting convention (default ww)")
     p.add_argument("--ecdf", choices=("two-sided", "left"), default=None,
                    help="KS convention (default: the estimator's; 'left' is WeightWatcher's and the powerlaw package's)")
+    p.add_argument("--xmax", type=_xmax, default=None, metavar="K",
+                   help="leave the top |K| eigenvalues of each layer out of the fit (WeightWatcher's xmax=-K; default: "
+                        "none left out)")
+    p.add_argument("--fix-fingers", choices=("xmin_peak", "clip_xmax"), default=None,
+                   help="WeightWatcher's finger fixes (default off): xmin_peak scans x_min only up to 1.5 times the "
+                        "log-ESD histogram peak; clip_xmax drops up to --max-fingers - 1 top eigenvalues when that "
+                        "lowers alpha by more than 1")
+    p.add_argument("--max-fingers", type=_max_fingers, default=None,
+                   help="with --fix-fingers clip_xmax: fits without the top 2 .. N-1 eigenvalues are tried (default 10, "
+                        "WeightWatcher's)")
+    p.add_argument("--xmin-max", type=_xmin_max, default=None, metavar="X",
+                   help="with --fix-fingers xmin_peak: upper end of the x_min window (default 1.5 times the peak)")
+    p.add_argument("--randomize", action="store_true",
+                   help="also WeightWatcher's randomised-ESD columns (entries permuted, seeded by --seed): "
+                        "rand_distance, ww_softrank, ww_maxdist, max_rand_eval, rand_num_spikes, rand_mp_softrank, ...")
     p.add_argument("--bootstrap", type=_nonneg, default=200, help="bootstrap replicates for the alpha CI (0: none)")
     p.add_argument("--normalize", action="store_true", help="ESD of W^T W / N instead of W^T W")
     p.add_argument("--method", choices=("gram", "svd"), default="gram", help="how eigenvalues are computed")
@@ -69,6 +93,36 @@ def _min_evals(text: str) -> int:
     return _int(text, 10, ">= 10")
 
 
+def _max_fingers(text: str) -> int:
+    return _int(text, 3, ">= 3")
+
+
+def _xmax(text: str) -> int:
+    import argparse
+
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v == 0:
+        raise argparse.ArgumentTypeError(f"must be a nonzero integer K (the top |K| eigenvalues are left out of the "
+                                         f"fit); got {text!r}")
+    return v
+
+
+def _xmin_max(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
+    return v
+
+
 def _layers(path: str):
     from pathlib import Path
 
@@ -86,12 +140,21 @@ def run(args) -> int:
     from rmtcheck._lib.jsonable import jsonable
     from rmtcheck.randmat.spectral import diagnose_layers, spectrum_summary, spectrum_table
 
+    if args.xmax is not None and args.fix_fingers:
+        raise ValueError("--xmax cannot be combined with --fix-fingers (WeightWatcher refuses the pair too): drop one")
+    if args.max_fingers is not None and args.fix_fingers != "clip_xmax":
+        raise ValueError("--max-fingers applies only with --fix-fingers clip_xmax: add that or drop --max-fingers")
+    if args.xmin_max is not None and args.fix_fingers != "xmin_peak":
+        raise ValueError("--xmin-max applies only with --fix-fingers xmin_peak: add that or drop --xmin-max")
     layers = _layers(args.file)
     try:
         results = diagnose_layers(layers, rng=args.seed, min_tail=args.min_tail, convention=args.convention,
                                   ecdf=args.ecdf, bootstrap=args.bootstrap, normalize=args.normalize,
                                   method=args.method, conv=args.conv, min_evals=args.min_evals,
-                                  max_evals=args.max_evals, estimator=args.estimator, best_fit=args.best_fit)
+                                  max_evals=args.max_evals, estimator=args.estimator, best_fit=args.best_fit,
+                                  xmax=args.xmax, fix_fingers=args.fix_fingers, xmin_max=args.xmin_max,
+                                  max_fingers=10 if args.max_fingers is None else args.max_fingers,
+                                  randomize=args.randomize)
     except ValueError as exc:  # name the file: the library names only the layer
         raise ValueError(f"FILE {args.file!r}: {exc}") from None
     records = [r.record() for r in results]
@@ -110,5 +173,9 @@ def run(args) -> int:
         print(f"\nsummary: {s['n_fitted']} of {s['n_layers']} layers fitted ({s['n_skipped']} skipped); mean alpha "
               f"{fmt(s['alpha'])}, alpha_weighted {fmt(s['alpha_weighted'])}, log_norm {fmt(s['log_norm'])}, "
               f"log_spectral_norm {fmt(s['log_spectral_norm'])}, stable_rank {fmt(s['stable_rank'])}")
+        if "rand_distance" in s:
+            print(f"randomized ESD (means): rand_distance {fmt(s['rand_distance'])}, ww_softrank "
+                  f"{fmt(s['ww_softrank'])}, ww_maxdist {fmt(s['ww_maxdist'])}, rand_mp_softrank "
+                  f"{fmt(s['rand_mp_softrank'])}, rand_num_spikes {fmt(s['rand_num_spikes'])}")
         print("flags are WeightWatcher's heuristic bands (alpha<2 over-trained, >6 under-trained), not theorems")
     return 0

@@ -25,7 +25,7 @@ Layer spectra (``spectral``, ``powerlaw``)
     :func:`log_spectral_norm`, :func:`alpha_weighted`, :func:`log_alpha_norm`, :func:`flag`,
     :func:`diagnose` (:class:`LayerSpectrum`), :func:`diagnose_layers`, :func:`as_layers`,
     :func:`layers_from_torch`, :func:`spectrum_table`, :func:`spectrum_summary`, :func:`ww_metrics`
-    (:data:`WW_ALIASES`); :func:`fit_powerlaw` (:class:`PowerLawFit`); is the tail a power law:
+    (:data:`WW_ALIASES`); :func:`fit_powerlaw` (:class:`PowerLawFit`, :data:`FIX_FINGERS`); is the tail a power law:
     :func:`compare_tail`, :func:`best_fit`, :func:`tail_loglikelihoods` (``_tail_compare``),
     :func:`powerlaw_alpha_at`, :func:`hill_alpha`.
 
@@ -53,5 +53,6 @@ __getattr__, __dir__, __all__ = attach(__name__, {
                  "layers_from_torch", "spectrum_table", "spectrum_summary", "ww_metrics", "WW_ALIASES",
                  "weight_matrices", "CONV_MODES"],
     "_tail_compare": ["compare_tail", "best_fit", "tail_loglikelihoods", "TAIL_LAWS"],
-    "powerlaw": ["fit_powerlaw", "PowerLawFit", "powerlaw_alpha_at", "hill_alpha", "CONVENTIONS", "ECDFS"],
+    "powerlaw": ["fit_powerlaw", "PowerLawFit", "powerlaw_alpha_at", "hill_alpha", "CONVENTIONS", "ECDFS",
+                 "FIX_FINGERS"],
 })

@@ -149,8 +149,12 @@ def _hot_bound(L, rows, ab, inv_m, cols, offset: int, extra: float):
     return out
 
 
-def scan(L: np.ndarray, offset: int, min_tail: int, ecdf: str, pruned: bool = False):
-    """All candidates' ``(idx, alpha, D, m)``; ``pruned``: D is NaN where proved larger than the minimum."""
+def scan(L: np.ndarray, offset: int, min_tail: int, ecdf: str, pruned: bool = False, allowed=None):
+    """All candidates' ``(idx, alpha, D, m)``; ``pruned``: D is NaN where proved larger than the minimum.
+
+    ``allowed`` (a function of the candidate positions ``idx``, returning a boolean mask): only those candidates
+    compete; the pruned scan leaves the others NaN (the full scan computes them all).
+    """
     idx, alphas, m = mle(L, offset, min_tail)
     inv_m = 1.0 / m
     extra = 1.0 if ecdf == "two-sided" else 0.0
@@ -159,7 +163,8 @@ def scan(L: np.ndarray, offset: int, min_tail: int, ecdf: str, pruned: bool = Fa
     if not pruned:
         D = ks_rows(L, idx, ab, inv_m, offset, extra)
     else:
-        D = _pruned(L, idx, ab, inv_m, m.astype(np.intp), finite, offset, extra)
+        alive = finite if allowed is None else finite & allowed(idx)
+        D = _pruned(L, idx, ab, inv_m, m.astype(np.intp), alive, offset, extra)
     # infinite alpha (all tail points equal): no fit there
     D = np.where(finite, D, np.inf)
     return idx, alphas, D, m.astype(int)

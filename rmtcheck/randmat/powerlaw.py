@@ -69,6 +69,19 @@ where it is already several times faster (``benchmarks/bench_spectral.py``, ``es
 times faster than the ``powerlaw`` package's ``Fit``, with the same choice). ``tests/randmat/test_powerlaw_pruned_scan.py``
 checks the equality (property tests on Pareto, Student-t and Gaussian ESDs, ties, both conventions and ECDFs).
 
+.. rubric:: WeightWatcher's ``xmax`` and "fix fingers" options
+
+Off by default, as in WeightWatcher; the rules are WeightWatcher's as its source states them, with the places where
+they are not reproduced, in :mod:`rmtcheck.randmat._fingers`. ``xmax=k`` (a nonzero integer) leaves the top
+:math:`|k|` eigenvalues out of the fit (at most half of them). ``fix_fingers="xmin_peak"`` scans only the
+:math:`x_{\\min}` candidates that the ``powerlaw`` package's ``Fit(xmin=(log10(0.95 p), xmin_max))`` scans, :math:`p`
+the left edge of the fullest bin of a 100-bin histogram of :math:`\\log_{10}\\lambda` and ``xmin_max`` :math:`1.5p`
+by default (checked once against the ``powerlaw`` package 1.5, of the 1.x line WeightWatcher was written for: the
+same :math:`x_{\\min}` and :math:`\\hat\\alpha` to 5e-15 on 12 ESDs; 2.0 marks some of these candidates invalid). ``fix_fingers="clip_xmax"`` refits with the top ``2, ..., max_fingers - 1``
+eigenvalues removed and keeps the first fit whose :math:`\\hat\\alpha` is more than 1 below the raw fit's (stopping
+at a clipped :math:`\\hat\\alpha \\le 2`); ``PowerLawFit.xmax``, ``n_clipped``, ``num_fingers``, ``raw_alpha`` and
+``num_pl_spikes`` report what was left out as WeightWatcher's columns do.
+
 *Bootstrap CI* [derived]: ``bootstrap_mode="fixed-xmin"`` (default) resamples the eigenvalues with
 replacement, keeps :math:`x_{\\min}` and refits :math:`\\hat\\alpha` (vectorised over replicates;
 ignores the uncertainty of :math:`x_{\\min}`); ``"full"`` redoes the :math:`x_{\\min}` scan on every
@@ -92,12 +105,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_positive, check_unit_interval
+from rmtcheck.randmat._fingers import (
+    DEFAULT_MAX_FINGERS,
+    FIX_FINGERS,
+    check_options,
+    clip_fingers,
+    peak_window,
+    window_mask,
+)
 from rmtcheck.randmat._ks_scan import ks_rows
 from rmtcheck.randmat._ks_scan import scan as _scan
 
 __all__ = [
-    "CONVENTIONS", "ECDFS", "ESTIMATORS", "PRUNE_FROM", "SCANS", "PowerLawFit", "fit_powerlaw", "hill_alpha",
-    "powerlaw_alpha_at",
+    "CONVENTIONS", "ECDFS", "ESTIMATORS", "FIX_FINGERS", "PRUNE_FROM", "SCANS", "PowerLawFit", "fit_powerlaw",
+    "hill_alpha", "powerlaw_alpha_at",
 ]
 
 
@@ -175,6 +196,24 @@ class PowerLawFit:
         Number of bootstrap replicates (0: none).
     bootstrap_mode : str
         ``"fixed-xmin"``, ``"full"`` or ``"none"``.
+    xmax : float
+        The largest eigenvalue the fit used (WeightWatcher's ``xmax`` column).
+    n_clipped : int
+        Top eigenvalues left out of the fit: ``|xmax|`` for an integer ``xmax``, or the fingers removed by
+        ``fix_fingers="clip_xmax"`` (0: none).
+    fix_fingers : str or None
+        The ``fix_fingers`` option used.
+    num_fingers : int or None
+        WeightWatcher's ``num_fingers`` column under ``"clip_xmax"``: ``n_clipped - 1`` when fingers were clipped
+        (its loop starts at two and records one less), else 0; ``None`` without ``"clip_xmax"``.
+    raw_alpha : float or None
+        :math:`\\hat\\alpha` of the fit before clipping (``"clip_xmax"`` only).
+    num_pl_spikes : int
+        WeightWatcher's ``num_pl_spikes``: eigenvalues given (less those an integer ``xmax`` left out) that are
+        :math:`\\ge x_{\\min}`; with ``"clip_xmax"`` it counts the clipped fingers too (``n_tail + n_clipped``),
+        otherwise it equals ``n_tail`` up to ties at :math:`x_{\\min}`.
+    xmin_window : tuple of float or None
+        ``(lo, hi)``, the x_min range of ``fix_fingers="xmin_peak"``.
     """
 
     alpha: float
@@ -195,6 +234,13 @@ class PowerLawFit:
     ci_level: float = 0.95
     n_boot: int = 0
     bootstrap_mode: str = "none"
+    xmax: float = float("nan")
+    n_clipped: int = 0
+    fix_fingers: str | None = None
+    num_fingers: int | None = None
+    raw_alpha: float | None = None
+    num_pl_spikes: int = -1
+    xmin_window: tuple | None = None
 
 
 #: Smallest spectrum (number of eigenvalues given) :func:`fit_powerlaw` fits; a layer with fewer is reported as
@@ -230,7 +276,8 @@ def _positive_sorted(evals, drop_rtol=_DROP_RTOL, drop_atol=None) -> np.ndarray:
 def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = None, ecdf: str | None = None,
                  xmin=None, bootstrap: int = 0, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin",
                  rng=None, drop_rtol: float | None = None, *, drop_atol: float | None = None,
-                 estimator: str = "ww", scan: str = "auto") -> PowerLawFit:
+                 estimator: str = "ww", scan: str = "auto", xmax: int | None = None, fix_fingers: str | None = None,
+                 max_fingers: int = DEFAULT_MAX_FINGERS, xmin_max: float | None = None) -> PowerLawFit:
     """CSN power-law fit of an ESD with the vectorised :math:`x_{\\min}` scan.
 
     See the module docstring for the estimator, the conventions and the bootstrap.
@@ -269,6 +316,17 @@ def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = No
         The named estimator (keyword-only; module docstring) whose ``min_tail``, ``ecdf``, ``convention`` and cut
         are the defaults of the arguments above; an argument given explicitly overrides its preset value.
         ``"ww"`` with no override is WeightWatcher's ``WWFit`` exactly.
+    xmax : int, optional
+        WeightWatcher's ``xmax`` (keyword-only): a nonzero integer ``k`` leaves the top ``|k|`` eigenvalues out of the
+        fit (``|k|`` at most half of ``evals``); ``None`` (default) fits them all. Not with ``fix_fingers``.
+    fix_fingers : {None, "xmin_peak", "clip_xmax"}, optional
+        WeightWatcher's finger fixes (keyword-only; off by default; module docstring and
+        :mod:`rmtcheck.randmat._fingers`). Not with a fixed ``xmin``.
+    max_fingers : int, default 10
+        ``"clip_xmax"`` tries fits without the top ``2, ..., max_fingers - 1`` eigenvalues (keyword-only; ``>= 3``).
+    xmin_max : float, optional
+        Upper end of the ``"xmin_peak"`` window (keyword-only; default 1.5 times the log-histogram peak; at least
+        0.95 times it).
     scan : {"auto", "full", "pruned"}, default "auto"
         The :math:`x_{\\min}` scan (keyword-only; module docstring): ``"full"`` computes every candidate's KS
         distance (:math:`O(n^2)`); ``"pruned"`` skips the candidates proved non-minimal (NaN in ``ks_curve``) and
@@ -286,8 +344,11 @@ def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = No
         or ``ci_level`` outside ``[0, 1]``; ``evals`` is not a finite 1-D array, has a negative entry
         beyond round-off, has fewer than :data:`MIN_EIGENVALUES` (10) entries, has no positive entry, or keeps
         fewer than 2 (``"hill"``: 3) eigenvalues after the drop (these three: :class:`TooFewEigenvalues`, a
-        ``ValueError``); ``xmin`` is not finite and ``> 0`` or is below the smallest retained eigenvalue; or every
-        candidate tail is degenerate (all tail eigenvalues equal).
+        ``ValueError``); ``xmin`` is not finite and ``> 0`` or is below the smallest retained eigenvalue; every
+        candidate tail is degenerate (all tail eigenvalues equal); ``xmax`` is not ``None`` or a nonzero integer of
+        at most half the eigenvalues; ``fix_fingers`` is unknown or combined with ``xmax`` or ``xmin``;
+        ``max_fingers < 3``; ``xmin_max`` is given without ``"xmin_peak"`` or lies below 0.95 times the peak; or the
+        ``"xmin_peak"`` window holds no candidate.
 
     See Also
     --------
@@ -342,6 +403,12 @@ def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = No
         raise ValueError(f"scan must be one of {SCANS}; got {scan!r}")
     evals = as_finite_array(evals, "evals", ndim=1)
     given = evals.size
+    top = check_options(xmax, fix_fingers, max_fingers, xmin_max, xmin)
+    if top > given / 2:
+        raise TooFewEigenvalues(f"xmax={xmax} would leave out {top} of the {given} eigenvalues, more than half "
+                                f"(WeightWatcher refuses it too): pass |xmax| <= {given // 2}")
+    if top:  # WeightWatcher's integer xmax: the top |xmax| eigenvalues are left out of the fit
+        evals = np.sort(evals)[:-top]
     x = _positive_sorted(evals, drop_rtol, drop_atol)
     n = x.size
     if n - offset < 2:
@@ -350,10 +417,35 @@ def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = No
     if given < MIN_EIGENVALUES:
         raise TooFewEigenvalues(f"evals has only {given} eigenvalues; a power-law fit needs a spectrum of at least "
                                 f"{MIN_EIGENVALUES} (on fewer the exponent is noise): pass a larger spectrum")
-    mt = min(min_tail, n - offset)
-    L = np.log(x)
-    pruned = scan == "pruned" or (scan == "auto" and n >= PRUNE_FROM)
-    idx, alphas, D, m = _scan(L, offset, mt, ecdf, pruned)
+    window = peak_window(x, xmin_max)[:2] if fix_fingers == "xmin_peak" else None
+
+    def run(xs, pick=xmin is None):
+        """Scan of the sorted eigenvalues ``xs``: ``(L, min_tail, pruned, idx, alphas, D, m, chosen)``."""
+        Ls = np.log(xs)
+        mts = min(min_tail, xs.size - offset)
+        pr = scan == "pruned" or (scan == "auto" and xs.size >= PRUNE_FROM)
+        allowed = None if window is None else (lambda ids: window_mask(xs, ids, *window))
+        ids, als, Ds, ms = _scan(Ls, offset, mts, ecdf, pr, allowed)
+        if allowed is not None and not np.any(allowed(ids)):
+            raise TooFewEigenvalues(f"fix_fingers='xmin_peak' leaves no x_min candidate in its window "
+                             f"[{window[0]:.6g}, {window[1]:.6g}]; fit without fix_fingers")
+        Dc = Ds if allowed is None else np.where(allowed(ids), Ds, np.nan)
+        if not np.any(np.isfinite(Dc)):
+            if pick:
+                raise ValueError("evals: every candidate tail is degenerate (all tail eigenvalues equal)")
+            return Ls, mts, pr, ids, als, Ds, ms, None
+        # the first minimum; NaN (pruned, or outside the window) entries are not chosen
+        return Ls, mts, pr, ids, als, Ds, ms, int(np.nanargmin(Dc))
+
+    removed, raw_alpha, runs = 0, None, {}
+    if fix_fingers == "clip_xmax":
+        def alpha_without(d):
+            runs[d] = run(x[:n - d])
+            return float(runs[d][4][runs[d][7]])
+
+        removed, raw_alpha = clip_fingers(alpha_without, max_fingers, n, offset + 2)
+        x = x[:n - removed]
+    L, mt, pruned, idx, alphas, D, m, k = runs.get(removed) or run(x)
     if xmin is not None:
         xmin = check_positive(xmin, "xmin")
         cand = np.flatnonzero(x[idx] <= xmin * (1 + 1e-12))
@@ -363,15 +455,15 @@ def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = No
         if np.isnan(D[k]):  # pruned scan: the fixed candidate's distance, exactly
             D[k] = ks_rows(L, idx[k:k + 1], np.where(np.isfinite(alphas), alphas - 1.0, 0.0), 1.0 / m, offset,
                            1.0 if ecdf == "two-sided" else 0.0)[0]
-    else:
-        if not np.any(np.isfinite(D)):
-            raise ValueError("evals: every candidate tail is degenerate (all tail eigenvalues equal)")
-        k = int(np.nanargmin(D))  # the first minimum; NaN (pruned) entries are larger than it
     a = float(alphas[k])
+    clip = fix_fingers == "clip_xmax"
     fit = PowerLawFit(alpha=a, xmin=float(x[idx[k]]), ks_distance=float(D[k]), n_tail=int(m[k]),
                       alpha_stderr=float((a - 1.0) / np.sqrt(m[k])), convention=convention, ecdf=ecdf,
-                      index=k, xmins=x[idx], alphas=alphas, ks_curve=D, n_tails=m, n_used=n, min_tail=mt,
-                      ci_level=ci_level)
+                      index=k, xmins=x[idx], alphas=alphas, ks_curve=D, n_tails=m, n_used=x.size, min_tail=mt,
+                      ci_level=ci_level, xmax=float(x[-1]), n_clipped=top or removed, fix_fingers=fix_fingers,
+                      num_fingers=(max(removed - 1, 0) if clip else None), raw_alpha=raw_alpha,
+                      num_pl_spikes=int(np.count_nonzero(evals >= x[idx[k]])),
+                      xmin_window=None if window is None else tuple(window))
     if bootstrap:
         gen = as_generator(rng)
         if bootstrap_mode == "fixed-xmin":
@@ -379,10 +471,12 @@ def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = No
         else:
             reps = np.empty(bootstrap)
             for b in range(bootstrap):
-                xb = np.sort(x[gen.integers(0, n, n)])
-                Lb = np.log(xb)
-                _, ab, Db, _ = _scan(Lb, offset, mt, ecdf, pruned)
-                reps[b] = ab[int(np.nanargmin(Db))] if np.any(np.isfinite(Db)) else np.nan
+                try:
+                    rb = run(np.sort(x[gen.integers(0, x.size, x.size)]), pick=True)
+                except ValueError:  # a replicate without a usable candidate
+                    reps[b] = np.nan
+                    continue
+                reps[b] = rb[4][rb[7]]
         reps = reps[np.isfinite(reps)]
         if reps.size:
             lo = float(np.quantile(reps, (1 - ci_level) / 2))

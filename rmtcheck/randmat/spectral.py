@@ -73,7 +73,8 @@ import numpy as np
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import as_finite_array, as_generator, check_int, check_magnitude
 from rmtcheck.randmat import marchenko_pastur as _mp_frozen  # noqa: F401  (caches the function on the package)
-from rmtcheck.randmat._ww_metrics import WW_ALIASES, spectrum_summary, ww_metrics
+from rmtcheck.randmat._ww_metrics import WW_ALIASES, spectrum_summary, spectrum_table, ww_metrics
+from rmtcheck.randmat._ww_randomize import RAND_COLUMNS, random_columns
 from rmtcheck.randmat.marchenko_pastur import mp_edges, tracy_widom_edge
 from rmtcheck.randmat.powerlaw import PowerLawFit, TooFewEigenvalues, fit_powerlaw
 
@@ -668,9 +669,15 @@ class LayerSpectrum:
             ``n_eigenvalues``, ``convention``, ``ecdf``, ``normalized``; WeightWatcher's names for the same
             quantities (:data:`WW_ALIASES`: ``D``, ``sigma``, ``num_pl_spikes``, ``num_evals``, ``warning``,
             empty for a well-trained layer as in WeightWatcher); and WeightWatcher's further metrics
-            (:func:`ww_metrics`): ``layer_id``, ``layer_type``, ``rf``, ``xmax``, ``norm``, ``log_norm``,
-            ``spectral_norm``, ``matrix_rank``, ``entropy``, ``mp_softrank``; ``best_fit``, ``best_fit_p`` and
-            ``tail_comparison`` (``None`` unless :func:`diagnose` ran with ``best_fit=True``).
+            (:func:`ww_metrics`): ``layer_id``, ``layer_type``, ``rf``, ``norm``, ``log_norm``,
+            ``spectral_norm``, ``matrix_rank``, ``entropy``, ``mp_softrank``; the fit's ``xmax`` (the largest
+            eigenvalue it used), ``num_pl_spikes`` (WeightWatcher's count, which includes clipped fingers),
+            ``fix_fingers``, ``num_fingers`` and ``raw_alpha`` (``None`` unless ``fix_fingers="clip_xmax"``) and
+            ``n_clipped`` (:class:`~rmtcheck.randmat.powerlaw.PowerLawFit`); ``best_fit``, ``best_fit_p`` and
+            ``tail_comparison`` (``None`` unless :func:`diagnose` ran with ``best_fit=True``); and the randomised-ESD
+            columns ``max_rand_eval``, ``rand_distance``, ``ww_softrank``, ``ww_maxdist``, ``rand_num_spikes``,
+            ``rand_mp_softrank``, ``rand_bulk_max``, ``rand_bulk_min``, ``rand_sigma_mp``, ``rand_W_scale``
+            (``None`` unless ``randomize=True``).
         """
         pl = self.powerlaw
         rec = {"name": self.name, "shape": list(self.shape), "alpha": None, "xmin": None, "ks_distance": None,
@@ -688,10 +695,12 @@ class LayerSpectrum:
         for ww, ours in WW_ALIASES.items():
             rec[ww] = rec[ours]
         rec["warning"] = "" if self.flag == "well-trained" else self.flag
-        rec.update(layer_id=self.layer_id, layer_type=self.layer_type, rf=self.rf,
-                   xmax=None if pl is None else float(self.eigenvalues[-1]))
+        rec.update(layer_id=self.layer_id, layer_type=self.layer_type, rf=self.rf)
+        fields = ("xmax", "num_pl_spikes", "fix_fingers", "num_fingers", "raw_alpha", "n_clipped")
+        rec.update({k: None if pl is None else getattr(pl, k) for k in fields})
         rec.update(ww_metrics(self.eigenvalues, None if self.mp is None else self.mp.edge))
         rec.update({k: self.extra.get(k) for k in ("best_fit", "best_fit_p", "tail_comparison")})
+        rec.update({k: self.extra.get("randomize", {}).get(k) for k in RAND_COLUMNS})
         return rec
 
 
@@ -699,7 +708,9 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
              bootstrap: int = 200, ci_level: float = 0.95, bootstrap_mode: str = "fixed-xmin", rng=None,
              normalize: bool = False, method: str = "gram", mp_method: str = "ks", spike_sigmas: float = 4.0,
              bands=(2.0, 6.0), conv: str = "slices", min_evals: int = 10, max_evals: int | None = None,
-             layer_id: int = 0, estimator: str = "ww", best_fit: bool = False) -> LayerSpectrum:
+             layer_id: int = 0, estimator: str = "ww", best_fit: bool = False, xmax: int | None = None,
+             fix_fingers: str | None = None, max_fingers: int = 10, xmin_max: float | None = None,
+             randomize: bool = False) -> LayerSpectrum:
     """Full spectral diagnostic of one weight matrix.
 
     Computes the ESD (:func:`esd`), the Marchenko–Pastur bulk fit (:func:`fit_mp`), the CSN power-law fit
@@ -714,7 +725,10 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
         Layer name.
     min_tail, convention, ecdf, bootstrap, ci_level, bootstrap_mode, rng, estimator : see fit_powerlaw
         Passed to :func:`~rmtcheck.randmat.powerlaw.fit_powerlaw` (defaults: the ``"ww"`` estimator's options,
-        WeightWatcher's; ``200``, ``0.95``, ``"fixed-xmin"``, ``None``, ``"ww"``).
+        WeightWatcher's; ``200``, ``0.95``, ``"fixed-xmin"``, ``None``, ``"ww"``). ``rng`` also draws the
+        permutations of ``randomize``, after the bootstrap (which is the same with or without them).
+    xmax, fix_fingers, max_fingers, xmin_max : see fit_powerlaw
+        WeightWatcher's options of the fit (defaults WeightWatcher's: ``None``, off, 10, ``None``).
     normalize : bool, default False
         ESD of :math:`W^\\top W/N` instead of :math:`W^\\top W`.
     method : {"gram", "svd"}, default "gram"
@@ -739,6 +753,10 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
         Also compare the power-law tail with the truncated power law, the lognormal and the exponential by
         likelihood ratio (:func:`rmtcheck.randmat.compare_tail`, Vuong's test; 0.1-1 s a layer) and record
         ``best_fit``, ``best_fit_p`` and ``tail_comparison``.
+    randomize : bool, default False
+        Also compute WeightWatcher's randomised-ESD columns (``max_rand_eval``, ``rand_distance``, ``ww_softrank``,
+        ``ww_maxdist``, ``rand_num_spikes``, ...; :mod:`rmtcheck.randmat._ww_randomize` states each rule and where
+        it departs from WeightWatcher): the entries of each matrix permuted with ``rng``.
 
     Returns
     -------
@@ -772,6 +790,7 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
     if max_evals is not None:
         max_evals = check_int(max_evals, "max_evals", min_evals)
     mats, kind = weight_matrices(W, conv, name)
+    gen = as_generator(rng)
     X = mats[0]
     if X.shape[0] < 2:
         raise ValueError(f"{name} must have max(shape) >= 2; got shape {X.shape}")
@@ -786,7 +805,8 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
     else:
         try:
             pl = fit_powerlaw(ev, min_tail=min_tail, convention=convention, ecdf=ecdf, bootstrap=bootstrap,
-                              ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=rng, estimator=estimator)
+                              ci_level=ci_level, bootstrap_mode=bootstrap_mode, rng=gen, estimator=estimator,
+                              xmax=xmax, fix_fingers=fix_fingers, max_fingers=max_fingers, xmin_max=xmin_max)
         except TooFewEigenvalues as exc:
             why = str(exc).replace("evals has only", "only", 1).replace("evals must", "a fit needs", 1)
             why = why.replace("evals has", "", 1).strip()
@@ -795,17 +815,22 @@ def diagnose(W, name: str = "W", min_tail: int | None = None, convention: str | 
             **common, mp=None, powerlaw=None, stable_rank=stable_rank(ev) if ev[-1] > 0 else float("nan"),
             log_spectral_norm=log_spectral_norm(ev) if ev[-1] > 0 else float("nan"), alpha_weighted=float("nan"),
             log_alpha_norm=float("nan"), flag=SKIPPED, extra={"skipped": why})
-    mpf = fit_mp(ev, X.shape[0], X.shape[1], normalized=normalize, method=mp_method, spike_sigmas=spike_sigmas)
+    def mp_of(e):
+        return fit_mp(e, X.shape[0], X.shape[1], normalized=normalize, method=mp_method, spike_sigmas=spike_sigmas)
+
+    mpf = mp_of(ev)
     a = pl.alpha
     extra = {}
+    if randomize:
+        extra["randomize"] = random_columns(mats, ev, lambda ms: _pooled_esd(ms, normalize, method), mp_of, gen)
     if best_fit:
         from rmtcheck.randmat._tail_compare import best_fit as _decide
         from rmtcheck.randmat._tail_compare import compare_tail
 
         comp = compare_tail(ev, pl.xmin)
         law, p = _decide(comp)
-        extra = {"best_fit": law, "best_fit_p": p,
-                 "tail_comparison": {k: {"R": v["R"], "p": v["p"]} for k, v in comp.items() if k != "power_law"}}
+        extra.update(best_fit=law, best_fit_p=p,
+                     tail_comparison={k: {"R": v["R"], "p": v["p"]} for k, v in comp.items() if k != "power_law"})
     return LayerSpectrum(
         **common, mp=mpf, powerlaw=pl, stable_rank=stable_rank(ev), log_spectral_norm=log_spectral_norm(ev),
         alpha_weighted=alpha_weighted(a, ev), log_alpha_norm=log_alpha_norm(a, ev), flag=flag(a, bands),
@@ -936,41 +961,3 @@ def diagnose_layers(layers, rng=None, **kwargs) -> list[LayerSpectrum]:
     seeds = np.random.SeedSequence(int(gen.integers(2**63))).spawn(len(named))
     return [diagnose(W, name=k, rng=np.random.default_rng(s), layer_id=i, **kwargs)
             for i, ((k, W), s) in enumerate(zip(named.items(), seeds))]
-
-
-def spectrum_table(results) -> str:
-    """Plain-text table of :func:`diagnose_layers` results.
-
-    Parameters
-    ----------
-    results : iterable of LayerSpectrum
-        Output of :func:`diagnose_layers` (or any :func:`diagnose` results).
-
-    Returns
-    -------
-    str
-        A header, a rule and one line per layer: name, shape, :math:`\\hat\\alpha`, its standard error and
-        CI, :math:`x_{\\min}`, KS distance, tail size, stable rank, MP edge, number of spikes and flag.
-
-    Examples
-    --------
-    >>> print(spectrum_table([]).split()[:4])
-    ['layer', 'shape', 'alpha', '±se']
-    """
-    head = f"{'layer':<20} {'shape':>11} {'alpha':>7} {'±se':>6} {'95% CI':>15} {'xmin':>10} {'D':>6} " \
-           f"{'n_tail':>6} {'srank':>7} {'mp_edge':>10} {'spikes':>6}  flag"
-    lines = [head, "-" * len(head)]
-    for r in results:
-        pl = r.powerlaw
-        if pl is None:
-            shp = "x".join(str(s) for s in r.shape)
-            lines.append(f"{r.name[:20]:<20} {shp:>11}  skipped: {r.skipped}")
-            continue
-        ci = "" if not np.isfinite(pl.ci[0]) else f"[{pl.ci[0]:.2f},{pl.ci[1]:.2f}]"
-        shp = "x".join(str(s) for s in r.shape)
-        lines.append(f"{r.name[:20]:<20} {shp:>11} {pl.alpha:7.3f} {pl.alpha_stderr:6.3f} {ci:>15} "
-                     f"{pl.xmin:10.4g} {pl.ks_distance:6.3f} {pl.n_tail:6d} {r.stable_rank:7.2f} "
-                     f"{r.mp.edge:10.4g} {r.mp.n_spikes:6d}  {r.flag}"
-                     + (f"  best fit: {r.extra['best_fit']} (p={r.extra['best_fit_p']:.2g})" if "best_fit" in r.extra
-                        else ""))
-    return "\n".join(lines)
