@@ -19,35 +19,11 @@ from __future__ import annotations
 import numpy as np
 
 from rmtcheck.plotting.registry import figure, save_figure, style
+from rmtcheck.studies.dexter.figures import wilson_interval
 
 #: The Hessian-test figure's grid: every batch size and coherence up to 10, then log-spaced (log axes).
 FIG_B = np.unique(np.round(np.geomspace(1, 49, 26)).astype(int))
 FIG_SIGMA = np.unique(np.round(np.geomspace(1, 50, 26)).astype(int))
-_Z95 = 1.959963984540054
-
-
-def wilson_interval(frac, runs: int, z: float = _Z95):
-    """Wilson score interval of a binomial fraction (default 95 %).
-
-    Parameters
-    ----------
-    frac : array_like
-        Observed fractions ``k / runs``.
-    runs : int
-        Number of trials.
-    z : float, optional
-        Normal quantile (default the 97.5 % point, a two-sided 95 % interval).
-
-    Returns
-    -------
-    tuple of ndarray
-        Lower and upper ends.
-    """
-    p, n = np.asarray(frac, dtype=float), float(runs)
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return np.clip(mid - half, 0.0, p), np.clip(mid + half, p, 1.0)
 
 
 def _halo(artists, width=2.6):

@@ -26,6 +26,33 @@ FIG_B = np.array([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 25, 31, 36, 42, 49
 FIG_SIGMA = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 17, 19, 21, 24, 28, 33, 38, 43, 49, 50])
 
 
+_Z95 = 1.959963984540054
+
+
+def wilson_interval(frac, runs: int, z: float = _Z95):
+    """Wilson score interval of a binomial fraction (default 95 %).
+
+    Parameters
+    ----------
+    frac : array_like
+        Observed fractions ``k / runs``.
+    runs : int
+        Number of trials.
+    z : float, optional
+        Normal quantile (default the 97.5 % point, a two-sided 95 % interval).
+
+    Returns
+    -------
+    tuple of ndarray
+        Lower and upper ends.
+    """
+    p, n = np.asarray(frac, dtype=float), float(runs)
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return np.clip(mid - half, 0.0, p), np.clip(mid + half, p, 1.0)
+
+
 def _edges(v):
     """Cell edges of a positive grid at the geometric midpoints (cells look even on a log axis)."""
     v = np.asarray(v, dtype=float)
@@ -72,7 +99,7 @@ def _halo(artists, pe, width=2.6):
         a.set_path_effects([pe.Stroke(linewidth=width, foreground="white"), pe.Normal()])
 
 
-def _draw_hessian_test(grid, plt):
+def _draw_hessian_test(grid, plt, runs):
     import matplotlib.patheffects as pe
 
     lrs = grid.lrs
@@ -83,6 +110,9 @@ def _draw_hessian_test(grid, plt):
     for e, ax in enumerate(axes):
         im = ax.pcolormesh(_edges(B), _edges(S), grid.mc_fraction[e].T, cmap="cividis", vmin=0, vmax=1,
                            rasterized=True)
+        lo, hi = wilson_interval(grid.mc_fraction[e], runs)
+        ib, js = np.nonzero((lo <= 0.5) & (hi >= 0.5))  # the authors' verdict (> half diverge) is undecided
+        _halo(ax.plot(B[ib], S[js], ls="none", marker="x", ms=3.2, mew=0.9, color="k", zorder=4), pe, 2.2)
         kw = dict(levels=[1.0], linewidths=1.3)
         cs = [ax.contour(B, S, grid.ms_growth_wor[e].T, colors=["C0"], **kw),
               ax.contour(B, S, grid.ms_growth_bernoulli[e].T, colors=["C4"], linestyles="-", levels=[1.0],
@@ -113,10 +143,12 @@ def _draw_hessian_test(grid, plt):
                (("C0", "-", 1.3), ("C4", "-", 2.2), ("C2", "-.", 1.3), ("C1", "--", 1.3))]
     handles += [plt.Line2D([], [], ls="none", marker="v", mfc="C3", mec="C3")]
     handles += [plt.Line2D([], [], ls="none", marker=m, mfc="none", mec=c) for c, m in (("C0", "o"), ("C4", "s"))]
+    handles += [plt.Line2D([], [], ls="none", marker="x", ms=3.2, mew=0.9, color="k")]
     labels = [r"exact $\rho(T) = 1$, without replacement", r"exact $\rho(T) = 1$, bernoulli",
               "zero Lyapunov exponent, without replacement", r"Theorem 1, $r = 1$",
               "Theorem 2 (coincides with the bernoulli boundary)",
-              r"cell with $\rho(T) = 1$ exactly, without replacement", r"cell with $\rho(T) = 1$ exactly, bernoulli"]
+              r"cell with $\rho(T) = 1$ exactly, without replacement", r"cell with $\rho(T) = 1$ exactly, bernoulli",
+              "Wilson 95 % interval of the fraction contains 1/2"]
     fig.legend(handles, labels, loc="outside lower center", ncol=2)
     cb = fig.colorbar(im, ax=axes, shrink=0.9)
     cb.set_label("fraction of 10 runs that diverge")
@@ -125,7 +157,7 @@ def _draw_hessian_test(grid, plt):
 
 @figure("dexter-hessian-test")
 def hessian_test(out_dir, quick: bool = False, seed: int = 0):
-    """Dexter et al. (2024) Fig. 1 re-run: Monte Carlo divergence over batch size $B$ and coherence $\\sigma$ with the exact and theorem boundaries ($n = 100$, $\\lambda_{\\max} = 2$; panels: step sizes). Colour: fraction of the authors' 10 runs (without replacement, 1000 steps) that diverge, $\\|w\\|^2 \\ge 1000\\|w_0\\|^2$, on a log-spaced grid; each cell's Wilson 95 % interval is at most 0.53 wide. Lines: exact mean-square boundary $\\rho(T) = 1$ without replacement (blue) and bernoulli (thick orange); exact almost-sure boundary, Lyapunov exponent 0, without replacement (green, dash-dot); Theorem 1, $r = 1$ (vermillion, dashed). Theorem 2's boundary (purple triangles) coincides with the bernoulli one: both put every cell on the same side. Open markers: cells with $\\rho(T) = 1$ exactly.
+    """Dexter et al. (2024) Fig. 1 re-run: Monte Carlo divergence over batch size $B$ and coherence $\\sigma$ with the exact and theorem boundaries ($n = 100$, $\\lambda_{\\max} = 2$; panels: step sizes). Colour: fraction of the authors' 10 runs (without replacement, 1000 steps) that diverge, $\\|w\\|^2 \\ge 1000\\|w_0\\|^2$, on a log-spaced grid; crosses: cells whose Wilson 95 % interval contains 1/2. Lines: exact mean-square boundary $\\rho(T) = 1$ without replacement (blue) and bernoulli (thick orange); exact almost-sure boundary, Lyapunov exponent 0, without replacement (green, dash-dot); Theorem 1, $r = 1$ (vermillion, dashed). Theorem 2's boundary (purple triangles) coincides with the bernoulli one: both put every cell on the same side. Open markers: cells with $\\rho(T) = 1$ exactly.
 
     Parameters
     ----------
@@ -150,6 +182,7 @@ def hessian_test(out_dir, quick: bool = False, seed: int = 0):
     .. [1] Dexter, Ocejo, Keerthi, Gupta, Acharya & Khanna (2024), "A Precise Characterization of SGD
        Stability Using Loss Surface Geometry", ICLR [dexter2024], Fig. 1.
     """
+    from rmtcheck.stability.montecarlo import DexterProtocol
     from rmtcheck.studies.dexter.experiments import hessian_test_grid
 
     grid = (hessian_test_grid(rng=seed, quick=True) if quick
@@ -160,5 +193,5 @@ def hessian_test(out_dir, quick: bool = False, seed: int = 0):
     data["theorem2_bernoulli_disagree"] = np.sum((grid.side_bernoulli != 0) & (grid.side_bernoulli != th2),
                                                  axis=(1, 2))
     with style() as plt:
-        fig = _draw_hessian_test(grid, plt)
+        fig = _draw_hessian_test(grid, plt, DexterProtocol().runs)
         return save_figure(fig, out_dir, "dexter-hessian-test", data)
