@@ -119,7 +119,7 @@ from rmtcheck.sweep import cell_rng, cell_seeds, seed_sequence, sweep_map, sweep
 
 __all__ = [
     "GRID_PRESETS", "cnn_unlearning_cell", "cnn_grid_cells", "cnn_unlearning_grid", "agreement_rate",
-    "serial_map", "trained_curvature", "loss_verdict", "cell_forecast",
+    "serial_map", "trained_curvature", "loss_verdict", "cell_forecast", "wilson_interval", "snr_fractions",
 ]
 
 
@@ -569,4 +569,74 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     forgot = np.array([r["forgot"] for r in records])
     esc = np.array(allobs)
     out["escape_forgot_agreement"] = float(np.mean(forgot == esc))
+    return out
+
+
+# --------------------------------------------------------------------------- intervals for the figures
+def wilson_interval(k, n, level: float = 0.95) -> np.ndarray:
+    """Wilson score interval of a binomial proportion ``k / n``.
+
+    .. math:: \\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n},
+       \\qquad z = \\Phi^{-1}((1 + \\text{level})/2).
+
+    Parameters
+    ----------
+    k, n : array_like of int
+        Successes and trials (``0 <= k <= n``, ``n >= 1``), broadcast together.
+    level : float, optional
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Lower and upper limits stacked on a new first axis (shape ``(2, ...)``), within [0, 1].
+
+    Examples
+    --------
+    >>> wilson_interval(0, 10).round(4).tolist()
+    [0.0, 0.2775]
+    """
+    from scipy.stats import norm
+
+    k, n = np.broadcast_arrays(np.asarray(k, float), np.asarray(n, float))
+    if not 0 < float(level) < 1:
+        raise ValueError(f"level={level!r}: use a confidence level in (0, 1), e.g. 0.95")
+    if np.any(n < 1) or np.any(k < 0) or np.any(k > n) or np.any(k != np.round(k)):
+        raise ValueError("k, n: pass integer counts with 0 <= k <= n and n >= 1")
+    z = norm.ppf(0.5 + level / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.stack([np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)])
+
+
+def snr_fractions(records, keys, level: float = 0.95, where=None) -> dict:
+    """Per SNR, how many cells have each boolean ``key`` true, with Wilson intervals.
+
+    Parameters
+    ----------
+    records : sequence of dict
+        Cells of :func:`cnn_unlearning_grid` (``records``).
+    keys : sequence of str
+        Boolean fields of a record (``obs_escape``, ``pred_asymptotic`` ...).
+    level : float, optional
+        Level of the Wilson intervals (:func:`wilson_interval`).
+    where : callable, optional
+        Keep only the records for which ``where(record)`` is true (default: those with ``alpha > 0``).
+
+    Returns
+    -------
+    dict
+        ``snr`` (sorted), ``n`` (cells per SNR) and per key ``{key}_k``, ``{key}_frac`` and ``{key}_ci``
+        (shape ``(2, len(snr))``).
+    """
+    keep = [r for r in records if (where(r) if where is not None else r["alpha"] > 0)]
+    S = np.array(sorted({r["snr"] for r in keep}))
+    if S.size == 0:
+        raise ValueError("records: no cell passes `where`; pass cells with alpha > 0 or another `where`")
+    n = np.array([sum(r["snr"] == s for r in keep) for s in S])
+    out = {"snr": S, "n": n}
+    for key in keys:
+        k = np.array([sum(bool(r[key]) for r in keep if r["snr"] == s) for s in S])
+        out[f"{key}_k"], out[f"{key}_frac"], out[f"{key}_ci"] = k, k / n, wilson_interval(k, n, level)
     return out

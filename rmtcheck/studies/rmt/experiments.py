@@ -32,13 +32,49 @@ from rmtcheck.randmat.marchenko_pastur import gram_edge, gram_mp, mp_ks
 
 stats = lazy_module("scipy.stats")
 
-__all__ = ["noise_histograms", "floor_regimes", "sigma_vs_snr", "mp_fits"]
+__all__ = ["noise_histograms", "floor_regimes", "sigma_vs_snr", "mp_fits", "median_ci"]
 
 _Q = (5, 25, 50, 75, 95)
 
 
 def _children(seed, k):
     return np.random.SeedSequence(seed).spawn(k)
+
+
+def median_ci(samples, level: float = 0.95, axis: int = -1) -> np.ndarray:
+    """Distribution-free confidence interval of the median from order statistics.
+
+    With ``m`` samples sorted, the interval is :math:`[x_{(j)}, x_{(m-j+1)}]` where ``j`` is the largest
+    integer with :math:`P(\\mathrm{Bin}(m, 1/2) \\le j - 1) \\le (1 - \\text{level})/2`, so its coverage is at
+    least ``level`` for every continuous distribution.
+
+    Parameters
+    ----------
+    samples : array_like
+        Samples along ``axis`` (at least 6 for a 95% interval).
+    level : float, optional
+        Confidence level in (0, 1).
+    axis : int, optional
+        Axis holding the samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        Lower and upper limits stacked on a new first axis (shape ``(2, ...)``).
+
+    Examples
+    --------
+    >>> median_ci(np.arange(1.0, 101.0)).tolist()
+    [40.0, 61.0]
+    """
+    if not 0 < float(level) < 1:
+        raise ValueError(f"level={level!r}: use a confidence level in (0, 1), e.g. 0.95")
+    x = np.sort(np.asarray(samples, float), axis=axis)
+    m = x.shape[axis]
+    j = int(stats.binom.ppf((1 - level) / 2, m, 0.5))  # smallest j with P(B <= j) >= (1 - level)/2
+    if j < 1:
+        raise ValueError(f"samples: {m} values cannot give a {level:g} interval for the median; pass more")
+    return np.stack([np.take(x, j - 1, axis=axis), np.take(x, m - j, axis=axis)])
 
 
 def noise_histograms(sizes=((20, 100), (50, 2000), (100, 1000)), instances: int = 500, seed: int = 0) -> dict:
@@ -79,7 +115,8 @@ def floor_regimes(ns=(10, 30, 100), ratios=(0.3, 1.0, 3.0, 10.0, 30.0), instance
                   tol: float = 0.02) -> dict:
     """Relative error of the leading and refined floors on the grid ``d = ratio * n^2``.
 
-    ``d`` is capped at 2e5 so that a cell stays below about 2e7 normals.
+    ``d`` is capped at 2e5 so that a cell stays below about 2e7 normals; ratios that the cap maps to the same
+    ``(n, d)`` are sampled once.
 
     Parameters
     ----------
@@ -99,7 +136,8 @@ def floor_regimes(ns=(10, 30, 100), ratios=(0.3, 1.0, 3.0, 10.0, 30.0), instance
     for n in ns:
         for r in ratios:
             d = int(max(2, min(round(r * n * n), 200_000, 2e7 / (n * instances))))
-            sizes.append((int(n), d))
+            if (int(n), d) not in sizes:  # ratios that the cap maps to the same d are sampled once
+                sizes.append((int(n), d))
     recs = floor_report(sizes, instances=instances, rng=seed, tol=tol)
     keys = ("n", "d", "mean_sigma", "sd_sigma", "floor", "refined", "rel_err_floor", "rel_err_refined", "d_over_n2",
             "floor_holds", "refined_holds", "near_orthogonal")
@@ -128,7 +166,8 @@ def sigma_vs_snr(n: int = 30, d: int = 400, snrs=None, instances: int = 200, see
     Returns
     -------
     dict
-        Per convention the quantiles ``q`` (len(_Q), len(snrs)), the mean, the prediction, and the
+        Per convention the quantiles ``q`` (len(_Q), len(snrs)), the mean, the 95% interval of the median
+        ``median_ci`` (2, len(snrs); :func:`median_ci`), the prediction, and the
         one-sided Mann–Whitney p-values between consecutive SNRs (alternative: larger SNR, larger
         :math:`\\sigma`); ``increase`` marks rejections at ``level``.
 
@@ -147,6 +186,7 @@ def sigma_vs_snr(n: int = 30, d: int = 400, snrs=None, instances: int = 200, see
         S = np.stack(samples)
         p = np.array([stats.mannwhitneyu(S[i + 1], S[i], alternative="greater").pvalue for i in range(snrs.size - 1)])
         out["curves"].append({"vary": vary, "noise": noise, "q": np.percentile(S, _Q, axis=1), "mean": S.mean(axis=1),
+                              "median_ci": median_ci(S, 0.95, axis=1),
                               "pred": snr_prediction(n, d, snrs, noise), "p_increase": p, "increase": p < level})
     return out
 
@@ -167,6 +207,11 @@ def mp_fits(sizes=((100, 400), (100, 200), (100, 110)), instances: int = 40, see
     Returns
     -------
     dict
+        Per case: the pooled eigenvalues of :math:`G/d` and :math:`|G|/d`, the MP density on its support, the
+        pooled KS statistic ``D_pooled`` over ``n_pooled`` eigenvalues and its p-value ``p_pooled`` (the
+        same for :math:`|G|`: ``D_pooled_abs``, ``p_pooled_abs``), the per-instance median p-value,
+        :math:`\\lambda_{\\max}/d` per instance and the Bai–Yin edge and Tracy–Widom centring and scale
+        (divided by ``d``).
 
     References
     ----------
@@ -185,6 +230,7 @@ def mp_fits(sizes=((100, 400), (100, 200), (100, 110)), instances: int = 40, see
         out["cases"].append({"n": n, "d": d, "ratio": n / d, "eigs": cd.gram_eigs.ravel() / d,
                              "abs_eigs": cd.abs_eigs.ravel() / d, "x": x, "pdf": law.pdf(x), "edges": (a, b),
                              "p_pooled": r["p_pooled"], "median_p": float(np.median(r["p"])),
+                             "D_pooled": r["D_pooled"], "n_pooled": int(cd.gram_eigs.size), "D_pooled_abs": ra["D_pooled"],
                              "p_pooled_abs": ra["p_pooled"], "lambda_max": cd.gram_eigs[:, -1] / d,
                              "bai_yin": by / d, "tw_centre": mu / d, "tw_scale": sg / d})
     return out
