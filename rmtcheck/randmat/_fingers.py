@@ -13,13 +13,15 @@ The rules are WeightWatcher's as its source states them (CalculatedContent/Weigh
   status; here it is an error.
 * ``fix_fingers='xmin_peak'`` (``WeightWatcher.fit_powerlaw``): a 100-bin histogram of :math:`\\log_{10}` of the
   eigenvalues above the cut, the left edge :math:`p = 10^{e}` of its (first) fullest bin, ``xmin_max`` (default
-  :math:`1.5p`; below :math:`0.95p` refused, WeightWatcher's "XMIN max is too small, stopping"), and the x_min range
+  :math:`1.5p`; below :math:`0.95p` refused here, where WeightWatcher logs "XMIN max is too small, stopping" at level
+  fatal and goes on), and the x_min range
   ``(log10(0.95 p), xmin_max)`` handed to the ``powerlaw`` package's ``Fit(xmin=range)``. The lower end is, as written
   in WeightWatcher, :math:`\\log_{10}(0.95p)` compared with eigenvalues (not :math:`0.95p`): it lies below
   :math:`0.95p`, and below 0 for :math:`p < 1.053`, so the window reaches down to the smallest eigenvalue whenever
-  :math:`\\log_{10}(0.95p)` does. ``powerlaw.Fit`` (1.x, which WeightWatcher used; also 2.0) takes the distinct
-  eigenvalues in ``[min(range), max(range)]`` less the largest of them as candidates, each with the tail of all
-  eigenvalues :math:`\\ge` it, and the smallest KS distance among them (:func:`window_mask`). WeightWatcher's own
+  :math:`\\log_{10}(0.95p)` lies below it. ``powerlaw.Fit`` 1.x takes the distinct eigenvalues in ``[min(range), max(range)]`` less
+  the largest of them as candidates, each with the tail of all eigenvalues :math:`\\ge` it, and the first smallest KS
+  distance among them (:func:`window_mask`; checked against ``powerlaw`` 1.5: the same x_min and alpha on 12 ESDs;
+  ``powerlaw`` 2.0 uses ``[min, max)`` and marks some of these candidates invalid, so it can choose another). WeightWatcher's own
   ``WWFit`` cannot take a range (its ``find_limit`` fails on a tuple), so WeightWatcher runs this option only with
   ``pl_package='powerlaw'``; here the same candidates are scanned with the chosen estimator.
 * ``fix_fingers='clip_xmax'`` (``RMT_Util.fit_clipped_powerlaw``): the raw fit of the eigenvalues above the cut, then
@@ -80,7 +82,7 @@ def peak_window(x: np.ndarray, xmin_max=None) -> tuple[float, float, float]:
         xmin_max = 1.5 * p
     elif xmin_max < 0.95 * p:
         raise ValueError(f"xmin_max={xmin_max!r} is below 0.95 times the ESD's log-histogram peak {p:.6g} "
-                         f"(WeightWatcher stops there too): pass xmin_max >= {0.95 * p:.6g}")
+                         f"(WeightWatcher calls it too small): pass xmin_max >= {0.95 * p:.6g}")
     a, b = float(np.log10(0.95 * p)), float(xmin_max)
     return min(a, b), max(a, b), p
 

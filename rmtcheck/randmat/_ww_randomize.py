@@ -26,8 +26,8 @@ read at commit ``002fa5ed``: ``apply_random_esd``, ``random_eigenvalues``, ``app
   does for the unrandomised ``mp_softrank``. So ``rand_bulk_max``/``rand_bulk_min`` are that fit's edges (ESD units,
   as WeightWatcher reports them), ``rand_mp_softrank`` :math:`= \\lambda_+/\\max(\\text{rand})`, ``rand_num_spikes``
   its spike count, and ``rand_sigma_mp`` the same fitted law's :math:`\\sigma` in WeightWatcher's rescaled units,
-  :math:`\\texttt{rand\\_W\\_scale}\\,\\sqrt{\\lambda_+}/(1 + \\sqrt{M/N})`; the numbers are close to
-  WeightWatcher's where both fits find the bulk, not equal.
+  :math:`\\texttt{rand\\_W\\_scale}\\,\\sqrt{\\lambda_+}/(1 + \\sqrt{M/N})`. These five follow this package's MP fit;
+  they were not compared with WeightWatcher's numbers (WeightWatcher was not run here).
 * WeightWatcher's ``get_summary`` averages none of these; :func:`rmtcheck.randmat.spectrum_summary` adds their means.
 """
 

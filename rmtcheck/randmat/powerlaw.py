@@ -406,7 +406,7 @@ def fit_powerlaw(evals, min_tail: int | None = None, convention: str | None = No
     top = check_options(xmax, fix_fingers, max_fingers, xmin_max, xmin)
     if top > given / 2:
         raise TooFewEigenvalues(f"xmax={xmax} would leave out {top} of the {given} eigenvalues, more than half "
-                                f"(WeightWatcher refuses it too): pass |xmax| <= {given // 2}")
+                                f"(WeightWatcher marks such a fit failed): pass |xmax| <= {given // 2}")
     if top:  # WeightWatcher's integer xmax: the top |xmax| eigenvalues are left out of the fit
         evals = np.sort(evals)[:-top]
     x = _positive_sorted(evals, drop_rtol, drop_atol)
