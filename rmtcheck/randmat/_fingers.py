@@ -1,8 +1,9 @@
 """WeightWatcher's ``xmax`` and "fix fingers" options of the power-law fit (private; used by
 :func:`rmtcheck.randmat.powerlaw.fit_powerlaw`, documented there).
 
-The rules are WeightWatcher's as its source states them (CalculatedContent/WeightWatcher, read at commit
-``002fa5ed`` of ``weightwatcher/weightwatcher.py``, ``4754964`` of ``weightwatcher/RMT_Util.py``; no code is copied):
+The rules are WeightWatcher's as its source states them (CalculatedContent/WeightWatcher, read at commits
+``002fa5ed`` and ``a596ca09`` of ``weightwatcher/weightwatcher.py``, which agree here, and ``4754964`` of
+``weightwatcher/RMT_Util.py``; no code is copied):
 
 * ``xmax`` (``WeightWatcher.fit_powerlaw``, the ``isinstance(xmax, int)`` branch): an integer ``k`` drops the top
   ``|k|`` eigenvalues of the sorted ESD before the fit; ``|k|`` above half the ESD is refused. ``xmax=None`` (the
