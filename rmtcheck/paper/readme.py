@@ -71,13 +71,17 @@ def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) 
          "(`--quick` for small grids). They are shown at the scale of the paper (`paper/`), which prints them "
          "at their natural size (3.25 in or 6.5 in wide) with their full captions; here each has the caption's "
          "first sentence.", ""]
-    pending: list[str] = []  # one-column figures, set two to a row
+    pending: list[tuple[str, str, str]] = []  # one-column figures (image, caption, command), set two to a row
 
     def flush():
-        if pending:
-            g.extend(["| | |", "|---|---|"] + [f"| {a} | {b} |" for a, b in
-                                                zip(pending[::2], (pending + [" "])[1::2])] + [""])
-            pending.clear()
+        if len(pending) == 1:  # a lone one-column figure: no table
+            img, cap, cmd = pending[0]
+            g.extend([img, "", f"{cap} `{cmd}`", ""])
+        elif pending:
+            cells = [f"{img}<br>{cap.replace('|', chr(92) + '|')}<br>`{cmd}`" for img, cap, cmd in pending]
+            g.extend(["| | |", "|---|---|"] + [f"| {a} | {b} |" for a, b in zip(cells[::2], (cells + [" "])[1::2])]
+                     + [""])
+        pending.clear()
 
     for name, info in figs.items():
         png = figures_dir / f"{name}.png"
@@ -85,7 +89,7 @@ def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) 
         cap = f"**{name}**: {_first_sentence(info['description'])}"
         img = (f'<img src="{rel}/{name}.png" width="{px}" alt="{name}">' if png.is_file() else "*(not generated yet)*")
         if png.is_file() and info["width_in"] is not None and info["width_in"] <= _COLUMN_MAX_IN:
-            pending.append(f"{img}<br>{cap.replace('|', chr(92) + '|')}<br>`{info['command']}`")
+            pending.append((img, cap, info["command"]))
             continue
         flush()
         g += [img, "", f"{cap} `{info['command']}`", ""]

@@ -323,3 +323,19 @@ def test_check_refuses_a_log_older_than_the_sources(tmp_path, capsys):
     assert main(["paper", "--check", "--paper-dir", str(paper)]) == 1
     out = capsys.readouterr().out
     assert "main.log: older than generated/macros.tex: rebuild the PDF" in out
+
+
+def test_gallery_sets_a_lone_column_figure_without_a_table(tmp_path):
+    from rmtcheck.plotting.catalog import figures
+
+    names = list(figures())
+    figs = tmp_path / "figures"
+    figs.mkdir()
+    for name, width_in in ((names[0], 6.5), (names[1], 3.25), (names[2], 6.5)):
+        px = int(round(width_in * 200))
+        (figs / f"{name}.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + px.to_bytes(4, "big")
+                                           + (300).to_bytes(4, "big") + b"\x00" * 8)
+    g = P.readme_blocks([], figs, tmp_path)["gallery"]
+    assert "|---|---|" not in g
+    line = next(ln for ln in g.splitlines() if f"{names[1]}.png" in ln)
+    assert line == f'<img src="figures/{names[1]}.png" width="400" alt="{names[1]}">'
