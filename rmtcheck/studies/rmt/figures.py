@@ -123,7 +123,7 @@ def coherence_histograms(out_dir, quick=False, seed=0):
         _plain_log(ax.yaxis, (0.1, 0.3, 1, 3))
         ax.set_xlabel(r"$d/n²$")
         ax.set_ylabel(r"mean $\sigma - 1$")
-        ax.set_title("pure noise is nearly\n" r"orthogonal only for $d \gg n²$", fontsize=7)
+        ax.set_title("noise nearly orthogonal\n" r"only for $d \gg n²$", fontsize=7)
         ax.legend(loc="upper right", handletextpad=0.2, borderaxespad=0.2)
         c = h["cases"][-1]
         ax = axd["ip"]
