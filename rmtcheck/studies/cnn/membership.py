@@ -30,6 +30,7 @@ import numpy as np
 
 from rmtcheck._lib.datasets import mia_auc
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_unit_interval
 from rmtcheck.studies.cnn import model as _cnn
 from rmtcheck.studies.cnn import training as _training
@@ -156,11 +157,12 @@ def membership_audit(snr: float = 0.1, batch: int = 1, alpha: float = 0.2, n_see
     params = {"snr": snr, "batch": batch, "alpha": alpha, **cell}
     _check_params(params)
     runs = []
-    for child in np.random.SeedSequence(check_int(seed, "seed", 0)).spawn(n_seeds):
-        s_train, s_unlearn = child.spawn(2)
-        train_seed = int(s_train.generate_state(1)[0])
-        rec = membership_run(params, train_seed, int(s_unlearn.generate_state(1)[0]))
-        runs.append({"train_seed": train_seed, **rec})
+    with single_blas_thread():  # small GEMMs: a multithreaded BLAS only oversubscribes (rmtcheck._lib.threads)
+        for child in np.random.SeedSequence(check_int(seed, "seed", 0)).spawn(n_seeds):
+            s_train, s_unlearn = child.spawn(2)
+            train_seed = int(s_train.generate_state(1)[0])
+            rec = membership_run(params, train_seed, int(s_unlearn.generate_state(1)[0]))
+            runs.append({"train_seed": train_seed, **rec})
     keys = [f"auc_{s}" for s in STAGES] + ["gap_before", "gap_after"]
     summary = {k: t_interval([r[k] for r in runs], level) for k in keys}
     d = np.array([r["gap_after"] - r["gap_before"] for r in runs])
