@@ -187,6 +187,16 @@ def test_counterexample_table_has_no_json(saved_records):
 
 
 @needs_tex
+def test_counterexample_table_without_counterexamples_still_has_its_label(saved_records, tmp_path):
+    clean = [dict(r, violations=0, first_violation=None) for r in saved_records]
+    tex = _counterexamples(clean, "test")
+    assert "\\label{tab:counterexamples}" in tex and "No statement produced a counterexample" in tex
+    (tmp_path / "cx.tex").write_text(tex, encoding="utf-8")
+    log = _pdflatex(tmp_path, "Table~\\ref{tab:counterexamples}. \\input{cx}")
+    assert P.check_log(log) == []
+
+
+@needs_tex
 def test_counterexample_table_compiles_without_overfull_boxes(saved_records, tmp_path):
     (tmp_path / "cx.tex").write_text(_counterexamples(saved_records, "test"), encoding="utf-8")
     log = _pdflatex(tmp_path, "\\input{cx}", preamble="\\usepackage[margin=1in]{geometry}\\def\\rmtSeed{0}\n")
