@@ -5,7 +5,10 @@ Every figure is designed at the size it is printed at and included in the paper 
 
 * one column, :data:`COLUMN_WIDTH` = 3.25 in, or the full text width, :data:`FULL_WIDTH` = 6.5 in
   (a 10 pt LaTeX article with 1 in margins on letter paper);
-* every piece of text between :data:`FONT_MIN_PT` = 7 pt and :data:`FONT_MAX_PT` = 10 pt.
+* every piece of text between :data:`FONT_MIN_PT` = 7 pt and :data:`FONT_MAX_PT` = 10 pt; the one exception
+  is a mathtext subscript or superscript (``$\\sigma_p$``, the exponent of ``$10^{-2}$``), which matplotlib
+  sets at :data:`SCRIPT_SCALE` = 0.7 of its base size, as TeX does: it may be 0.7 times a base size of at
+  least 7 pt (so 4.9 pt under 7 pt text), one level deep.
 
 :func:`check_printed` enforces both on the saved PDF (not on the matplotlib objects, so that nothing a
 figure draws escapes the check); :func:`rmtcheck.plotting.registry.save_figure` calls it, so a figure
@@ -18,7 +21,7 @@ import re
 import zlib
 from pathlib import Path
 
-__all__ = ["COLUMN_WIDTH", "FULL_WIDTH", "FONT_MIN_PT", "FONT_MAX_PT", "figure_size", "pdf_font_sizes",
+__all__ = ["COLUMN_WIDTH", "FULL_WIDTH", "FONT_MIN_PT", "FONT_MAX_PT", "SCRIPT_SCALE", "figure_size", "pdf_font_sizes",
            "pdf_page_size", "check_printed"]
 
 #: One column of the paper, in inches.
@@ -29,6 +32,9 @@ FULL_WIDTH = 6.5
 FONT_MIN_PT = 7.0
 #: Largest font size allowed in print, in points.
 FONT_MAX_PT = 10.0
+#: Size of a mathtext sub- or superscript relative to its base (matplotlib's ``SHRINK_FACTOR``, TeX's
+#: ``\scriptstyle`` ratio): a script may be this times a base size of at least :data:`FONT_MIN_PT`.
+SCRIPT_SCALE = 0.7
 
 _WIDTHS = {"column": COLUMN_WIDTH, "full": FULL_WIDTH}
 _STREAM = re.compile(rb"<<(.*?)>>\s*stream\r?\n(.*?)\r?\nendstream", re.S)
@@ -121,7 +127,9 @@ def check_printed(path) -> list[str]:
     -------
     list of str
         One line per problem: a width other than 3.25 in or 6.5 in, a font outside
-        [:data:`FONT_MIN_PT`, :data:`FONT_MAX_PT`] points, or a figure without any text.
+        [:data:`FONT_MIN_PT`, :data:`FONT_MAX_PT`] points that is not a one-level script
+        (:data:`SCRIPT_SCALE` times a base size of at least :data:`FONT_MIN_PT` used in the same figure), or a
+        figure without any text.
     """
     problems = []
     w, h = pdf_page_size(path)
@@ -131,9 +139,13 @@ def check_printed(path) -> list[str]:
     if not sizes:
         problems.append("no text found: label the axes")
     else:
-        lo, hi = min(sizes), max(sizes)
-        if lo < FONT_MIN_PT - 1e-6:
-            problems.append(f"smallest font {lo:g} pt: use at least {FONT_MIN_PT:g} pt")
+        bases = {round(v, 3) for v in sizes if v >= FONT_MIN_PT - 1e-6}
+        scripts = {round(SCRIPT_SCALE * b, 3) for b in bases}
+        small = [v for v in sizes if v < FONT_MIN_PT - 1e-6 and round(v, 3) not in scripts]
+        lo, hi = min(small, default=FONT_MIN_PT), max(sizes)
+        if small:
+            problems.append(f"smallest font {lo:g} pt: use at least {FONT_MIN_PT:g} pt (a sub- or superscript: "
+                            f"{SCRIPT_SCALE:g} x a base of at least {FONT_MIN_PT:g} pt, one level)")
         if hi > FONT_MAX_PT + 1e-6:
             problems.append(f"largest font {hi:g} pt: use at most {FONT_MAX_PT:g} pt")
     return problems

@@ -175,7 +175,7 @@ def test_style_sheet_is_packaged_and_applied():
         rc = plt.rcParams
         assert [c.lower() for c in rc["axes.prop_cycle"].by_key()["color"][:3]] == ["#0072b2", "#d55e00", "#009e73"]
         assert rc["savefig.dpi"] == 200 and rc["pdf.fonttype"] == 42 and rc["svg.hashsalt"] == "rmtcheck"
-        assert tuple(rc["figure.figsize"]) == (6.5, 3.0)
+        assert tuple(rc["figure.figsize"]) == (6.5, 2.6)
 
 
 def test_large_data_npz_only_and_stale_csv_removed(tiny_figure, tmp_path, monkeypatch):
@@ -197,7 +197,7 @@ def test_large_flag_reaches_only_figures_that_have_a_larger_grid(tmp_path):
         """A test figure with a larger grid."""
         seen["large"] = large
         with R.style() as plt:
-            fig, ax = plt.subplots(figsize=(2, 2))
+            fig, ax = plt.subplots(figsize=(3.25, 2))
             ax.plot([0, 1 + large])
             return R.save_figure(fig, out_dir, "zz-test-sized", {"large": np.array(large)})
 

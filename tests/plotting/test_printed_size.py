@@ -38,6 +38,25 @@ def test_save_figure_refuses_a_figure_that_breaks_the_rules(tmp_path, kwargs, me
         _draw(tmp_path, **kwargs)
 
 
+def test_one_level_of_mathtext_scripts_may_be_smaller(tmp_path):
+    """$\\sigma_p$ under 8 pt text sets its subscript at 5.6 pt (0.7 x 8), which is allowed; a script of a script
+    (0.49 x 8 = 3.92 pt) is not."""
+    pdf = _draw(tmp_path, label_size=8.0)[1]
+    assert check_printed(pdf) == []
+    with R.style() as plt:
+        fig, ax = plt.subplots(figsize=(3.25, 2.0))
+        ax.set_xlabel(r"$\sigma_p$ and $10^{-2}$")
+        fig.savefig(tmp_path / "script.pdf")
+        plt.close(fig)
+    assert {5.6, 8.0} <= set(pdf_font_sizes(tmp_path / "script.pdf"))
+    assert check_printed(tmp_path / "script.pdf") == []
+    with pytest.raises(ValueError, match="smallest font 3.92 pt"):
+        with R.style() as plt:
+            fig, ax = plt.subplots(figsize=(3.25, 2.0))
+            ax.set_xlabel(r"$e^{x^2}$")
+            R.save_figure(fig, tmp_path, "nested")
+
+
 def test_figure_size_names_the_two_widths():
     assert figure_size("column", 2.0) == (3.25, 2.0) and figure_size("full", 3.0) == (6.5, 3.0)
     with pytest.raises(ValueError, match="width='half'"):
