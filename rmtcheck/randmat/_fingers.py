@@ -33,6 +33,9 @@ The rules are WeightWatcher's as its source states them (CalculatedContent/Weigh
   ``raw_alpha`` is the raw fit's :math:`\\hat\\alpha`. *Not reproduced*: WeightWatcher resets any ``max_fingers``
   below half the ESD to its default 10 (``if ... max_fingers < (1/2)*len(evals)``), so its own value is 10 for every
   ordinary layer; here ``max_fingers`` is honoured as given (default 10, so the default is WeightWatcher's).
+  A consequence of the rule [measured]: a tight cluster of :math:`k \\ge 3` fingers right above a well-fitted bulk is
+  cut down to its lowest member (with one finger left the fit already drops), while :math:`k` fingers above a pair
+  of large eigenvalues are removed exactly (``tests/randmat/test_ww_fingers.py``).
 """
 
 from __future__ import annotations
