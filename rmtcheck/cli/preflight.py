@@ -149,32 +149,54 @@ def _from_torch(args):
     return torch_curvature(model, X, y, loss=args.loss, params=args.params, root=root), len(yr)
 
 
+def _symlog_ticks(lo: float, hi: float, lin: float) -> list[float]:
+    """Zero and the powers of ten beyond ``lin`` inside ``[lo, hi]``, every second decade when there are many, so
+    that the labels of a symlog axis never overlap."""
+    k0 = int(np.ceil(np.log10(lin)))
+    pos = [10.0**k for k in range(k0, int(np.floor(np.log10(max(hi, lin)))) + 1) if 10.0**k <= hi]
+    neg = [-(10.0**k) for k in range(k0, int(np.floor(np.log10(max(-lo, lin)))) + 1) if -(10.0**k) >= lo]
+    step = 1 if len(pos) + len(neg) <= 8 else 2
+    return sorted(neg[::step] + [0.0] + pos[::step])
+
+
 def _plot(report, path) -> None:
-    import matplotlib
+    """The forecast's loss rises against the step size, one column wide (3.25 in) with every text in [7, 10] pt
+    (the package's figure style; a ``.pdf`` is checked with :func:`rmtcheck.plotting.printed.check_printed`)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from rmtcheck.plotting.printed import check_printed, figure_size
+    from rmtcheck.plotting.registry import style
 
-    c = report.lr_curve
-    fig, ax = plt.subplots(figsize=(3.4, 2.6), constrained_layout=True)
-    for key, label, color in (("forget", "forget loss", "C3"), ("retain", "retain loss", "C0")):
-        y, sd = np.asarray(c[f"{key}_rise"]), np.asarray(c[f"{key}_sd"])
-        ok = np.isfinite(y) & np.isfinite(sd)
-        x, y, sd = np.asarray(c["lr"])[ok], y[ok], sd[ok]
-        stat = "median" if c["model"] == "tangent" else "mean"
-        ax.plot(x, y, "o-", color=color, ms=3, label=f"{label} rise ({c['model']} forecast, {stat} $\\pm$ sd)")
-        ax.fill_between(x, y - sd, y + sd, color=color, alpha=0.2, lw=0)
-    r = report.recipe
-    ax.axhline(r["forget_rise"], color="C3", ls=":", lw=1, label="leave threshold")
-    ax.axhline(r["retain_rise"], color="C0", ls="--", lw=1, label="collapse threshold")
-    ax.axvline(r["lr"], color="k", lw=0.8, label=r"recipe $\eta$")
-    ax.set_xscale("log")
-    ax.set_yscale("symlog", linthresh=1e-3 * min(r["forget_rise"], r["retain_rise"]))
-    ax.set(xlabel=r"learning rate $\eta$", ylabel=f"loss rise after {r['steps']} steps")
-    ax.set_title(f"{r['method']}, B={r['batch']}, $\\alpha$={r['alpha']:g}", fontsize=9)
-    ax.legend(fontsize=7, frameon=False)
-    fig.savefig(path, metadata={"Software": None} if str(path).endswith(".png") else {"CreationDate": None})
-    plt.close(fig)
+    c, r = report.lr_curve, report.recipe
+    stat = "median" if c["model"] == "tangent" else "mean"
+    with style() as plt:
+        fig, ax = plt.subplots(figsize=figure_size("column", 3.3))
+        for key, label, color, ls, mk in (("forget", "forget loss", "C1", "-", "o"), ("retain", "retain loss", "C0", "--", "s")):
+            y, sd = np.asarray(c[f"{key}_rise"], float), np.asarray(c[f"{key}_sd"], float)
+            ok = np.isfinite(y) & np.isfinite(sd)
+            x, y, sd = np.asarray(c["lr"], float)[ok], y[ok], sd[ok]
+            ax.fill_between(x, y - sd, y + sd, color=color, alpha=0.25, lw=0)
+            ax.plot(x, y, color=color, ls=ls, marker=mk, ms=3, label=f"{label} rise, {stat} ± 1 sd")
+        ax.axhline(r["forget_rise"], color="C1", ls=":", lw=1.2, label=f"leave: forget loss +{r['forget_rise']:g}")
+        ax.axhline(r["retain_rise"], color="C0", ls="-.", lw=1.0, label=f"collapse: retain loss +{r['retain_rise']:g}")
+        ax.axvline(r["lr"], color="k", lw=0.8, label=r"the recipe's step size $\eta$")
+        ax.set_xscale("log")
+        thr = min(r["forget_rise"], r["retain_rise"])
+        ax.set_yscale("symlog", linthresh=1e-2 * thr)  # rises are signed (a retain loss can fall)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(max(lo, -10 * max(r["forget_rise"], r["retain_rise"])), hi)  # deep negative sd bands clipped
+        ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ax.get_ylim(), 1e-2 * thr)))
+        for axis in (ax.xaxis, ax.yaxis):  # plain numbers: mathtext powers of ten print below 7 pt
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(r"step size $\eta$")
+        ax.set_ylabel(f"loss rise after {r['steps']} steps (nats)")
+        ax.set_title(f"{r['method']}, batch {r['batch']}, " + r"$\alpha$" + f" = {r['alpha']:g}: {c['model']} forecast")
+        fig.legend(loc="outside lower center", ncol=1)
+        fig.savefig(path, metadata={"Software": None} if str(path).endswith(".png") else {"CreationDate": None})
+        plt.close(fig)
+    if str(path).lower().endswith(".pdf") and (problems := check_printed(path)):
+        raise ValueError(f"--plot {path}: the figure breaks the print rules: {'; '.join(problems)}")
 
 
 class _StageLines:

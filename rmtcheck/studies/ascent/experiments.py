@@ -217,13 +217,18 @@ def toy_case(variants: bool = True) -> dict:
     return out
 
 
-def toy_landscape(grid: int = 161, box: float = 6.0, **form) -> dict:
+def toy_landscape(grid: int = 161, box: float = 6.0, center=(0.0, 0.0), **form) -> dict:
     """Loss surfaces of pretraining, retraining and DA over :math:`(a, b)` and their global minima.
 
     Parameters
     ----------
     grid : int, optional
+        Points per axis.
     box : float, optional
+        Half-width of the square window.
+    center : tuple of float, optional
+        Centre :math:`(a, b)` of the window (default the origin): ``a`` spans ``center[0] +- box`` and ``b``
+        spans ``center[1] +- box``.
     **form
         Loss form (:data:`~rmtcheck.studies.ascent._toy.TOY_VARIANTS`).
 
@@ -236,10 +241,13 @@ def toy_landscape(grid: int = 161, box: float = 6.0, **form) -> dict:
     .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 5.
     """
     form = {**A.TOY_DEFAULT, **form}
-    g = np.linspace(-box, box, grid)
-    Aa, Bb = np.meshgrid(g, g, indexing="ij")
+    check_int(grid, "grid", 2)
+    check_positive(box, "box")
+    ca, cb = (float(v) for v in center)
+    ga, gb = np.linspace(-box, box, grid) + ca, np.linspace(-box, box, grid) + cb
+    Aa, Bb = np.meshgrid(ga, gb, indexing="ij")
     th = np.stack([Aa, Bb], -1)
-    out = {"a": g, "b": g}
+    out = {"a": ga, "b": gb}
     claim = A.toy_claim(**form)
     for kind in ("pretrain", "retrain", "da"):
         out[f"loss_{kind}"] = A.toy_loss(kind, **form).value(th)
@@ -262,7 +270,8 @@ def random_forget_study(n_groups: int = 100, per_group: int = 100, forget_fracti
     Returns
     -------
     dict
-        ``uniform``, ``structured`` and the Hoeffding frequencies and bound.
+        ``uniform``, ``structured``, the Hoeffding frequencies and bound, and ``hoeffding_splits`` (the number of
+        independent splits behind each frequency).
 
     References
     ----------
@@ -278,5 +287,5 @@ def random_forget_study(n_groups: int = 100, per_group: int = 100, forget_fracti
     eps = np.linspace(0.01, 0.3, 30)
     dev = np.abs(h["acc_forget"] - h["acc_population"])
     return {"uniform": uni, "structured": st, "hoeffding_eps": eps,
-            "hoeffding_freq": np.array([np.mean(dev > e) for e in eps]),
+            "hoeffding_freq": np.array([np.mean(dev > e) for e in eps]), "hoeffding_splits": int(dev.size),
             "hoeffding_bound": A.hoeffding_bound(h["n_forget"], eps)}

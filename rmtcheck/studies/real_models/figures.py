@@ -1,15 +1,16 @@
 """Figures of the pre-flight validation on real data: one per data set.
 
-``real-models-digits``, ``real-models-breast-cancer``, ``real-models-mnist1d``: for each forget kind
-(columns) and batch size (rows), the observed verdict of real GA/GDA unlearning (median over seeds: stay,
-leave, collapse) over step size :math:`\\eta` and forget weight :math:`\\alpha`, with the boundary of
-the pre-flight's tangent forecast (smallest :math:`\\eta` whose median simulated run is not "stay") overlaid,
-the cells whose predicted verdict differs crossed out, and the quadratic forecast's boundary in grey for
-comparison. Thresholds, steps, seeds and the batch models (fixed-size batches in the runs and the tangent
-forecast, independent Bernoulli batches in the quadratic forecast) are in the caption. ``--quick`` uses the ``quick`` grid preset (< 60 s per data set on 2
-cores), otherwise the ``default`` preset (minutes; ``--jobs N`` spreads its cells over processes).
+``real-models-digits``, ``real-models-breast-cancer``, ``real-models-mnist1d`` draw exactly the cells that the
+verify rows ``real_models.agreement.<dataset>`` and ``real_models.boundary.<dataset>`` measure (the same
+function, parameters and seeds: :func:`rmtcheck.studies.real_models.statements._group`): per forget kind
+(panels) and forget weight :math:`\\alpha` (rows), the observed verdict of real GA/GDA unlearning over step size
+:math:`\\eta` (median of the seeds: stay, leave, collapse), the cells where the seeds split, the predicted
+verdict's misses, and the boundary step sizes of the tangent forecast and of the quadratic forecast.
 
-Data come from :func:`rmtcheck.studies.real_models.experiments.real_models_grid`.
+Why not the larger ``default`` grid preset of :data:`~rmtcheck.studies.real_models.experiments.PRESETS`
+(``n = 300``, two batch sizes, three alphas, 5 seeds): it takes 5–15 minutes per data set on 2 cores (the
+quadratic forecast of each GDA cell alone is close to a minute), against about 25 s for all three data sets
+here, and it is not what the paper's numbers measure. ``rmtcheck sweep run real-models`` still computes it.
 
 References
 ----------
@@ -20,87 +21,197 @@ from __future__ import annotations
 
 import numpy as np
 
+from rmtcheck.plotting.printed import figure_size
 from rmtcheck.plotting.registry import figure, record_params, save_figure, style
 
-_COLORS = ("#56B4E9", "#E69F00", "#D55E00")  # stay, leave, collapse (Okabe–Ito)
+#: Verdict colours and hatches (stay, leave, collapse): Okabe–Ito hues of distinct lightness, hatched, so
+#: that they stay apart in greyscale.
+VERDICT_STYLE = (("#F0E442", ""), ("#E69F00", "////"), ("#0072B2", "...."))
+_KIND_TITLES = {"random": "random forget set", "class": "one class forgotten", "highest_loss": "highest-loss samples"}
 
 
-def _arrays(d: dict) -> dict:
-    out = {k: np.asarray(v) for k, v in d.items() if k not in ("records", "kinds", "seconds")}  # timings vary
-    out["kinds"] = np.asarray(d["kinds"], dtype=str)
+def _group(task: tuple) -> dict:
+    from rmtcheck.studies.real_models import statements as S
+
+    return S._group(*task)
+
+
+def verification_cells(dataset: str, seed: int = 0, jobs: int | None = None) -> list[dict]:
+    """The records of the verify rows' instance of ``dataset`` (every forget kind and alpha), in that order.
+
+    They come from the verify rows' own function (:func:`rmtcheck.studies.real_models.statements._group`), so the
+    figure shows the cells whose agreement and boundary factor those rows report.
+
+    Parameters
+    ----------
+    dataset : {"digits", "breast_cancer", "mnist1d"}
+    seed : int, default 0
+        The instance seed (the verify rows use 0).
+    jobs : int, optional
+        Worker processes for the (kind, alpha) groups (default: ``rmtcheck figures --jobs``, else 1); the
+        records do not depend on it.
+
+    Returns
+    -------
+    list of dict
+        :func:`rmtcheck.studies.real_models.experiments.real_models_cell` records.
+    """
+    from rmtcheck.studies.real_models import statements as S
+    from rmtcheck.studies.real_models.data import FORGET_KINDS
+    from rmtcheck.sweep import sweep_option
+
+    tasks = [(dataset, k, a, int(seed)) for k in FORGET_KINDS for a in S._ALPHAS]
+    jobs = int(sweep_option("jobs", 1) if jobs is None else jobs)
+    if jobs <= 1:
+        return [_group(t) for t in tasks]
+    from rmtcheck._lib.procs import local_pool
+
+    ex = local_pool(min(jobs, len(tasks)))
+    try:
+        return list(ex.map(_group, tasks))
+    finally:
+        ex.shutdown(wait=True)
+
+
+def grid_arrays(recs: list[dict]) -> dict:
+    """Arrays ``[kind, alpha, lr]`` of a list of cell records (verdicts coded 0 stay, 1 leave, 2 collapse).
+
+    Parameters
+    ----------
+    recs : list of dict
+        Cell records over a full (kind, alpha) product sharing one step-size grid.
+
+    Returns
+    -------
+    dict
+        ``kinds``, ``alphas``, ``lrs``, ``obs_code``, ``pred_code``, ``pred_code_quadratic``, ``seeds_split``
+        (the seeds' verdicts are not all equal), ``pred_boundary``, ``pred_boundary_quadratic``,
+        ``obs_boundary`` (NaN where not crossed), ``agreement`` per kind, ``agreement_all`` and
+        ``agreement_all_quadratic``.
+    """
+    from rmtcheck.studies.real_models.models import VERDICTS
+
+    kinds = list(dict.fromkeys(r["kind"] for r in recs))
+    alphas = sorted({r["alpha"] for r in recs}, reverse=True)
+    lrs = np.asarray(recs[0]["lrs"], float)
+    code = {v: i for i, v in enumerate(VERDICTS)}
+    shape = (len(kinds), len(alphas))
+    out = {"kinds": np.asarray(kinds, dtype=str), "alphas": np.asarray(alphas), "lrs": lrs}
+    for key in ("obs_code", "pred_code", "pred_code_quadratic", "seeds_split"):
+        out[key] = np.full(shape + (lrs.size,), -1)
+    for key in ("pred_boundary", "pred_boundary_quadratic", "obs_boundary"):
+        out[key] = np.full(shape, np.nan)
+    for r in recs:
+        i, j = kinds.index(r["kind"]), alphas.index(r["alpha"])
+        for key, src in (("obs_code", "obs"), ("pred_code", "pred"), ("pred_code_quadratic", "pred_quadratic")):
+            out[key][i, j] = [code[v] for v in r[src]]
+        out["seeds_split"][i, j] = [len(set(v)) > 1 for v in r["obs_verdicts"]]
+        for key in ("pred_boundary", "pred_boundary_quadratic", "obs_boundary"):
+            out[key][i, j] = np.nan if r[key] is None else r[key]
+    match = out["obs_code"] == out["pred_code"]
+    out["agreement"] = match.reshape(len(kinds), -1).mean(axis=1)
+    out["agreement_all"] = np.asarray(match.mean())
+    out["agreement_all_quadratic"] = np.asarray(np.mean(out["obs_code"] == out["pred_code_quadratic"]))
     return out
 
 
+def _hatch(ax, codes, edges):
+    """Hatched rectangles over the runs of equal verdict along each row (greyscale-safe categories)."""
+    from matplotlib.patches import Rectangle
+
+    for c, (_, hatch) in enumerate(VERDICT_STYLE):
+        if not hatch:
+            continue
+        for row in range(codes.shape[0]):
+            on = np.concatenate([[0], (codes[row] == c).astype(int), [0]])
+            for s0, s1 in zip(np.flatnonzero(np.diff(on) == 1), np.flatnonzero(np.diff(on) == -1)):
+                ax.add_patch(Rectangle((edges[s0], row - 0.5), edges[s1] - edges[s0], 1.0, facecolor="none",
+                                       edgecolor="k", hatch=hatch, lw=0, alpha=0.35))
+
+
 def _draw(dataset: str, out_dir, quick: bool, seed: int):
-    from rmtcheck.studies.real_models.experiments import real_models_grid
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
     from rmtcheck.studies.real_models.models import VERDICTS
 
-    preset = "quick" if quick else "default"
-    record_params(grid=preset, dataset=dataset)
-    d = real_models_grid(dataset, preset=preset, seed=seed)
-    K, Bs, A, lrs = d["kinds"], d["batches"], d["alphas"], d["lrs"]
-    r0 = d["records"][0]
+    recs = verification_cells(dataset, seed)
+    r0 = recs[0]
+    record_params(dataset=dataset, instance="verify rows real_models.agreement/boundary", n=r0["n"],
+                  hidden=r0["hidden"], steps=r0["steps"], batch=r0["batch"], reps=r0["reps"],
+                  forecast_runs=r0["forecast_runs"])
+    d = grid_arrays(recs)
+    K, A, lrs = d["kinds"], d["alphas"], d["lrs"]
     ratio = float(lrs[1] / lrs[0]) if lrs.size > 1 else 2.0
     edges = np.concatenate([lrs / np.sqrt(ratio), [lrs[-1] * np.sqrt(ratio)]])
-    yedges = np.arange(len(A) + 1) - 0.5
+    rows = np.arange(len(A))
     with style() as plt:
-        from matplotlib.colors import BoundaryNorm, ListedColormap
-        from matplotlib.patches import Patch
-
-        cmap, norm = ListedColormap(_COLORS), BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3)
-        # printed at 6.5 in wide (the paper's text width), so every label is set at 7 pt or more
-        # panels (0.33 in per alpha row) + gaps between batch sizes + title and legend margins, in inches: about
-        # 4.1 in for the default grid, so the paper's 0.45 textheight cap does not shrink it
-        height = 0.33 * len(Bs) * max(len(A), 2) + 0.3 * (len(Bs) - 1) + 1.8
-        fig, axes = plt.subplots(len(Bs), len(K), figsize=(6.5, height), sharex=True, sharey=True, squeeze=False)
-        for j, B in enumerate(Bs):
-            for i, kind in enumerate(K):
-                ax = axes[j, i]
-                ax.pcolormesh(edges, yedges, d["obs_code"][i, j], cmap=cmap, norm=norm, rasterized=True)
-                bad = np.argwhere(d["obs_code"][i, j] != d["pred_code"][i, j])
-                ax.plot(lrs[bad[:, 1]], bad[:, 0], "x", color="k", ms=3.5, mew=0.8, ls="none")
-                for key, color in (("pred_boundary_quadratic", "0.45"), ("pred_boundary", "k")):
-                    pb = d[key][i, j]
-                    ok = np.isfinite(pb)
-                    ax.plot(pb[ok], np.arange(len(A))[ok], "|-", color=color, ms=9, mew=1.6, lw=0.6)
-                ax.set_xscale("log")
-                agree = float(np.mean(d["obs_code"][i, j] == d["pred_code"][i, j]))
-                ax.set_title(f"{kind}, B={int(B)}: agree {agree:.2f}", fontsize=7.5)
-                if j == len(Bs) - 1:
-                    ax.set_xlabel(r"step size $\eta$")
-            axes[j, 0].set_yticks(np.arange(len(A)), [("GA " if a == 1.0 else "") + f"{a:g}" for a in A])
-            axes[j, 0].set_ylabel(r"forget weight $\alpha$")
-        handles = [Patch(color=c, label=f"observed {v}") for c, v in zip(_COLORS, VERDICTS)]
-        handles += [plt.Line2D([], [], color="k", marker="|", ms=8, mew=1.6, lw=0.6, label="predicted boundary"),
-                    plt.Line2D([], [], color="0.45", marker="|", ms=8, mew=1.6, lw=0.6,
-                               label="quadratic forecast's boundary"),
-                    plt.Line2D([], [], color="k", marker="x", ls="none", ms=4, label="prediction differs")]
-        fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
-        fig.suptitle(f"{dataset}: MLP (n={r0['n']}, d={r0['n_params']}) trained to loss <= 0.01; {r0['steps']} steps of "
-                     f"GA/GDA\ncell = median verdict of {r0['reps']} seeds; agreement over all cells "
-                     f"{d['agreement_all']:.2f} (quadratic forecast {d['agreement_all_quadratic']:.2f})\nleave: forget "
-                     f"loss +{r0['forget_rise_thr']:g} nats; collapse: retain loss +{r0['retain_rise_thr']:g} nats (takes "
-                     f"precedence)\nprediction: median of {r0['forecast_runs']} runs of the linearised network (exact loss, the "
-                     "runs' batches); grey: quadratic forecast", fontsize=7)
-        fig.subplots_adjust(top=1 - 0.85 / height, bottom=0.95 / height, left=0.11, right=0.98, hspace=0.32,
-                            wspace=0.08)
-        return save_figure(fig, out_dir, f"real-models-{dataset.replace('_', '-')}", _arrays(d))
+        cmap, norm = ListedColormap([c for c, _ in VERDICT_STYLE]), BoundaryNorm([-0.5, 0.5, 1.5, 2.5], 3)
+        fig, axes = plt.subplots(1, len(K), figsize=figure_size("full", 0.42 * len(A) + 1.75), sharey=True,
+                                 squeeze=False)
+        for i, kind in enumerate(K):
+            ax = axes[0, i]
+            ax.pcolormesh(edges, np.arange(len(A) + 1) - 0.5, d["obs_code"][i], cmap=cmap, norm=norm, rasterized=True)
+            _hatch(ax, d["obs_code"][i], edges)
+            split = np.argwhere(d["seeds_split"][i] == 1)
+            ax.plot(lrs[split[:, 1]], split[:, 0] + 0.28, "o", color="k", ms=2.2, ls="none")
+            bad = np.argwhere(d["obs_code"][i] != d["pred_code"][i])
+            ax.plot(lrs[bad[:, 1]], bad[:, 0], "x", color="k", ms=5, mew=1.1, ls="none")
+            for key, colour in (("pred_boundary_quadratic", "0.5"), ("pred_boundary", "k")):
+                pb = d[key][i]  # a bar in the lower part of each row, clear of the crosses and dots
+                ok = np.isfinite(pb)
+                ax.vlines(pb[ok], rows[ok] - 0.47, rows[ok] - 0.17, color=colour, lw=2.2)
+            ax.set_xscale("log")
+            ax.set_xlim(edges[0], edges[-1])
+            ax.set_title(f"{_KIND_TITLES.get(kind, kind)}\nagreement {d['agreement'][i]:.2f}")
+            ax.set_xlabel(r"step size $\eta$")
+            ax.minorticks_off()
+            ticks = lrs[::2]
+            ax.xaxis.set_major_locator(FixedLocator(ticks))  # plain numbers: mathtext powers print below 7 pt
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
+        axes[0, 0].set_yticks(rows, [("GA, " if a == 1.0 else "GDA, ") + rf"$\alpha$ = {a:g}" for a in A])
+        axes[0, 0].set_ylim(-0.5, len(A) - 0.5)
+        handles = [Patch(facecolor=c, edgecolor="k", hatch=h, lw=0.4, label=f"observed: {v}")
+                   for (c, h), v in zip(VERDICT_STYLE, VERDICTS)]
+        handles += [plt.Line2D([], [], color="k", marker="o", ms=2.2, ls="none", label="seeds disagree"),
+                    plt.Line2D([], [], color="k", marker="x", ms=5, mew=1.1, ls="none", label="prediction differs"),
+                    plt.Line2D([], [], color="k", marker="|", ms=10, mew=2.0, ls="none",
+                               label="predicted boundary (tangent)"),
+                    plt.Line2D([], [], color="0.5", marker="|", ms=10, mew=2.0, ls="none",
+                               label="boundary of the quadratic forecast")]
+        fig.legend(handles=handles, loc="outside lower center", ncol=4)
+        fig.suptitle(f"{dataset.replace('_', ' ')}: MLP with {r0['n_params']} weights on n = {r0['n']} samples; "
+                     f"agreement over all {d['obs_code'].size} cells {float(d['agreement_all']):.2f} "
+                     f"(quadratic forecast {float(d['agreement_all_quadratic']):.2f})")
+        return save_figure(fig, out_dir, f"real-models-{dataset.replace('_', '-')}", d)
 
 
-def _register(dataset: str):
+_CAPTION = (
+    "Pre-flight forecast against real gradient-ascent unlearning on {name}, on the cells of the verify rows "
+    "real_models.agreement.{ds} and real_models.boundary.{ds}. A tanh MLP trained to loss $\\le 0.01$ on "
+    "$n = 100$ samples is unlearned by 20 steps of gradient ascent (GA, $\\alpha = 1$) or descent–ascent "
+    "(GDA, $\\alpha = 0.5$) with batches of $B = 4$ drawn without replacement; panels: forget kind; columns: step "
+    "size $\\eta$ (factor $\\sqrt 2$). Cell colour: the median verdict of 3 seeds (yellow stay; orange, hatched, "
+    "leave: forget loss up 0.5 nats; blue, dotted, collapse: retain loss up 0.5 nats); dots: the seeds disagree; "
+    "crosses: the tangent forecast (median of 32 runs of the linearised network) predicts another verdict. Bars: "
+    "its boundary step size (black) and the quadratic forecast's (grey; no bar: not crossed on the grid).\n\n")
+
+
+def _register(dataset: str, name: str):
     @figure(f"real-models-{dataset.replace('_', '-')}")
     def fig(out_dir, quick: bool = False, seed: int = 0):
         return _draw(dataset, out_dir, quick, seed)
 
     fig.__name__ = f"fig_real_models_{dataset}"
-    fig.__doc__ = (f"Pre-flight vs real GA/GDA unlearning on {dataset}: observed verdict over (step size, alpha) per "
-                   "forget kind and batch size, predicted boundary overlaid.\n\n"
-                   "Parameters\n----------\nout_dir : str or pathlib.Path\n    Output folder.\n"
-                   "quick : bool, optional\n    The quick grid preset.\nseed : int, optional\n    Root seed of the runs.\n\n"
-                   "Returns\n-------\nlist of pathlib.Path\n    The PNG, PDF and NPZ paths.\n")
+    fig.__doc__ = (_CAPTION.format(name=name, ds=dataset)
+                   + "Parameters\n----------\nout_dir : str or pathlib.Path\n    Output folder.\n"
+                   "quick : bool, optional\n    Ignored: the verification instance takes seconds.\n"
+                   "seed : int, optional\n    Instance seed (training seed ``seed % 1000``, run seed ``seed``); the "
+                   "verify rows use 0.\n\nReturns\n-------\nlist of pathlib.Path\n    The PNG, PDF and NPZ paths.\n")
     return fig
 
 
-fig_real_models_digits = _register("digits")
-fig_real_models_breast_cancer = _register("breast_cancer")
-fig_real_models_mnist1d = _register("mnist1d")
+fig_real_models_digits = _register("digits", "scikit-learn's digits")
+fig_real_models_breast_cancer = _register("breast_cancer", "breast cancer")
+fig_real_models_mnist1d = _register("mnist1d", "MNIST-1D")
