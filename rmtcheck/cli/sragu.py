@@ -26,6 +26,8 @@ def add_parser(subparsers):
     p.add_argument("--seeds", type=_seeds, default=5,
                    help="independent runs (default 5): means with 95%% t-intervals and the paired verdict SRAGU vs "
                         "AGU; 1 prints the single run's full table")
+    p.add_argument("--jobs", type=_seeds, default=1,
+                   help="worker processes for the seeds (default 1; results do not depend on it)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
     return p
@@ -58,7 +60,7 @@ def run(args) -> int:
         res = run_evaluation(dataset=dataset, seed=args.seed, **kw)
         print(json.dumps(jsonable(res, max_array=1000), indent=2) if args.json else evaluation_table(res))
         return 0
-    results = run_seeds(args.seeds, args.seed, dataset=dataset, **kw)
+    results = run_seeds(args.seeds, args.seed, jobs=args.jobs, dataset=dataset, **kw)
     table, verdicts = seed_table(results), paired_verdict(results)
     if args.json:
         print(json.dumps(jsonable({"config": {"dataset": dataset, "quick": args.quick, "seeds": args.seeds,

@@ -13,11 +13,15 @@ with its configuration.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
+from rmtcheck._lib.jsonable import jsonable
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import check_int
 from rmtcheck.studies.spectral.evaluation import run_evaluation
+from rmtcheck.sweep import sweep_map, sweep_option
 
 _stats = lazy_module("scipy.stats")
 
@@ -29,24 +33,46 @@ MIN_SEEDS = 5
 TABLE_METRICS = ("kl_gold_unlearned", "disagreement", "forget_acc", "test_acc", "mia_gap")
 
 
-def run_seeds(n_seeds: int = MIN_SEEDS, seed: int = 0, **kw) -> list[dict]:
+def run_seeds(n_seeds: int = MIN_SEEDS, seed: int = 0, jobs: int | None = None, **kw) -> list[dict]:
     """:func:`run_evaluation` on ``n_seeds`` independent seeds (``SeedSequence(seed).spawn``).
 
     Parameters
     ----------
     n_seeds : int, default 5
     seed : int, default 0
+    jobs : int, optional
+        Worker processes for the seeds (the sweep engine, :func:`rmtcheck.sweep.sweep_map`); default: the
+        ``jobs`` of an enclosing :func:`rmtcheck.sweep.sweep_options` (``rmtcheck figures --jobs N``), else 1
+        (inline). The results do not depend on it: each seed's run is deterministic (BLAS on one thread).
     **kw
         Passed to :func:`run_evaluation`.
 
     Returns
     -------
     list of dict
-        One :func:`run_evaluation` result per seed.
+        One :func:`run_evaluation` result per seed (with ``jobs > 1``: after a JSON round trip, so arrays are
+        lists and tuples are lists; every number is unchanged).
     """
     n_seeds = check_int(n_seeds, "n_seeds", 1)
     children = np.random.SeedSequence(check_int(seed, "seed", 0)).spawn(n_seeds)
-    return [run_evaluation(seed=int(c.generate_state(1)[0]), **kw) for c in children]
+    seeds = [int(c.generate_state(1)[0]) for c in children]
+    jobs = sweep_option("jobs", 1) if jobs is None else check_int(jobs, "jobs", 1)
+    cell = {k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()}
+    try:
+        json.dumps(cell)
+    except TypeError:  # e.g. a GateParams object: not a sweep cell, run inline
+        jobs = 1
+    if jobs == 1 or n_seeds == 1:
+        return [run_evaluation(seed=s, **kw) for s in seeds]
+    cells = [{"run_seed": s, **cell} for s in seeds]
+    return sweep_map("sragu-seeds", jobs=min(jobs, n_seeds))(_seed_cell, cells, seeds)
+
+
+def _seed_cell(params: dict, seed: int) -> dict:
+    """One seed as a sweep cell (module-level, picklable): :func:`run_evaluation` with JSON-able output."""
+    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items() if k != "run_seed"}
+    res = run_evaluation(seed=int(params["run_seed"]), **kw)
+    return jsonable(res, max_array=None, nonfinite="keep")  # NaN and inf survive the JSON round trip
 
 
 def _by(results, regime, method, metric) -> np.ndarray:
