@@ -50,3 +50,19 @@ def test_figure_shows_the_cells_of_the_verify_rows(tmp_path):
     assert check_printed(next(p for p in paths if p.suffix == ".pdf")) == []
     saved = np.load(next(p for p in paths if p.suffix == ".npz"))
     assert float(saved["agreement_all"]) == pytest.approx(outcome.tightness, abs=1e-12)
+
+
+def test_worker_processes_give_the_same_cells():
+    pytest.importorskip("sklearn")
+    from rmtcheck.studies.real_models.figures import verification_cells
+
+    keys = ("kind", "alpha", "obs_verdicts", "obs", "pred", "pred_quadratic", "pred_boundary", "curve_forget_rise")
+    from rmtcheck.studies.real_models import experiments as X
+    from rmtcheck.studies.real_models import statements as S
+
+    one = [{k: r[k] for k in keys} for r in verification_cells("breast_cancer", jobs=1)]
+    S._group.cache_clear()  # forked workers would otherwise inherit the cached records
+    X.trained_model.cache_clear()
+    two = [{k: r[k] for k in keys} for r in verification_cells("breast_cancer", jobs=2)]
+    assert S._group.cache_info().currsize == 0  # computed in the workers, not here
+    assert one == two
