@@ -4,7 +4,10 @@
 * :mod:`.training` — full-batch / mini-batch training and descent–ascent runs;
 * :mod:`.pretrained` — trained points and retain/forget splits (cached);
 * :mod:`.experiments` — one unlearning cell (observed escape vs exact prediction) and the grid;
-* :mod:`.statements` — the ``cnn.*`` rows; :mod:`.figures` — ``cnn-escape-heatmaps``, ``cnn-snr-escape``.
+* :mod:`.membership` — the loss-threshold membership-inference audit of the unlearned CNN against the model
+  retrained without the forget set;
+* :mod:`.statements` — the ``cnn.*`` rows (:mod:`.statements_membership`: ``cnn.membership_audit``);
+  :mod:`.figures` — ``cnn-escape-heatmaps``, ``cnn-snr-escape``.
 
 The data model is the signal-plus-noise patch design of :mod:`rmtcheck.randmat.designs`, as in
 [changkhanna2026], Sec. 5.

@@ -308,3 +308,5 @@ scope({
     "cnn.interpolation": "Would refute that this training recipe reaches near interpolation, an assumption the "
     "theory needs, not a claim of the sources.",
 })
+
+from rmtcheck.studies.cnn import statements_membership  # noqa: E402,F401  (registers cnn.membership_audit)
