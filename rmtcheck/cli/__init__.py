@@ -28,7 +28,7 @@ COMMANDS = (
     ("preflight", "preflight", "will a gradient-ascent unlearning run forget, stay or collapse?"),
     ("spectrum", "spectrum", "ESD, Marchenko-Pastur fit and power-law exponent of the weight matrices of a .npy, "
      ".npz, .safetensors or .pt file"),
-    ("sragu", "sragu", "AGU/SRAGU unlearning vs baselines against a retrained gold model (scikit-learn data)"),
+    ("sragu", "sragu", "AGU/SRAGU unlearning vs baselines against a retrained gold model (digits, breast cancer, MNIST-1D or your X, y)"),
     ("sweep", "sweep", "run experiment grids on a process pool or a Dask cluster, resumably"),
 )
 

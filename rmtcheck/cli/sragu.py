@@ -7,7 +7,7 @@ import json
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
-        "sragu", help="AGU/SRAGU unlearning vs baselines against a retrained gold model (bundled real data)",
+        "sragu", help="AGU/SRAGU unlearning vs baselines against a retrained gold model (digits, breast cancer, MNIST-1D or your X, y)",
         description="Train a small NumPy MLP on a bundled dataset (scikit-learn's digits or breast cancer, or "
                     "MNIST-1D generated in memory), forget random / class / high-influence sets with every method, "
                     "and compare with the gold model retrained on the retain set. Nothing is downloaded. Needs "
