@@ -66,3 +66,19 @@ def test_worker_processes_give_the_same_cells():
     two = [{k: r[k] for k in keys} for r in verification_cells("breast_cancer", jobs=2)]
     assert S._group.cache_info().currsize == 0  # computed in the workers, not here
     assert one == two
+
+
+def test_a_sweep_store_keeps_the_groups_and_reads_them_back(tmp_path):
+    pytest.importorskip("sklearn")
+    from rmtcheck.studies.real_models import experiments as X
+    from rmtcheck.studies.real_models import statements as S
+    from rmtcheck.studies.real_models.figures import verification_cells
+
+    store = tmp_path / "cells.sqlite"
+    first = verification_cells("breast_cancer", store=store)
+    S._group.cache_clear()
+    X.trained_model.cache_clear()
+    again = verification_cells("breast_cancer", store=store)
+    assert S._group.cache_info().misses == 0  # nothing recomputed: every group came from the store
+    keys = ("kind", "alpha", "obs_verdicts", "pred", "pred_boundary", "curve_forget_rise")
+    assert [{k: r[k] for k in keys} for r in first] == [{k: r[k] for k in keys} for r in again]
