@@ -126,7 +126,7 @@ def _edges(x):
 
 @figure("ascent-alpha-epsilon-window")
 def fig_window(out_dir, quick: bool = False, seed: int = 0):
-    """Correlated case: the outcome of descent–ascent (DA) over correlation and forget ratio, with Lemma 9's bound. Two correlated coordinates (retain samples $(1, \\varepsilon)$, forget samples $(\\varepsilon, 1)$; $|R| = 900$, $|F| = 100$, $|R_{ij}| = 90$, $\\lambda = 0.01$); each cell of the $(\\varepsilon, \\alpha)$ grid is gradient DA from the pretrained weights. Green: it converges to a local minimum closer to the retrained oracle than the pretrained weights; orange, hatched: to a minimum no closer; light blue, dotted: there is no minimum and it runs to $-\\infty$; crosses: not converged within 2000 steps. Solid line: Lemma 9's sufficient bound (above it DA's margins end below the pretrained ones); dotted: $\\alpha = |F|/|R|$. Deterministic, no uncertainty.
+    """Correlated case: the outcome of descent–ascent (DA) over correlation and forget ratio, with Lemma 9's bound. Two correlated coordinates (retain samples $(1, \\varepsilon)$, forget samples $(\\varepsilon, 1)$; $|R| = 900$, $|F| = 100$, $|R_{ij}| = 90$, $\\lambda = 0.01$); each cell of the grid of $\\varepsilon$ and forget ratio $\\alpha = |F_{ij}|/|R_{ij}|$ is gradient DA from the pretrained weights. Green: it converges to a local minimum closer to the retrained oracle than the pretrained weights; orange, hatched: to a minimum no closer; light blue, dotted: there is no minimum and it runs to $-\\infty$; crosses: not converged within 2000 steps. Solid line: Lemma 9's sufficient bound (above it DA's margins end below the pretrained ones); dotted: $\\alpha = |F|/|R|$. Deterministic, no uncertainty.
 
     Parameters
     ----------
