@@ -235,7 +235,7 @@ def fig_toy(out_dir, quick: bool = False, seed: int = 0):
     with style() as plt:
         fig, axes = plt.subplots(1, 3, figsize=figure_size("full", 2.75), sharey=True)
         for ax, kind, L in zip(axes, _TOY_TITLES, losses):
-            cs = ax.contourf(a, b, L.T, levels=24, cmap="cividis", norm=norm)
+            ax.contourf(a, b, L.T, levels=24, cmap="cividis", norm=norm)
             for x, ls in ((3.0, "--"), (4.0, "-.")):
                 ax.plot(a, (-1.0 - a * x) / x**2, color="w", lw=2.6)  # a solid white underlay keeps it readable
                 ax.plot(a, (-1.0 - a * x) / x**2, color="k", ls=ls, lw=1.1)
@@ -249,7 +249,6 @@ def fig_toy(out_dir, quick: bool = False, seed: int = 0):
         axes[0].set_ylabel(r"weight $b$ (on $x²$)")
         sm = plt.cm.ScalarMappable(norm=norm, cmap="cividis")
         fig.colorbar(sm, ax=list(axes), label=r"loss $L(\theta)$", shrink=0.95, pad=0.02)
-        del cs
         handles = [plt.Line2D([], [], marker=mk, ms=ms, mfc=fc if fc != "w" else "0.85", mec="k", mew=1.0,
                               color="k", ls="none", label=lab) for _, mk, ms, fc, lab in _TOY_MARKS]
         handles += [plt.Line2D([], [], color="k", ls="--", lw=1.1, label=r"$x = 3$ flips: $3a + 9b = -1$"),
@@ -284,8 +283,9 @@ def fig_random(out_dir, quick: bool = False, seed: int = 0):
     ----------
     .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 1 and Sec. 4.1.
     """
-    from rmtcheck.studies.ascent.experiments import random_forget_study
     from scipy.stats import binomtest
+
+    from rmtcheck.studies.ascent.experiments import random_forget_study
 
     trials = 10 if quick else 50
     record_params(trials=trials, n_groups=100, per_group=100, forget_fraction=0.1, ridge=0.01, hoeffding_splits=400)
