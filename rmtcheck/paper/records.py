@@ -131,8 +131,8 @@ def complete_records(records: list[dict]) -> list[dict]:
     list of dict
         One record per registered statement, in registry order (missing ones with verdict
         ``"not run"`` and zero counts), followed by the records of statements no longer registered.
-        The ``latex``, ``refs`` and ``refutes`` of a registered statement are the registry's (saved results
-        may predate them); verdicts, counts and instances are never changed.
+        The ``source``, ``text``, ``latex``, ``refs`` and ``refutes`` of a registered statement are the
+        registry's (saved results may predate them); verdicts, counts and instances are never changed.
     """
     from rmtcheck.verify import registry
 
@@ -141,10 +141,10 @@ def complete_records(records: list[dict]) -> list[dict]:
     for sid, s in registry().items():
         if sid in have:
             rec = dict(have.pop(sid))
-            # the statement's own words (rendering, citations, what a counterexample refutes) come from the
-            # registry, so saved results older than them print the current ones; results are never filled in
-            for key, val in (("latex", getattr(s, "latex", None) or None), ("refs", list(getattr(s, "refs", ()) or ())),
-                             ("refutes", getattr(s, "refutes", "") or "")):
+            # the statement's own words (source, text, rendering, citations, what a counterexample refutes) come
+            # from the registry, so saved results older than them print the current ones; results never change
+            for key, val in (("source", s.source), ("text", s.text), ("latex", getattr(s, "latex", None) or None),
+                             ("refs", list(getattr(s, "refs", ()) or ())), ("refutes", getattr(s, "refutes", "") or "")):
                 if val:
                     rec[key] = val
             out.append(rec)

@@ -231,6 +231,8 @@ def test_verdict_words_follow_the_verdict(tmp_path):
     from rmtcheck.verify import registry
 
     assert f"\\csname rmt/s/dexter.certificate/latex\\endcsname{{{registry()['dexter.certificate'].latex}}}" in macros
+    src = P.tex_escape(registry()["dexter.theorem1"].source)
+    assert f"\\csname rmt/s/dexter.theorem1/source\\endcsname{{{src}}}" in macros  # not the saved "s"
     assert "\\newcommand{\\rmtFailsRun}{1}" in macros
     for field in P.STAT_FIELDS:  # every field is documented in the file's header
         assert field in macros.split("\\makeatletter")[0]

@@ -48,7 +48,8 @@ def test_readme_blocks_inserted_replaced_idempotent(tmp_path):
     readme = tmp_path / "README.md"
     original = "# t\n\nintro\n\n## Layout\n\ntext\n\n## Adding your own theorem\n\nend\n"
     readme.write_text(original)
-    records = [{"id": "dexter.theorem1", "source": "S | x", "text": "t", "tag": "paper", "notion": "mean-square",
+    # a row no longer registered keeps its saved words (a registered one prints the registry's source)
+    records = [{"id": "zz.row", "source": "S | x", "text": "t", "tag": "paper", "notion": "mean-square",
                 "sampling": "bernoulli", "regime": "r", "method": "exact", "claimed": True, "instances": 3,
                 "skipped": 0, "violations": 0, "verdict": "holds", "tightness_min": 0.5, "tightness_median": 0.6,
                 "tightness_max": 0.7, "first_violation": None, "threshold": None, "seed": 0}]
@@ -61,7 +62,7 @@ def test_readme_blocks_inserted_replaced_idempotent(tmp_path):
     assert text.index("<!-- BEGIN GENERATED: gallery -->") < text.index("## Adding your own theorem")
     assert '<img src="figures/dexter-hessian-test.png"' in text
     assert "`rmtcheck figures --only dexter-hessian-test --seed 0`" in text
-    assert "| `dexter.theorem1` | S \\| x | mean-square | bernoulli | exact | 3 | 0 | 0.6 | holds |" in text
+    assert "| `zz.row` | S \\| x | mean-square | bernoulli | exact | 3 | 0 | 0.6 | holds |" in text
     assert "not run" in text  # the other registered statements
     stripped = re.sub(r"<!-- BEGIN GENERATED: (\w+) -->.*?<!-- END GENERATED: \1 -->\n\n", "", text, flags=re.S)
     assert stripped == original
