@@ -76,7 +76,8 @@ DATASET_SETTINGS = {
     "breast_cancer": dict(hidden=32, lr_lo=0.025),
     "mnist1d": dict(hidden=16, lr_lo=0.025),
 }
-#: Grid presets: ``quick`` (< 60 s per data set on 2 cores: tests, verify, figure previews) and ``default``.
+#: Grid presets: ``quick`` (< 60 s per data set on 2 cores: tests, ``sweep run real-models --quick``) and ``default``
+#: (the figures draw the verify rows' smaller instance instead: :mod:`.figures`).
 PRESETS = {
     "quick": dict(n=150, reps=3, steps=20, alphas=(1.0, 0.5), batches=(8,), lr_points=13, hidden_scale=0.5,
                   predictor="tangent", curve_density=2),
