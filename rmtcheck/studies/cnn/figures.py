@@ -210,7 +210,7 @@ def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
             a.set_ylabel(r"fraction of $\alpha > 0$ cells")
         data["sigma_r_per_seed"] = _per_seed(a3, d["records"], "sigma_r", "C7", "o")
         data["alignment_per_seed"] = _per_seed(a4, d["records"], "alignment", "C7", "s")
-        a3.set_ylabel(r"retain coherence $\sigmaᵣ$")
+        a3.set_ylabel(r"retain coherence $\sigma_r$")
         a4.set_ylabel("retain–forget alignment")
         for a in (a1, a2, a3, a4):
             a.set_xscale("log")
@@ -222,6 +222,6 @@ def fig_cnn_snr_escape(out_dir, quick: bool = False, seed: int = 0):
             hh, ll = a.get_legend_handles_labels()
             h, lab = h + hh, lab + ll
         h += [plt.Line2D([], [], c="C7", marker="o", mfc="none", ls="none", ms=3.5), plt.Line2D([], [], c="C7", lw=1.0)]
-        lab += [r"$\sigmaᵣ$, alignment: each training seed", "their mean over the seeds"]
+        lab += [r"$\sigma_r$, alignment: each training seed", "their mean over the seeds"]
         fig.legend(h, lab, loc="outside lower center", ncol=2)
         return save_figure(fig, out_dir, "cnn-snr-escape", data)

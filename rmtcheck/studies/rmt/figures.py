@@ -28,7 +28,8 @@ from rmtcheck.plotting.registry import figure, record_params, save_figure, style
 stats = lazy_module("scipy.stats")
 
 _FULL = 6.5  # the paper's full text width in inches (rmtcheck.plotting.printed.FULL_WIDTH)
-_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")  # exponents as glyphs: mathtext scripts print below 7 pt
+# Radicals use the text-size sign (r"$√d$", as in running text, not a script): mathtext's \sqrt draws its sign
+# in a font scaled to the radicand (4.0-5.2 pt under 7-8 pt text), which the print check reads as small text.
 _HIST = dict(density=True, color="C0", alpha=0.55, edgecolor="none")
 
 
@@ -37,17 +38,19 @@ def _p_text(p: float) -> str:
     if p > 0.99:
         return r"$p > 0.99$"
     if p <= 0:
-        return r"$p < 10⁻³⁰⁰$"
+        return r"$p < 10^{-300}$"
     if p >= 1e-3:
         return rf"$p = {p:.2g}$"
     e = int(np.floor(np.log10(p)))
-    return rf"$p = {p / 10.0 ** e:.1f} \times 10{str(e).translate(_SUP)}$"
+    return rf"$p = {p / 10.0 ** e:.1f} \times 10^{{{e}}}$"
 
 
 def _plain_log(axis, ticks=None):
-    """Log-scale ``axis`` (``ax.xaxis`` or ``ax.yaxis``) labelled with plain decimals (``0.01``, ``1``, ``20``):
-    mathtext powers of ten set their exponents below the 7 pt print minimum. ``ticks`` fixes the labelled
-    values (for a range of about one decade, where the default would label no or one tick)."""
+    """Log-scale ``axis`` (``ax.xaxis`` or ``ax.yaxis``) labelled with plain decimals (``0.01``, ``1``, ``20``).
+
+    Every log axis of these figures spans about 0.004 to 30, where ``0.1`` reads more easily than
+    :math:`10^{-1}`. ``ticks`` fixes the labelled values (for a range of about one decade, where the default
+    would label no or one major tick)."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
     if ticks is not None:
@@ -106,7 +109,7 @@ def coherence_histograms(out_dir, quick=False, seed=0):
             ax.hist(c["sigma"], bins=30, label=rf"sampled $\sigma$ ({c['sigma'].size} draws)", **_HIST)
             ax.axvline(c["floor"], c="C1", ls="--", label=r"leading floor $1+(n-1)√(2/(\pi d))$")
             ax.axvline(c["refined"], c="k", ls="-", lw=1.1, label="refined floor [derived]")
-            ax.set_title(rf"$n={c['n']}$, $d={c['d']}$" "\n" rf"($d/n²={c['d'] / c['n'] ** 2:.2g}$)", fontsize=7)
+            ax.set_title(rf"$n={c['n']}$, $d={c['d']}$" "\n" rf"($d/n^2={c['d'] / c['n'] ** 2:.2g}$)", fontsize=7)
             ax.set_xlabel(r"coherence $\sigma$")
             ax.set_ylabel("density")
             data[f"sigma_{j}"] = c["sigma"]
@@ -121,9 +124,9 @@ def coherence_histograms(out_dir, quick=False, seed=0):
         ax.set_yscale("log")
         _plain_log(ax.xaxis)
         _plain_log(ax.yaxis, (0.1, 0.3, 1, 3))
-        ax.set_xlabel(r"$d/n²$")
+        ax.set_xlabel(r"$d/n^2$")
         ax.set_ylabel(r"mean $\sigma - 1$")
-        ax.set_title("noise nearly orthogonal\n" r"only for $d \gg n²$", fontsize=7)
+        ax.set_title("noise nearly orthogonal\n" r"only for $d \gg n^2$", fontsize=7)
         ax.legend(loc="upper right", handletextpad=0.2, borderaxespad=0.2)
         c = h["cases"][-1]
         ax = axd["ip"]
@@ -132,16 +135,16 @@ def coherence_histograms(out_dir, quick=False, seed=0):
         ax.plot(x, stats.norm.pdf(x), c="C1", label="$N(0,1)$")
         ax.set_title(rf"entries, $n={c['n']}$, $d={c['d']}$; KS {_p_text(c['ks_offdiag_p'])}",
                      fontsize=7)
-        ax.set_xlabel(r"$Gᵢₖ/√d$ ($i \neq k$)")
+        ax.set_xlabel(r"$G_{ik}/√d$ ($i \neq k$)")
         ax.set_ylabel("density")
         ax.legend(loc="upper left")
         ax = axd["nm"]
         ax.hist(c["norms_scaled"], bins=50, **_HIST)
         d = c["d"]
         x = np.linspace(c["norms_scaled"].min(), c["norms_scaled"].max(), 200)
-        ax.plot(x, d * stats.chi2(d).pdf(d * x), c="C1", label=r"$\chi²(d)/d$")
+        ax.plot(x, d * stats.chi2(d).pdf(d * x), c="C1", label=r"$\chi^2(d)/d$")
         ax.set_title(rf"norms; KS {_p_text(c['ks_norms_p'])}", fontsize=7)
-        ax.set_xlabel(r"$\|gᵢ\|²/d$")
+        ax.set_xlabel(r"$\|g_i\|^2/d$")
         ax.set_ylabel("density")
         ax.legend(loc="upper left")
         data["offdiag_scaled"] = c["offdiag_scaled"]
@@ -158,7 +161,7 @@ def coherence_histograms(out_dir, quick=False, seed=0):
         ax.axhspan(-100 * fr["tol"], 100 * fr["tol"], color="0.85", zorder=0)
         ax.set_xscale("log")
         _plain_log(ax.xaxis)
-        ax.set_xlabel(r"$d/n²$")
+        ax.set_xlabel(r"$d/n^2$")
         ax.set_ylabel(r"floor / mean $\sigma$ $-$ 1 (%)")
         ax.set_title("where the floors hold", fontsize=7)
         ax.plot([], [], "o--", c="0.3", mfc="none", ms=3.5, label="leading")
@@ -169,9 +172,9 @@ def coherence_histograms(out_dir, quick=False, seed=0):
         return save_figure(fig, out_dir, "rmt-coherence-histograms", data)
 
 
-_CONV = {("mu", "projected"): (r"$\|\mu\|$ varied, $\sigmaₚ$ fixed; projected noise", "C0", "o", "-"),
-         ("sigma", "projected"): (r"$\sigmaₚ$ varied, $\|\mu\|$ fixed; projected noise", "C1", "s", "--"),
-         ("mu", "isotropic"): (r"$\|\mu\|$ varied, $\sigmaₚ$ fixed; isotropic noise", "C2", "^", ":")}
+_CONV = {("mu", "projected"): (r"$\|\mu\|$ varied, $\sigma_p$ fixed; projected noise", "C0", "o", "-"),
+         ("sigma", "projected"): (r"$\sigma_p$ varied, $\|\mu\|$ fixed; projected noise", "C1", "s", "--"),
+         ("mu", "isotropic"): (r"$\|\mu\|$ varied, $\sigma_p$ fixed; isotropic noise", "C2", "^", ":")}
 
 
 @figure("rmt-sigma-vs-snr")
@@ -239,7 +242,7 @@ def sigma_vs_snr_figure(out_dir, quick=False, seed=0):
         for a in (ax, bx):
             a.set_xscale("log")
             _plain_log(a.xaxis)
-            a.set_xlabel(r"SNR $= \|\mu\|/(\sigmaₚ√d)$")
+            a.set_xlabel(r"SNR $= \|\mu\|/(\sigma_p√d)$")
         ax.set_yscale("log")
         _plain_log(ax.yaxis, (2, 3, 5, 10, 20))
         ax.set_ylabel(r"median coherence $\sigma$")
@@ -289,9 +292,9 @@ def mp_fits_figure(out_dir, quick=False, seed=0):
             ax = axes[0, j]
             ax.hist(c["eigs"], bins=50, label=r"eigenvalues of $G/d$, pooled", **_HIST)
             ax.plot(c["x"], c["pdf"], c="C1", label="Marchenko–Pastur density")
-            ax.axvline(c["bai_yin"], c="k", ls="--", lw=0.9, label=r"Bai–Yin edge $(1+√q)²$")
+            ax.axvline(c["bai_yin"], c="k", ls="--", lw=0.9, label=r"Bai–Yin edge $(1+√q)^2$")
             ax.plot(c["lambda_max"], np.full(c["lambda_max"].size, 0.97), "|", c="C3", ms=6, mew=0.8,
-                    transform=ax.get_xaxis_transform(), label=r"sampled $\lambdaₘₐₓ/d$ (one per draw)")
+                    transform=ax.get_xaxis_transform(), label=r"sampled $\lambda_{\max}/d$ (one per draw)")
             ax.set_title(rf"$n={c['n']}$, $d={c['d']}$, $q={c['ratio']:.2f}$" "\n"
                          rf"KS $D={c['D_pooled']:.4f}$, $N={c['n_pooled']}$, {_p_text(c['p_pooled'])}", fontsize=7)
             ax.set_xlabel(r"eigenvalue of $G/d$")
