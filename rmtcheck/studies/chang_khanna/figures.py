@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rmtcheck._lib.intervals import wilson_interval
 from rmtcheck.plotting.registry import figure, save_figure, style
-from rmtcheck.studies.dexter.figures import wilson_interval
 
 #: The Hessian-test figure's grid: every batch size and coherence up to 10, then log-spaced (log axes).
 FIG_B = np.unique(np.round(np.geomspace(1, 49, 26)).astype(int))
@@ -43,7 +43,7 @@ _MC_CLASSES = (
 
 
 def _mc_markers(ax, X, Y, frac, runs):
-    lo, hi = wilson_interval(frac, runs)
+    lo, hi = wilson_interval(np.asarray(frac) * runs, runs)
     cls = {"escape": lo > 0.5, "resist": hi < 0.5, "undecided": (lo <= 0.5) & (hi >= 0.5)}
     for kind, _, kw in _MC_CLASSES:
         m = cls[kind]
@@ -275,7 +275,7 @@ def _draw_alignment(d, plt, runs, steps):
     r0 = [d[f"dense_rho_{s}"][0] for s, *_ in S]
     bx.text(0.03, 0.97, rf"at $\theta = 0$: $\rho(T) = {r0[0]:.3f}$ (bernoulli)" "\n"
             rf"and ${r0[1]:.3f}$ (without repl.) $< 1$: resists", transform=bx.transAxes, va="top", fontsize=7)
-    lo, hi = wilson_interval(d["escape_fraction"], runs)  # (c) escape fraction
+    lo, hi = wilson_interval(np.asarray(d["escape_fraction"]) * runs, runs)  # (c) escape fraction
     f = d["escape_fraction"]
     cx.errorbar(deg, f, yerr=[f - lo, hi - f], fmt="v", ms=3, lw=0.8, color="C3")
     cx.set(ylim=(-0.03, 1.03), xlabel=r"rotation $\theta$ of the forget family (degrees)",

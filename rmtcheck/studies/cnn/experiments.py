@@ -103,6 +103,7 @@ import math
 
 import numpy as np
 
+from rmtcheck._lib.intervals import wilson_interval
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
 from rmtcheck.curvature import gauss_newton_factors
@@ -573,43 +574,6 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
 
 
 # --------------------------------------------------------------------------- intervals for the figures
-def wilson_interval(k, n, level: float = 0.95) -> np.ndarray:
-    """Wilson score interval of a binomial proportion ``k / n``.
-
-    .. math:: \\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n},
-       \\qquad z = \\Phi^{-1}((1 + \\text{level})/2).
-
-    Parameters
-    ----------
-    k, n : array_like of int
-        Successes and trials (``0 <= k <= n``, ``n >= 1``), broadcast together.
-    level : float, optional
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    numpy.ndarray
-        Lower and upper limits stacked on a new first axis (shape ``(2, ...)``), within [0, 1].
-
-    Examples
-    --------
-    >>> wilson_interval(0, 10).round(4).tolist()
-    [0.0, 0.2775]
-    """
-    from scipy.stats import norm
-
-    k, n = np.broadcast_arrays(np.asarray(k, float), np.asarray(n, float))
-    if not 0 < float(level) < 1:
-        raise ValueError(f"level={level!r}: use a confidence level in (0, 1), e.g. 0.95")
-    if np.any(n < 1) or np.any(k < 0) or np.any(k > n) or np.any(k != np.round(k)):
-        raise ValueError("k, n: pass integer counts with 0 <= k <= n and n >= 1")
-    z = norm.ppf(0.5 + level / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.stack([np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)])
-
-
 def snr_fractions(records, keys, level: float = 0.95, where=None) -> dict:
     """Per SNR, how many cells have each boolean ``key`` true, with Wilson intervals.
 

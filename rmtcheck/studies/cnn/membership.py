@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from rmtcheck._lib.datasets import mia_auc
+from rmtcheck._lib.intervals import t_interval
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_unit_interval
@@ -44,38 +45,6 @@ __all__ = ["MIN_SEEDS", "STAGES", "membership_run", "membership_audit", "t_inter
 MIN_SEEDS = 5
 #: The three networks whose membership AUC is measured.
 STAGES = ("before", "after", "retrained")
-
-
-def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided Student-t interval of the mean, ``(mean, low, high)`` (NaN bounds for one value).
-
-    Parameters
-    ----------
-    x : array_like
-        Non-empty, finite.
-    level : float, default 0.95
-
-    Returns
-    -------
-    tuple of float
-
-    Examples
-    --------
-    >>> m, lo, hi = t_interval([1.0, 2.0, 3.0])
-    >>> m, round(hi - m, 4)  # t_{0.975, 2} * 1 / sqrt(3)
-    (2.0, 2.4841)
-    """
-    x = np.asarray(x, dtype=float).ravel()
-    if x.size == 0 or not np.all(np.isfinite(x)):
-        raise ValueError(f"t_interval needs a non-empty array of finite values (x); got {x.size} values, "
-                         f"{int(np.sum(~np.isfinite(x)))} of them not finite")
-    if not 0 < float(level) < 1:
-        raise ValueError(f"level must lie in (0, 1); got {level!r}")
-    m = float(np.mean(x))
-    if x.size < 2:
-        return m, float("nan"), float("nan")
-    h = float(_stats.t.ppf(0.5 + level / 2, x.size - 1) * np.std(x, ddof=1) / np.sqrt(x.size))
-    return m, m - h, m + h
 
 
 def membership_run(params: dict, train_seed: int, seed: int) -> dict:

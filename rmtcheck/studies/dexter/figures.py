@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rmtcheck._lib.intervals import wilson_interval
 from rmtcheck.plotting.registry import figure, save_figure, style
 
 #: The figure's grid: every batch size and coherence up to 10, then log-spaced up to 49 and 50 (the axes
@@ -24,33 +25,6 @@ from rmtcheck.plotting.registry import figure, save_figure, style
 #: the bernoulli growth factor at eta = 0.5 is exactly 1, sigma = n/B - 1 (B = 2, 4, 5, 10, 20, 25).
 FIG_B = np.array([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 25, 31, 36, 42, 49])
 FIG_SIGMA = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 17, 19, 21, 24, 28, 33, 38, 43, 49, 50])
-
-
-_Z95 = 1.959963984540054
-
-
-def wilson_interval(frac, runs: int, z: float = _Z95):
-    """Wilson score interval of a binomial fraction (default 95 %).
-
-    Parameters
-    ----------
-    frac : array_like
-        Observed fractions ``k / runs``.
-    runs : int
-        Number of trials.
-    z : float, optional
-        Normal quantile (default the 97.5 % point, a two-sided 95 % interval).
-
-    Returns
-    -------
-    tuple of ndarray
-        Lower and upper ends.
-    """
-    p, n = np.asarray(frac, dtype=float), float(runs)
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return np.clip(mid - half, 0.0, p), np.clip(mid + half, p, 1.0)
 
 
 def _edges(v):
@@ -110,7 +84,7 @@ def _draw_hessian_test(grid, plt, runs):
     for e, ax in enumerate(axes):
         im = ax.pcolormesh(_edges(B), _edges(S), grid.mc_fraction[e].T, cmap="cividis", vmin=0, vmax=1,
                            rasterized=True)
-        lo, hi = wilson_interval(grid.mc_fraction[e], runs)
+        lo, hi = wilson_interval(grid.mc_fraction[e] * runs, runs)
         ib, js = np.nonzero((lo <= 0.5) & (hi >= 0.5))  # the authors' verdict (> half diverge) is undecided
         _halo(ax.plot(B[ib], S[js], ls="none", marker="x", ms=3.2, mew=0.9, color="k", zorder=4), pe, 2.2)
         kw = dict(levels=[1.0], linewidths=1.3)

@@ -290,8 +290,9 @@ def _draw_sragu(plt, runs, n_seeds):
     """The figure of :func:`sragu_evaluation` from the runs of :func:`~rmtcheck.studies.spectral.seeds.run_seeds`."""
     from matplotlib.patches import Patch
 
+    from rmtcheck._lib.intervals import t_interval
     from rmtcheck.studies.spectral.evaluation import METHODS, REGIMES
-    from rmtcheck.studies.spectral.seeds import _t_interval, paired_verdict, seed_table
+    from rmtcheck.studies.spectral.seeds import paired_verdict, seed_table
 
     table = {(r["regime"], r["method"]): r for r in seed_table(runs, [k for k, _ in _SRAGU_METRICS])}
     verdicts = paired_verdict(runs)
@@ -311,7 +312,7 @@ def _draw_sragu(plt, runs, n_seeds):
             data[f"{key}_{m}"], data[f"{key}_{m}_low"], data[f"{key}_{m}_high"] = mean, lo, hi
         if key == "test_acc":  # the gold model's own test accuracy: line at the mean, band = its t-interval
             for gi, g in enumerate(REGIMES):
-                gm, glo, ghi = _t_interval(np.array([r["gold"][g]["test_acc"] for r in runs]), 0.95)
+                gm, glo, ghi = t_interval(np.array([r["gold"][g]["test_acc"] for r in runs]), 0.95)
                 ax.fill_between([gi - 0.45, gi + 0.45], min(glo, 1.0), min(ghi, 1.0), color="0.5", alpha=0.5, lw=0,
                                 zorder=3)
                 ax.plot([gi - 0.45, gi + 0.45], [gm, gm], c="k", ls="--", lw=0.9, zorder=4)

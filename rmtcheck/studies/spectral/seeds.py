@@ -17,6 +17,7 @@ import json
 
 import numpy as np
 
+from rmtcheck._lib.intervals import t_interval
 from rmtcheck._lib.jsonable import jsonable
 from rmtcheck._lib.lazy import lazy_module
 from rmtcheck._lib.validation import check_int
@@ -80,14 +81,6 @@ def _by(results, regime, method, metric) -> np.ndarray:
                      if r["regime"] == regime and r["method"] == method], dtype=float)
 
 
-def _t_interval(x: np.ndarray, level: float) -> tuple[float, float, float]:
-    m = float(np.mean(x))
-    if x.size < 2:
-        return m, float("nan"), float("nan")
-    h = float(_stats.t.ppf(0.5 + level / 2, x.size - 1) * np.std(x, ddof=1) / np.sqrt(x.size))
-    return m, m - h, m + h
-
-
 def seed_table(results, metrics=TABLE_METRICS, level: float = 0.95) -> list[dict]:
     """Mean and Student-t interval of each metric over the seeds, per (regime, method).
 
@@ -108,7 +101,7 @@ def seed_table(results, metrics=TABLE_METRICS, level: float = 0.95) -> list[dict
     for regime, method in dict.fromkeys((r["regime"], r["method"]) for r in first):
         row = {"regime": regime, "method": method, "n": len(results)}
         for k in metrics:
-            row[k] = _t_interval(_by(results, regime, method, k), level)
+            row[k] = t_interval(_by(results, regime, method, k), level)
         rows.append(row)
     return rows
 
@@ -143,7 +136,7 @@ def paired_verdict(results, metric: str = "kl_gold_unlearned", level: float = 0.
     out = {}
     for regime in dict.fromkeys(r["regime"] for r in results[0]["records"]):
         d = _by(results, regime, "sragu", metric) - _by(results, regime, "agu", metric)
-        m, lo, hi = _t_interval(d, level)
+        m, lo, hi = t_interval(d, level)
         sd = float(np.std(d, ddof=1)) if d.size > 1 else float("nan")
         if d.size < 2:
             p = float("nan")
