@@ -1,7 +1,7 @@
 """Per-layer ESD figures of :func:`rmtcheck.randmat.spectral.diagnose_layers` (``rmtcheck spectrum --plot DIR``).
 
 For each fitted layer, :func:`plot_layer` draws two panels at the paper's text width (6.5 in, every text
-between 7 and 10 pt in print, one legend below the panels):
+between 7 and 10 pt in print but one-level mathtext scripts at 0.7 of it, one legend below the panels):
 
 * the ESD on log–log axes (density per logarithmic bin), the Marchenko–Pastur bulk edge :math:`\\lambda_+`, the
   chosen :math:`x_{\\min}` and the fitted power law
@@ -28,32 +28,23 @@ from rmtcheck.plotting.registry import save_figure, style
 __all__ = ["plot_layer", "plot_layers"]
 
 
-_SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 def _file_name(r) -> str:
     return f"{r.layer_id:02d}-" + (re.sub(r"[^A-Za-z0-9_.-]+", "_", r.name).strip("._") or "layer")
 
 
-def _tick(v) -> str:
-    """A log-axis tick as plain text: a power of ten as 10 with a Unicode exponent (mathtext sets exponents at
-    70 % of the tick size, below the 7 pt print minimum), anything else as a number."""
-    if v <= 0 or not np.isfinite(v):
-        return ""
-    k = int(np.round(np.log10(v)))
-    return "10" + str(k).translate(_SUP) if np.isclose(v, 10.0**k, rtol=1e-9) else f"{v:g}"
-
-
-def _plain_log(axis) -> None:
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+def _log_axis(axis) -> None:
+    """Decade ticks labelled by matplotlib's mathtext powers of ten (:math:`10^k`, the exponent a real
+    superscript at 0.7 x the tick size, which :func:`~rmtcheck.plotting.printed.check_printed` allows), at most
+    eight; minor ticks unlabelled."""
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
     axis.set_major_locator(LogLocator(base=10.0, numticks=8))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v)))
+    axis.set_major_formatter(LogFormatterSciNotation())
     axis.set_minor_formatter(NullFormatter())
 
 
 def plot_layer(result, out_dir) -> list[Path]:
-    """The two-panel ESD figure of one layer (module notes), 6.5 in wide with every text in [7, 10] pt.
+    """The two-panel ESD figure of one layer (module notes), 6.5 in wide, text in [7, 10] pt (scripts 0.7 of it).
 
     Parameters
     ----------
@@ -86,21 +77,21 @@ def plot_layer(result, out_dir) -> list[Path]:
         fig, (a0, a1) = plt.subplots(1, 2, figsize=figure_size("full", 2.9))
         a0.loglog(centres[dens > 0], dens[dens > 0], "o", color="C0", ms=3, mfc="none", label="ESD (log bins)")
         a0.loglog(grid, fitted, "-", color="C1", label=rf"power law, $\hat\alpha$ = {pl.alpha:.2f}")
-        a0.axvline(pl.xmin, color="C2", ls="--", lw=1, label=r"chosen $x$ₘᵢₙ")
+        a0.axvline(pl.xmin, color="C2", ls="--", lw=1, label=r"chosen $x_{\min}$")
         if result.mp is not None:
-            a0.axvline(result.mp.edge, color="k", ls=":", lw=1.2, label=r"Marchenko–Pastur edge $\lambda$₊")
-        a0.set_xlabel(r"eigenvalue $\lambda$ of $W$ᵀ$W$" if result.rf == 1 else
+            a0.axvline(result.mp.edge, color="k", ls=":", lw=1.2, label=r"Marchenko–Pastur edge $\lambda_+$")
+        a0.set_xlabel(r"eigenvalue $\lambda$ of $W^{\mathsf{T}}W$" if result.rf == 1 else
                       rf"eigenvalue $\lambda$ (pooled over {result.rf} slices)")
         a0.set_ylabel(r"density $p(\lambda)$")
         ok = np.isfinite(pl.alphas)
-        a1.semilogx(pl.xmins[ok], pl.alphas[ok], "-", color="C0", lw=1, label=r"fit at each candidate $x$ₘᵢₙ")
+        a1.semilogx(pl.xmins[ok], pl.alphas[ok], "-", color="C0", lw=1, label=r"fit at each candidate $x_{\min}$")
         a1.semilogx([pl.xmin], [pl.alpha], "D", color="C1", mec="k", ms=5, ls="none",
                     label=f"chosen: smallest KS distance, D = {pl.ks_distance:.3f}")
-        a1.set_xlabel(r"candidate lower cutoff $x$ₘᵢₙ")
+        a1.set_xlabel(r"candidate lower cutoff $x_{\min}$")
         a1.set_ylabel(r"fitted exponent $\hat\alpha$")
         for ax in (a0, a1):
-            _plain_log(ax.xaxis)
-        _plain_log(a0.yaxis)
+            _log_axis(ax.xaxis)
+        _log_axis(a0.yaxis)
         fig.legend(*_merged(a0, a1), loc="outside lower center", ncol=3)
         fig.suptitle(f"{result.name} ({result.layer_type}, rf = {result.rf}, {ev.size} eigenvalues): {result.flag}")
         data = {"eigenvalues": ev, "bin_edges": bins, "density": dens, "xmins": pl.xmins, "alphas": pl.alphas,

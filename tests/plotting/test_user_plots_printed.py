@@ -1,5 +1,5 @@
 """User outputs follow the print rules too: ``rmtcheck spectrum --plot`` (per-layer ESD figures) and
-``rmtcheck preflight --plot`` are 3.25 in or 6.5 in wide, every text in [7, 10] pt; the page size is read back
+``rmtcheck preflight --plot`` are 3.25 in or 6.5 in wide, every text in [7, 10] pt (one-level mathtext scripts at 0.7 of it); the page size is read back
 with poppler's ``pdfinfo`` as well as by the package."""
 
 from __future__ import annotations
@@ -20,16 +20,39 @@ def _pdfinfo_size_pt(pdf) -> tuple[float, float]:
 
 
 def test_layer_spectrum_figure_keeps_the_print_rules(tmp_path):
-    from rmtcheck.plotting.layer_spectra import _tick, plot_layer
+    from rmtcheck.plotting.layer_spectra import plot_layer
     from rmtcheck.randmat.spectral import diagnose
 
     r = diagnose(np.random.default_rng(1).standard_t(3, size=(300, 150)), bootstrap=0)
     pdf = next(p for p in plot_layer(r, tmp_path) if p.suffix == ".pdf")
     assert check_printed(pdf) == []
-    assert min(pdf_font_sizes(pdf)) >= 7.0
+    # base text in [7, 10] pt; the exponents of the 7 pt powers-of-ten tick labels and the 8 pt x_min, lambda_+ and
+    # W^T scripts are real mathtext scripts at 0.7 x their base (4.9 and 5.6 pt), not Unicode glyphs at base size
+    sizes = {round(s, 2) for s in pdf_font_sizes(pdf)}
+    assert {4.9, 5.6, 7.0} <= sizes and all(7.0 <= s <= 10.0 for s in sizes - {4.9, 5.6})
     if shutil.which("pdfinfo"):
         assert _pdfinfo_size_pt(pdf)[0] == pytest.approx(468.0, abs=0.5)
-    assert [_tick(v) for v in (1e-3, 1.0, 100.0, 2.5)] == ["10⁻³", "10⁰", "10²", "2.5"]
+
+
+def test_layer_spectrum_log_axes_label_decades_as_mathtext_powers_of_ten():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from rmtcheck.plotting.layer_spectra import _log_axis
+
+    fig, ax = plt.subplots()
+    try:
+        ax.set_xscale("log")
+        ax.set_xlim(5e-4, 300.0)
+        _log_axis(ax.xaxis)
+        ticks = [t for t in ax.xaxis.get_major_locator()() if 5e-4 <= t <= 300.0]
+        labels = ax.xaxis.get_major_formatter().format_ticks(ticks)
+    finally:
+        plt.close(fig)
+    assert ticks == pytest.approx([1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0], rel=1e-12)
+    assert labels == [rf"$\mathdefault{{10^{{{k}}}}}$" for k in (-3, -2, -1, 0, 1, 2)]
 
 
 def test_preflight_plot_keeps_the_print_rules(tmp_path):

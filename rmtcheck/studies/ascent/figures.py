@@ -246,7 +246,7 @@ def fig_toy(out_dir, quick: bool = False, seed: int = 0):
             ax.set_xlabel(r"weight $a$ (on $x$)")
             ax.set_xlim(a[0], a[-1])
             ax.set_ylim(b[0], b[-1])
-        axes[0].set_ylabel(r"weight $b$ (on $x²$)")
+        axes[0].set_ylabel(r"weight $b$ (on $x^2$)")
         sm = plt.cm.ScalarMappable(norm=norm, cmap="cividis")
         fig.colorbar(sm, ax=list(axes), label=r"loss $L(\theta)$", shrink=0.95, pad=0.02)
         handles = [plt.Line2D([], [], marker=mk, ms=ms, mfc=fc if fc != "w" else "0.85", mec="k", mew=1.0,
@@ -317,7 +317,7 @@ def fig_random(out_dir, quick: bool = False, seed: int = 0):
         wl, wh = np.array([c.low for c in cis]), np.array([c.high for c in cis])
         a1.fill_between(eps, wl, wh, color="C0", alpha=0.3, lw=0)
         a1.plot(eps, freq, "o-", color="C0", ms=3, label="observed frequency (Wilson 95 % band)")
-        a1.plot(eps, d["hoeffding_bound"], "k--", label=r"Lemma 1: $2\,\exp(-2|F|\varepsilon²)$, capped at 1")
+        a1.plot(eps, d["hoeffding_bound"], "k--", label=r"Lemma 1: $2\,\exp(-2|F|\varepsilon^2)$, capped at 1")
         a1.set_xlabel(r"deviation $\varepsilon$")
         a1.set_ylabel(r"$P(|\mathrm{acc}_F - \mathrm{acc}| > \varepsilon)$")
         a1.set_title("oracle accuracy on a random forget set")
@@ -332,8 +332,8 @@ def fig_random(out_dir, quick: bool = False, seed: int = 0):
 
 
 def _plain_log(axis):
-    """Log-axis tick labels as plain numbers (0.001, 1, 100): mathtext powers of ten set their exponents
-    below the 7 pt print minimum."""
+    """Log-axis tick labels as plain numbers (0.1, 1, 100): on the few decades these axes span they read more
+    directly than powers of ten."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     axis.set_major_locator(LogLocator(base=10.0, numticks=12))

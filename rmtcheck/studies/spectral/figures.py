@@ -11,7 +11,9 @@
 
 The layers shown are a Gaussian matrix (random-like), a Student-t(ν = 1.2) matrix (very heavy tailed),
 a Student-t(ν = 3) matrix, and the first layer of the digits MLP trained for the SRAGU evaluation.
-Text in the figures avoids mathtext sub- and superscripts (they print below 7 pt): Unicode ones instead.
+Sub- and superscripts are mathtext scripts, one level deep (0.7 × a base of at least 7 pt, as
+:func:`rmtcheck.plotting.printed.check_printed` allows); log axes label ticks outside
+:math:`[10^{-3}, 10^4)` as matplotlib's mathtext powers of ten, and plain decimals inside.
 Data: :mod:`rmtcheck.randmat.spectral` (ESD, MP and power-law fits) and
 :func:`rmtcheck.studies.spectral.evaluation.run_evaluation`.
 
@@ -35,7 +37,7 @@ from rmtcheck.randmat.spectral import diagnose, esd, fit_mp
 
 #: Display names of the example layers (mathtext), by key.
 _NAMES = {"gaussian": "Gaussian", "student-t nu=1.2": r"Student-$t$, $\nu = 1.2$",
-          "student-t nu=3": r"Student-$t$, $\nu = 3$", "digits MLP W1": "digits MLP, W₁"}
+          "student-t nu=3": r"Student-$t$, $\nu = 3$", "digits MLP W1": r"digits MLP, $W_1$"}
 #: (line style, marker) per layer: distinguishable in greyscale as well as in colour.
 _STYLES = (("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"))
 
@@ -58,12 +60,9 @@ def _example_layers(quick, seed):
     return layers
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 def _log_ticks(axis, lo, hi):
     """Labelled ticks on a log axis: 1-2-5 steps within two decades, powers of ten beyond (never unlabelled)."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogFormatterSciNotation, NullFormatter, NullLocator
 
     e0, e1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
 
@@ -84,16 +83,12 @@ def _log_ticks(axis, lo, hi):
     axis.set_minor_locator(NullLocator())
     axis.set_minor_formatter(NullFormatter())
 
-    sci = min(ticks) < 1e-3 or max(ticks) >= 1e4  # one notation per axis
-
-    def fmt(v, _):
-        e = int(np.floor(np.log10(v) + 1e-9))
-        if not sci:
-            return f"{v:g}"
-        m, p = v / 10.0 ** e, str(e).translate(_SUPERSCRIPT)  # Unicode superscripts: one font size (>= 7 pt)
-        return f"10{p}" if abs(m - 1) < 1e-9 else f"{m:g}×10{p}"
-
-    axis.set_major_formatter(FuncFormatter(fmt))
+    # one notation per axis: plain decimals within [0.001, 10^4), else matplotlib's mathtext 10^k and m x 10^k
+    # (every tick labelled: no thresholds that would blank the 1-2-5 ticks)
+    if min(ticks) < 1e-3 or max(ticks) >= 1e4:
+        axis.set_major_formatter(LogFormatterSciNotation(minor_thresholds=(np.inf, np.inf)))
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
 def _equal_count_edges(x):
@@ -152,11 +147,11 @@ def spectral_layers(out_dir, quick=False, seed=0):
             N = max(r.shape[0], int(np.prod(r.shape[1:])))
             ev = r.eigenvalues[r.eigenvalues > 0] / N  # units of W^T W / N, those of the MP fit
             ax = axes[0, j]
-            ax.hist(ev, bins=_equal_count_edges(ev), density=True, color="C0", alpha=0.55, label="ESD of WᵀW/N")
+            ax.hist(ev, bins=_equal_count_edges(ev), density=True, color="C0", alpha=0.55, label=r"ESD of $W^{\mathsf{T}}W/N$")
             d = marchenko_pastur(r.mp.ratio, r.mp.scale)
             x = np.geomspace(*d.support(), 300)[1:-1]
-            ax.plot(x, d.pdf(x), c="C1", label="Marchenko–Pastur, KS-fitted s²")
-            ax.axvline(r.mp.edge / N, ls="--", c="k", lw=0.8, label="bulk edge λ₊")
+            ax.plot(x, d.pdf(x), c="C1", label=r"Marchenko–Pastur, KS-fitted $s^2$")
+            ax.axvline(r.mp.edge / N, ls="--", c="k", lw=0.8, label=r"bulk edge $\lambda_+$")
             ax.set_xscale("log")
             ax.set_yscale("log")
             lo, hi = min(ev.min(), x[0]), max(ev.max(), r.mp.edge / N)
@@ -164,13 +159,13 @@ def spectral_layers(out_dir, quick=False, seed=0):
             _log_ticks(ax.xaxis, lo / 1.15, hi * 1.15)
             _log_ticks(ax.yaxis, *ax.get_ylim())
             ax.set_title(f"{_NAMES.get(r.name, r.name)}\n" + f"KS distance to MP {r.mp.ks_distance:.2f}")
-            ax.set_xlabel(r"eigenvalue $\lambda$ of WᵀW/N")
+            ax.set_xlabel(r"eigenvalue $\lambda$")  # of W^T W / N (legend); narrower than a column
             if j == 0:
                 ax.set_ylabel(r"density $p(\lambda)$")
             ax = axes[1, j]
             tail = np.sort(ev[ev >= r.powerlaw.xmin / N])
             ccdf = 1 - np.arange(tail.size) / tail.size
-            ax.loglog(tail, ccdf, "o", ms=2.5, c="C0", label="tail CCDF (λ ≥ xₘᵢₙ)")
+            ax.loglog(tail, ccdf, "o", ms=2.5, c="C0", label=r"tail CCDF ($\lambda \geq x_{\min}$)")
             ax.loglog(tail, (tail / tail[0]) ** (1 - r.alpha), c="C3", ls="--", label="fitted power law")
             lo_ci, hi_ci = r.powerlaw.ci
             ci = "" if not np.isfinite(lo_ci) else f"\n[{lo_ci:.2f}, {hi_ci:.2f}]"
@@ -257,12 +252,12 @@ def spectral_alpha_xmin(out_dir, quick=False, seed=0):
             ax.set_xlim(lo / 1.3, hi * 1.3)
             _log_ticks(ax.xaxis, lo / 1.3, hi * 1.3)
             ax.axvline(1.0, c="0.4", ls=":", lw=0.8)
-            ax.set_xlabel("tail threshold xₘᵢₙ/λ₊")
+            ax.set_xlabel(r"tail threshold $x_{\min}/\lambda_+$")
         axes[0].set_yscale("log")
         axes[0].set_ylim(1.0, 100.0)
         _log_ticks(axes[0].yaxis, 1.0, 100.0)
-        axes[0].set_ylabel(r"exponent $\hat\alpha$(xₘᵢₙ)")
-        axes[1].set_ylabel("KS distance D(xₘᵢₙ)")
+        axes[0].set_ylabel(r"exponent $\hat\alpha(x_{\min})$")
+        axes[1].set_ylabel(r"KS distance $D(x_{\min})$")
         axes[1].set_ylim(bottom=0)
         from matplotlib.lines import Line2D
 
@@ -270,7 +265,7 @@ def spectral_alpha_xmin(out_dir, quick=False, seed=0):
         handles = [Line2D([], [], ls=_STYLES[j][0], marker=_STYLES[j][1], c=f"C{j}", mec="k", mew=0.5, lw=1.1)
                    for j in range(len(handles))]
         handles.append(Line2D([], [], ls=":", c="0.4", lw=0.8))
-        labels.append("bulk edge λ₊ (marker: chosen xₘᵢₙ)")
+        labels.append(r"bulk edge $\lambda_+$ (marker: chosen $x_{\min}$)")
         fig.legend(handles, labels, loc="outside lower center", ncol=3)
         return save_figure(fig, out_dir, "spectral-alpha-xmin", data)
 
@@ -326,7 +321,7 @@ def _draw_sragu(plt, runs, n_seeds):
             top = ax.get_ylim()[1]
             ax.yaxis.set_major_locator(FixedLocator([v for v in (0, 0.1, 0.3, 1, 3, 10, 30, 100) if v <= top]))
             ax.yaxis.set_minor_locator(NullLocator())
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # no superscripts (>= 7 pt)
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # 0 to 100: plain decimals read best
         ax.set_xticks(x, REGIMES)
         ax.set_xlabel("forget set")
         ax.set_ylabel(label)

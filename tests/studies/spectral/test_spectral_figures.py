@@ -1,5 +1,8 @@
 """The spectral figures' helpers and data: equal-count bins are never empty, log ticks are labelled inside the
-range without mathtext, and the quick figures keep the print rules with MP edges equal to the closed form."""
+range in one notation (plain decimals, or mathtext powers of ten with real superscripts), and the quick figures keep
+the print rules with MP edges equal to the closed form."""
+
+import re
 
 import numpy as np
 import pytest
@@ -18,9 +21,12 @@ def test_equal_count_bins_are_never_empty_and_balanced(n):
             assert counts.max() - counts.min() <= 2
 
 
-@pytest.mark.parametrize(("lo", "hi"), [(2.1, 2.9), (0.08, 0.12), (0.09, 3.0), (7.0, 8e5), (1e-7, 0.02), (6.0, 30.0)])
-def test_log_ticks_are_labelled_inside_the_range_without_mathtext(lo, hi):
+@pytest.mark.parametrize(("lo", "hi", "sci"), [(2.1, 2.9, False), (0.08, 0.12, False), (0.09, 3.0, False),
+                                               (7.0, 8e5, True), (1e-7, 0.02, True), (6.0, 30.0, False),
+                                               (2e-4, 9e-4, True), (3e-5, 8e-4, True)])
+def test_log_ticks_are_labelled_inside_the_range_in_one_notation(lo, hi, sci):
     import matplotlib
+    from matplotlib.mathtext import MathTextParser
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
@@ -31,25 +37,28 @@ def test_log_ticks_are_labelled_inside_the_range_without_mathtext(lo, hi):
         ax.set_xlim(lo, hi)
         F._log_ticks(ax.xaxis, lo, hi)
         ticks = ax.xaxis.get_major_locator()()
-        labels = [ax.xaxis.get_major_formatter()(v, i) for i, v in enumerate(ticks)]
+        labels = ax.xaxis.get_major_formatter().format_ticks(ticks)  # as drawn (set_locs first)
     finally:
         plt.close(fig)
     assert 2 <= len(ticks) <= 5 and all(lo <= t <= hi for t in ticks)
-    assert all(lab and "$" not in lab for lab in labels) and len(set(labels)) == len(labels)
-    for t, lab in zip(ticks, labels):  # the label reads back as the tick value
+    assert all(labels) and len(set(labels)) == len(labels)
+    assert all(lab.startswith("$") == sci for lab in labels)  # mathtext exactly when outside [1e-3, 1e4)
+    assert all(lab.isascii() for lab in labels)  # no Unicode superscript glyphs
+    for t, lab in zip(ticks, labels):  # the label reads back as the tick value, and is valid mathtext
         assert _read(lab) == pytest.approx(t, rel=1e-9), (lab, t)
+        if sci:
+            MathTextParser("path").parse(lab)
 
 
-_SUP = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+_MATH = re.compile(r"\$\\mathdefault\{(?:(\d+(?:\.\d+)?)\\times)?10\^\{(-?\d+)\}\}\$")
 
 
 def _read(label: str) -> float:
-    """The number a tick label shows: plain, 10 to a Unicode superscript power, or m×10 to one."""
-    if "×10" in label:
-        m, e = label.split("×10")
-        return float(m) * 10.0 ** int(e.translate(_SUP))
-    if label.startswith("10") and label[2:] and not label[2:].isascii():
-        return 10.0 ** int(label[2:].translate(_SUP))
+    """The number a tick label shows: a plain decimal, or mathtext 10^{e} or m\\times10^{e}."""
+    if label.startswith("$"):
+        m = _MATH.fullmatch(label)
+        assert m, label
+        return float(m.group(1) or 1) * 10.0 ** int(m.group(2))
     return float(label)
 
 
