@@ -93,11 +93,12 @@ def test_grid_and_figure_are_deterministic(tmp_path):
     for p, q in zip(*paths):
         assert p.read_bytes() == q.read_bytes(), p.name
     d = np.load(paths[0][2])
-    assert d["obs_code"].shape == (3, 1, 2, 13) and (d["obs_code"] >= 0).all() and d["pred_code"].shape == (3, 1, 2, 13)
-    assert d["agreement"].shape == (3,) and 0 <= float(d["agreement_all"]) <= 1
+    # the verify rows' cells: [forget kind, alpha (GA 1.0, GDA 0.5), step size (10)]
+    assert d["obs_code"].shape == (3, 2, 10) and (d["obs_code"] >= 0).all() and d["pred_code"].shape == (3, 2, 10)
+    assert list(d["alphas"]) == [1.0, 0.5]
     assert list(d["kinds"]) == ["random", "class", "highest_loss"]
     # GA at the largest step size is observed to leave the minimum for every forget kind
-    assert (d["obs_code"][:, 0, -1, -1] > 0).all()
+    assert (d["obs_code"][:, 0, -1] > 0).all()
 
 
 def test_torch_backend_curvature_equals_the_numpy_one():
