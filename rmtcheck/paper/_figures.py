@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rmtcheck.paper.tex import _header, _tt, tex_caption
+from rmtcheck.plotting.printed import COLUMN_WIDTH
 
 __all__ = []
 
@@ -22,6 +23,16 @@ def _png_width_in(path: Path, dpi: float = 200.0) -> float | None:
         return None
 
 
+def _pdf_width_in(path: Path) -> float | None:
+    """Printed width in inches of a figure PDF (its first page), ``None`` when it cannot be read."""
+    from rmtcheck.plotting.printed import pdf_page_size
+
+    try:
+        return pdf_page_size(path)[0] if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
 def _figures_info(figures_dir: Path) -> dict:
     from rmtcheck.plotting.catalog import figures
     from rmtcheck.plotting.manifest import figure_description, load_manifest, reproduce_command
@@ -35,7 +46,7 @@ def _figures_info(figures_dir: Path) -> dict:
         cmd = entry["command"] if entry and not entry.get("quick") else reproduce_command(name)
         out[name] = {"exists": pdf.is_file(), "pdf": pdf, "entry": entry, "description": desc, "command": cmd,
                      "pdfsha": (entry or {}).get("files", {}).get(f"{name}.pdf"),
-                     "width_in": _png_width_in(figures_dir / f"{name}.png")}
+                     "width_in": _png_width_in(figures_dir / f"{name}.png"), "pdf_width_in": _pdf_width_in(pdf)}
     return out
 
 
@@ -51,7 +62,8 @@ def _data_files(name: str, data) -> str:
 
 def _figure_env(name, info, rel_pdf: str, source) -> str:
     """A ``figure`` including ``rel_pdf`` at scale 1 (no rescaling: figures are designed at their printed size),
-    captioned with the docstring's first paragraph (inline ``$...$`` kept as mathematics) and its provenance."""
+    captioned with the docstring's first paragraph (inline ``$...$`` kept as mathematics) and its provenance;
+    a one-column (3.25 in) figure has its caption beside it."""
     desc = tex_caption(info["description"] or f"Figure {name}.").strip()
     if desc and not desc.endswith("."):
         desc += "."
@@ -62,7 +74,18 @@ def _figure_env(name, info, rel_pdf: str, source) -> str:
     data = list((e or {}).get("data", []))
     if data:
         prov += "; data: " + _data_files(name, data)
-    lines = [_header(f"Figure {name}", source), "\\begin{figure}[tbp]", "\\centering"]
+    lines = [_header(f"Figure {name}", source), "\\begin{figure}[tbp]"]
+    w = info.get("pdf_width_in")
+    if info["exists"] and w is not None and abs(w - COLUMN_WIDTH) < 0.01:
+        # a one-column figure: its caption beside it, in the rest of the text width
+        lines += ["\\begin{minipage}[c]{3.25in}", f"\\includegraphics{{{rel_pdf}}}", "\\end{minipage}\\hfill",
+                  "\\begin{minipage}[c]{\\dimexpr\\linewidth-3.25in-1.5em\\relax}",
+                  # ragged right: a narrow justified caption stretches its spaces (\caption resets the paragraph
+                  # shape, so the switch goes inside; \protect keeps it safe in the moving argument)
+                  f"\\caption{{\\protect\\raggedright {desc}{prov}.}}\\label{{fig:{name}}}", "\\end{minipage}",
+                  "\\end{figure}"]
+        return "\n".join(lines) + "\n"
+    lines.append("\\centering")
     if info["exists"]:
         lines.append(f"\\includegraphics{{{rel_pdf}}}")
     else:

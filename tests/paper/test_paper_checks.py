@@ -351,3 +351,24 @@ def test_gallery_sets_a_lone_column_figure_without_a_table(tmp_path):
     assert "|---|---|" not in g
     line = next(ln for ln in g.splitlines() if f"{names[1]}.png" in ln)
     assert line == f'<img src="figures/{names[1]}.png" width="400" alt="{names[1]}">'
+
+
+def test_column_figure_has_its_caption_beside_it(tmp_path):
+    from rmtcheck.paper._figures import _figure_env, _pdf_width_in
+
+    _figure(tmp_path / "col.pdf", 3.25, 2.0, 8)
+    _figure(tmp_path / "full.pdf", 6.5, 2.0, 8)
+    assert _pdf_width_in(tmp_path / "col.pdf") == pytest.approx(3.25, abs=1e-3)
+    assert _pdf_width_in(tmp_path / "absent.pdf") is None
+    info = {"exists": True, "description": "Growth $\\rho$ of 5% of runs, long " + "words " * 80, "entry": None,
+            "command": "rmtcheck figures --only col --seed 0"}
+    col = _figure_env("col", dict(info, pdf_width_in=3.25), "col.pdf", "test")
+    full = _figure_env("full", dict(info, pdf_width_in=6.5), "full.pdf", "test")
+    assert "\\begin{minipage}[c]{3.25in}" in col and "\\protect\\raggedright" in col
+    assert "minipage" not in full and "\\centering" in full
+    for env in (col, full):
+        assert "\\includegraphics{" in env and "width=" not in env.split("minipage}[c]{3.25in}")[-1]
+    if HAVE_TEX:
+        log = _pdflatex(tmp_path, col + "\n" + full + "\nSee Figure~\\ref{fig:col}.",
+                        preamble="\\usepackage[letterpaper,margin=1in]{geometry}\\usepackage{graphicx}\n")
+        assert P.check_log(log) == []
