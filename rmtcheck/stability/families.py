@@ -38,6 +38,7 @@ import numpy as np
 
 from rmtcheck._lib.threads import with_blas_policy
 from rmtcheck._lib.validation import as_finite_array, check_magnitude
+from rmtcheck.stability._sandwich import sandwich_rows as _sandwich_rows
 
 __all__ = ["CurvatureFamily", "HessianFamily", "as_family", "range_coordinates", "restrict"]
 
@@ -835,14 +836,6 @@ def restrict(family, coords):
     if coords.ndim == 1:
         return family.select_coordinates(coords)
     return family.project(coords)
-
-
-def _sandwich_rows(R: np.ndarray, n: int, M: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_i F_i F_i^\\top M F_i F_i^\\top` from the factor rows ``R`` (``(n*k, d)``, sample-major)."""
-    k, d = R.shape[0] // n, R.shape[1]
-    R3 = R.reshape(n, k, d)
-    W = np.einsum("iad,ibd->iab", (R @ M).reshape(n, k, d), R3)  # F_i^T M F_i
-    return R.T @ (W @ R3).reshape(n * k, d)
 
 
 #: a dense PSD family restricted to its range is also held as factor rows when every member has rank <= d / 4

@@ -156,17 +156,31 @@ class NoisyMixedDynamics:
             Q += wt * wt * (t.model.kappa * np.outer(gm, gm) + t.model.nu * (g.T @ g))
         self.Q = Q
         self.d = self.rec.d
+        self._rows_b = None
 
     def _EHmg(self, m: np.ndarray) -> np.ndarray:
-        out = np.outer(self.rec.mean @ m, self.gbar)
-        for t, g in zip(self.rec.terms, self.grads):
+        A, B = self._forcing_rows(m, 0.0, 1.0)
+        return A.T @ B
+
+    def _forcing_rows(self, m: np.ndarray, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``A``, ``B`` with :math:`A^\\top B = a\\, m\\bar g^\\top + b\\,\\mathbb E[\\hat H m\\hat g^\\top]`: one GEMM
+        for the sum of rank-one terms (the members' :math:`H_i m g_i^\\top` included)."""
+        if self._rows_b is None:  # the right-hand rows do not depend on m
+            rows, coefs = [self.gbar[None]], []
+            for t, g in zip(self.rec.terms, self.grads):
+                wt2 = t.weight * t.weight
+                if wt2 and t.model.kappa:
+                    rows.append(g.mean(axis=0)[None])
+                    coefs.append(("kappa", t, wt2 * t.model.kappa))
+                if wt2 and t.model.nu:
+                    rows.append(g)
+                    coefs.append(("nu", t, wt2 * t.model.nu))
+            self._rows_b, self._coefs = np.concatenate(rows), coefs
+        left = [(a * m + b * (self.rec.mean @ m))[None]]
+        for kind, t, c in self._coefs:
             fam = t.family
-            wt2 = t.weight * t.weight
-            if not wt2:
-                continue
-            Hm_i = fam.member_apply(m)
-            out += wt2 * (t.model.kappa * np.outer(fam.mean @ m, g.mean(axis=0)) + t.model.nu * (Hm_i.T @ g))
-        return out
+            left.append((b * c) * ((fam.mean @ m)[None] if kind == "kappa" else _member_apply(fam, m)))
+        return np.concatenate(left), self._rows_b
 
     def step(self, M: np.ndarray, m: np.ndarray, lr: float, c: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """One exact step of the affine moment map :math:`(M_k, m_k) \\mapsto (M_{k+1}, m_{k+1})`.
@@ -189,10 +203,17 @@ class NoisyMixedDynamics:
         m_next : ndarray of shape (d,)
             :math:`m_{k+1}`.
         """
-        P = np.outer(m, self.gbar) - lr * self._EHmg(m)
-        M2 = self.rec.apply(M, lr) - lr * (P + P.T) + (c * lr * lr) * self.Q
+        A, B = self._forcing_rows(m, -lr, lr * lr)
+        P = A.T @ B  # -lr P(m) with P(m) = m gbar^T - lr E[H m g^T]
+        M2 = self.rec.apply(M, lr)
+        M2 += P
+        M2 += P.T
+        if c:
+            M2 += (c * lr * lr) * self.Q
         m2 = m - lr * (self.rec.mean @ m) - (c * lr) * self.gbar
-        return 0.5 * (M2 + M2.T), m2
+        out = M2 + M2.T
+        out *= 0.5
+        return out, m2
 
     def log_second_moment(self, lr: float, steps: int, M0=None, m0=None) -> np.ndarray:
         """:math:`\\log\\mathbb E\\|\\delta_k\\|^2` for ``k = 0..steps``, overflow-safe.
@@ -366,3 +387,12 @@ class NoisyMixedDynamics:
             X = X - lr * step
             out.append(float(np.mean(np.sum(X * X, axis=1))))
         return np.array(out)
+
+
+def _member_apply(fam, x: np.ndarray) -> np.ndarray:
+    """:math:`H_i x` for every member, ``(n, d)``; for factor blocks through the factor rows (batched GEMV)."""
+    if not getattr(fam, "is_blocks", False):
+        return fam.member_apply(x)
+    n, d = fam.n, fam.d
+    R3 = fam.rows.reshape(n, -1, d)
+    return ((R3 @ x)[:, None, :] @ R3)[:, 0, :]

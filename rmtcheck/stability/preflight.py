@@ -55,11 +55,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from rmtcheck._lib.validation import as_generator, check_int, check_positive, check_unit_interval
+from rmtcheck.stability._forecast_moments import moments
 from rmtcheck.stability._loss_terms import _check_loss, _check_outputs, _check_targets, _value_grad
 from rmtcheck.stability.coherence import coherence
 from rmtcheck.stability.gram import SampleCurvature
 from rmtcheck.stability.montecarlo import simulate
-from rmtcheck.stability.noisy_unlearning import NoisyMixedDynamics
 from rmtcheck.stability.sampling import check_mixed_sampling
 from rmtcheck.stability.three_axis import pair_coherence
 from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion
@@ -183,16 +183,11 @@ def forecast(retain, forget, g_retain, g_forget, losses, recipe: Recipe, *, lr: 
         region; the verdict is already decided).
     """
     lr = recipe.lr if lr is None else lr
-    a = recipe.alpha
-    # every coordinate is kept (the Gram coordinates are already a range): a gradient component along a direction
-    # of (numerically) no curvature drifts as the random walk it is, and a weight-0 family's gradient is inert
-    dyn = NoisyMixedDynamics(retain, forget, g_retain, g_forget, recipe.batch, alpha=a, sampling=recipe.sampling,
-                             restrict_to_range=False)
-    rec = dyn.rec
-    (Hr, Hf), (gr, gf) = (rec.terms[0].family.mean, rec.terms[1].family.mean), dyn.grads
-    gbar = (gr.mean(axis=0), gf.mean(axis=0))
-    d, K = dyn.d, recipe.steps
-    M, m = np.zeros((d, d)), np.zeros(d)
+    # the recursion, in the span the iterate can reach and with each member at its numerical rank (exact up to
+    # round-off; prepared once for a curve over step sizes: rmtcheck.stability._forecast_moments)
+    mom = moments(retain, forget, g_retain, g_forget, recipe.batch, recipe.alpha, recipe.sampling)
+    dyn, K = mom.dyn, recipe.steps
+    M, m = np.zeros((dyn.d, dyn.d)), np.zeros(dyn.d)
     out = {key: np.full(K + 1, np.inf) for key in ("forget_loss_mean", "forget_loss_sd", "retain_loss_mean",
                                                    "retain_loss_sd", "distance_rms")}
     L0 = {"retain": float(losses[0]), "forget": float(losses[1])}
@@ -204,12 +199,8 @@ def forecast(retain, forget, g_retain, g_forget, losses, recipe: Recipe, *, lr: 
             break  # the run has long left the quadratic region: the rest stays inf
         S = M - np.outer(m, m)
         out["distance_rms"][k] = np.sqrt(max(tr, 0.0))
-        for name, H, gb in (("retain", Hr, gbar[0]), ("forget", Hf, gbar[1])):
-            b = gb + H @ m
-            mean = L0[name] + gb @ m + 0.5 * (float(np.vdot(H, M)))
-            HS = H @ S
-            var = float(b @ S @ b) + 0.5 * float(np.vdot(HS, HS.T))
-            out[f"{name}_loss_mean"][k] = mean
+        for name, (rise, var) in zip(("retain", "forget"), mom.loss_moments(M, m, S)):
+            out[f"{name}_loss_mean"][k] = L0[name] + rise
             out[f"{name}_loss_sd"][k] = np.sqrt(max(var, 0.0))
     out["steps"] = np.arange(K + 1)
     out["model"] = "quadratic"
