@@ -10,9 +10,11 @@ Two back ends compute the same numbers:
 * ``numba`` (optional dependency, ``pip install "rmtcheck[fast]"``): one fused loop, parallel over
   ``i``; each distinct entry is evaluated once and used twice (symmetry), so about half a square root
   per entry.
-* ``numpy``: blocks of ``block_elems`` entries over the same symmetric half, applied by a thread pool; about 5
-  passes over each block, so 4-5 times slower than ``numba`` (measured at N = 90,000 in
-  ``benchmarks/bench_unlearning.py --full``).
+* ``numpy``: blocks of ``block_elems`` entries over the same symmetric half, applied by a thread pool; four
+  passes over each block (a broadcast add, abs and sqrt in place, two matrix-vector products). NumPy 2.4's float64
+  ``sqrt`` has no AVX loop (128-bit SSE; numba's is 512-bit) and alone costs twice numba's whole entry, so this
+  kernel stays about 4 times slower than ``numba`` (N = 90,000, 2 cores, alternating in one process: median 3.8x
+  CPU time, 4.3x wall time).
 
 The entry is the trace :math:`\\operatorname{Tr}(D_{ij}D_{kl})` of the three-axis identity [derived;
 ``proofs/chang_khanna_three_axis.py``, item 1], with the weights :math:`(1-\\alpha)^2`, :math:`\\alpha^2`,
@@ -119,7 +121,8 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
     backend : {"auto", "numba", "numpy"}, default "auto"
         Kernel (keyword-only); both compute the same numbers up to summation order.
     block_elems : int, default 262144
-        Entries per block of the NumPy back end (2 MB: measured fastest on 2 cores, N = 90,000).
+        Entries per block of the NumPy back end (2 MB; blocks of 90,000 to 270,000 entries measured equally fast
+        on 2 cores at N = 90,000, smaller ones slower).
     workers : int, optional
         Threads of the NumPy back end (default ``min(4, cpu_count)``).
     count_weights : ndarray of shape (n_r, n_f), optional
@@ -165,36 +168,62 @@ _NP_SLOTS = 4  # accumulators of the symmetric NumPy product (fixed, so results 
 
 def _tasks(n_r: int, n_f: int, block_elems: int) -> list[tuple]:
     """Blocks ``(i, j0, j1, k0, k1)`` of the symmetric half: rows ``(i, j0:j1)`` against columns ``(k0:k1, :)`` with
-    ``k0 >= i``, each at most ``block_elems`` entries (cache-sized: the passes over a block then stay in cache)."""
-    jb = max(1, min(n_f, int(block_elems // n_f)))
-    kb = max(1, int(block_elems // (jb * n_f)))
-    return [(i, j0, min(n_f, j0 + jb), k0, min(n_r, k0 + kb))
-            for i in range(n_r) for j0 in range(0, n_f, jb) for k0 in range(i, n_r, kb)]
+    ``k0 >= i``, each at most ``block_elems`` entries (cache-sized: the passes over a block then stay in cache), or
+    one ``(j, k)`` row of ``n_f`` entries if that is more; the ``j`` chunks differ in width by at most one."""
+    nj = -(-n_f // max(1, min(n_f, int(block_elems // n_f))))
+    cuts = [n_f * q // nj for q in range(nj + 1)]
+    kb = max(1, int(block_elems // (-(-n_f // nj) * n_f)))  # the widest chunk
+    return [(i, j0, j1, k0, min(n_r, k0 + kb))
+            for i in range(n_r) for j0, j1 in zip(cuts, cuts[1:]) for k0 in range(i, n_r, kb)]
 
 
-def _traces(R, F, C, i, j0, j1, k0, k1) -> np.ndarray:
-    """The block ``T[(i, j), (k, l)] = (R_ik - C_kj) + (F_jl - C_il)`` for ``j`` in ``j0:j1``, ``k`` in ``k0:k1`` (the
-    numba kernels' association), shape ``(j1 - j0, k1 - k0, n_f)``."""
-    return np.add((R[i, k0:k1][None, :] - C[k0:k1, j0:j1].T)[:, :, None], (F[j0:j1] - C[i][None, :])[:, None, :])
+def _traces(R, C, Vt, i, j0, j1, k0, k1, out=None) -> np.ndarray:
+    """The block ``M[(k, l), j] = (R_ik - C_kj) + (F_jl - C_il)`` for ``k`` in ``k0:k1``, ``j`` in ``j0:j1`` (the
+    numba kernels' association), shape ``((k1 - k0) n_f, j1 - j0)``, from ``Vt = F.T - C[i][:, None]`` (row ``l``
+    holds ``F_jl - C_il`` over ``j``); written into ``out`` (flat, long enough) when given.
+
+    Rows ``(k, l)`` and a contiguous inner ``j``: one broadcast add per block, and both matrix-vector products
+    run over contiguous rows (measured 2.3 vs 3.2 ns per entry on one core against ``(j, k, l)`` blocks)."""
+    n_f = Vt.shape[0]
+    a = np.subtract(R[i, k0:k1][:, None], C[k0:k1, j0:j1])
+    shape = (k1 - k0, n_f, j1 - j0)
+    M = np.empty(shape) if out is None else out[:(k1 - k0) * n_f * (j1 - j0)].reshape(shape)
+    np.add(a[:, None, :], Vt[None, :, j0:j1], out=M)
+    return M.reshape(-1, j1 - j0)
 
 
-def _negative_in(T, W, w, i, j0, j1, k0, k1, tol) -> float:
+def _negative_in(M, W, w, i, j0, j1, k0, k1, tol) -> float:
     """Weighted count of the block's traces below ``-tol``: the ``k = i`` part once (it holds both orders of its
     pairs), the ``k > i`` part twice (its mirror is not visited)."""
     n_f = W.shape[1]
-    neg = (T < -tol).reshape(j1 - j0, -1)
+    neg = M < -tol
     cut = n_f if k0 == i else 0
     wk = w[k0 * n_f:k1 * n_f]
-    return float(W[i, j0:j1] @ (neg[:, :cut] @ wk[:cut] + 2.0 * (neg[:, cut:] @ wk[cut:])))
+    return float((wk[:cut] @ neg[:cut] + 2.0 * (wk[cut:] @ neg[cut:])) @ W[i, j0:j1])
+
+
+def _row_views(F, C):
+    """``Vt(i) = F.T - C[i][:, None]`` for the blocks of row ``i``, computed once per row (a per-thread cache)."""
+    Ft = np.ascontiguousarray(F.T)
+    last = [-1, None]
+
+    def vt(i):
+        if last[0] != i:
+            last[:] = [i, np.subtract(Ft, C[i][:, None])]
+        return last[1]
+
+    return vt
 
 
 def _np_product(R, F, C, Z, block_elems, workers, count=None):
     # Symmetric half, as the numba kernel (_tasks): a block is used for y_(i, j) and, transposed, for y_(k, l) with
     # k > i (the k = i part is its own transpose and counted once). Tasks are dealt round-robin to _NP_SLOTS
-    # accumulators summed in a fixed order.
+    # accumulators summed in a fixed order. Per block: one broadcast add, abs and sqrt in place (in a per-thread
+    # buffer), two matrix-vector products.
     n_r, n_f = C.shape
     z = Z.ravel()
     tasks = _tasks(n_r, n_f, block_elems)
+    size = max(((t[2] - t[1]) * (t[4] - t[3]) for t in tasks), default=0) * n_f
     Ys = np.zeros((_NP_SLOTS, n_r * n_f))
     masses = np.zeros(_NP_SLOTS)
     workers = workers or min(4, os.cpu_count() or 1)
@@ -203,18 +232,17 @@ def _np_product(R, F, C, Z, block_elems, workers, count=None):
         w = W.ravel()
 
     def run(slot):
-        Y = Ys[slot]
+        Y, buf, vt = Ys[slot], np.empty(size), _row_views(F, C)
         for i, j0, j1, k0, k1 in tasks[slot::_NP_SLOTS]:
-            b = _traces(R, F, C, i, j0, j1, k0, k1)
+            M = _traces(R, C, vt(i), i, j0, j1, k0, k1, buf)
             if count is not None:
-                masses[slot] += _negative_in(b, W, w, i, j0, j1, k0, k1, tol)
-            np.abs(b, out=b)
-            np.sqrt(b, out=b)
-            flat = b.reshape(j1 - j0, -1)
-            Y[i * n_f + j0:i * n_f + j1] += flat @ z[k0 * n_f:k1 * n_f]
-            off = n_f if k0 == i else 0  # the k = i columns are not mirrored
+                masses[slot] += _negative_in(M, W, w, i, j0, j1, k0, k1, tol)
+            np.abs(M, out=M)
+            np.sqrt(M, out=M)
+            Y[i * n_f + j0:i * n_f + j1] += z[k0 * n_f:k1 * n_f] @ M
+            off = n_f if k0 == i else 0  # the k = i rows are not mirrored
             if k1 * n_f > k0 * n_f + off:
-                Y[k0 * n_f + off:k1 * n_f] += Z[i, j0:j1] @ flat[:, off:]
+                Y[k0 * n_f + off:k1 * n_f] += M[off:] @ Z[i, j0:j1]
 
     if workers == 1:
         for slot in range(_NP_SLOTS):
@@ -257,5 +285,5 @@ def negative_mass(R, F, C, W, *, backend="auto", tol: float = 0.0) -> float:
     if _resolve(backend) == "numba":
         return float(_numba_kernels()[1](R, F, C, W, tol, _SLOTS))
     n_r, n_f = C.shape
-    w = W.ravel()
-    return sum(_negative_in(_traces(R, F, C, *t), W, w, *t, tol) for t in _tasks(n_r, n_f, 1 << 18))
+    w, vt = W.ravel(), _row_views(F, C)
+    return sum(_negative_in(_traces(R, C, vt(t[0]), *t), W, w, *t, tol) for t in _tasks(n_r, n_f, 1 << 18))
