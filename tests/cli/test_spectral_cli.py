@@ -45,11 +45,12 @@ def test_spectrum_errors(tmp_path, capsys, content):
 
 
 def test_verify_rows_registered_and_claimed_hold():
-    from rmtcheck.verify import registry, run_all
+    from rmtcheck.paper import saved_results
+    from rmtcheck.verify import registry
 
     ids = [k for k in registry() if k.startswith("spectral.")]
     assert len(ids) >= 15
-    res = run_all(["spectral"])
+    res = saved_results(["spectral"])  # the CI run's verify results when $RMTCHECK_VERIFY_JSON names them
     for r in res:
         if r.claimed and r.method in ("exact", "symbolic"):
             assert r.verdict == "holds", (r.id, r.first_violation)
