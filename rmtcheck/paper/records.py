@@ -72,9 +72,11 @@ def verify_records(ids=None, seed: int = 0, instances: int | None = None) -> lis
     ValueError
         If ``ids`` names an unknown statement, or ``instances`` is below 1.
     """
+    from rmtcheck._lib.threads import usable_cores
     from rmtcheck.verify import run_all
 
-    return [_clean(r.to_dict()) for r in run_all(ids, seed=seed, instances=instances)]
+    # on every usable core, as `rmtcheck verify` (same verdicts for any number of workers)
+    return [_clean(r.to_dict()) for r in run_all(ids, seed=seed, instances=instances, jobs=usable_cores())]
 
 
 def load_records(path, with_source: bool = False):
