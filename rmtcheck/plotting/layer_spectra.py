@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from rmtcheck.plotting.printed import figure_size
-from rmtcheck.plotting.registry import save_figure, style
+from rmtcheck.plotting.registry import legend_entries, save_figure, style
 
 __all__ = ["plot_layer", "plot_layers"]
 
@@ -92,20 +92,11 @@ def plot_layer(result, out_dir) -> list[Path]:
         for ax in (a0, a1):
             _log_axis(ax.xaxis)
         _log_axis(a0.yaxis)
-        fig.legend(*_merged(a0, a1), loc="outside lower center", ncol=3)
+        fig.legend(*legend_entries(a0, a1), loc="outside lower center", ncol=3)
         fig.suptitle(f"{result.name} ({result.layer_type}, rf = {result.rf}, {ev.size} eigenvalues): {result.flag}")
         data = {"eigenvalues": ev, "bin_edges": bins, "density": dens, "xmins": pl.xmins, "alphas": pl.alphas,
                 "alpha": np.array(pl.alpha), "xmin": np.array(pl.xmin)}
         return save_figure(fig, out_dir, _file_name(result), data=data)
-
-
-def _merged(*axes):
-    handles, labels = [], []
-    for ax in axes:
-        h, lab = ax.get_legend_handles_labels()
-        handles += h
-        labels += lab
-    return handles, labels
 
 
 def plot_layers(results, out_dir) -> list[Path]:

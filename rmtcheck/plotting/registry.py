@@ -27,7 +27,7 @@ import numpy as np
 
 from rmtcheck.plotting.printed import check_printed
 
-__all__ = ["FIGURES", "CSV_MAX_ELEMENTS", "figure", "record_params", "recorded_params", "save_figure",
+__all__ = ["FIGURES", "CSV_MAX_ELEMENTS", "figure", "legend_entries", "record_params", "recorded_params", "save_figure",
            "style", "style_path", "write_csv", "write_npz", "written_files", "zero_contour"]
 
 FIGURES: dict[str, Callable] = {}
@@ -251,6 +251,27 @@ def save_figure(fig, out_dir, name: str, data: dict | None = None, params: dict 
             _WRITTEN.append(write_csv(out / f"{name}.csv", data))
     _WRITTEN.extend(paths)
     return paths
+
+
+def legend_entries(*axes) -> tuple[list, list]:
+    """The legend handles and labels of several axes together, for one figure legend (``fig.legend(*entries)``).
+
+    Parameters
+    ----------
+    *axes : matplotlib.axes.Axes
+        The axes, in the order their entries should appear.
+
+    Returns
+    -------
+    tuple of (list, list)
+        Handles and labels.
+    """
+    handles, labels = [], []
+    for ax in axes:
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    return handles, labels
 
 
 def zero_contour(ax, x, y, Z, color, ls, label) -> None:

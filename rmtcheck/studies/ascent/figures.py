@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from rmtcheck.plotting.printed import figure_size
-from rmtcheck.plotting.registry import figure, record_params, save_figure, style
+from rmtcheck.plotting.registry import figure, legend_entries, record_params, save_figure, style
 
 #: Sizes of the block and correlated models drawn here: |R|, |F|, |R_j| (|R_ij|) and the ridge lambda.
 SIZES = dict(n_retain=900, n_forget=100, retain_j=90, ridge=0.01)
@@ -322,7 +322,7 @@ def fig_random(out_dir, quick: bool = False, seed: int = 0):
         a1.set_ylabel(r"$P(|\mathrm{acc}_F - \mathrm{acc}| > \varepsilon)$")
         a1.set_title("oracle accuracy on a random forget set")
         a1.set_ylim(0, 1.05)
-        fig.legend(*_merged(a0, a1), loc="outside lower center", ncol=2)
+        fig.legend(*legend_entries(a0, a1), loc="outside lower center", ncol=2)
         data = {"hoeffding_eps": eps, "hoeffding_freq": freq, "hoeffding_bound": d["hoeffding_bound"],
                 "hoeffding_wilson_low": wl, "hoeffding_wilson_high": wh}
         for name in ("uniform", "structured"):
@@ -339,12 +339,3 @@ def _plain_log(axis):
     axis.set_major_locator(LogLocator(base=10.0, numticks=12))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
-
-
-def _merged(*axes):
-    handles, labels = [], []
-    for ax in axes:
-        h, lab = ax.get_legend_handles_labels()
-        handles += h
-        labels += lab
-    return handles, labels
