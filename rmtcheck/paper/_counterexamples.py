@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 
-from rmtcheck.paper.tex import _header, _tt, tex_caption, tex_escape
+from rmtcheck.paper.tex import _header, _tt, finite_math, tex_caption, tex_escape
 
 __all__ = []
 
@@ -45,12 +45,7 @@ def _math_num(x, digits: int = 4) -> str | None:
         return str(x)
     if not math.isfinite(x):
         return "\\infty" if x > 0 else ("-\\infty" if x < 0 else "\\mathrm{NaN}")
-    if x == 0 or 1e-3 <= abs(x) < 1e5:
-        s = f"{x:.{digits}g}"
-        if "e" not in s:
-            return s
-    m, e = f"{x:.{digits - 1}e}".split("e")
-    return f"{m.rstrip('0').rstrip('.')}\\times 10^{{{int(e)}}}"
+    return finite_math(x, digits)
 
 
 def _value(v) -> tuple[str, bool] | None:

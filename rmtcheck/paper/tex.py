@@ -146,12 +146,19 @@ def _num(x, digits: int = 3) -> str:
     x = float(x)
     if not math.isfinite(x):
         return "--" if math.isnan(x) else ("$\\infty$" if x > 0 else "$-\\infty$")
+    s = finite_math(x, digits)
+    return s if "\\times" not in s else f"${s}$"
+
+
+def finite_math(x: float, digits: int) -> str:
+    """A finite number as math source: ``digits`` significant digits, plain for magnitudes in [1e-3, 1e5) (and 0),
+    else ``a\\times 10^{b}`` with trailing zeros of ``a`` dropped."""
     if x == 0 or 1e-3 <= abs(x) < 1e5:
         s = f"{x:.{digits}g}"
         if "e" not in s:
             return s
     m, e = f"{x:.{digits - 1}e}".split("e")
-    return f"${m}\\times10^{{{int(e)}}}$"
+    return f"{m.rstrip('0').rstrip('.')}\\times 10^{{{int(e)}}}"
 
 
 def _md_num(x, digits: int = 3) -> str:
