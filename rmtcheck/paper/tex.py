@@ -88,8 +88,8 @@ def tex_caption(s) -> str:
 
     Examples
     --------
-    >>> tex_caption("growth $\\rho(T)$ at 5% of η_0")
-    'growth $\\rho(T)$ at 5\\% of $\\eta$\\_0'
+    >>> print(tex_caption("growth $\\\\rho(T)$ at 5% of η_0"))
+    growth $\\rho(T)$ at 5\\% of $\\eta$\\_0
     """
     s = "" if s is None else str(s)
     out, text, i, n = [], [], 0, len(s)
