@@ -71,13 +71,18 @@ def plot_layer(result, out_dir) -> list[Path]:
     dens, _ = np.histogram(pos, bins=bins, density=True)
     centres = np.sqrt(bins[:-1] * bins[1:])
     frac = pl.n_tail / pos.size
-    grid = np.geomspace(pl.xmin, pos.max(), 100)
+    clipped = int(getattr(pl, "n_clipped", 0) or 0)  # top eigenvalues an xmax or fix_fingers left out of the fit
+    top = float(pl.xmax) if clipped and np.isfinite(pl.xmax) else float(pos.max())
+    grid = np.geomspace(pl.xmin, top, 100)
     fitted = frac * (pl.alpha - 1.0) / pl.xmin * (grid / pl.xmin) ** (-pl.alpha)
     with style() as plt:
         fig, (a0, a1) = plt.subplots(1, 2, figsize=figure_size("full", 2.9))
         a0.loglog(centres[dens > 0], dens[dens > 0], "o", color="C0", ms=3, mfc="none", label="ESD (log bins)")
         a0.loglog(grid, fitted, "-", color="C1", label=rf"power law, $\hat\alpha$ = {pl.alpha:.2f}")
         a0.axvline(pl.xmin, color="C2", ls="--", lw=1, label=r"chosen $x_{\min}$")
+        if clipped:
+            a0.axvline(top, color="C3", ls="-.", lw=1,
+                       label=rf"$x_{{\max}}$: top {clipped} eigenvalue{'s' if clipped > 1 else ''} left out of the fit")
         if result.mp is not None:
             a0.axvline(result.mp.edge, color="k", ls=":", lw=1.2, label=r"Marchenko–Pastur edge $\lambda_+$")
         a0.set_xlabel(r"eigenvalue $\lambda$ of $W^{\mathsf{T}}W$" if result.rf == 1 else
@@ -95,7 +100,8 @@ def plot_layer(result, out_dir) -> list[Path]:
         fig.legend(*legend_entries(a0, a1), loc="outside lower center", ncol=3)
         fig.suptitle(f"{result.name} ({result.layer_type}, rf = {result.rf}, {ev.size} eigenvalues): {result.flag}")
         data = {"eigenvalues": ev, "bin_edges": bins, "density": dens, "xmins": pl.xmins, "alphas": pl.alphas,
-                "alpha": np.array(pl.alpha), "xmin": np.array(pl.xmin)}
+                "alpha": np.array(pl.alpha), "xmin": np.array(pl.xmin), "xmax": np.array(top),
+                "n_clipped": np.array(clipped)}
         return save_figure(fig, out_dir, _file_name(result), data=data)
 
 

@@ -72,3 +72,18 @@ def test_preflight_plot_keeps_the_print_rules(tmp_path):
     assert check_printed(pdf) == []
     if shutil.which("pdfinfo"):
         assert _pdfinfo_size_pt(pdf)[0] == pytest.approx(234.0, abs=0.5)
+
+
+def test_layer_plot_marks_the_eigenvalues_xmax_leaves_out(tmp_path):
+    """With ``xmax=3`` the fit ends at the 4th largest eigenvalue, and the figure's data say so."""
+    from rmtcheck.plotting.layer_spectra import plot_layer
+    from rmtcheck.randmat import diagnose
+
+    W = np.random.default_rng(1).standard_t(3, size=(600, 240))
+    r = diagnose(W, name="W", xmax=3, bootstrap=0)
+    d = np.load(plot_layer(r, tmp_path)[2])
+    ev = np.sort(np.linalg.svd(W, compute_uv=False) ** 2)
+    assert int(d["n_clipped"]) == 3
+    assert float(d["xmax"]) == pytest.approx(ev[-4], rel=1e-9)
+    plain = np.load(plot_layer(diagnose(W, name="W2", bootstrap=0), tmp_path)[2])
+    assert int(plain["n_clipped"]) == 0 and float(plain["xmax"]) == pytest.approx(ev[-1], rel=1e-9)
