@@ -223,9 +223,14 @@ def test_verify_reports_each_row_on_stderr_and_quiet_silences_it(capsys):
     from rmtcheck.cli import main
 
     assert main(["verify", "--only", "dexter.theorem2", "--only", "dexter.sandwich", "--instances", "2",
-                 "--json"]) == 0
+                 "--json", "--jobs", "1"]) == 0  # one process: rows reported as they start, in registry order
+    assert "1/2 dexter.theorem2" in capsys.readouterr().err
+    assert main(["verify", "--only", "dexter.theorem2", "--only", "dexter.sandwich", "--instances", "2",
+                 "--json"]) == 0  # workers: each row reported as it finishes, in whatever order they finish
     out, err = capsys.readouterr()
-    assert "1/2 dexter.theorem2" in err and "2/2 dexter.sandwich" in err
+    lines = [ln for ln in err.splitlines() if " dexter." in ln]
+    assert sorted(ln.split("] ")[1].split()[0] for ln in lines) == ["1/2", "2/2"]
+    assert {ln.split()[-1] for ln in lines} == {"dexter.theorem2", "dexter.sandwich"}
     assert main(["verify", "--only", "dexter.theorem2", "--only", "dexter.sandwich", "--instances", "2",
                  "--json", "--quiet"]) == 0
     quiet_out, quiet_err = capsys.readouterr()
