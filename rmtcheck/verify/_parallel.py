@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import sys
 
 from rmtcheck._lib.procs import local_pool, stop_pool
 from rmtcheck.verify.runner import run_statement
@@ -60,6 +61,9 @@ def units(chosen) -> list[list[str]]:
 
 
 def _run_unit(ids: list[str], seed: int, instances: int | None) -> list:  # pragma: no cover - in workers
+    torch = sys.modules.get("torch")
+    if torch is not None:  # forked from a process that used torch: its OpenMP pool did not survive the fork, so
+        torch.set_num_threads(1)  # run torch inline (one thread), as BLAS, rather than enter a stale pool
     return [run_statement(_PENDING[i], seed, instances) for i in ids]
 
 
