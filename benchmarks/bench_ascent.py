@@ -10,20 +10,12 @@ import os
 import time
 
 import numpy as np
+from _timing import best as timed
 from scipy.optimize import brentq
 from scipy.special import lambertw
 
 from rmtcheck.studies import ascent as A
 from rmtcheck.studies.ascent.experiments import alpha_epsilon_window
-
-
-def timed(fn, repeat=3):
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main():

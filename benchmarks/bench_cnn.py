@@ -15,19 +15,11 @@ import argparse
 import time
 
 import numpy as np
+from _timing import best
 
 from rmtcheck.randmat.designs import signal_noise_patches
 from rmtcheck.studies.cnn import model as cnn
 from rmtcheck.studies.cnn import training
-
-
-def best(fn, repeat=5):
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts)
 
 
 def main():
@@ -41,19 +33,19 @@ def main():
         data = signal_noise_patches(n, d, 0.1, flip=0.1, rng=0)
         model = cnn.PatchCNN(d, m)
         W = cnn.init_weights(model, 1, scale=0.1)
-        tv = best(lambda: cnn.per_sample_grads(model, W, data.X, data.y))
-        tl = best(lambda: cnn.per_sample_grads_loop(model, W, data.X, data.y), repeat=3)
+        tv = best(lambda: cnn.per_sample_grads(model, W, data.X, data.y), repeat=5)[0]
+        tl = best(lambda: cnn.per_sample_grads_loop(model, W, data.X, data.y), repeat=3)[0]
         np.testing.assert_allclose(cnn.per_sample_grads(model, W, data.X, data.y),
                                    cnn.per_sample_grads_loop(model, W, data.X, data.y), rtol=1e-12, atol=1e-14)
         print(f"per-sample grads n={n} d={d} m={m}: vectorised {tv*1e3:8.3f} ms  loop {tl*1e3:8.3f} ms  "
               f"ratio {tl/tv:6.1f}x")
         lr, B = 0.01, 10
-        te = best(lambda: training._train_epoch_vec(model, W, data.X, data.y, lr, B), repeat=3)
-        tle = best(lambda: training.train_epoch_loop(model, W, data.X, data.y, lr, B), repeat=2)
+        te = best(lambda: training._train_epoch_vec(model, W, data.X, data.y, lr, B), repeat=3)[0]
+        tle = best(lambda: training.train_epoch_loop(model, W, data.X, data.y, lr, B), repeat=2)[0]
         np.testing.assert_allclose(training._train_epoch_vec(model, W, data.X, data.y, lr, B),
                                    training.train_epoch_loop(model, W, data.X, data.y, lr, B), rtol=1e-10, atol=1e-12)
         print(f"training epoch (B={B}) n={n}: vectorised {te*1e3:8.3f} ms  loop {tle*1e3:8.3f} ms  ratio {tle/te:6.1f}x")
-        tf = best(lambda: cnn.loss_and_grad(model, W, data.X, data.y))
+        tf = best(lambda: cnn.loss_and_grad(model, W, data.X, data.y), repeat=5)[0]
         print(f"full-batch gradient n={n}: {tf*1e3:.3f} ms")
 
     if a.skip_grid:

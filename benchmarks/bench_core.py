@@ -21,18 +21,12 @@ import sys
 import time
 
 import numpy as np
+from _timing import best
 from scipy.sparse.linalg import eigsh
 
 from rmtcheck.randmat.families import gaussian_factors
 from rmtcheck.stability.montecarlo import second_moment_mc
 from rmtcheck.stability.operator import sgd_recursion
-
-
-def best(fn, repeat=3):
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter(); out = fn(); ts.append(time.perf_counter() - t)
-    return min(ts), out
 
 
 def dense_gemm_growth(G, lr, model):

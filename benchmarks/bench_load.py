@@ -23,6 +23,7 @@ import sys
 import time
 
 import numpy as np
+from _timing import best
 
 from rmtcheck._lib.threads import busy_elsewhere, force_blas_threads, policy_threads
 from rmtcheck.stability import HessianFamily, critical_lr, mixed_growth, ms_growth
@@ -62,15 +63,6 @@ def conditions(label: str) -> None:
     print(f"# {label}: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable); BLAS: {blas}; load average "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; runnable elsewhere now {busy_elsewhere():.0f}; policy picks "
           f"{policy_threads()} thread(s)")
-
-
-def best(fn, repeat=REPEAT):
-    ts, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts), out
 
 
 def instances():

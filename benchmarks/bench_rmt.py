@@ -20,9 +20,9 @@ machine are noisy; the best of ``--repeat`` runs is reported.
 """
 
 import argparse
-import time
 
 import numpy as np
+from _timing import best
 
 from rmtcheck.randmat.coherence_distribution import coherence_distribution
 from rmtcheck.stability.coherence import coherence
@@ -44,15 +44,6 @@ def textbook_loop(instances, n, d, seed):
                 S[i, k] = abs(float(X[i] @ X[k]))
         out.append(np.linalg.eigvalsh(S)[-1] / max(float(x @ x) for x in X))
     return np.array(out)
-
-
-def best(fn, repeat):
-    ts, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts), out
 
 
 def main(argv=None):

@@ -27,23 +27,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 
 import numpy as np
+from _timing import best
 
 from rmtcheck.randmat.powerlaw import fit_powerlaw
 from rmtcheck.randmat.spectral import diagnose, esd
-
-
-def best(fn, repeat=3):
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts), out
-
 
 TARGET = 100.0  # speed-up of fit_powerlaw (auto) over powerlaw.Fit asked by issue 15, item 5
 PL_LIMIT_S = 120.0  # powerlaw.Fit at 200,000 eigenvalues is skipped past this
