@@ -1,7 +1,7 @@
 """Local worker processes that die with their parent (private).
 
 * :func:`local_pool` — a ``ProcessPoolExecutor`` of at most :func:`default_jobs` workers (more
-  processes than cores only slow CPU-bound work down), each running BLAS single-threaded;
+  processes than cores only slow CPU-bound work down), each running BLAS and OpenMP (torch) single-threaded;
 * each worker watches the process that started it: on Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``
   (the kernel kills the worker when its parent dies, even by ``SIGKILL``; only for workers forked by
   the parent's main thread, since the signal follows the forking thread), everywhere a daemon thread
@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from rmtcheck._lib.threads import limit_blas_globally, usable_cores
+from rmtcheck._lib.threads import limit_threads_globally, usable_cores
 
 __all__ = ["local_pool", "default_jobs", "stop_pool", "pid_gone", "WATCH_INTERVAL"]
 
@@ -40,7 +40,7 @@ def default_jobs() -> int:
 
 
 def local_pool(jobs: int, mp_context=None) -> cf.ProcessPoolExecutor:
-    """A local process pool of ``min(jobs, default_jobs())`` workers, BLAS single-threaded, bound to this process.
+    """A local process pool of ``min(jobs, default_jobs())`` workers, BLAS and OpenMP single-threaded, bound to this process.
 
     The pool parallelises over independent tasks; letting each worker's BLAS also spawn a thread per core
     would oversubscribe the machine (two processes x two BLAS threads on two cores ran slower than one
@@ -72,7 +72,7 @@ def pid_gone(pid: int) -> bool:
 
 # ------------------------------------------------------------------------------------------ workers
 def _worker_init(parent_pid: int, parent_main_thread: int | None = None) -> None:  # pragma: no cover - in workers
-    """Pool initialiser: signals, parent-death watch, single-threaded BLAS."""
+    """Pool initialiser: signals, parent-death watch, single-threaded BLAS and OpenMP."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
@@ -81,7 +81,7 @@ def _worker_init(parent_pid: int, parent_main_thread: int | None = None) -> None
     # was the parent's main thread (a fork keeps the thread id); a pool first used from another thread
     # (or started by spawn/forkserver) relies on the watchdog alone
     _die_with_parent(parent_pid, pdeathsig=threading.get_ident() == parent_main_thread)
-    limit_blas_globally()
+    limit_threads_globally()
 
 
 def _die_with_parent(parent_pid: int, interval: float | None = None,

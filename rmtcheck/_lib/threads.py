@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-__all__ = ["single_blas_thread", "limit_blas_globally", "blas_policy", "with_blas_policy", "policy_threads",
+__all__ = ["single_blas_thread", "limit_threads_globally", "blas_policy", "with_blas_policy", "policy_threads",
            "busy_elsewhere", "force_blas_threads"]
 
 
@@ -44,8 +44,12 @@ def single_blas_thread():
     return threadpool_limits(1, user_api="blas")
 
 
-def limit_blas_globally() -> None:  # pragma: no cover - runs in worker processes
-    """BLAS on one thread for the rest of this process (process-pool worker initialiser).
+def limit_threads_globally() -> None:  # pragma: no cover - runs in worker processes
+    """BLAS and OpenMP on one thread for the rest of this process (process-pool worker initialiser).
+
+    OpenMP covers torch's intra-op pool (its CPU wheel runs on libgomp): a worker forked from a process that
+    used it must not enter that pool, whose threads did not survive the fork, and one thread per worker is the
+    pool's design anyway.
 
     Returns
     -------
@@ -57,6 +61,7 @@ def limit_blas_globally() -> None:  # pragma: no cover - runs in worker processe
     except ImportError:
         return
     threadpool_limits(1, user_api="blas")
+    threadpool_limits(1, user_api="openmp")
 
 
 # --- the hot paths' policy: as many BLAS threads as there are idle cores, never more ----------------------------------

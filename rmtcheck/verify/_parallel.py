@@ -9,7 +9,7 @@ the same worker, one after the other, so the cache is computed once. The units a
 first (units with an affinity, then the others in registry order) to a pool of *forked* workers (they
 inherit the selected statements, checks being closures that cannot be pickled; where ``fork`` is not
 available the rows run in this process), each with
-single-threaded BLAS (two processes with two BLAS threads each on two cores run slower than one: the
+single-threaded BLAS and OpenMP (two processes with two BLAS threads each on two cores run slower than one: the
 threads wait for cores at every GEMM barrier). The workers die with the parent (see
 :mod:`rmtcheck._lib.procs`).
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import sys
 
 from rmtcheck._lib.procs import local_pool, stop_pool
 from rmtcheck.verify.runner import run_statement
@@ -61,9 +60,6 @@ def units(chosen) -> list[list[str]]:
 
 
 def _run_unit(ids: list[str], seed: int, instances: int | None) -> list:  # pragma: no cover - in workers
-    torch = sys.modules.get("torch")
-    if torch is not None:  # forked from a process that used torch: its OpenMP pool did not survive the fork, so
-        torch.set_num_threads(1)  # run torch inline (one thread), as BLAS, rather than enter a stale pool
     return [run_statement(_PENDING[i], seed, instances) for i in ids]
 
 

@@ -61,3 +61,24 @@ def test_cli_jobs_flag(rows, capsys):
     assert "zzjobs.row5" in capsys.readouterr().out
     assert main(["verify", "--only", "zzjobs", "--jobs", "0"]) == 2
     assert "--jobs 0: use a number of worker processes >= 1" in capsys.readouterr().err
+
+
+def _threads_check(inst, rng):
+    """The row's tightness encodes the worker's threads: 10 * BLAS threads + torch's intra-op threads."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    blas = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    return Outcome(violated=False, tightness=10.0 * blas + torch.get_num_threads())
+
+
+def test_workers_run_blas_and_torch_on_one_thread(monkeypatch):
+    """Even when this process used torch's thread pool before forking (its threads do not survive a fork)."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(2)
+    float((torch.ones(300, 300) @ torch.ones(300, 300)).sum())  # the parent's pool is up
+    made = {f"zzthreads.row{k}": Statement(id=f"zzthreads.row{k}", source="s", text="t", notion="mean-square",
+                                           sampling="none", regime="r", method="exact", sample=lambda rng: {},
+                                           check=_threads_check, default_instances=1) for k in range(2)}
+    monkeypatch.setattr("rmtcheck.verify.runner.registry", lambda: {**_REGISTRY, **made})
+    assert [r.tightness_median for r in run_all(["zzthreads"], jobs=2)] == [11.0, 11.0]
