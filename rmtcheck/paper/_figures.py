@@ -11,18 +11,6 @@ from rmtcheck.plotting.printed import COLUMN_WIDTH
 __all__ = []
 
 
-def _png_width_in(path: Path, dpi: float = 200.0) -> float | None:
-    """Natural width in inches of a PNG written at the style's ``savefig.dpi`` (``None``: not a PNG)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(24)
-        if head[:8] != b"\x89PNG\r\n\x1a\n":
-            return None
-        return int.from_bytes(head[16:20], "big") / dpi
-    except OSError:
-        return None
-
-
 def _pdf_width_in(path: Path) -> float | None:
     """Printed width in inches of a figure PDF (its first page), ``None`` when it cannot be read."""
     from rmtcheck.plotting.printed import pdf_page_size
@@ -46,7 +34,7 @@ def _figures_info(figures_dir: Path) -> dict:
         cmd = entry["command"] if entry and not entry.get("quick") else reproduce_command(name)
         out[name] = {"exists": pdf.is_file(), "pdf": pdf, "entry": entry, "description": desc, "command": cmd,
                      "pdfsha": (entry or {}).get("files", {}).get(f"{name}.pdf"),
-                     "width_in": _png_width_in(figures_dir / f"{name}.png"), "pdf_width_in": _pdf_width_in(pdf)}
+                     "pdf_width_in": _pdf_width_in(pdf)}
     return out
 
 

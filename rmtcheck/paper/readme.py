@@ -18,7 +18,7 @@ __all__ = [
 README_BLOCKS = ("gallery", "statements")
 #: pixels of the README's image width per inch printed (6.5 in -> 800 px, GitHub's text column)
 _PX_PER_IN = 800 / 6.5
-#: PNGs at most this wide (in inches at the style's 200 dpi) are one-column figures, set two to a row
+#: figures at most this wide (printed width in inches, from the PDF) are one-column figures, set two to a row
 _COLUMN_MAX_IN = 3.3
 
 
@@ -85,10 +85,10 @@ def readme_blocks(records, figures_dir, readme_dir=None, complete: bool = True) 
 
     for name, info in figs.items():
         png = figures_dir / f"{name}.png"
-        px = _gallery_px(info["width_in"])
+        px = _gallery_px(info["pdf_width_in"])
         cap = f"**{name}**: {_first_sentence(info['description'])}"
         img = (f'<img src="{rel}/{name}.png" width="{px}" alt="{name}">' if png.is_file() else "*(not generated yet)*")
-        if png.is_file() and info["width_in"] is not None and info["width_in"] <= _COLUMN_MAX_IN:
+        if png.is_file() and info["pdf_width_in"] is not None and info["pdf_width_in"] <= _COLUMN_MAX_IN:
             pending.append((img, cap, info["command"]))
             continue
         flush()

@@ -251,20 +251,22 @@ def test_gallery_shows_figures_at_the_papers_scale(tmp_path):
     figs = tmp_path / "figures"
     figs.mkdir()
 
-    def png(name, width_in):
-        px = int(round(width_in * 200))
-        (figs / f"{name}.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + px.to_bytes(4, "big")
-                                           + (300).to_bytes(4, "big") + b"\x00" * 8)
-
-    png(names[0], 6.5)
-    png(names[1], 3.25)
-    png(names[2], 3.25)
+    _stub_figure(figs, names[0], 6.5)
+    _stub_figure(figs, names[1], 3.25)
+    _stub_figure(figs, names[2], 3.25)
     g = P.readme_blocks([], figs, tmp_path)["gallery"]
     assert f'<img src="figures/{names[0]}.png" width="800"' in g
     full = next(line for line in g.splitlines() if names[0] in line and "<img" in line)
     assert not full.startswith("|")  # a full-width figure is not squeezed into a table cell
     pair = next(line for line in g.splitlines() if f"{names[1]}.png" in line)
     assert pair.startswith("|") and f'{names[2]}.png" width="400"' in pair  # two column figures side by side
+
+
+def _stub_figure(figs, name, width_in):
+    """A figure's PNG (any bytes: the gallery only links it) and a PDF whose page is ``width_in`` wide."""
+    (figs / f"{name}.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (figs / f"{name}.pdf").write_bytes(f"%PDF-1.4\n1 0 obj << /Type /Page /MediaBox [0 0 {width_in * 72:g} 216] >>\n"
+                                       "endobj\n%%EOF\n".encode())
 
 
 # ------------------------------------------------------------------------------------------ one verify run
@@ -344,9 +346,7 @@ def test_gallery_sets_a_lone_column_figure_without_a_table(tmp_path):
     figs = tmp_path / "figures"
     figs.mkdir()
     for name, width_in in ((names[0], 6.5), (names[1], 3.25), (names[2], 6.5)):
-        px = int(round(width_in * 200))
-        (figs / f"{name}.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + px.to_bytes(4, "big")
-                                           + (300).to_bytes(4, "big") + b"\x00" * 8)
+        _stub_figure(figs, name, width_in)
     g = P.readme_blocks([], figs, tmp_path)["gallery"]
     assert "|---|---|" not in g
     line = next(ln for ln in g.splitlines() if f"{names[1]}.png" in ln)
