@@ -1,8 +1,8 @@
-"""The bundled real data sets (nothing is downloaded) and the loss-threshold membership-inference AUC.
+"""The bundled real data sets (nothing is downloaded).
 
 Shared by :mod:`rmtcheck.studies.real_models` (which re-exports the loaders from its ``data`` module),
-:mod:`rmtcheck.studies.spectral` (the SRAGU evaluation) and :mod:`rmtcheck.studies.cnn` (the membership audit),
-so that no study imports another for them.
+:mod:`rmtcheck.studies.spectral` (the SRAGU evaluation), so that neither study
+imports the other for them.
 
 ``"digits"``
     scikit-learn's bundled 8x8 handwritten digits (1797 samples, 64 pixel features in 0..16, 10 classes)
@@ -28,7 +28,7 @@ import random
 
 import numpy as np
 
-__all__ = ["BUNDLED", "N_CLASSES", "sklearn_arrays", "mnist1d_arrays", "mia_auc"]
+__all__ = ["BUNDLED", "N_CLASSES", "sklearn_arrays", "mnist1d_arrays"]
 
 #: The bundled data sets, by name.
 BUNDLED = ("digits", "breast_cancer", "mnist1d")
@@ -110,41 +110,3 @@ def mnist1d_arrays(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         np.random.set_state(np_state)  # noqa: NPY002 (make_dataset seeds the global generator)
         random.setstate(py_state)
     return np.asarray(d["x"], dtype=float), np.asarray(d["y"], dtype=np.int64)
-
-
-def mia_auc(loss_members, loss_nonmembers) -> float:
-    """Loss-threshold membership-inference AUC.
-
-    :math:`P(\\ell_m < \\ell_n) + \\tfrac12 P(\\ell_m = \\ell_n)` over all (member, non-member) pairs
-    (Mann–Whitney; 0.5 = members indistinguishable from non-members, 1 = every member's loss is below every
-    non-member's).
-
-    Parameters
-    ----------
-    loss_members, loss_nonmembers : array_like
-        Non-empty, no NaN (an infinite loss ranks last).
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        An empty argument or a NaN loss.
-
-    Examples
-    --------
-    >>> mia_auc([0.1, 0.2], [0.5, 0.2])  # 3 of 4 pairs have the member's loss lower, one tie
-    0.875
-    """
-    from scipy.stats import rankdata
-
-    a = np.asarray(loss_members, float).ravel()
-    b = np.asarray(loss_nonmembers, float).ravel()
-    if a.size == 0 or b.size == 0:
-        raise ValueError("mia_auc needs at least one member and one non-member loss")
-    if np.isnan(a).any() or np.isnan(b).any():
-        raise ValueError("mia_auc needs losses without NaN (loss_members, loss_nonmembers)")
-    r = rankdata(np.concatenate([-a, -b]))  # high score = low loss = 'member'
-    return float((r[: a.size].sum() - a.size * (a.size + 1) / 2) / (a.size * b.size))

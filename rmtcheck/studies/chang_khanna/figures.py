@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rmtcheck._lib.intervals import wilson_interval
+from rmtcheck._lib.statistics import wilson_interval
 from rmtcheck.plotting.registry import figure, save_figure, style
 
 #: The Hessian-test figure's grid: every batch size and coherence up to 10, then log-spaced (log axes).

@@ -103,7 +103,7 @@ import math
 
 import numpy as np
 
-from rmtcheck._lib.intervals import wilson_interval
+from rmtcheck._lib.statistics import wilson_interval
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
 from rmtcheck.curvature import gauss_newton_factors

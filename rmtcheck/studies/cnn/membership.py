@@ -1,7 +1,7 @@
 """Membership-inference audit of the CNN's descent–ascent unlearning: does forgetting hide the forget set?
 
 A loss-threshold membership-inference attack scores a point as a training member when its loss is low. Its AUC
-on the forget set against held-out points (:func:`rmtcheck._lib.datasets.mia_auc`: the probability that a forget
+on the forget set against held-out points (:func:`rmtcheck._lib.statistics.mia_auc`: the probability that a forget
 point's loss is below a held-out point's, ties one half) is measured for three networks of the same
 ``(snr, train_seed)`` (:func:`rmtcheck.studies.cnn.pretrained.trained_point`):
 
@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rmtcheck._lib.datasets import mia_auc
-from rmtcheck._lib.intervals import t_interval
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck._lib.statistics import mia_auc, t_interval
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_unit_interval
 from rmtcheck.studies.cnn import model as _cnn

@@ -32,8 +32,9 @@ import time
 
 import numpy as np
 
-from rmtcheck._lib.datasets import mia_auc, mnist1d_arrays, sklearn_arrays
+from rmtcheck._lib.datasets import mnist1d_arrays, sklearn_arrays
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck._lib.statistics import mia_auc
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import as_generator, check_int
 from rmtcheck.studies.spectral import mlp as M

@@ -285,7 +285,7 @@ def _draw_sragu(plt, runs, n_seeds):
     """The figure of :func:`sragu_evaluation` from the runs of :func:`~rmtcheck.studies.spectral.seeds.run_seeds`."""
     from matplotlib.patches import Patch
 
-    from rmtcheck._lib.intervals import t_interval
+    from rmtcheck._lib.statistics import t_interval
     from rmtcheck.studies.spectral.evaluation import METHODS, REGIMES
     from rmtcheck.studies.spectral.seeds import paired_verdict, seed_table
 

@@ -17,9 +17,9 @@ import json
 
 import numpy as np
 
-from rmtcheck._lib.intervals import t_interval
 from rmtcheck._lib.jsonable import jsonable
 from rmtcheck._lib.lazy import lazy_module
+from rmtcheck._lib.statistics import t_interval
 from rmtcheck._lib.validation import check_int
 from rmtcheck.studies.spectral.evaluation import run_evaluation
 from rmtcheck.sweep import sweep_map, sweep_option

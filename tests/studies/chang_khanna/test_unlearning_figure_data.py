@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rmtcheck._lib import intervals as F_intervals
+from rmtcheck._lib import statistics as F_intervals
 from rmtcheck.studies.chang_khanna import figures as F
 from rmtcheck.studies.chang_khanna.experiments import (
     ROTATION_COUNTEREXAMPLE,

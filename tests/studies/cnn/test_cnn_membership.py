@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rmtcheck._lib.datasets import mia_auc
+from rmtcheck._lib.statistics import mia_auc
 from rmtcheck.studies.cnn import membership as mb
 from rmtcheck.studies.cnn.pretrained import trained_point
 

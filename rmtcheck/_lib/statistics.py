@@ -1,7 +1,8 @@
-"""Confidence intervals shared by the studies' tables and figures (private).
+"""Small statistics shared by the studies' tables, figures and audits (private).
 
 * :func:`wilson_interval` — the Wilson score interval of a binomial proportion [1]_;
-* :func:`t_interval` — the mean and the two-sided Student-t interval of the mean.
+* :func:`t_interval` — the mean and the two-sided Student-t interval of the mean;
+* :func:`mia_auc` — the loss-threshold membership-inference AUC (Mann–Whitney).
 
 References
 ----------
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["wilson_interval", "t_interval"]
+__all__ = ["wilson_interval", "t_interval", "mia_auc"]
 
 
 def wilson_interval(k, n, level: float = 0.95) -> np.ndarray:
@@ -91,3 +92,41 @@ def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
         return m, float("nan"), float("nan")
     h = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * np.std(x, ddof=1) / np.sqrt(x.size))
     return m, m - h, m + h
+
+
+def mia_auc(loss_members, loss_nonmembers) -> float:
+    """Loss-threshold membership-inference AUC.
+
+    :math:`P(\\ell_m < \\ell_n) + \\tfrac12 P(\\ell_m = \\ell_n)` over all (member, non-member) pairs
+    (Mann–Whitney; 0.5 = members indistinguishable from non-members, 1 = every member's loss is below every
+    non-member's).
+
+    Parameters
+    ----------
+    loss_members, loss_nonmembers : array_like
+        Non-empty, no NaN (an infinite loss ranks last).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        An empty argument or a NaN loss.
+
+    Examples
+    --------
+    >>> mia_auc([0.1, 0.2], [0.5, 0.2])  # 3 of 4 pairs have the member's loss lower, one tie
+    0.875
+    """
+    from scipy.stats import rankdata
+
+    a = np.asarray(loss_members, float).ravel()
+    b = np.asarray(loss_nonmembers, float).ravel()
+    if a.size == 0 or b.size == 0:
+        raise ValueError("mia_auc needs at least one member and one non-member loss")
+    if np.isnan(a).any() or np.isnan(b).any():
+        raise ValueError("mia_auc needs losses without NaN (loss_members, loss_nonmembers)")
+    r = rankdata(np.concatenate([-a, -b]))  # high score = low loss = 'member'
+    return float((r[: a.size].sum() - a.size * (a.size + 1) / 2) / (a.size * b.size))

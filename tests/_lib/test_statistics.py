@@ -1,4 +1,4 @@
-"""The shared intervals against SciPy: Wilson (binomtest) and Student-t (stats.t.interval)."""
+"""The shared statistics against SciPy: Wilson (binomtest) and Student-t (stats.t.interval) intervals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from rmtcheck._lib.intervals import t_interval, wilson_interval
+from rmtcheck._lib.statistics import t_interval, wilson_interval
 
 
 @given(n=st.integers(1, 400), data=st.data(), level=st.sampled_from([0.8, 0.9, 0.95, 0.99]))
