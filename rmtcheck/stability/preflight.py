@@ -56,7 +56,8 @@ import numpy as np
 
 from rmtcheck._lib.validation import as_generator, check_int, check_positive, check_unit_interval
 from rmtcheck.stability._forecast_moments import moments
-from rmtcheck.stability._loss_terms import _check_loss, _check_outputs, _check_targets, _value_grad
+from rmtcheck.stability._loss_terms import _check_loss, _check_outputs, _check_targets
+from rmtcheck.stability._tangent import simulate as _simulate_tangent
 from rmtcheck.stability.coherence import coherence
 from rmtcheck.stability.gram import SampleCurvature
 from rmtcheck.stability.montecarlo import simulate
@@ -64,7 +65,8 @@ from rmtcheck.stability.sampling import check_mixed_sampling
 from rmtcheck.stability.three_axis import pair_coherence
 from rmtcheck.stability.unlearning import critical_alpha, mixed_critical_lr, mixed_recursion
 
-__all__ = ["Recipe", "PreflightReport", "preflight", "forecast", "tangent_forecast", "first_crossing"]
+__all__ = ["Recipe", "PreflightReport", "preflight", "forecast", "tangent_forecast", "tangent_forecast_curve",
+           "first_crossing"]
 
 PAIRS_MAX = 250_000  # sigma_mix is skipped (reported as None, with the reason) above this many pairs
 
@@ -212,26 +214,15 @@ def _far_past(out: dict, k: int, L0: dict, recipe: Recipe, factor: float = 1e4) 
     return k >= 0 and (out["forget_loss_mean"][k] - L0["forget"] > factor * recipe.forget_rise
                        and out["retain_loss_mean"][k] - L0["retain"] > factor * recipe.retain_rise)
 
-_BLOWUP = 1e12  # a simulated run whose linearised outputs exceed this in absolute value has diverged
 
-
-def _draw(g: np.random.Generator, runs: int, N: int, B: int, sampling: str) -> tuple[np.ndarray, np.ndarray]:
-    """Batch indices ``(runs, b)`` into a set of ``N`` samples and their weights (``1/B`` per member, 0 padding)."""
-    if sampling == "without_replacement":
-        idx = np.argpartition(g.random((runs, N)), B - 1, axis=1)[:, :B] if B < N else np.tile(np.arange(N), (runs, 1))
-        return idx, np.full(idx.shape, 1.0 / B)
-    member = g.random((runs, N)) < B / N  # independent Bernoulli(B/N) membership
-    width = max(int(member.sum(axis=1).max()), 1)
-    idx = np.argsort(~member, axis=1, kind="stable")[:, :width]
-    return idx, np.take_along_axis(member, idx, axis=1) / B
-
-
-def _set_losses(Phi, f, y, loss, delta) -> np.ndarray:
-    """Mean loss of one set for every run: ``(runs,)``, the outputs ``f + Phi delta``."""
-    n, m, p = Phi.shape
-    Z = f[None] + (delta @ Phi.reshape(n * m, p).T).reshape(-1, n, m)
-    yy = np.broadcast_to(y, (Z.shape[0],) + y.shape).reshape((-1,) + y.shape[1:])
-    return _value_grad(Z.reshape(-1, m), yy, loss)[0].reshape(-1, n).mean(axis=1)
+def _check_tangent(curvature) -> None:
+    if not isinstance(curvature, SampleCurvature):
+        raise ValueError("curvature must be a SampleCurvature (from rmtcheck.curvature); got "
+                         + type(curvature).__name__)
+    if curvature.jacobian_gram is None:
+        raise ValueError("curvature has no linearised model (jacobian_gram, outputs, targets) for the tangent "
+                         "forecast; build it with rmtcheck.curvature (tangent=True, the default), or pass "
+                         "forecast_model='quadratic'")
 
 
 def tangent_forecast(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lr: float | None = None,
@@ -291,74 +282,80 @@ def tangent_forecast(curvature: SampleCurvature, n_retain: int, recipe: Recipe, 
     >>> fc["model"], int(fc["steps"][-1]), bool(fc["forget_loss_median"][-1] > fc["forget_loss_median"][0])
     ('tangent', 10, True)
     """
-    if not isinstance(curvature, SampleCurvature):
-        raise ValueError("curvature must be a SampleCurvature (from rmtcheck.curvature); got "
-                         + type(curvature).__name__)
-    if curvature.jacobian_gram is None:
-        raise ValueError("curvature has no linearised model (jacobian_gram, outputs, targets) for the tangent "
-                         "forecast; build it with rmtcheck.curvature (tangent=True, the default), or pass "
-                         "forecast_model='quadratic'")
-    n_r = check_int(n_retain, "n_retain", 1, curvature.n - 1)
+    _check_tangent(curvature)
     lr = check_positive(recipe.lr if lr is None else lr, "lr")
+    return tangent_forecast_curve(curvature, n_retain, recipe, [lr], runs=runs, rng=rng, record=record)[0]
+
+
+def tangent_forecast_curve(curvature: SampleCurvature, n_retain: int, recipe: Recipe, lrs, *, runs: int = 64,
+                           rng=None, record=None) -> list[dict]:
+    """:func:`tangent_forecast` at every step size of ``lrs``, simulated together on the same batches.
+
+    The result for ``lrs[j]`` equals ``tangent_forecast(curvature, n_retain, recipe, lr=lrs[j], runs=runs,
+    rng=seed, record=record)`` when ``rng`` is the same seed (an int or a SeedSequence): the batches are drawn
+    once per step and shared by all step sizes, as separate calls with one seed draw them, and the runs are
+    advanced together (the batch rows are gathered once per step for all of them).
+
+    Parameters
+    ----------
+    curvature, n_retain, recipe
+        As for :func:`tangent_forecast`.
+    lrs : array_like of float
+        Step sizes, each > 0 (``recipe.lr`` is not used).
+    runs, rng, record
+        As for :func:`tangent_forecast`.
+
+    Returns
+    -------
+    list of dict
+        One :func:`tangent_forecast` result per step size, in the order of ``lrs``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`tangent_forecast`, or an empty ``lrs`` or a step size that is not > 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rmtcheck.curvature import gauss_newton_factors
+    >>> g = np.random.default_rng(0)
+    >>> J, z = g.standard_normal((40, 1, 30)), 3 * g.standard_normal((40, 1))
+    >>> cur = gauss_newton_factors(J, z, (z[:, 0] > 0).astype(float), "bce")
+    >>> recipe = Recipe(lr=1.0, batch=5, steps=10)
+    >>> curve = tangent_forecast_curve(cur, 30, recipe, [0.5, 1.0], runs=16, rng=0)
+    >>> one = tangent_forecast(cur, 30, recipe, lr=1.0, runs=16, rng=0)
+    >>> bool(np.allclose(curve[1]["forget_loss_median"], one["forget_loss_median"], rtol=1e-12))
+    True
+    """
+    _check_tangent(curvature)
+    lrs = np.atleast_1d(np.asarray(lrs, dtype=float))
+    if lrs.ndim != 1 or lrs.size == 0:
+        raise ValueError(f"lrs must be a non-empty 1-d sequence of step sizes; got shape {lrs.shape}")
+    for v in lrs:
+        check_positive(float(v), "lrs")
+    n_r = check_int(n_retain, "n_retain", 1, curvature.n - 1)
     R, K, a, B = check_int(runs, "runs", 1), recipe.steps, recipe.alpha, recipe.batch
     Phi = curvature.tangent_features()
     loss = _check_loss(curvature.loss)
     f = _check_outputs(curvature.outputs, loss, "curvature.outputs")
     y = _check_targets(curvature.targets, curvature.n, f.shape[1], loss, "curvature.targets")
-    sets = [(-a, Phi[n_r:], f[n_r:], y[n_r:]), (1.0 - a, Phi[:n_r], f[:n_r], y[:n_r])]
-    for c, P, _, _ in sets:
+    for c, size in ((-a, curvature.n - n_r), (1.0 - a, n_r)):
         if c:
-            check_int(B, "batch", 1, P.shape[0])
+            check_int(B, "batch", 1, size)
     rec = sorted({int(v) for v in np.linspace(0, K, min(K, 20) + 1).round()}) if record is None else \
         sorted({check_int(v, "record", 0, K) for v in record} | {K})
-    g = as_generator(rng)
-    p = Phi.shape[2]
-    delta, alive = np.zeros((R, p)), np.ones(R, dtype=bool)
-    L0 = {"retain": float(_set_losses(Phi[:n_r], f[:n_r], y[:n_r], loss, np.zeros((1, p)))[0]),
-          "forget": float(_set_losses(Phi[n_r:], f[n_r:], y[n_r:], loss, np.zeros((1, p)))[0])}
-    names = ("forget_loss_mean", "forget_loss_sd", "forget_loss_median", "retain_loss_mean", "retain_loss_sd",
-             "retain_loss_median", "distance_rms")
-    out = {key: [] for key in names}
-    last = {}
-
-    def record_now():
-        for name, sl in (("forget", slice(n_r, None)), ("retain", slice(None, n_r))):
-            Lr = np.full(R, np.inf)
-            if alive.any():
-                Lr[alive] = _set_losses(Phi[sl], f[sl], y[sl], loss, delta[alive])
-            bad = ~np.isfinite(Lr)
-            out[f"{name}_loss_mean"].append(float(np.inf if bad.any() else Lr.mean()))
-            out[f"{name}_loss_sd"].append(float(np.inf if bad.any() else Lr.std(ddof=1) if R > 1 else 0.0))
-            out[f"{name}_loss_median"].append(float(np.median(Lr)))
-            last[name] = Lr - L0[name]
-        out["distance_rms"].append(float(np.sqrt(np.mean(np.where(alive, (delta ** 2).sum(axis=1), np.inf)))))
-
-    if 0 in rec:
-        record_now()
-    for k in range(1, K + 1):
-        step = np.zeros((R, p))
-        for c, P, fs, ys in sets:
-            if not c:
-                continue
-            idx, w = _draw(g, R, P.shape[0], B, recipe.sampling)
-            b, m = idx.shape[1], P.shape[1]
-            Pb = P[idx].reshape(R, b * m, p)
-            Z = fs[idx] + (Pb @ delta[:, :, None]).reshape(R, b, m)
-            ok = np.all(np.abs(Z) < _BLOWUP, axis=(1, 2))
-            alive &= ok
-            Z[~ok] = 0.0
-            _, G = _value_grad(Z.reshape(R * b, m), ys[idx].reshape((R * b,) + ys.shape[1:]), loss)
-            G = G.reshape(R, b * m) * np.repeat(w, m, axis=1)
-            step += c * (Pb.transpose(0, 2, 1) @ G[:, :, None])[:, :, 0]
-        delta -= lr * np.where(alive[:, None], step, 0.0)
-        if k in rec:
-            record_now()
-    out = {key: np.asarray(v) for key, v in out.items()}
-    frac = [_rule(df, dr, recipe) for df, dr in zip(last["forget"], last["retain"])]
-    out.update(model="tangent", runs=R, steps=np.asarray(rec), forget_rise_runs=last["forget"],
-               retain_rise_runs=last["retain"], fractions={v: frac.count(v) / R for v in ("stay", "leave", "collapse")},
-               forget_loss_0=L0["forget"], retain_loss_0=L0["retain"])
-    return out
+    results = []
+    for res in _simulate_tangent(Phi, f, y, loss, n_r, recipe, lrs, R, as_generator(rng), rec):
+        last, L0 = res.pop("last"), res.pop("L0")
+        out = {key: np.asarray(v) for key, v in res.items()}
+        frac = [_rule(df, dr, recipe) for df, dr in zip(last["forget"], last["retain"])]
+        out.update(model="tangent", runs=R, steps=np.asarray(rec), forget_rise_runs=last["forget"],
+                   retain_rise_runs=last["retain"],
+                   fractions={v: frac.count(v) / R for v in ("stay", "leave", "collapse")},
+                   forget_loss_0=L0["forget"], retain_loss_0=L0["retain"])
+        results.append(out)
+    return results
 
 
 def _rule(df: float, dr: float, recipe: Recipe) -> str:
@@ -518,10 +515,10 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
                      "bisection to a factor 1.03 in lr and 1e-3 in alpha (exactly 0 for gradient ascent, J >= I)")
     if model == "tangent":
         seed = np.random.SeedSequence(int(rng.integers(2 ** 63)))  # the same batches at every step size
-        run = lambda eta, **kw: tangent_forecast(curvature, R.n, recipe, lr=eta, runs=forecast_runs,  # noqa: E731
-                                                 rng=np.random.default_rng(seed), **kw)
+        run = lambda eta: tangent_forecast(curvature, R.n, recipe, lr=eta, runs=forecast_runs,  # noqa: E731
+                                           rng=seed)
     else:
-        run = lambda eta, **kw: forecast(R, F, gr, gf, L0, recipe, lr=eta)  # noqa: E731
+        run = lambda eta: forecast(R, F, gr, gf, L0, recipe, lr=eta)  # noqa: E731
     say(f"finite-horizon forecast ({model} model, {recipe.steps} steps)")
     fc = run(recipe.lr)
     verdict, sentence, df, dr = _verdict(fc, recipe, L0)
@@ -529,9 +526,17 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
     curve = {"lr": lrs, "forget_rise": [], "forget_sd": [], "retain_rise": [], "retain_sd": [], "model": model}
     if model == "tangent":
         curve.update(leave_fraction=[], collapse_fraction=[])
-    for i, eta in enumerate(lrs):
-        say(f"forecast curve {i + 1}/{len(lrs)} (lr={eta:.3g})")
-        f = run(float(check_positive(eta, "lrs")), **({"record": [recipe.steps]} if model == "tangent" else {}))
+    for eta in lrs:
+        check_positive(float(eta), "lrs")
+    if model == "tangent":  # every step size at once, on the same batches
+        say(f"forecast curve ({len(lrs)} step sizes)")
+        points = tangent_forecast_curve(curvature, R.n, recipe, lrs, runs=forecast_runs, rng=seed,
+                                        record=[recipe.steps])
+    else:
+        points = (run(float(eta)) for eta in lrs)
+    for i, f in enumerate(points):
+        if model != "tangent":
+            say(f"forecast curve {i + 1}/{len(lrs)} (lr={lrs[i]:.3g})")
         rf, rr = _rises(f, L0)
         curve["forget_rise"].append(rf)
         curve["forget_sd"].append(float(f["forget_loss_sd"][-1]))

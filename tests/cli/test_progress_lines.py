@@ -146,7 +146,7 @@ def test_preflight_reports_each_stage(curvature, capsys):
     assert lines == err.splitlines()
     text = "\n".join(lines)
     for stage in ("per-sample curvature", "coherences", "mean-square growth", "finite-horizon forecast",
-                  "forecast curve 13/13", "] done"):
+                  "forecast curve (13 step sizes)", "] done"):
         assert stage in text, (stage, err)
     rq, outq, errq = _run(capsys, argv + ["--quiet"])
     assert rq == 0 and errq == "" and outq == out

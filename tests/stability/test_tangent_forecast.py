@@ -11,7 +11,7 @@ from scipy.special import expit, log_expit, logsumexp
 
 from rmtcheck.curvature import gauss_newton_factors
 from rmtcheck.stability.gram import SampleCurvature, load_curvature, save_curvature
-from rmtcheck.stability.preflight import Recipe, preflight, tangent_forecast
+from rmtcheck.stability.preflight import Recipe, preflight, tangent_forecast, tangent_forecast_curve
 
 
 def _loss_grad(z, y, loss):
@@ -84,6 +84,76 @@ def test_full_batch_forecast_equals_parameter_space_runs(loss, n_r, n_f, m, d, a
         np.testing.assert_allclose(fc[key], ref[fc["steps"], j], rtol=1e-8, atol=1e-10, err_msg=key)
     sd, mean = fc["forget_loss_sd"], fc["forget_loss_mean"]
     assert np.all((sd <= 1e-8 * np.abs(mean) + 1e-10) | np.isinf(sd))  # the three runs are identical
+
+
+@settings(max_examples=15, deadline=None)
+@given(loss=st.sampled_from(["ce", "bce", "mse"]), n_r=st.integers(2, 6), m=st.integers(2, 3), d=st.integers(3, 20),
+       alpha=st.sampled_from([1.0, 0.5]), lrs=st.lists(st.floats(0.01, 2.0), min_size=1, max_size=4),
+       seed=st.integers(0, 2**16))
+def test_curve_with_full_batches_equals_parameter_space_runs_at_every_step_size(loss, n_r, m, d, alpha, lrs, seed):
+    """The step sizes of a curve are simulated together: with full batches each one must still equal its own
+    explicit parameter-space run (a mix-up of the step-size axis would mix the runs)."""
+    rng = np.random.default_rng(seed)
+    m = 1 if loss == "bce" else m
+    n = 2 * n_r  # n_f = n_r: full batches of both sets
+    J, z, y = _instance(rng, loss, n, m, d)
+    cur = gauss_newton_factors(J, z, y, loss)
+    recipe = Recipe(lr=1.0, batch=n_r, steps=5, alpha=alpha, sampling="without_replacement")
+    curve = tangent_forecast_curve(cur, n_r, recipe, lrs, runs=2, rng=seed)
+    assert len(curve) == len(lrs)
+    for lr, fc in zip(lrs, curve):
+        ref = _full_batch_reference(J, z, y, loss, n_r, lr, alpha, 5)
+        for j, key in enumerate(("retain_loss_median", "forget_loss_median", "distance_rms")):
+            np.testing.assert_allclose(fc[key], ref[fc["steps"], j], rtol=1e-8, atol=1e-10, err_msg=key)
+
+
+@settings(max_examples=15, deadline=None)
+@given(loss=st.sampled_from(["ce", "mse"]), alpha=st.sampled_from([1.0, 0.7]),
+       sampling=st.sampled_from(["without_replacement", "independent_bernoulli"]),
+       lrs=st.lists(st.sampled_from([0.05, 0.3, 1.0, 30.0, 1e4]), min_size=2, max_size=5), seed=st.integers(0, 99))
+def test_curve_equals_one_forecast_per_step_size_on_the_same_seed(loss, alpha, sampling, lrs, seed):
+    """Sampled batches (shared by the step sizes, as separate calls with one seed draw them), diverging runs
+    (1e4) among converging ones: each point of the curve equals the forecast at that step size alone."""
+    rng = np.random.default_rng(seed)
+    J, z, y = _instance(rng, loss, 14, 3, 9)
+    cur = gauss_newton_factors(J, z, y, loss)
+    recipe = Recipe(lr=1.0, batch=3, steps=6, alpha=alpha, sampling=sampling)
+    curve = tangent_forecast_curve(cur, 9, recipe, lrs, runs=5, rng=seed)
+    for lr, fc in zip(lrs, curve):
+        one = tangent_forecast(cur, 9, recipe, lr=lr, runs=5, rng=seed)
+        assert fc["fractions"] == one["fractions"]
+        for key in ("forget_loss_median", "retain_loss_mean", "distance_rms", "forget_rise_runs"):
+            np.testing.assert_allclose(fc[key], one[key], rtol=1e-12, atol=1e-14, err_msg=key)
+
+
+def test_curve_in_chunks_replays_the_same_batches(monkeypatch):
+    """Step sizes simulated in several chunks (a small memory budget) give the one-chunk results, and the
+    generator ends where one pass leaves it."""
+    from rmtcheck.stability import _tangent
+
+    rng = np.random.default_rng(4)
+    J, z, y = _instance(rng, "ce", 16, 3, 10)
+    cur = gauss_newton_factors(J, z, y, "ce")
+    recipe, lrs = Recipe(lr=1.0, batch=3, steps=5, alpha=0.6), [0.1, 0.4, 1.5, 6.0, 50.0]
+    g1 = np.random.default_rng(9)
+    whole = tangent_forecast_curve(cur, 10, recipe, lrs, runs=6, rng=g1)
+    monkeypatch.setattr(_tangent, "CHUNK", 2 * 6 * 16 * 3)  # two step sizes per chunk
+    g2 = np.random.default_rng(9)
+    chunked = tangent_forecast_curve(cur, 10, recipe, lrs, runs=6, rng=g2)
+    for a, b in zip(whole, chunked):
+        assert a["fractions"] == b["fractions"]
+        np.testing.assert_allclose(a["forget_rise_runs"], b["forget_rise_runs"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a["retain_loss_median"], b["retain_loss_median"], rtol=1e-12)
+    assert g1.random() == g2.random()
+
+
+def test_curve_refuses_bad_step_sizes():
+    rng = np.random.default_rng(0)
+    J, z, y = _instance(rng, "ce", 10, 3, 6)
+    cur = gauss_newton_factors(J, z, y, "ce")
+    for bad in ([], [0.1, -1.0], [[0.1]]):
+        with pytest.raises(ValueError, match="lrs"):
+            tangent_forecast_curve(cur, 5, Recipe(lr=1.0, batch=2, steps=3), bad, runs=2, rng=0)
 
 
 @pytest.mark.parametrize("sampling", ["without_replacement", "independent_bernoulli"])

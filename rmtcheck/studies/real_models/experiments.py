@@ -62,7 +62,7 @@ from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
 from rmtcheck.stability.families import HessianFamily
 from rmtcheck.stability.gram import SampleCurvature
-from rmtcheck.stability.preflight import Recipe, first_crossing, forecast, preflight, tangent_forecast
+from rmtcheck.stability.preflight import Recipe, first_crossing, forecast, preflight, tangent_forecast_curve
 from rmtcheck.studies.real_models import models as _m
 from rmtcheck.studies.real_models.data import FORGET_KINDS, check_dataset, check_kind, forget_split, load_dataset
 from rmtcheck.sweep import cell_seeds, seed_sequence, sweep_map, sweep_option
@@ -229,13 +229,12 @@ def _quadratic_curve(tm: Trained, q, retain, forget, fine) -> tuple[dict, dict]:
 
 
 def _tangent_curve(tm: Trained, q, retain, forget, fine, seed) -> dict:
-    """The tangent forecast's median rises on ``fine`` (the same simulated batches at every step size)."""
+    """The tangent forecast's median rises on ``fine`` (the same simulated batches at every step size, simulated together)."""
     cur = tm.ordered_curvature(np.concatenate([retain, forget]))
     recipe = _recipe(q)
     out = {k: [] for k in ("forget_rise", "retain_rise", "forget_sd", "retain_sd", "leave_fraction", "collapse_fraction")}
-    for eta in fine:
-        fc = tangent_forecast(cur, retain.size, recipe, lr=float(eta), runs=q["forecast_runs"],
-                              rng=np.random.default_rng(seed), record=[q["steps"]])
+    for fc in tangent_forecast_curve(cur, retain.size, recipe, fine, runs=q["forecast_runs"], rng=seed,
+                                     record=[q["steps"]]):
         out["forget_rise"].append(float(fc["forget_loss_median"][-1] - fc["forget_loss_0"]))
         out["retain_rise"].append(float(fc["retain_loss_median"][-1] - fc["retain_loss_0"]))
         out["forget_sd"].append(float(fc["forget_loss_sd"][-1]))
