@@ -13,34 +13,41 @@ mpmath = lazy_module("mpmath")  # only the mp path needs it
 ARGS = {}
 NUMPY = {}
 MPMATH = {}
+TEXT = {}  # str() of each SymPy expression
 
 # theorem1_ratio = eta**2*lambda**2*(-1 + n/B)/sigma**2
 ARGS['theorem1_ratio'] = ('eta', 'lam', 'sigma', 'n', 'B')
 NUMPY['theorem1_ratio'] = lambda eta, lam, sigma, n, B: eta**2*lam**2*(-1 + n/B)/sigma**2
 MPMATH['theorem1_ratio'] = lambda eta, lam, sigma, n, B: eta**2*lam**2*(-1 + n/B)/sigma**2
+TEXT['theorem1_ratio'] = 'eta**2*lambda**2*(-1 + n/B)/sigma**2'
 
 # theorem1_lr = sigma/(lambda*sqrt(-1 + n/B))
 ARGS['theorem1_lr'] = ('lam', 'sigma', 'n', 'B')
 NUMPY['theorem1_lr'] = lambda lam, sigma, n, B: sigma/(lam*numpy.sqrt(-1 + n/B))
 MPMATH['theorem1_lr'] = lambda lam, sigma, n, B: sigma/(lam*mpmath.sqrt(-1 + n/B))
+TEXT['theorem1_lr'] = 'sigma/(lambda*sqrt(-1 + n/B))'
 
 # theorem2_lr = 2*B*sigma/(lambda*(B*sigma - B + n))
 ARGS['theorem2_lr'] = ('lam', 'sigma', 'n', 'B')
 NUMPY['theorem2_lr'] = lambda lam, sigma, n, B: 2*B*sigma/(lam*(B*sigma - B + n))
 MPMATH['theorem2_lr'] = lambda lam, sigma, n, B: 2*B*sigma/(lam*(B*sigma - B + n))
+TEXT['theorem2_lr'] = '2*B*sigma/(lambda*(B*sigma - B + n))'
 
 # theorem2_factor = eta**2*lambda**2*(-1 + n/B)/sigma + (-eta*lambda + 1)**2
 ARGS['theorem2_factor'] = ('eta', 'lam', 'sigma', 'n', 'B')
 NUMPY['theorem2_factor'] = lambda eta, lam, sigma, n, B: eta**2*lam**2*(-1 + n/B)/sigma + (-eta*lam + 1)**2
 MPMATH['theorem2_factor'] = lambda eta, lam, sigma, n, B: eta**2*lam**2*(-1 + n/B)/sigma + (-eta*lam + 1)**2
+TEXT['theorem2_factor'] = 'eta**2*lambda**2*(-1 + n/B)/sigma + (-eta*lambda + 1)**2'
 
 # sandwich_ratio = (sigma - 1 + n/B)/(2*sqrt(-1 + n/B))
 ARGS['sandwich_ratio'] = ('sigma', 'n', 'B')
 NUMPY['sandwich_ratio'] = lambda sigma, n, B: (1/2)*(sigma - 1 + n/B)/numpy.sqrt(-1 + n/B)
 MPMATH['sandwich_ratio'] = lambda sigma, n, B: (mpmath.mpf(1)/mpmath.mpf(2))*(sigma - 1 + n/B)/mpmath.sqrt(-1 + n/B)
+TEXT['sandwich_ratio'] = '(sigma - 1 + n/B)/(2*sqrt(-1 + n/B))'
 
 # gd_lr = 2/lambda
 ARGS['gd_lr'] = ('lam',)
 NUMPY['gd_lr'] = lambda lam: 2/lam
 MPMATH['gd_lr'] = lambda lam: 2/lam
+TEXT['gd_lr'] = '2/lambda'
 

@@ -39,6 +39,7 @@ __all__ = [
     "gd_lr",
     "near_threshold",
     "expression",
+    "expression_text",
 ]
 
 _MP_DPS = 50
@@ -83,6 +84,33 @@ def expression(name: str):
     return _derived()[name]
 
 
+def expression_text(name: str) -> str:
+    """``str(expression(name))``, read from the generated module (no SymPy import, no derivation).
+
+    Parameters
+    ----------
+    name : str
+        As for :func:`expression`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a threshold function.
+
+    Examples
+    --------
+    >>> expression_text("theorem2_lr")
+    '2*B*sigma/(lambda*(B*sigma - B + n))'
+    """
+    from rmtcheck.stability import _thresholds_generated as gen
+
+    return gen.TEXT[name]
+
+
 _ARG_NAMES = {"eta": "eta", "lambda": "lam", "sigma": "sigma", "n": "n", "B": "B"}  # Python-safe names
 
 
@@ -108,7 +136,7 @@ def generated_source() -> str:
              "generated_source`);",
              'a test regenerates it and requires it byte for byte.', '"""', "", "import numpy", "",
              "from rmtcheck._lib.lazy import lazy_module", "", "mpmath = lazy_module(\"mpmath\")  # only the mp path needs it", "",
-             "ARGS = {}", "NUMPY = {}", "MPMATH = {}", ""]
+             "ARGS = {}", "NUMPY = {}", "MPMATH = {}", "TEXT = {}  # str() of each SymPy expression", ""]
     for name, expr in _derived().items():
         e = expr.subs(safe)
         args = [_ARG_NAMES[str(s)] for s in (eta, lam, sigma, n, B) if s in expr.free_symbols]
@@ -116,7 +144,8 @@ def generated_source() -> str:
         lines += [f"# {name} = {sp.sstr(expr)}",
                   f"ARGS[{name!r}] = {tuple(args)!r}",
                   f"NUMPY[{name!r}] = lambda {sig}: {NumPyPrinter().doprint(e)}",
-                  f"MPMATH[{name!r}] = lambda {sig}: {MpmathPrinter().doprint(e)}", ""]
+                  f"MPMATH[{name!r}] = lambda {sig}: {MpmathPrinter().doprint(e)}",
+                  f"TEXT[{name!r}] = {str(expr)!r}", ""]
     return "\n".join(lines)
 
 

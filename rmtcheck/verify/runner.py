@@ -126,8 +126,8 @@ def _threshold_text(thr) -> str | None:
     if isinstance(thr, str):
         from rmtcheck.stability import thresholds
 
-        try:
-            return f"{thr} = {thresholds.expression(thr)}"
+        try:  # the printed text of the SymPy expression (no derivation at run time)
+            return f"{thr} = {thresholds.expression_text(thr)}"
         except KeyError:
             return thr
     return str(thr)

@@ -33,11 +33,17 @@ def test_printed_functions_equal_sympy_evaluation():
             assert abs(float(got_mp) - want) <= 1e-15 * abs(want), name
 
 
+def test_the_printed_text_is_the_str_of_each_expression():
+    assert set(gen.TEXT) == set(gen.ARGS)
+    for name in gen.ARGS:
+        assert th.expression_text(name) == str(th.expression(name)), name
+
+
 def test_evaluating_a_threshold_does_not_import_sympy():
     import subprocess
     import sys
 
     code = ("import sys; from rmtcheck.stability import thresholds as th; th.theorem2_lr(2.0, 3, 10, 2); "
-            "th.theorem1_ratio_mp(0.5, 2, 3, 10, 2); print('sympy' in sys.modules)")
+            "th.theorem1_ratio_mp(0.5, 2, 3, 10, 2); th.expression_text('gd_lr'); print('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -95,6 +95,11 @@ def _equality_check(inst, rng):
     return Outcome(violated=factor <= 1, detail={"exact_factor_at_r_equal_1": str(factor), "operator_factor": op})
 
 
+# rows that evaluate the SymPy expressions of the proofs share their derivation (about a second, once per
+# process): `rmtcheck verify --jobs` runs them in one worker
+_equality_check.affinity = "sympy_derivations"
+
+
 register(Statement(
     id="dexter.theorem1.equality",
     source=f"{SOURCE}, Theorem 1 (boundary case)",
@@ -621,6 +626,9 @@ def _theorem2_enum_check(inst, rng):
     want = {k: (eta2 if "lr" in k else rho(eta)) for k in got}
     bad = any(abs(got[k] - want[k]) > 1e-10 * abs(want[k]) for k in got)
     return Outcome(violated=bad, detail={"got": got, "enumerated": want})
+
+
+_theorem2_enum_check.affinity = "sympy_derivations"
 
 
 register(Statement(
