@@ -14,6 +14,9 @@ steps
 without replacement, independently from the retain and the forget set at every step (fixed-size batches,
 what unlearning code runs; :math:`\\alpha = 1` is gradient ascent, GA, and draws no retain batch).
 
+:func:`unlearn_runs` runs a grid of them (step sizes x seeds) at once, vectorised over the runs, with the
+results of :func:`unlearn` run by run.
+
 The observed verdict of one run (:func:`verdict`) uses the thresholds of the pre-flight forecast
 (:class:`rmtcheck.stability.preflight.Recipe`): **collapse** if the mean retain loss rose by at least
 ``retain_rise`` (takes precedence), else **leave** if the mean forget loss rose by at least
@@ -31,7 +34,7 @@ from rmtcheck._lib.validation import as_generator, check_int, check_positive, ch
 from rmtcheck.studies.spectral import mlp as _mlp
 
 __all__ = ["VERDICTS", "TrainResult", "UnlearnRun", "train_to_zero", "flatten", "unflatten", "mlp_curvature",
-           "unlearn", "verdict", "cell_verdict"]
+           "unlearn", "unlearn_runs", "verdict", "cell_verdict"]
 
 #: Verdicts, from mild to severe (the order :func:`cell_verdict` takes the median in).
 VERDICTS = ("stay", "leave", "collapse")
@@ -205,6 +208,123 @@ def unlearn(model, params, retain, forget, lr: float, alpha: float, batch: int, 
     return UnlearnRun(_mlp.loss(model, p, Xf, yf) - losses0[1], _mlp.loss(model, p, Xr, yr) - losses0[0],
                       _mlp.accuracy(model, p, Xf, yf), _mlp.accuracy(model, p, Xr, yr),
                       float(np.linalg.norm(w - w0)) / nw, False, k)
+
+
+def unlearn_runs(model, params, retain, forget, lrs, alpha: float, batch: int, steps: int, rngs, *,
+                 cap: float = 1e6, losses0=None) -> list[list[UnlearnRun]]:
+    """Every run of :func:`unlearn` over step sizes ``lrs`` and generators ``rngs`` at once, vectorised over the runs.
+
+    Run ``[i][j]`` equals ``unlearn(model, params, retain, forget, lrs[i], alpha, batch, steps, rng=r_j)``, with
+    ``r_j`` a generator in the state ``rngs[j]`` is in when passed: each generator draws the batches of all
+    ``steps`` steps once, in the order :func:`unlearn` draws them (at every step the forget batch, then the
+    retain batch), and they serve every step size. The weights of all runs are stacked and each step is one
+    batched forward and backward pass of the MLP; every run goes through the arithmetic of its own
+    :func:`unlearn` call, and a run stops at its blow-up as there (the later steps leave it alone).
+
+    Parameters
+    ----------
+    model, params, retain, forget, alpha, batch, steps, cap, losses0
+        As :func:`unlearn`.
+    lrs : sequence of float
+        Step sizes, each > 0.
+    rngs : sequence of (None, int, SeedSequence or Generator)
+        One per seed (a Generator passed is advanced by all ``steps`` steps' draws).
+
+    Returns
+    -------
+    list of list of UnlearnRun
+        Indexed ``[lr][seed]``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`unlearn`.
+    """
+    lrs = [check_positive(lr, "lr") for lr in lrs]
+    alpha = check_unit_interval(alpha, "alpha")
+    steps = check_int(steps, "steps", 1)
+    (Xr, yr), (Xf, yf) = _mlp._check_xy(model, *retain), _mlp._check_xy(model, *forget)
+    sets = [(-1, alpha, Xf, yf)] if alpha > 0 else []  # (sign in the step, weight, set) as unlearn takes them
+    sets += [(1, 1.0 - alpha, Xr, yr)] if alpha < 1 else []
+    for *_, ys in sets:
+        check_int(batch, "batch", 1, ys.size)
+    gens = [as_generator(r) for r in rngs]
+    # draws[seed, step, set]: the batch indices, drawn in unlearn's order
+    draws = np.array([[[g.choice(ys.size, size=batch, replace=False) for *_, ys in sets] for _ in range(steps)]
+                      for g in gens], dtype=np.intp).reshape(len(gens), steps, len(sets), batch)
+    if losses0 is None:
+        losses0 = (_mlp.loss(model, params, Xr, yr), _mlp.loss(model, params, Xf, yf))
+    m = model.sizes[-1]
+    onehots = [np.eye(m)[ys] for *_, ys in sets]
+    S = len(gens)
+    lr_of = np.repeat(np.asarray(lrs, dtype=float), S)  # run r = (lrs[r // S], rngs[r % S])
+    seed_of = np.tile(np.arange(S), len(lrs))
+    w0 = flatten(params)
+    active = np.arange(lr_of.size)
+    W = np.tile(w0, (active.size, 1))
+    done = {}  # run -> steps done at its blow-up
+    for k in range(1, steps + 1):
+        if not active.size:
+            break
+        Wv = _stacked(W, params)
+        step = np.zeros_like(W)
+        for j, (sign, c, Xs, _) in enumerate(sets):
+            idx = draws[seed_of[active], k - 1, j]
+            G = np.empty_like(W)
+            _mlp._grad_into(model, Wv, Xs[idx], onehots[j][idx], _stacked(G, params))
+            if sign < 0:
+                step -= c * G
+            else:
+                step += c * G
+        W -= lr_of[active, None] * step
+        blew = _blown(W, cap)
+        if blew.any():
+            done.update((int(r), k) for r in active[blew])
+            active, W = active[~blew], W[~blew]
+    out = {r: UnlearnRun(np.inf, np.inf, float("nan"), float("nan"), np.inf, True, k) for r, k in done.items()}
+    if active.size:
+        nw = max(float(np.linalg.norm(w0)), 1e-300)
+        Wv = _stacked(W, params)
+        fl, fa = _stacked_loss_acc(model, Wv, Xf, yf)
+        rl, ra = _stacked_loss_acc(model, Wv, Xr, yr)
+        for i, r in enumerate(active):
+            out[int(r)] = UnlearnRun(fl[i] - losses0[1], rl[i] - losses0[0], fa[i], ra[i],
+                                     float(np.linalg.norm(W[i] - w0)) / nw, False, steps)
+    return [[out[i * S + j] for j in range(S)] for i in range(len(lrs))]
+
+
+def _stacked(W, like) -> list:
+    """Views of the rows of ``W`` (one flat parameter vector per run) as stacked arrays: weights
+    ``(runs, d_in, d_out)``, biases ``(runs, 1, d_out)`` (what :func:`rmtcheck.studies.spectral.mlp._grad_into` takes)."""
+    out, i = [], 0
+    for p in like:
+        v = W[:, i:i + p.size].reshape((W.shape[0],) + (p.shape if p.ndim == 2 else (1, p.size)))
+        out.append(v)
+        i += p.size
+    return out
+
+
+def _blown(W, cap: float) -> np.ndarray:
+    """Per row of ``W``: not finite, or norm above ``cap`` (the test of :func:`unlearn`; the exact norm is taken
+    where the fast one is within round-off of ``cap``)."""
+    fin = np.isfinite(W).all(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        norm = np.sqrt(np.einsum("ij,ij->i", W, W))
+        close = fin & ~(np.abs(norm - cap) > 1e-8 * cap)
+    for i in np.flatnonzero(close):
+        norm[i] = np.linalg.norm(W[i])
+    return ~fin | (norm > cap)
+
+
+def _stacked_loss_acc(model, Wv, X, y):
+    """Mean cross-entropy and accuracy of every stacked model on ``(X, y)`` (the arithmetic of
+    :func:`rmtcheck.studies.spectral.mlp.loss` and :func:`~rmtcheck.studies.spectral.mlp.accuracy`)."""
+    z = _mlp._forward_cache(model, Wv, X)[0][-1]
+    # contiguous rows: a row mean then sums pairwise as the mean of one model's losses does
+    nll = np.ascontiguousarray(-_mlp._special.log_softmax(z, axis=-1)[:, np.arange(y.size), y])
+    acc = np.argmax(z, axis=-1) == y
+    return ([float(v) for v in np.mean(nll, axis=1)],
+            [float(v) for v in np.mean(acc, axis=1)] if y.size else [float("nan")] * len(z))
 
 
 def verdict(forget_rise: float, retain_rise: float, forget_thr: float = 0.5, retain_thr: float = 0.5) -> str:

@@ -393,16 +393,62 @@ def train(model, X, y, epochs: int = 30, lr: float = 0.05, batch: int = 32, rng=
         raise ValueError(f"weight_decay must be >= 0; got {weight_decay!r}")
     g = as_generator(rng)
     params = init_params(model, g) if params is None else [p.copy() for p in params]
-    vel = [np.zeros_like(p) for p in params]
+    # one flat buffer for the parameters, their gradient and the velocity (the arrays are views into it), so
+    # the update is three vector operations; the arithmetic is that of the per-array update, element by element
+    flat, pv = _flat_views(params)
+    grad, gv = _flat_views(params)
+    vel = np.zeros_like(flat)
+    decay = [(gv[k], pv[k]) for k in range(0, len(params), 2)] if weight_decay else []
     n = y.size
+    onehot = np.zeros((n, model.sizes[-1]))
+    onehot[np.arange(n), y] = 1.0
     for _ in range(epochs):
         perm = g.permutation(n)
+        Xp, Yp = X[perm], onehot[perm]
         for s in range(0, n, batch):
-            b = perm[s:s + batch]
-            _, grads = loss_and_grad(model, params, X[b], y[b])
-            for k, (p, gr) in enumerate(zip(params, grads)):
-                if weight_decay and k % 2 == 0:
-                    gr = gr + weight_decay * p
-                vel[k] = momentum * vel[k] - lr * gr
-                p += vel[k]
-    return params
+            _grad_into(model, pv, Xp[s:s + batch], Yp[s:s + batch], gv)
+            for gr, p in decay:
+                gr += weight_decay * p
+            vel *= momentum
+            vel -= lr * grad
+            flat += vel
+    return [p.copy() for p in pv]
+
+
+def _flat_views(params):
+    """A flat copy of ``params`` and views of it shaped like each array."""
+    flat = np.concatenate([np.ravel(p) for p in params]).astype(float, copy=False)
+    views, i = [], 0
+    for p in params:
+        views.append(flat[i:i + p.size].reshape(p.shape))
+        i += p.size
+    return flat, views
+
+
+def _grad_into(model, params, X, Y, out):
+    """The gradient of :func:`loss_and_grad` (``scale = 1``) at inputs ``X`` and one-hot labels ``Y``, written into
+    the arrays of ``out``: the same operations in the same order (log-softmax as :func:`scipy.special.log_softmax`
+    computes it), without the input checks and the loss value.
+
+    Also for a stack of models (:func:`rmtcheck.studies.real_models.models.unlearn_runs`): with leading axes,
+    ``params`` hold ``(..., d_{l-1}, d_l)`` weights and ``(..., 1, d_l)`` biases, ``X`` and ``Y`` are
+    ``(..., B, d_in)`` and ``(..., B, n_classes)`` (broadcast against the weights), and every model's gradient
+    is computed as for that model alone.
+    """
+    acts, pre = _forward_cache(model, params, X)
+    z = acts[-1]
+    zmax = np.maximum.reduce(z, axis=-1, keepdims=True)  # np.max and np.sum without their Python wrappers
+    fin = np.isfinite(zmax)
+    if not fin.all():
+        zmax[~fin] = 0
+    t = z - zmax
+    delta = np.exp(t - np.log(np.add.reduce(np.exp(t), axis=-1, keepdims=True)))
+    delta -= Y  # subtracting 0 elsewhere leaves the entries as they are
+    delta *= 1.0 / Y.shape[-2]
+    stacked = delta.ndim > 2
+    for l in range(model.n_layers - 1, -1, -1):
+        np.matmul(np.swapaxes(acts[l], -1, -2), delta, out=out[2 * l])
+        np.add.reduce(delta, axis=-2, keepdims=stacked, out=out[2 * l + 1])
+        if l > 0:
+            back = delta @ np.swapaxes(params[2 * l], -1, -2)
+            delta = back * (pre[l - 1] > 0) if model.activation == "relu" else back * (1.0 - acts[l] ** 2)
