@@ -4,7 +4,7 @@ forms with their branch cases, Lemma 3's range and per-coordinate dynamics.
 Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025) [mavrothalassitis2025],
 Sec. 4.1, Lemmas 2–5 and Corollary 1 [paper]; coefficient normalisation, branch assignment and
 first-step direction [derived] (``proofs/ascent_block.py``). The coefficients and Lemma 3's range are
-lambdified from ``proofs/ascent_block.py`` (single source of truth).
+lambdified from ``proofs/ascent_block.py`` (single source of truth; printed once into :mod:`._closed_forms_generated`).
 
 Samples of group :math:`j` live on coordinate :math:`j` only, with :math:`y_i x_{ij} = 1`. Per
 coordinate every objective is :math:`c\\,e^{-w} + \\tfrac{\\lambda}{2}w^2`,
@@ -52,9 +52,10 @@ _INV_E = float(np.exp(-1.0))
 
 
 def _proof_functions():
-    from rmtcheck.proofs.ascent_block import coefficient_functions
+    """The lambdified closed forms of ``proofs/ascent_block.py`` (printed by :mod:`._closed_forms`)."""
+    from rmtcheck.studies.ascent import _closed_forms_generated as gen
 
-    return coefficient_functions()
+    return gen.block_coefficients, gen.lemma3_range
 
 
 def _pos(x, name):

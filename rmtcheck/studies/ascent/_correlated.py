@@ -3,7 +3,8 @@
 Source: Mavrothalassitis et al., "Ascent Fails to Forget" (NeurIPS 2025) [mavrothalassitis2025],
 Sec. 4.2, Lemmas 6 and 9 [paper]; the existence caveat and the numerics [derived]
 (``proofs/ascent_correlated.py``).
-Coefficients and Lemma 9's bound are lambdified from ``proofs/ascent_correlated.py``.
+Coefficients and Lemma 9's bound are lambdified from ``proofs/ascent_correlated.py`` (printed once into
+:mod:`._closed_forms_generated`).
 
 Retain samples :math:`(1, \\varepsilon)`, forget samples :math:`(\\varepsilon, 1)`, labels +1. With
 margins :math:`x = w_i + \\varepsilon w_j`, :math:`y = \\varepsilon w_i + w_j` every objective is
@@ -68,13 +69,13 @@ def correlated_coefficients(n_retain, n_forget, retain_ij, alpha, forget_weight:
     ----------
     .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Sec. 4.2.
     """
-    from rmtcheck.proofs.ascent_correlated import coefficient_function
+    from rmtcheck.studies.ascent._closed_forms_generated import CORRELATED  # the proof's lambdified closed forms
 
     R, F, Rij, a = (_arr(v, n) for v, n in ((n_retain, "n_retain"), (n_forget, "n_forget"),
                                             (retain_ij, "retain_ij"), (alpha, "alpha")))
     if np.any(R <= 0) or np.any(F <= 0) or np.any(Rij <= 0) or np.any(a < 0):
         raise ValueError("n_retain, n_forget, retain_ij must be > 0 and alpha >= 0")
-    fns = coefficient_function()
+    fns = CORRELATED
     out = {}
     for k, fn in fns.items():
         c1, c2 = fn(R, F, Rij, a)
@@ -185,12 +186,12 @@ def lemma9_alpha(n_retain, n_forget, eps):
     ----------
     .. [1] Mavrothalassitis et al. (2025), "Ascent Fails to Forget", NeurIPS [mavrothalassitis2025], Lemma 9.
     """
-    from rmtcheck.proofs.ascent_correlated import lemma9_function
+    from rmtcheck.studies.ascent._closed_forms_generated import lemma9_alpha  # the proof's lambdified bound
 
     e = _arr(eps, "eps")
     if np.any(e <= 0) or np.any(e > 1):
         raise ValueError(f"eps must lie in (0, 1]; got range [{e.min()}, {e.max()}]")
-    return np.asarray(lemma9_function()(_arr(n_retain, "n_retain"), _arr(n_forget, "n_forget"), e), float)
+    return np.asarray(lemma9_alpha(_arr(n_retain, "n_retain"), _arr(n_forget, "n_forget"), e), float)
 
 
 def _newton(w, c1, c2, ridge, eps, iters):
