@@ -18,13 +18,20 @@ imports the other for them.
     has no side effect.
 
 The scikit-learn data need the ``data`` extra (scikit-learn), MNIST-1D the ``mnist1d`` package (also in the
-``data`` extra); a missing package raises ImportError naming the extra.
+``data`` extra); a missing package raises ImportError naming the extra. The two scikit-learn sets are read from
+the CSV files that scikit-learn ships (``sklearn/datasets/data``) the way its loaders read them, without
+importing scikit-learn (about a second per process); where the files are not found there, scikit-learn's
+loaders are called.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import importlib.util
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 
@@ -57,12 +64,36 @@ def sklearn_arrays(name: str) -> tuple[np.ndarray, np.ndarray]:
     """
     if name not in ("digits", "breast_cancer"):
         raise ValueError(f"name must be 'digits' or 'breast_cancer' (the scikit-learn bundled sets); got {name!r}")
-    try:
+    spec = importlib.util.find_spec("sklearn")  # locates the package without importing it
+    if spec is None:  # pragma: no cover - the data extra is in dev and CI
+        raise ImportError(f"dataset {name!r} needs scikit-learn: pip install 'rmtcheck[data]'")
+    roots = [Path(p) / "datasets" / "data" for p in (spec.submodule_search_locations or [])]
+    fname = "digits.csv.gz" if name == "digits" else "breast_cancer.csv"
+    path = next((r / fname for r in roots if (r / fname).is_file()), None)
+    if path is None:  # pragma: no cover - a scikit-learn that keeps its data elsewhere
         from sklearn import datasets
-    except ImportError as exc:  # pragma: no cover - the data extra is in dev and CI
-        raise ImportError(f"dataset {name!r} needs scikit-learn: pip install 'rmtcheck[data]'") from exc
-    d = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
-    return np.asarray(d.data, dtype=float), np.asarray(d.target, dtype=np.int64)
+
+        d = datasets.load_digits() if name == "digits" else datasets.load_breast_cancer()
+        return np.asarray(d.data, dtype=float), np.asarray(d.target, dtype=np.int64)
+    return _read_sklearn_csv(path)
+
+
+def _read_sklearn_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of one of scikit-learn's bundled CSV files, parsed as its loaders parse them: the
+    gzip-compressed digits with ``numpy.loadtxt`` (label in the last column), the breast cancer file with a
+    header line ``n_samples, n_features, target names...`` and one sample per row."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = np.loadtxt(fh, delimiter=",")
+        return np.ascontiguousarray(data[:, :-1]), data[:, -1].astype(np.int64)
+    with path.open("r", encoding="utf-8") as fh:
+        rows = csv.reader(fh)
+        head = next(rows)
+        X, y = np.empty((int(head[0]), int(head[1]))), np.empty(int(head[0]), dtype=np.int64)
+        for i, row in enumerate(rows):
+            X[i] = np.asarray(row[:-1], dtype=np.float64)
+            y[i] = int(row[-1])
+    return X, y
 
 
 def mnist1d_arrays(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

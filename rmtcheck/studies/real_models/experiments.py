@@ -16,7 +16,8 @@ One cell = one group ``(dataset, kind, alpha, B)`` over every step size of the g
 ------------------------------------------------------------------------------------------------------
 * Forget set of ``kind`` (:func:`.data.forget_split`); retain samples first, forget samples after.
 * **Observed**: for every grid ``lr`` and each of ``reps`` seeds, one real run of ``steps`` steps
-  (:func:`.models.unlearn`: fixed-size batches of ``B`` drawn without replacement from each set); the
+  (:func:`.models.unlearn_runs`, all of a cell's runs at once: fixed-size batches of ``B`` drawn without
+  replacement from each set); the
   cell seed spawns ``reps`` children for the runs and then one for the tangent forecast; seed ``s``
   draws the same batches at every ``lr``. Verdict per run with the forecast's thresholds
   (:func:`.models.verdict`); the cell's observed verdict is the median over seeds in the order
@@ -301,8 +302,8 @@ def _cell(params: dict, seed: int) -> dict:
     pred, pred_boundary, idx = _predicted(curve, fine, lrs, fr, rr)
     pred_q, pred_boundary_q, _ = _predicted(quad, fine, lrs, fr, rr)
     L0 = (float(L[retain].mean()), float(L[forget].mean()))
-    runs = [[_m.unlearn(model, w, (X[retain], y[retain]), (X[forget], y[forget]), lr, q["alpha"], B, q["steps"],
-                        rng=np.random.default_rng(s), losses0=L0) for s in seeds] for lr in lrs]
+    runs = _m.unlearn_runs(model, w, (X[retain], y[retain]), (X[forget], y[forget]), lrs, q["alpha"], B, q["steps"],
+                           [np.random.default_rng(s) for s in seeds], losses0=L0)  # [lr][seed], all at once
     t2 = time.perf_counter()
     obs_v = [[_m.verdict(r.forget_rise, r.retain_rise, fr, rr) for r in row] for row in runs]
     obs = [_m.cell_verdict(v) for v in obs_v]
