@@ -5,8 +5,10 @@ whatever process runs it, so the verdicts are the same as a sequential run's (co
 workers' BLAS is single-threaded, which changes the summation order).
 Some rows share a cached computation (a trained model, a grid of unlearning runs); a check declares this
 with an ``affinity`` attribute (any string), and every row of the same group with the same affinity runs in
-the same worker, one after the other, so the cache is computed once. The units are handed out largest
-first (units with an affinity, then the others in registry order) to a pool of *forked* workers (they
+the same worker, one after the other, so the cache is computed once. A check may also declare a ``cost``
+attribute, a rough number of seconds on one core (a scheduling hint only: a wrong value costs wall time, never
+a result). The units are handed out largest first — units with an affinity, then the others by declared cost,
+those without one last, each in registry order — to a pool of *forked* workers (they
 inherit the selected statements, checks being closures that cannot be pickled; where ``fork`` is not
 available the rows run in this process), each with
 single-threaded BLAS and OpenMP (two processes with two BLAS threads each on two cores run slower than one: the
@@ -49,13 +51,14 @@ def units(chosen) -> list[list[str]]:
     -------
     list of list of str
         Statement ids; ids sharing an affinity form one unit (in registry order), the units with an
-        affinity first.
+        affinity first, then the others by declared ``cost`` (largest first; registry order among equals).
     """
     groups: dict[str, list[str]] = {}
+    cost = {s.id: float(getattr(s.check, "cost", 0.0)) for s in chosen}
     for s in chosen:
         groups.setdefault(_affinity(s), []).append(s.id)
     shared = [ids for key, ids in groups.items() if ":" in key]
-    alone = [ids for key, ids in groups.items() if ":" not in key]
+    alone = sorted((ids for key, ids in groups.items() if ":" not in key), key=lambda ids: -cost[ids[0]])
     return shared + alone
 
 

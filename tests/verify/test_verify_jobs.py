@@ -44,6 +44,19 @@ def test_units_keep_an_affinity_together_and_hand_it_out_first(rows):
                              ["zzjobs.row5"]]
 
 
+def test_units_without_affinity_go_by_declared_cost_then_registry_order(rows):
+    def dear(inst, rng):
+        return _pid_check(inst, rng)
+
+    def dearer(inst, rng):
+        return _pid_check(inst, rng)
+
+    dear.cost, dearer.cost = 0.5, 3.0
+    rows[3].check, rows[5].check = dear, dearer
+    assert P.units(rows) == [["zzjobs.row1", "zzjobs.row4"], ["zzjobs.row5"], ["zzjobs.row3"], ["zzjobs.row0"],
+                             ["zzjobs.row2"]]
+
+
 def test_two_jobs_give_the_same_verdicts_in_registry_order_from_other_processes(rows):
     one = run_all(["zzjobs"], seed=3, jobs=1)
     two = run_all(["zzjobs"], seed=3, jobs=2)

@@ -206,6 +206,9 @@ def _torch_check(inst, rng):
     return Outcome(violated=err > 1e-10, detail={"max_rel_err": err})
 
 
+_torch_check.cost = 2.5  # seconds, mostly importing torch: `rmtcheck verify --jobs` hands it out early
+
+
 register(Statement(
     id="real_models.torch_gram",
     source="derived here; rmtcheck/curvature/_torch.py (torch_curvature) against rmtcheck/curvature/_losses.py",
