@@ -47,6 +47,11 @@ class Moments:
     dyn: NoisyMixedDynamics
     sets: tuple  # ((H, gbar, C, h), ...): mean Hessian, mean gradient, factor rows (or None), diagonal (or None)
 
+    def loss_means(self, M: np.ndarray, m: np.ndarray) -> list[float]:
+        """Per set, the mean rise :math:`\\bar g^\\top m + \\tfrac12\\operatorname{Tr}(\\bar H M)` alone (as
+        :meth:`loss_moments` computes it)."""
+        return [float(gb @ m) + 0.5 * float(np.vdot(H, M)) for H, gb, _, _ in self.sets]
+
     def loss_moments(self, M: np.ndarray, m: np.ndarray, S: np.ndarray) -> list[tuple[float, float]]:
         """Per set, the mean rise :math:`\\bar g^\\top m + \\tfrac12\\operatorname{Tr}(\\bar H M)` and the variance
         :math:`b^\\top S b + \\tfrac12\\operatorname{Tr}(\\bar H S\\bar H S)` (:math:`b = \\bar g + \\bar H m`)."""

@@ -161,7 +161,8 @@ def _families(curv: SampleCurvature, n_retain: int, rtol: float):
     return _family(G[:n_r]), _family(G[n_r:]), g[:n_r], g[n_r:], G.shape[1]
 
 
-def forecast(retain, forget, g_retain, g_forget, losses, recipe: Recipe, *, lr: float | None = None) -> dict:
+def forecast(retain, forget, g_retain, g_forget, losses, recipe: Recipe, *, lr: float | None = None,
+             record=None) -> dict:
     """Finite-horizon forecast of the mean and spread of the forget and retain losses (module notes).
 
     Parameters
@@ -175,36 +176,47 @@ def forecast(retain, forget, g_retain, g_forget, losses, recipe: Recipe, *, lr: 
     recipe : Recipe
     lr : float, optional
         Overrides ``recipe.lr``.
+    record : sequence of int, optional
+        Steps at which the losses are reported (default: every step ``0..steps``; the last step is always
+        included). The spreads cost a product of ``d x d`` matrices per step, the means do not: a curve that
+        reads the last step only records that one.
 
     Returns
     -------
     dict
-        ``steps`` (0..K), ``forget_loss_mean``, ``forget_loss_sd``, ``retain_loss_mean``, ``retain_loss_sd``
-        and ``distance_rms`` (:math:`\\sqrt{E\\|\\delta\\|^2}`), arrays over the steps; ``inf`` after the forecast
-        overflows or once both rises exceed ``1e4`` times their thresholds (the run has long left the quadratic
-        region; the verdict is already decided).
+        ``steps`` (the recorded steps), ``forget_loss_mean``, ``forget_loss_sd``, ``retain_loss_mean``,
+        ``retain_loss_sd`` and ``distance_rms`` (:math:`\\sqrt{E\\|\\delta\\|^2}`), arrays over the recorded steps;
+        ``inf`` after the forecast overflows or once both rises exceed ``1e4`` times their thresholds (the run
+        has long left the quadratic region; the verdict is already decided).
     """
     lr = recipe.lr if lr is None else lr
     # the recursion, in the span the iterate can reach and with each member at its numerical rank (exact up to
     # round-off; prepared once for a curve over step sizes: rmtcheck.stability._forecast_moments)
     mom = moments(retain, forget, g_retain, g_forget, recipe.batch, recipe.alpha, recipe.sampling)
     dyn, K = mom.dyn, recipe.steps
+    rec = list(range(K + 1)) if record is None else sorted({check_int(v, "record", 0, K) for v in record} | {K})
+    at = {k: j for j, k in enumerate(rec)}
     M, m = np.zeros((dyn.d, dyn.d)), np.zeros(dyn.d)
-    out = {key: np.full(K + 1, np.inf) for key in ("forget_loss_mean", "forget_loss_sd", "retain_loss_mean",
-                                                   "retain_loss_sd", "distance_rms")}
+    out = {key: np.full(len(rec), np.inf) for key in ("forget_loss_mean", "forget_loss_sd", "retain_loss_mean",
+                                                      "retain_loss_sd", "distance_rms")}
     L0 = {"retain": float(losses[0]), "forget": float(losses[1])}
+    means = {"forget_loss_mean": np.full(K + 1, np.inf), "retain_loss_mean": np.full(K + 1, np.inf)}  # every step
     for k in range(K + 1):
         if k:
             M, m = dyn.step(M, m, lr)
         tr = float(np.trace(M))
-        if not np.isfinite(tr) or tr > 1e100 or _far_past(out, k - 1, L0, recipe):
+        if not np.isfinite(tr) or tr > 1e100 or _far_past(means, k - 1, L0, recipe):
             break  # the run has long left the quadratic region: the rest stays inf
-        S = M - np.outer(m, m)
-        out["distance_rms"][k] = np.sqrt(max(tr, 0.0))
-        for name, (rise, var) in zip(("retain", "forget"), mom.loss_moments(M, m, S)):
-            out[f"{name}_loss_mean"][k] = L0[name] + rise
-            out[f"{name}_loss_sd"][k] = np.sqrt(max(var, 0.0))
-    out["steps"] = np.arange(K + 1)
+        if k not in at:
+            for name, rise in zip(("retain", "forget"), mom.loss_means(M, m)):
+                means[f"{name}_loss_mean"][k] = L0[name] + rise
+            continue
+        j = at[k]
+        out["distance_rms"][j] = np.sqrt(max(tr, 0.0))
+        for name, (rise, var) in zip(("retain", "forget"), mom.loss_moments(M, m, M - np.outer(m, m))):
+            means[f"{name}_loss_mean"][k] = out[f"{name}_loss_mean"][j] = L0[name] + rise
+            out[f"{name}_loss_sd"][j] = np.sqrt(max(var, 0.0))
+    out["steps"] = np.asarray(rec)
     out["model"] = "quadratic"
     return out
 

@@ -212,6 +212,28 @@ def test_forecast_equals_the_dense_moment_map(case, sampling):
         ref = reference_forecast(sets, L0, alpha, sampling, 2, lr, recipe.steps)
         for key in KEYS:
             _close(out[key], ref[key])
+        few = forecast(R, F, gr, gf, L0, recipe, lr=lr, record=[0, 5])  # the last step is always recorded
+        assert list(few["steps"]) == [0, 5, recipe.steps]
+        for key in KEYS:
+            _close(few[key], ref[key][[0, 5, recipe.steps]])
+
+
+def test_recording_fewer_steps_keeps_the_early_stop():
+    """Both rises past 1e4 times their thresholds stop the forecast (inf after), whether or not the steps in
+    between are recorded: the stop reads the means of every step."""
+    rng = np.random.default_rng(5)
+    Fr, Ff = _blocks(rng, 10, 6, 1), _blocks(rng, 4, 6, 1)
+    R, F = HessianFamily.from_factors(Fr[:, :, 0]), HessianFamily.from_factors(Ff[:, :, 0])
+    gr, gf = rng.standard_normal((10, 6)), rng.standard_normal((4, 6))
+    lam = np.linalg.eigvalsh(_stack(Fr).mean(axis=0))[-1]
+    recipe = Recipe(lr=30.0 / lam, batch=2, steps=25, alpha=0.5, forget_rise=1e-3, retain_rise=1e-3)
+    full = forecast(R, F, gr, gf, (0.1, 0.2), recipe)
+    stop = int(np.argmax(~np.isfinite(full["distance_rms"])))
+    assert 0 < stop < recipe.steps  # the test needs an early stop
+    last = forecast(R, F, gr, gf, (0.1, 0.2), recipe, record=[stop - 1])
+    assert list(last["steps"]) == [stop - 1, recipe.steps]
+    for key in KEYS:
+        assert last[key][0] == full[key][stop - 1] and np.isinf(last[key][1])
 
 
 def test_the_cached_recursion_gives_the_fresh_result():

@@ -221,7 +221,7 @@ def _quadratic_curve(tm: Trained, q, retain, forget, fine) -> tuple[dict, dict]:
     L0 = (float(L[retain].mean()), float(L[forget].mean()))
     out = {k: [] for k in ("forget_rise", "retain_rise", "forget_sd", "retain_sd")}
     for eta in fine:
-        fc = forecast(R, F, tm.g[retain], tm.g[forget], L0, recipe, lr=float(eta))
+        fc = forecast(R, F, tm.g[retain], tm.g[forget], L0, recipe, lr=float(eta), record=[q["steps"]])
         out["forget_rise"].append(float(fc["forget_loss_mean"][-1] - L0[1]))
         out["retain_rise"].append(float(fc["retain_loss_mean"][-1] - L0[0]))
         out["forget_sd"].append(float(fc["forget_loss_sd"][-1]))
