@@ -545,7 +545,7 @@ def preflight(curvature: SampleCurvature, n_retain: int, recipe: Recipe, *, lrs=
         points = tangent_forecast_curve(curvature, R.n, recipe, lrs, runs=forecast_runs, rng=seed,
                                         record=[recipe.steps])
     else:
-        points = (run(float(eta)) for eta in lrs)
+        points = (forecast(R, F, gr, gf, L0, recipe, lr=float(eta), record=[recipe.steps]) for eta in lrs)
     for i, f in enumerate(points):
         if model != "tangent":
             say(f"forecast curve {i + 1}/{len(lrs)} (lr={lrs[i]:.3g})")
