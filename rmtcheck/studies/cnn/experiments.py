@@ -99,10 +99,12 @@ not depend on the number of workers. Training and the split depend only on the c
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
+from rmtcheck._lib import threads as _threads
 from rmtcheck._lib.statistics import wilson_interval
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
@@ -243,6 +245,12 @@ def loss_verdict(forget_rise: float, retain_rise: float, forget_thr: float, reta
     return "leave" if forget_rise >= forget_thr else "stay"
 
 
+def _rise_thresholds(L0) -> tuple[float, float]:
+    """Retain and forget loss rises to log 2 (chance level) from the mean losses ``L0`` at :math:`W^*`; the floor
+    only matters for a point whose mean loss already exceeds log 2."""
+    return max(_LOG2 - L0[0], 1e-12), max(_LOG2 - L0[1], 1e-12)
+
+
 def _fin(x) -> float:
     x = float(x)
     return min(x, _FC_BIG) if np.isfinite(x) else _FC_BIG
@@ -276,8 +284,7 @@ def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, samplin
         ``tg_forget_loss_K`` and ``tg_retain_loss_K`` (the median run's losses at step ``steps``).
     """
     (R, F), (gr, gf), L0 = _forecast_inputs(tp)
-    # rises to log 2 (chance level); the floor only matters for a point whose mean loss already exceeds log 2
-    thr_r, thr_f = max(_LOG2 - L0[0], 1e-12), max(_LOG2 - L0[1], 1e-12)
+    thr_r, thr_f = _rise_thresholds(L0)
     recipe = Recipe(lr=lr, batch=batch, steps=steps, alpha=alpha, sampling=sampling, forget_rise=thr_f,
                     retain_rise=thr_r)
     fc = forecast(R, F, gr, gf, L0, recipe)
@@ -299,7 +306,13 @@ def cell_forecast(tp: TrainedPoint, lr: float, alpha: float, batch: int, samplin
     )
 
 
-def cnn_unlearning_cell(params: dict, seed: int) -> dict:
+#: The parts of a cell beyond its trained point: ``"observed"`` (the descent-ascent run on the network),
+#: ``"asymptotic"`` (:math:`\\rho(T)`), ``"horizon"`` (the linearised rms distance), ``"forecast"``
+#: (:func:`cell_forecast`). Each draws from its own stream, so leaving one out changes no other.
+CELL_PARTS = ("observed", "asymptotic", "horizon", "forecast")
+
+
+def cnn_unlearning_cell(params: dict, seed: int, parts=CELL_PARTS) -> dict:
     """One cell: train (cached), unlearn, measure, predict. Returns JSON scalars only.
 
     ``params`` must contain ``snr``, ``batch``, ``alpha`` and may override any of
@@ -311,6 +324,9 @@ def cnn_unlearning_cell(params: dict, seed: int) -> dict:
     ----------
     params : dict
     seed : int
+    parts : sequence of str, optional
+        The parts of :data:`CELL_PARTS` to compute (default all); the record holds the keys of those only
+        (with the same values as a full cell's).
 
     Returns
     -------
@@ -324,11 +340,23 @@ def cnn_unlearning_cell(params: dict, seed: int) -> dict:
     ----------
     .. [1] Chang & Khanna (2026), "Why Some Models Resist Unlearning", arXiv [changkhanna2026], headline claims (b) and (c).
     """
-    with single_blas_thread():
-        return _cell(params, seed)
+    unknown = set(parts) - set(CELL_PARTS)
+    if unknown:
+        raise ValueError(f"parts must be among {CELL_PARTS}; got {sorted(unknown)}")
+    with _one_blas_thread():
+        return _cell(params, seed, frozenset(parts))
 
 
-def _cell(params: dict, seed: int) -> dict:
+def _one_blas_thread():
+    """:func:`~rmtcheck._lib.threads.single_blas_thread` through the cached thread-pool controller (its
+    ``threadpool_limits`` scans the loaded libraries on every call, ~0.7 ms a cell)."""
+    try:
+        return _threads._blas_controller().limit(limits=1, user_api="blas")
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return single_blas_thread()
+
+
+def _cell(params: dict, seed: int, parts=frozenset(CELL_PARTS)) -> dict:
     q = _check_params(params)
     for key in ("batch", "alpha"):
         if key not in params:
@@ -342,38 +370,46 @@ def _cell(params: dict, seed: int) -> dict:
     model, X, y, W = tp.model, tp.X, tp.y, tp.W
     r, f = tp.retain, tp.forget
     nW = tp.summary["norm_W"]
-
-    rec = mixed_recursion(tp.H_retain, tp.H_forget, B, alpha=alpha, sampling=q["sampling"])
-    rho = rec.growth(lr)
-    lam_min = float(np.linalg.eigvalsh(rec.mean)[0])
-    pred_rms = _predicted_rms(tp, lr, alpha, B, q["sampling"], steps) / nW
-    sigma_mix = _sigma_mix(tp, alpha) if alpha > 0 else None
-    fcd = cell_forecast(tp, lr, alpha, B, q["sampling"], steps, rng=seed_sequence(seed).spawn(1)[0])
-
-    run = _training.descent_ascent(model, W, X[r], y[r], X[f], y[f], lr, alpha, B, steps, rng=cell_rng(seed), cap=1e4 * nW)
-    Wk = run.W
-    obs = float(run.dist[-1] / nW)
-    Wre = tp.W_retrained
-    nre = max(float(np.linalg.norm(Wre)), 1e-300)
     out = dict(
         snr=float(q["snr"]), batch=B, alpha=alpha, rep=int(params.get("rep", 0)), train_seed=int(params.get("train_seed", 0)),
         seed=seed, lr=lr, lr_scale=float(q["lr_scale"]), steps=steps, tau=tau, sampling=q["sampling"], split=q["split"],
-        rho=float(rho), log_rho=float(math.log(rho)) if rho > 0 else -1e300, mixed_lambda_min=lam_min,
-        pred_asymptotic=bool(rho > 1.0), pred_rms_dist=pred_rms, pred_horizon=bool(pred_rms >= tau),
-        obs_dist=obs, obs_escape=bool(obs >= tau or run.blew_up), blew_up=bool(run.blew_up),
-        steps_done=int(run.steps_done),
-        forget_loss_K=_cnn.loss(model, Wk, X[f], y[f]), forget_acc_K=_cnn.accuracy(model, Wk, X[f], y[f]),
-        retain_acc_K=_cnn.accuracy(model, Wk, X[r], y[r]), test_acc_K=_cnn.accuracy(model, Wk, tp.X_test, tp.y_test),
-        dist_retrained_K=float(np.linalg.norm(Wk - Wre) / nre),
-        sigma_mix=sigma_mix, retain_loss_K=_cnn.loss(model, Wk, X[r], y[r]),
-        **{k: v for k, v in tp.summary.items() if k != "snr"}, **fcd,
     )
-    out["forget_loss_rise"] = out["forget_loss_K"] - out["forget_loss_0"]
-    out["forgot"] = bool(out["forget_loss_K"] >= _LOG2)
-    out["obs_verdict"] = loss_verdict(out["forget_loss_K"] - out["forget_loss_0"],
-                                      out["retain_loss_K"] - out["retain_loss_0"], out["forget_rise_thr"],
-                                      out["retain_rise_thr"])
-    out["obs_left"] = out["obs_verdict"] != "stay"
+    if "asymptotic" in parts:
+        rec = mixed_recursion(tp.H_retain, tp.H_forget, B, alpha=alpha, sampling=q["sampling"])
+        rho = rec.growth(lr)
+        out.update(rho=float(rho), log_rho=float(math.log(rho)) if rho > 0 else -1e300,
+                   mixed_lambda_min=float(np.linalg.eigvalsh(rec.mean)[0]), pred_asymptotic=bool(rho > 1.0))
+    if "horizon" in parts:
+        pred_rms = _predicted_rms(tp, lr, alpha, B, q["sampling"], steps) / nW
+        out.update(pred_rms_dist=pred_rms, pred_horizon=bool(pred_rms >= tau))
+    sigma_mix = _sigma_mix(tp, alpha) if alpha > 0 else None
+    fcd = cell_forecast(tp, lr, alpha, B, q["sampling"], steps, rng=seed_sequence(seed).spawn(1)[0]) \
+        if "forecast" in parts else {}
+    if "observed" in parts:
+        run = _training.descent_ascent(model, W, X[r], y[r], X[f], y[f], lr, alpha, B, steps, rng=cell_rng(seed),
+                                       cap=1e4 * nW)
+        Wk = run.W
+        obs = float(run.dist[-1] / nW)
+        Wre = tp.W_retrained
+        nre = max(float(np.linalg.norm(Wre)), 1e-300)
+        out.update(
+            obs_dist=obs, obs_escape=bool(obs >= tau or run.blew_up), blew_up=bool(run.blew_up),
+            steps_done=int(run.steps_done),
+            forget_loss_K=_cnn.loss(model, Wk, X[f], y[f]), forget_acc_K=_cnn.accuracy(model, Wk, X[f], y[f]),
+            retain_acc_K=_cnn.accuracy(model, Wk, X[r], y[r]), test_acc_K=_cnn.accuracy(model, Wk, tp.X_test, tp.y_test),
+            dist_retrained_K=float(np.linalg.norm(Wk - Wre) / nre))
+    out["sigma_mix"] = sigma_mix
+    if "observed" in parts:
+        out["retain_loss_K"] = _cnn.loss(model, Wk, X[r], y[r])
+    out.update({k: v for k, v in tp.summary.items() if k != "snr"}, **fcd)
+    if "observed" in parts:
+        L0 = _forecast_inputs(tp)[2]
+        thr_r, thr_f = _rise_thresholds(L0)
+        out["forget_loss_rise"] = out["forget_loss_K"] - out["forget_loss_0"]
+        out["forgot"] = bool(out["forget_loss_K"] >= _LOG2)
+        out["obs_verdict"] = loss_verdict(out["forget_loss_K"] - out["forget_loss_0"], out["retain_loss_K"] - L0[0],
+                                          thr_f, thr_r)
+        out["obs_left"] = out["obs_verdict"] != "stay"
     return out
 
 
@@ -472,7 +508,7 @@ def agreement_rate(predicted, observed) -> float:
 
 
 def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None = None, map_cells=None, seed: int = 0,
-                        preset: str = "default", **fixed) -> dict:
+                        preset: str = "default", parts=CELL_PARTS, **fixed) -> dict:
     """Run the grid and collect arrays indexed ``[snr, alpha, batch]`` (means over replicates).
 
     Parameters
@@ -484,6 +520,9 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
         sweep options ask for jobs or a store).
     seed, preset, **fixed
         As in :func:`cnn_grid_cells`.
+    parts : sequence of str, optional
+        The cell parts to compute (:func:`cnn_unlearning_cell`; default all). The arrays and rates whose
+        record keys a left-out part would give are absent; the others are those of the full grid.
 
     Returns
     -------
@@ -509,17 +548,19 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
     if map_cells is None and (sweep_option("jobs", 1) > 1 or sweep_option("store") is not None):
         map_cells = sweep_map("cnn-unlearning", jobs=sweep_option("jobs", 1), store=sweep_option("store"))
     mapper = serial_map if map_cells is None else map_cells
-    records = list(mapper(cnn_unlearning_cell, cells, seeds))
+    fn = cnn_unlearning_cell if tuple(parts) == CELL_PARTS else functools.partial(cnn_unlearning_cell, parts=tuple(parts))
+    records = list(mapper(fn, cells, seeds))
     if len(records) != len(cells):
         raise ValueError(f"map_cells returned {len(records)} results for {len(cells)} cells")
+    have = set(records[0]).intersection(*records[1:])
     S = sorted({c["snr"] for c in cells})
     A = sorted({c["alpha"] for c in cells})
     Bs = sorted({c["batch"] for c in cells})
     shape = (len(S), len(A), len(Bs))
     fracs = ("obs_escape", "pred_asymptotic", "pred_horizon", "forgot", "pred_forecast", "obs_left", "pred_tangent")
-    keys = fracs + ("log_rho", "obs_dist", "pred_rms_dist", "forget_loss_K", "forget_acc_K", "test_acc_K",
-                    "dist_retrained_K", "mixed_lambda_min", "retain_loss_K", "fc_forget_loss_K", "fc_retain_loss_K",
-                    "fc_log_reach")
+    keys = [k for k in fracs + ("log_rho", "obs_dist", "pred_rms_dist", "forget_loss_K", "forget_acc_K", "test_acc_K",
+                                "dist_retrained_K", "mixed_lambda_min", "retain_loss_K", "fc_forget_loss_K",
+                                "fc_retain_loss_K", "fc_log_reach") if k in have]
     acc = {k: np.zeros(shape) for k in keys}
     cnt = np.zeros(shape)
     for rec in records:
@@ -531,46 +572,55 @@ def cnn_unlearning_grid(snrs=None, batches=None, alphas=None, reps: int | None =
            "count": cnt}
     for key in keys:
         out[key + ("_frac" if key in fracs else "")] = acc[key] / cnt
-    per = {}
-    for name in ("agreement_asymptotic", "agreement_horizon", "agreement_forecast", "agreement_forecast_distance",
-                 "agreement_forecast_verdict", "agreement_tangent", "p_escape_obs", "p_escape_pred_asym", "p_escape_pred_horizon",
-                 "p_escape_pred_forecast", "p_escape_pred_tangent", "p_left_obs", "p_forgot", "sigma_r", "sigma_f", "alignment", "sigma_mix",
-                 "test_acc_0", "dist_retrained_0", "mean_obs_dist"):
-        per[name] = np.full(len(S), np.nan)
+    agree = {name: pair for name, pair in _AGREEMENTS.items() if set(pair) <= have}
+    on_pos = {name: key for name, key in _ON_ESCAPE_CELLS.items() if key in have}
+    per = {name: np.full(len(S), np.nan) for name in _PER_SNR if name in agree or name in on_pos or name in _ON_POINT}
     for i, s in enumerate(S):
         rs = [r for r in records if r["snr"] == s]
         pos = [r for r in rs if r["alpha"] > 0]
-        obs = [r["obs_escape"] for r in rs]
-        per["agreement_asymptotic"][i] = agreement_rate([r["pred_asymptotic"] for r in rs], obs)
-        per["agreement_horizon"][i] = agreement_rate([r["pred_horizon"] for r in rs], obs)
-        per["agreement_forecast"][i] = agreement_rate([r["pred_forecast"] for r in rs], [r["obs_left"] for r in rs])
-        per["agreement_forecast_distance"][i] = agreement_rate([r["pred_forecast"] for r in rs], obs)
-        per["agreement_forecast_verdict"][i] = np.mean([r["forecast_verdict"] == r["obs_verdict"] for r in rs])
-        per["agreement_tangent"][i] = agreement_rate([r["pred_tangent"] for r in rs], [r["obs_left"] for r in rs])
+        for name, (p, o) in agree.items():
+            if name == "agreement_forecast_verdict":
+                per[name][i] = np.mean([r[p] == r[o] for r in rs])
+            else:
+                per[name][i] = agreement_rate([r[p] for r in rs], [r[o] for r in rs])
         if pos:
-            per["p_escape_obs"][i] = np.mean([r["obs_escape"] for r in pos])
-            per["p_escape_pred_asym"][i] = np.mean([r["pred_asymptotic"] for r in pos])
-            per["p_escape_pred_horizon"][i] = np.mean([r["pred_horizon"] for r in pos])
-            per["p_escape_pred_forecast"][i] = np.mean([r["pred_forecast"] for r in pos])
-            per["p_escape_pred_tangent"][i] = np.mean([r["pred_tangent"] for r in pos])
-            per["p_left_obs"][i] = np.mean([r["obs_left"] for r in pos])
-            per["p_forgot"][i] = np.mean([r["forgot"] for r in pos])
-            per["mean_obs_dist"][i] = np.mean([r["obs_dist"] for r in pos])
-            per["sigma_mix"][i] = np.mean([r["sigma_mix"] for r in pos])
-        for name in ("sigma_r", "sigma_f", "alignment", "test_acc_0", "dist_retrained_0"):
+            for name, key in on_pos.items():
+                per[name][i] = np.mean([r[key] for r in pos])
+        for name in _ON_POINT:
             per[name][i] = np.mean([r[name] for r in rs])
     out.update(per)
-    allobs = [r["obs_escape"] for r in records]
-    out["agreement_asymptotic_all"] = agreement_rate([r["pred_asymptotic"] for r in records], allobs)
-    out["agreement_horizon_all"] = agreement_rate([r["pred_horizon"] for r in records], allobs)
-    out["agreement_forecast_all"] = agreement_rate([r["pred_forecast"] for r in records],
-                                                   [r["obs_left"] for r in records])
-    out["agreement_forecast_distance_all"] = agreement_rate([r["pred_forecast"] for r in records], allobs)
-    out["agreement_tangent_all"] = agreement_rate([r["pred_tangent"] for r in records], [r["obs_left"] for r in records])
-    forgot = np.array([r["forgot"] for r in records])
-    esc = np.array(allobs)
-    out["escape_forgot_agreement"] = float(np.mean(forgot == esc))
+    for name in _POOLED:
+        if name in agree:
+            p, o = agree[name]
+            out[name + "_all"] = agreement_rate([r[p] for r in records], [r[o] for r in records])
+    if {"forgot", "obs_escape"} <= have:
+        out["escape_forgot_agreement"] = float(np.mean(np.array([r["forgot"] for r in records])
+                                                       == np.array([r["obs_escape"] for r in records])))
     return out
+
+
+#: The grid's agreement rates: name -> (predicted, observed) record keys.
+_AGREEMENTS = {
+    "agreement_asymptotic": ("pred_asymptotic", "obs_escape"), "agreement_horizon": ("pred_horizon", "obs_escape"),
+    "agreement_forecast": ("pred_forecast", "obs_left"), "agreement_forecast_distance": ("pred_forecast", "obs_escape"),
+    "agreement_forecast_verdict": ("forecast_verdict", "obs_verdict"), "agreement_tangent": ("pred_tangent", "obs_left"),
+}
+#: Means over the cells with alpha > 0: name -> record key.
+_ON_ESCAPE_CELLS = {
+    "p_escape_obs": "obs_escape", "p_escape_pred_asym": "pred_asymptotic", "p_escape_pred_horizon": "pred_horizon",
+    "p_escape_pred_forecast": "pred_forecast", "p_escape_pred_tangent": "pred_tangent", "p_left_obs": "obs_left",
+    "p_forgot": "forgot", "mean_obs_dist": "obs_dist", "sigma_mix": "sigma_mix",
+}
+#: Means of the trained point's summary over the cells of one SNR.
+_ON_POINT = ("sigma_r", "sigma_f", "alignment", "test_acc_0", "dist_retrained_0")
+#: The per-SNR arrays, in the order of the grid's keys.
+_PER_SNR = ("agreement_asymptotic", "agreement_horizon", "agreement_forecast", "agreement_forecast_distance",
+            "agreement_forecast_verdict", "agreement_tangent", "p_escape_obs", "p_escape_pred_asym",
+            "p_escape_pred_horizon", "p_escape_pred_forecast", "p_escape_pred_tangent", "p_left_obs", "p_forgot",
+            "sigma_r", "sigma_f", "alignment", "sigma_mix", "test_acc_0", "dist_retrained_0", "mean_obs_dist")
+#: The agreement rates also pooled over SNR (``<name>_all``).
+_POOLED = ("agreement_asymptotic", "agreement_horizon", "agreement_forecast", "agreement_forecast_distance",
+           "agreement_tangent")
 
 
 # --------------------------------------------------------------------------- intervals for the figures

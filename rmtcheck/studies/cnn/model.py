@@ -34,6 +34,7 @@ per-sample Python-loop baselines of ``benchmarks/bench_cnn.py``. Training and de
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,11 +131,20 @@ def _check_y(y, n: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- forward
 def _pre(W, X):
-    """Pre-activations :math:`\\langle w_{s,r}, x_i^{(p)}\\rangle`, shape ``(n, 2, m, P)``."""
+    """Pre-activations :math:`\\langle w_{s,r}, x_i^{(p)}\\rangle` from one GEMM, shape ``(n, P, 2m)`` (the
+    columns run over :math:`(s, r)`, ``s`` slowest)."""
     n, P, d = X.shape
-    two, m, _ = W.shape
-    pre = X.reshape(n * P, d) @ W.reshape(two * m, d).T      # (nP, 2m): one GEMM
-    return pre.reshape(n, P, two, m).transpose(0, 2, 3, 1)
+    return (X.reshape(n * P, d) @ W.reshape(-1, d).T).reshape(n, P, -1)
+
+
+def _f_pre(pre):
+    """:math:`f(W, x_i)` from the pre-activations ``(n, P, 2m)`` of :func:`_pre`: ReLU, the sum over the patches
+    (in patch order), over the filters (``@ ones``), the signs and :math:`1/m`."""
+    n, P, two_m = pre.shape
+    m = two_m // 2
+    r = np.maximum(pre, 0.0)
+    h = (r[:, 0] + r[:, 1] if P == 2 else r.sum(axis=1)).reshape(n, 2, m)
+    return (h @ _constants(m)[0]) @ SIGNS / m
 
 
 def forward(model: PatchCNN, W, X) -> np.ndarray:
@@ -150,8 +160,7 @@ def forward(model: PatchCNN, W, X) -> np.ndarray:
 
 
 def _forward(W, X):
-    h = np.maximum(_pre(W, X), 0.0).sum(axis=3)  # (n, 2, m)
-    return (h @ np.ones(W.shape[1])) @ SIGNS / W.shape[1]
+    return _f_pre(_pre(W, X))
 
 
 def margins(model, W, X, y) -> np.ndarray:
@@ -171,9 +180,15 @@ def logistic_loss(z) -> np.ndarray:
     return np.logaddexp(0.0, -np.asarray(z, dtype=np.float64))
 
 
+@functools.cache
+def _expit():
+    """``scipy.special.expit``, imported on first use (the hot loops skip the lazy module's import look-up)."""
+    return _special.expit
+
+
 def logistic_grad(z) -> np.ndarray:
     """:math:`\\ell'(z) = -\\operatorname{expit}(-z)` in :math:`(-1, 0)`, elementwise on margins ``z``."""
-    return -_special.expit(-np.asarray(z, dtype=np.float64))
+    return -_expit()(-np.asarray(z, dtype=np.float64))
 
 
 def logistic_curvature(z) -> np.ndarray:
@@ -320,13 +335,32 @@ def weighted_grad(model, W, X, y, c) -> tuple[np.ndarray, np.ndarray]:
 
 def _weighted_grad(W, X, y, c):
     pre = _pre(W, X)
-    z = y * ((np.maximum(pre, 0.0).sum(axis=3) @ np.ones(W.shape[1])) @ SIGNS / W.shape[1])
-    coef = c * logistic_grad(z) * y                          # (n,)
-    act = (pre > 0) * coef[:, None, None, None]              # (n, 2, m, P)
-    n, two, m, P = act.shape
-    g = (act.transpose(1, 2, 0, 3).reshape(two * m, n * P) @ X.reshape(n * P, -1)).reshape(two, m, -1)
-    g *= SIGNS[:, None, None] / W.shape[1]
-    return g, z
+    z = _margins_pre(pre, y)
+    return _grad_pre(pre, z, X, y, c), z
+
+
+def _margins_pre(pre, y):
+    """Margins :math:`y_i f(W, x_i)` from the pre-activations ``(n, P, 2m)`` of :func:`_pre`."""
+    return y * _f_pre(pre)
+
+
+def _grad_pre(pre, z, X, y, c):
+    """:math:`\\sum_i c_i \\nabla_W \\ell_i` from the pre-activations and margins at ``W`` (shape ``(2, m, d)``)."""
+    n, P, two_m = pre.shape
+    coef = c * -_expit()(-z) * y                             # (n,): c * logistic_grad(z) * y
+    # the activations times coef, rows (s, r) and columns (i, p): the (2m, nP) left factor of one GEMM
+    act = ((pre > 0) * coef[:, None, None]).transpose(2, 0, 1).reshape(two_m, n * P)
+    g = (act @ X.reshape(n * P, -1)).reshape(2, two_m // 2, -1)
+    g *= _constants(two_m // 2)[1]
+    return g
+
+
+@functools.lru_cache(maxsize=64)
+def _constants(m: int):
+    """Read-only ``np.ones(m)`` and ``SIGNS[:, None, None] / m`` (the same values every step)."""
+    ones, scale = np.ones(m), SIGNS[:, None, None] / m
+    ones.flags.writeable = scale.flags.writeable = False
+    return ones, scale
 
 
 def loss_and_grad(model, W, X, y) -> tuple[float, np.ndarray]:

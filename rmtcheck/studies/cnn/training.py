@@ -17,6 +17,7 @@ References
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,9 @@ from rmtcheck.studies.cnn.model import (
     _check_X,
     _check_y,
     _forward,
+    _grad_pre,
+    _margins_pre,
+    _pre,
     _weighted_grad,
     init_weights,
     logistic_loss,
@@ -110,6 +114,8 @@ def train(model: PatchCNN, X, y, lr: float = 1.0, steps: int = 2000, batch: int 
     B = n if batch is None else check_int(batch, "batch", 1, n)
     g = as_generator(rng)
     W = init_weights(model, g) if W0 is None else _check_W(model, W0).copy()
+    if B == n:
+        return _train_full_batch(W, X, y, lr, steps, loss_tol, record_every)
     hist = []
     check_every = 1 if B == n else max(1, n // B)
     perm, pos = g.permutation(n), 0
@@ -135,6 +141,35 @@ def train(model: PatchCNN, X, y, lr: float = 1.0, steps: int = 2000, batch: int 
                 converged = True
                 break
     z = y * _forward(W, X)
+    return TrainResult(W=W, steps=k, loss=float(np.mean(logistic_loss(z))), train_accuracy=float(np.mean(z > 0)),
+                       min_margin=float(z.min()), converged=converged, history=hist)
+
+
+def _train_full_batch(W, X, y, lr, steps, loss_tol, record_every) -> TrainResult:
+    """Full-batch :func:`train` (``W`` updated in place): the margins checked after step ``k`` are those of the
+    gradient of step ``k + 1``, so each step computes the pre-activations once (the per-step arithmetic of
+    :func:`~rmtcheck.studies.cnn.model.weighted_grad` and :func:`~rmtcheck.studies.cnn.model.forward`, bit for bit).
+    """
+    n = X.shape[0]
+    c = np.full(n, 1.0 / n)
+    hist = []
+    pre = _pre(W, X)
+    z = _margins_pre(pre, y)
+    k = 0
+    converged = False
+    for k in range(1, steps + 1):
+        W -= lr * _grad_pre(pre, z, X, y, c)
+        pre = _pre(W, X)
+        z = _margins_pre(pre, y)
+        record = k % record_every == 0
+        positive = z.min() > 0
+        if record or positive:  # the loss only matters for the history or once every margin is positive
+            L = float(np.add.reduce(logistic_loss(z)) / n)  # np.mean's sum and division without its dispatch
+            if record:
+                hist.append(L)
+            if positive and L <= loss_tol:
+                converged = True
+                break
     return TrainResult(W=W, steps=k, loss=float(np.mean(logistic_loss(z))), train_accuracy=float(np.mean(z > 0)),
                        min_margin=float(z.min()), converged=converged, history=hist)
 
@@ -251,6 +286,7 @@ def descent_ascent(model, W_star, X_r, y_r, X_f, y_f, lr: float, alpha: float, b
     jf = np.argsort(g.random((steps, n_f)), axis=1)[:, :B]
     Xc = np.concatenate([X_r, X_f])
     yc = np.concatenate([y_r, y_f])
+    idx = np.concatenate([ir, n_r + jf], axis=1)  # step k's retain batch, then its forget batch
     c = np.concatenate([np.full(B, (1.0 - alpha) / B), np.full(B, -alpha / B)])
     W = W_star.copy() if W_init is None else _check_W(model, W_init).copy()
     dist = np.empty(steps + 1)
@@ -258,11 +294,12 @@ def descent_ascent(model, W_star, X_r, y_r, X_f, y_f, lr: float, alpha: float, b
     k = 0
     blew = False
     for k in range(1, steps + 1):
-        idx = np.concatenate([ir[k - 1], n_r + jf[k - 1]])
-        grad, _ = _weighted_grad(W, Xc[idx], yc[idx], c)
+        b = idx[k - 1]
+        grad, _ = _weighted_grad(W, Xc[b], yc[b], c)
         W -= lr * grad
-        dist[k] = np.linalg.norm(W - W_star)
-        if not np.isfinite(dist[k]) or dist[k] > cap:
+        D = (W - W_star).ravel()
+        dist[k] = math.sqrt(D.dot(D))  # np.linalg.norm's arithmetic without its dispatch
+        if not math.isfinite(dist[k]) or dist[k] > cap:
             blew = True
             break
     return DescentAscentRun(W=W, dist=dist[:k + 1], steps_done=k, blew_up=blew)
