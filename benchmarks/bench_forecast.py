@@ -13,6 +13,8 @@ a curve of 10 step sizes, for gradient ascent (:math:`\\alpha = 1`) and descentâ
    two GEMMs it replaced, on a second moment ``M``.
 2. The forecast curve (:func:`rmtcheck.stability.preflight.forecast` at 10 step sizes), CPU seconds, and the
    largest relative difference to the two-GEMM formula run through the same recursion.
+3. The same curve recording the last step only (``record=[steps]``, what the verify rows read): the spreads
+   are computed once per step size instead of at every step; the values at the last step are the same.
 
 The load average is printed first: on a shared machine compare CPU seconds, not wall time.
 """
@@ -83,6 +85,11 @@ def main():
                    for a, b in zip(new, ref) for k in ("forget_loss_mean", "retain_loss_sd") if np.isfinite(b[k]).all())
         print(f"2. forecast curve alpha={alpha:g}: {t_new:.2f} s CPU (two-GEMM sandwich in the same recursion: "
               f"{t_ref:.2f} s); largest relative difference {diff:.1e}")
+        t_last, last = cpu(lambda: [forecast(R, F, gr, gf, (0.1, 0.1), recipe, lr=float(v), record=[recipe.steps])
+                                    for v in lrs])
+        same = all(a[k][-1] == b[k][-1] for a, b in zip(new, last) for k in ("forget_loss_mean", "retain_loss_sd"))
+        print(f"3. the same curve, last step recorded only: {t_last:.2f} s CPU ({t_new / t_last:.1f}x less); "
+              f"last-step values identical: {same}")
 
 
 if __name__ == "__main__":
