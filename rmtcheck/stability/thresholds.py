@@ -45,22 +45,28 @@ __all__ = [
 _MP_DPS = 50
 
 
-@cache
-def _derived():
-    from rmtcheck.proofs import dexter_gd_criterion as gd_criterion
-    from rmtcheck.proofs import dexter_sandwich as sandwich
-    from rmtcheck.proofs import dexter_theorem1 as theorem1
-    from rmtcheck.proofs import dexter_theorem2 as theorem2
+#: threshold function -> (proof module, key of its ``derive()`` result)
+_SOURCES = {
+    "theorem1_ratio": ("dexter_theorem1", "ratio"),
+    "theorem1_lr": ("dexter_theorem1", "critical_lr_bound"),
+    "theorem2_lr": ("dexter_theorem2", "critical_lr"),
+    "theorem2_factor": ("dexter_theorem2", "e1_factor"),
+    "sandwich_ratio": ("dexter_sandwich", "ratio"),
+    "gd_lr": ("dexter_gd_criterion", "critical_lr"),
+}
 
-    t1, t2 = theorem1.derive(), theorem2.derive()
-    return {
-        "theorem1_ratio": t1["ratio"],
-        "theorem1_lr": t1["critical_lr_bound"],
-        "theorem2_lr": t2["critical_lr"],
-        "theorem2_factor": t2["e1_factor"],
-        "sandwich_ratio": sandwich.derive()["ratio"],
-        "gd_lr": gd_criterion.derive()["critical_lr"],
-    }
+
+@cache
+def _derive(module: str) -> dict:
+    """``derive()`` of one proof module (each derivation runs once per process, and only when asked for)."""
+    import importlib
+
+    return importlib.import_module(f"rmtcheck.proofs.{module}").derive()
+
+
+def _derived() -> dict:
+    """Every threshold's SymPy expression, in the order of :data:`_SOURCES`."""
+    return {name: _derive(mod)[key] for name, (mod, key) in _SOURCES.items()}
 
 
 def expression(name: str):
@@ -81,7 +87,8 @@ def expression(name: str):
     KeyError
         If ``name`` is not one of the above.
     """
-    return _derived()[name]
+    mod, key = _SOURCES[name]
+    return _derive(mod)[key]
 
 
 def expression_text(name: str) -> str:
