@@ -49,19 +49,28 @@ def limit_threads_globally() -> None:  # pragma: no cover - runs in worker proce
 
     OpenMP covers torch's intra-op pool (its CPU wheel runs on libgomp): a worker forked from a process that
     used it must not enter that pool, whose threads did not survive the fork, and one thread per worker is the
-    pool's design anyway.
+    pool's design anyway. ``threadpoolctl`` limits the libraries loaded so far; a library loaded later (SciPy's
+    own OpenBLAS on the first ``scipy.linalg`` call, torch's OpenMP on ``import torch``) reads its thread count
+    from the environment when it loads, so the usual variables are set to 1 as well (two workers on two cores,
+    each with a two-thread SciPy BLAS, ran its eigensolvers 3-6x slower).
 
     Returns
     -------
     None
-        A no-op when threadpoolctl is missing.
     """
+    for var in _THREAD_VARS:
+        os.environ[var] = "1"
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return
     threadpool_limits(1, user_api="blas")
     threadpool_limits(1, user_api="openmp")
+
+
+#: the environment variables that BLAS and OpenMP runtimes read when they load
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
 # --- the hot paths' policy: as many BLAS threads as there are idle cores, never more ----------------------------------

@@ -51,3 +51,19 @@ def test_low_rank_dense_family_matches_its_factors():
     dense, fac = HessianFamily.from_stack(G[:, :, None] * G[:, None, :]), HessianFamily.from_factors(G)
     lr = 1.0 / fac.lambda_max
     assert ms_growth(dense, lr, 4) == pytest.approx(ms_growth(fac, lr, 4), rel=1e-10)
+
+
+def test_worker_limit_covers_a_blas_loaded_afterwards():
+    """A pool worker limits its threads once; SciPy's own OpenBLAS, loaded by the first ``scipy.linalg`` import
+    after that, must also run on one thread (it reads the environment when it loads)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys, numpy; from rmtcheck._lib.threads import limit_threads_globally; "
+            "assert 'scipy.linalg' not in sys.modules; limit_threads_globally(); import scipy.linalg; "
+            "from threadpoolctl import threadpool_info; "
+            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[1]", out.stdout
