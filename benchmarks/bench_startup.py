@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _timing import fresh_process
 
 COMMANDS = {
     'python -c "import numpy"': [sys.executable, "-c", "import numpy"],
@@ -34,16 +33,6 @@ COMMANDS = {
 }
 TARGETS = {"rmtcheck --help": 0.5, "rmtcheck verify --list": 0.5, "rmtcheck stability (64, 200) factors": 1.0,
            "rmtcheck stability (64, 200, 200) stack": 2.0}
-
-
-def cpu_seconds(cmd: list[str]) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) of one fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
 
 def write_inputs(folder: Path) -> None:
@@ -78,7 +67,7 @@ def main() -> None:
             if cmd is None:
                 print(f"{label:40s} {heavy_modules()}")
                 continue
-            runs = [cpu_seconds(command(cmd, Path(tmp))) for _ in range(3 if cmd[0] == "stability" else 7)]
+            runs = [fresh_process(command(cmd, Path(tmp))) for _ in range(3 if cmd[0] == "stability" else 7)]
             t, wall = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
             base = base or t
             line = f"{label:40s} {t:6.3f} s CPU ({wall:6.3f} s wall)   {t / base:5.2f}x import numpy"

@@ -331,13 +331,15 @@ def tangent_forecast_curve(curvature: SampleCurvature, n_retain: int, recipe: Re
     --------
     >>> import numpy as np
     >>> from rmtcheck.curvature import gauss_newton_factors
-    >>> g = np.random.default_rng(0)
-    >>> J, z = g.standard_normal((40, 1, 30)), 3 * g.standard_normal((40, 1))
-    >>> cur = gauss_newton_factors(J, z, (z[:, 0] > 0).astype(float), "bce")
-    >>> recipe = Recipe(lr=1.0, batch=5, steps=10)
-    >>> curve = tangent_forecast_curve(cur, 30, recipe, [0.5, 1.0], runs=16, rng=0)
-    >>> one = tangent_forecast(cur, 30, recipe, lr=1.0, runs=16, rng=0)
-    >>> bool(np.allclose(curve[1]["forget_loss_median"], one["forget_loss_median"], rtol=1e-12))
+    >>> g = np.random.default_rng(1)
+    >>> J, r = g.standard_normal((24, 2, 12)), 0.1 * g.standard_normal((24, 2))   # squared error, two outputs
+    >>> cur = gauss_newton_factors(J, r, np.zeros((24, 2)), "mse")
+    >>> recipe = Recipe(lr=0.1, batch=4, steps=5, alpha=0.5)
+    >>> curve = tangent_forecast_curve(cur, 16, recipe, [0.05, 0.1], runs=8, rng=0)
+    >>> one = tangent_forecast(cur, 16, recipe, lr=0.1, runs=8, rng=0)
+    >>> bool(np.allclose(curve[1]["retain_loss_median"], one["retain_loss_median"], rtol=1e-12))
+    True
+    >>> bool(curve[0]["retain_loss_median"][-1] != curve[1]["retain_loss_median"][-1])   # two different runs
     True
     """
     _check_tangent(curvature)
