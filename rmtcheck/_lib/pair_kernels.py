@@ -105,7 +105,7 @@ def choose_backend(backend: str, pairs: int) -> str:
 
 
 def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, workers: int | None = None,
-                 count_weights=None, count_tol: float = 0.0):
+                 count_weights=None, count_tol: float = 0.0, single: bool = False):
     """Product with the pair-coherence matrix: ``Y[i, j] = sum_{k,l} sqrt|R_ik + F_jl - C_il - C_kj| Z[k, l]``.
 
     Parameters
@@ -131,6 +131,11 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
         count, a fraction of a product).
     count_tol : float, default 0
         As ``tol`` of :func:`negative_mass`.
+    single : bool, default False
+        Take each square root in single precision (the trace is formed in float64 and rounded to float32; the
+        root, widened back, is within a relative :math:`2^{-24}` of the double one; the sums stay in float64):
+        about 2.3x faster where the square roots bound the kernel, for the warm-up products of an iteration
+        that certifies its result with exact ones.
 
     Returns
     -------
@@ -153,13 +158,14 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
     """
     R, F, C = (np.ascontiguousarray(a, dtype=float) for a in (R, F, C))
     Z = np.ascontiguousarray(Z, dtype=float)
+    single = bool(single)
     if _resolve(backend) == "numba":
-        Y = _numba_kernels()[0](R, F, C, Z, _SLOTS)
+        Y = _numba_kernels()[0](R, F, C, Z, _SLOTS, single)
         if count_weights is None:
             return Y
         return Y, negative_mass(R, F, C, count_weights, backend="numba", tol=count_tol)
     count = None if count_weights is None else (np.ascontiguousarray(count_weights, dtype=float), float(count_tol))
-    Y, mass = _np_product(R, F, C, Z, block_elems, workers, count)
+    Y, mass = _np_product(R, F, C, Z, block_elems, workers, count, single)
     return Y if count is None else (Y, mass)
 
 
@@ -215,7 +221,7 @@ def _row_views(F, C):
     return vt
 
 
-def _np_product(R, F, C, Z, block_elems, workers, count=None):
+def _np_product(R, F, C, Z, block_elems, workers, count=None, single=False):
     # Symmetric half, as the numba kernel (_tasks): a block is used for y_(i, j) and, transposed, for y_(k, l) with
     # k > i (the k = i part is its own transpose and counted once). Tasks are dealt round-robin to _NP_SLOTS
     # accumulators summed in a fixed order. Per block: one broadcast add, abs and sqrt in place (in a per-thread
@@ -233,12 +239,19 @@ def _np_product(R, F, C, Z, block_elems, workers, count=None):
 
     def run(slot):
         Y, buf, vt = Ys[slot], np.empty(size), _row_views(F, C)
+        buf32 = np.empty(size, dtype=np.float32) if single else None
         for i, j0, j1, k0, k1 in tasks[slot::_NP_SLOTS]:
             M = _traces(R, C, vt(i), i, j0, j1, k0, k1, buf)
             if count is not None:
                 masses[slot] += _negative_in(M, W, w, i, j0, j1, k0, k1, tol)
             np.abs(M, out=M)
-            np.sqrt(M, out=M)
+            if single:  # the root of the trace rounded to float32, widened back (the numba kernel's _root)
+                M32 = buf32[:M.size].reshape(M.shape)
+                np.copyto(M32, M, casting="same_kind")
+                np.sqrt(M32, out=M32)
+                np.copyto(M, M32)
+            else:
+                np.sqrt(M, out=M)
             Y[i * n_f + j0:i * n_f + j1] += z[k0 * n_f:k1 * n_f] @ M
             off = n_f if k0 == i else 0  # the k = i rows are not mirrored
             if k1 * n_f > k0 * n_f + off:

@@ -8,11 +8,18 @@ import numba
 import numpy as np
 
 
+@numba.njit(inline="always", fastmath=True, cache=True)
+def _root(x, single):  # pragma: no cover - compiled
+    # sqrt|x|; ``single``: the square root of x rounded to float32 (relative error <= 2**-24), widened again
+    return np.float64(np.sqrt(np.float32(np.abs(x)))) if single else np.sqrt(np.abs(x))
+
+
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _nb_product_sym(R, F, C, Z, slots):  # pragma: no cover - compiled
+def _nb_product_sym(R, F, C, Z, slots, single):  # pragma: no cover - compiled
     # Square product: each distinct entry (P <= Q, row-major pair order) is evaluated once and
     # used for both y_P and y_Q; rows i are dealt round-robin to ``slots`` accumulators (a fixed
     # number, not the thread count, so the summation order and the result do not depend on threads).
+    # ``single`` (loop-invariant): square roots in float32, the rest in float64 (the warm-up products).
     nr, nf = C.shape
     Yp = np.zeros((slots, nr, nf))
     for t in numba.prange(slots):
@@ -24,15 +31,15 @@ def _nb_product_sym(R, F, C, Z, slots):  # pragma: no cover - compiled
                     v[l] = F[j, l] - C[i, l]
                 zij = Z[i, j]
                 base = R[i, i] - C[i, j]
-                acc = np.sqrt(np.abs(base + v[j])) * zij
+                acc = _root(base + v[j], single) * zij
                 for l in range(j + 1, nf):
-                    s = np.sqrt(np.abs(base + v[l]))
+                    s = _root(base + v[l], single)
                     acc += s * Z[i, l]
                     Y[i, l] += s * zij
                 for k in range(i + 1, nr):
                     base = R[i, k] - C[k, j]
                     for l in range(nf):
-                        s = np.sqrt(np.abs(base + v[l]))
+                        s = _root(base + v[l], single)
                         acc += s * Z[k, l]
                         Y[k, l] += s * zij
                 Y[i, j] += acc

@@ -68,3 +68,25 @@ def test_numpy_and_numba_agree_at_a_few_thousand_pairs():
     ref = (np.sqrt(np.abs(T)) @ Z.ravel()).reshape(12, 11)
     for be in ("numpy", "numba"):
         assert np.allclose(pair_product(R, F, C, Z, backend=be), ref, rtol=1e-12, atol=0)
+
+
+def _single_reference(R, F, C, Z):
+    """``sqrt|T|`` with each root taken in float32, ``T`` formed as the NumPy kernel forms it,
+    ``(R_ik - C_kj) + (F_jl - C_il)`` (so the float32 rounding sees the same double), then ``@ z`` in float64."""
+    n_r, n_f = C.shape
+    T = (R[:, None, :, None] - C.T[None, :, :, None]) + (F[None, :, None, :] - C[:, None, None, :])
+    S = np.sqrt(np.abs(T).astype(np.float32)).astype(np.float64).reshape(n_r * n_f, n_r * n_f)
+    return (S @ Z.ravel()).reshape(n_r, n_f)
+
+
+@pytest.mark.parametrize("n_r, n_f, block", CASES[:4])
+def test_single_precision_roots_are_the_float32_roots_and_within_their_bound(n_r, n_f, block):
+    R, F, C, T, rng = _problem(n_r, n_f, d=3, alpha=0.7, seed=n_r * 10 + n_f)
+    Z = rng.random((n_r, n_f))
+    exact = pair_product(R, F, C, Z, backend="numpy", block_elems=block)
+    single = pair_product(R, F, C, Z, backend="numpy", block_elems=block, single=True)
+    assert np.allclose(single, _single_reference(R, F, C, Z), rtol=1e-13, atol=0)
+    assert np.all(np.abs(single - exact) <= (2.0 ** -24 + 1e-13) * exact)  # Z >= 0: each root within 2^-24
+    assert not np.array_equal(single, exact)
+    if have_numba():
+        assert np.allclose(pair_product(R, F, C, Z, backend="numba", single=True), single, rtol=1e-12, atol=0)

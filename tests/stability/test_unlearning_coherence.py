@@ -237,3 +237,35 @@ def test_quick_figures_are_deterministic(tmp_path, name):
     assert [p.name for p in p1] == [p.name for p in p2]
     for a, b in zip(p1, p2):
         assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_warm_up_on_single_precision_roots_keeps_the_certified_bracket(backend, monkeypatch):
+    """Above WARM_MIN_PAIRS the numba solve first iterates on single-precision square roots; the exact products
+    that follow must still certify a bracket of width <= rtol around the dense Perron root (NumPy: no warm-up)."""
+    from rmtcheck._lib.pair_kernels import have_numba
+    from rmtcheck.stability import three_axis as ta
+
+    if backend == "numba" and not have_numba():
+        pytest.skip("numba not installed")
+    calls = []
+    real = ta.pair_product
+
+    def spy(*args, single=False, **kw):
+        calls.append(single)
+        return real(*args, single=single, **kw)
+
+    monkeypatch.setattr(ta, "pair_product", spy)
+    monkeypatch.setattr(ta, "WARM_MIN_PAIRS", 1)
+    for seed, alpha in ((3, 0.3), (8, 0.5)):
+        R, F = _fams(seed, n_r=9, n_f=8, d=4)
+        dense = pair_coherence(R, F, alpha=alpha, method="dense")
+        calls.clear()
+        mf = pair_coherence(R, F, alpha=alpha, method="matrix-free", backend=backend, rtol=1e-9)
+        if backend == "numba":  # warmed up in single precision, certified by exact products
+            assert any(calls) and not calls[-1]
+        else:  # NumPy's float32 root is no faster: no warm-up
+            assert not any(calls)
+        assert mf.matvecs == len(calls)
+        assert mf.lambda_lower <= dense.lambda_max * (1 + 1e-12) and dense.lambda_max <= mf.lambda_upper * (1 + 1e-12)
+        assert mf.lambda_upper - mf.lambda_lower <= 1e-9 * mf.lambda_upper
