@@ -134,8 +134,9 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
     single : bool, default False
         Take each square root in single precision (the trace is formed in float64 and rounded to float32; the
         root, widened back, is within a relative :math:`2^{-24}` of the double one; the sums stay in float64):
-        about 2.3x faster where the square roots bound the kernel, for the warm-up products of an iteration
-        that certifies its result with exact ones.
+        the warm-up products of an iteration that certifies its result with exact ones, about 2.3x cheaper in
+        the numba kernel, which its square roots bound (the NumPy back end computes the same numbers, for
+        parity and tests, but no faster: its float32 root is not).
 
     Returns
     -------
