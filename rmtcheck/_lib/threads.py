@@ -26,8 +26,10 @@ def single_blas_thread():
     Returns
     -------
     context manager
-        ``threadpoolctl.threadpool_limits(1, user_api="blas")``, or ``contextlib.nullcontext()``
-        when threadpoolctl is missing. Results are unchanged; only the speed of small GEMMs is.
+        ``ThreadpoolController.limit(limits=1, user_api="blas")`` of the controller the hot paths' policy
+        caches (rescanned only when a BLAS-loading package is newly imported; a fresh ``threadpool_limits``
+        scans every loaded library, ~0.7 ms, on each call), or ``contextlib.nullcontext()`` when
+        threadpoolctl is missing. Results are unchanged; only the speed of small GEMMs is.
 
     Examples
     --------
@@ -38,10 +40,9 @@ def single_blas_thread():
     3.0
     """
     try:
-        from threadpoolctl import threadpool_limits
+        return _blas_controller().limit(limits=1, user_api="blas")
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def limit_threads_globally() -> None:  # pragma: no cover - runs in worker processes

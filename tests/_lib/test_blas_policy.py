@@ -67,3 +67,21 @@ def test_worker_limit_covers_a_blas_loaded_afterwards():
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[1]", out.stdout
+
+
+def test_single_blas_thread_covers_a_blas_loaded_after_its_first_use():
+    """``single_blas_thread`` reuses a cached thread-pool controller: a BLAS loaded after its first use (SciPy's
+    own, on the first ``scipy.linalg`` import) must be limited too."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy; from rmtcheck._lib.threads import single_blas_thread; "
+            "assert 'scipy.linalg' not in sys.modules\n"
+            "with single_blas_thread(): pass\n"
+            "import scipy.linalg; from threadpoolctl import threadpool_info\n"
+            "with single_blas_thread(): print(sorted({i['num_threads'] for i in threadpool_info() "
+            "if i['user_api'] == 'blas'}))")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[1]", out.stdout

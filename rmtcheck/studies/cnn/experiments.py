@@ -104,7 +104,6 @@ import math
 
 import numpy as np
 
-from rmtcheck._lib import threads as _threads
 from rmtcheck._lib.statistics import wilson_interval
 from rmtcheck._lib.threads import single_blas_thread
 from rmtcheck._lib.validation import check_int, check_positive, check_unit_interval
@@ -343,17 +342,8 @@ def cnn_unlearning_cell(params: dict, seed: int, parts=CELL_PARTS) -> dict:
     unknown = set(parts) - set(CELL_PARTS)
     if unknown:
         raise ValueError(f"parts must be among {CELL_PARTS}; got {sorted(unknown)}")
-    with _one_blas_thread():
+    with single_blas_thread():
         return _cell(params, seed, frozenset(parts))
-
-
-def _one_blas_thread():
-    """:func:`~rmtcheck._lib.threads.single_blas_thread` through the cached thread-pool controller (its
-    ``threadpool_limits`` scans the loaded libraries on every call, ~0.7 ms a cell)."""
-    try:
-        return _threads._blas_controller().limit(limits=1, user_api="blas")
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return single_blas_thread()
 
 
 def _cell(params: dict, seed: int, parts=frozenset(CELL_PARTS)) -> dict:
