@@ -135,8 +135,8 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
         Take each square root in single precision (the trace is formed in float64 and rounded to float32; the
         root, widened back, is within a relative :math:`2^{-24}` of the double one; the sums stay in float64):
         the warm-up products of an iteration that certifies its result with exact ones, about 2.3x cheaper in
-        the numba kernel, which its square roots bound (the NumPy back end computes the same numbers, for
-        parity and tests, but no faster: its float32 root is not).
+        the numba kernel, which its square roots bound. Numba only: NumPy's float32 root is no faster than its
+        float64 one, so its kernel has no such mode.
 
     Returns
     -------
@@ -146,7 +146,7 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
     Raises
     ------
     ValueError
-        If ``backend`` is unknown, or ``"numba"`` without numba installed.
+        If ``backend`` is unknown, ``"numba"`` without numba installed, or ``single`` with the NumPy kernel.
 
     Examples
     --------
@@ -159,14 +159,15 @@ def pair_product(R, F, C, Z, *, backend="auto", block_elems: int = 1 << 18, work
     """
     R, F, C = (np.ascontiguousarray(a, dtype=float) for a in (R, F, C))
     Z = np.ascontiguousarray(Z, dtype=float)
-    single = bool(single)
     if _resolve(backend) == "numba":
-        Y = _numba_kernels()[0](R, F, C, Z, _SLOTS, single)
+        Y = _numba_kernels()[0](R, F, C, Z, _SLOTS, bool(single))
         if count_weights is None:
             return Y
         return Y, negative_mass(R, F, C, count_weights, backend="numba", tol=count_tol)
+    if single:
+        raise ValueError("single=True (single-precision square roots) needs the numba kernel: backend='numba'")
     count = None if count_weights is None else (np.ascontiguousarray(count_weights, dtype=float), float(count_tol))
-    Y, mass = _np_product(R, F, C, Z, block_elems, workers, count, single)
+    Y, mass = _np_product(R, F, C, Z, block_elems, workers, count)
     return Y if count is None else (Y, mass)
 
 
@@ -222,7 +223,7 @@ def _row_views(F, C):
     return vt
 
 
-def _np_product(R, F, C, Z, block_elems, workers, count=None, single=False):
+def _np_product(R, F, C, Z, block_elems, workers, count=None):
     # Symmetric half, as the numba kernel (_tasks): a block is used for y_(i, j) and, transposed, for y_(k, l) with
     # k > i (the k = i part is its own transpose and counted once). Tasks are dealt round-robin to _NP_SLOTS
     # accumulators summed in a fixed order. Per block: one broadcast add, abs and sqrt in place (in a per-thread
@@ -240,19 +241,12 @@ def _np_product(R, F, C, Z, block_elems, workers, count=None, single=False):
 
     def run(slot):
         Y, buf, vt = Ys[slot], np.empty(size), _row_views(F, C)
-        buf32 = np.empty(size, dtype=np.float32) if single else None
         for i, j0, j1, k0, k1 in tasks[slot::_NP_SLOTS]:
             M = _traces(R, C, vt(i), i, j0, j1, k0, k1, buf)
             if count is not None:
                 masses[slot] += _negative_in(M, W, w, i, j0, j1, k0, k1, tol)
             np.abs(M, out=M)
-            if single:  # the root of the trace rounded to float32, widened back (the numba kernel's _root)
-                M32 = buf32[:M.size].reshape(M.shape)
-                np.copyto(M32, M, casting="same_kind")
-                np.sqrt(M32, out=M32)
-                np.copyto(M, M32)
-            else:
-                np.sqrt(M, out=M)
+            np.sqrt(M, out=M)
             Y[i * n_f + j0:i * n_f + j1] += z[k0 * n_f:k1 * n_f] @ M
             off = n_f if k0 == i else 0  # the k = i rows are not mirrored
             if k1 * n_f > k0 * n_f + off:
