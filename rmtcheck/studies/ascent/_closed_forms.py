@@ -1,25 +1,16 @@
 """The closed forms of ``proofs/ascent_block.py`` and ``proofs/ascent_correlated.py``, printed once into
-:mod:`._closed_forms_generated` (private).
+:mod:`._closed_forms_generated` (private; the mechanism and why: :mod:`rmtcheck._lib.codegen`).
 
 The functions that :mod:`._block` and :mod:`._correlated` evaluate are SymPy's ``lambdify`` of the expressions
-those derivations return; :func:`source` prints exactly the code ``lambdify`` generates for each, so the printed
-module computes what the lambdified derivation computes, operation for operation, without importing SymPy or
-re-deriving the proofs in every process. ``python -m rmtcheck.studies.ascent._closed_forms`` rewrites it, and a
-test regenerates it and requires it byte for byte (a changed proof without regeneration fails there).
+those derivations return; :func:`source` prints the code ``lambdify`` generates for each.
+``python -m rmtcheck.studies.ascent._closed_forms`` rewrites the module.
 """
 
 from __future__ import annotations
 
+from rmtcheck._lib.codegen import lambdified_source
+
 __all__ = ["source"]
-
-
-def _printed(fn, name: str) -> str:
-    import inspect
-
-    code = inspect.getsource(fn)
-    if not code.startswith("def _lambdifygenerated("):
-        raise RuntimeError("unexpected lambdify output: " + code.splitlines()[0])
-    return code.replace("def _lambdifygenerated(", f"def {name}(", 1).rstrip()
 
 
 def source() -> str:
@@ -39,14 +30,14 @@ def source() -> str:
            "byte for byte.", '"""', "",
            "from functools import reduce  # noqa: F401 (the printed code may use it)", "",
            "from numpy import maximum, minimum, sqrt  # noqa: F401 (the printed code may use them)", "", "",
-           "# proofs/ascent_block.py: (c_D, c_R, c_DA)(R, F, R_j, alpha)", _printed(coeffs, "block_coefficients"),
-           "", "", "# proofs/ascent_block.py: Lemma 3's range (lo, hi)(R, F)", _printed(lemma3, "lemma3_range"), "", ""]
+           "# proofs/ascent_block.py: (c_D, c_R, c_DA)(R, F, R_j, alpha)", lambdified_source(coeffs, "block_coefficients"),
+           "", "", "# proofs/ascent_block.py: Lemma 3's range (lo, hi)(R, F)", lambdified_source(lemma3, "lemma3_range"), "", ""]
     kinds = corr.coefficient_function()
     for kind, fn in kinds.items():
         out += [f"# proofs/ascent_correlated.py: ({kind}) (c1, c2)(R, F, R_ij, alpha)",
-                _printed(fn, f"correlated_{kind}"), "", ""]
+                lambdified_source(fn, f"correlated_{kind}"), "", ""]
     out += ["# proofs/ascent_correlated.py: Lemma 9's lower bound alpha_min(R, F, epsilon)",
-            _printed(corr.lemma9_function(), "lemma9_alpha"), "", "",
+            lambdified_source(corr.lemma9_function(), "lemma9_alpha"), "", "",
             "CORRELATED = {" + ", ".join(f"{k!r}: correlated_{k}" for k in kinds) + "}"]
     return "\n".join(out)
 
